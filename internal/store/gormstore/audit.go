@@ -1,0 +1,127 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+type auditRow struct {
+	Seq      int64 `gorm:"primaryKey;autoIncrement:false"`
+	Time     time.Time
+	Actor    string
+	Action   string
+	Target   string
+	Details  string // exact bytes: the hash covers them
+	PrevHash string
+	Hash     string
+}
+
+func (auditRow) TableName() string { return "audit_events" }
+
+func (r auditRow) toEvent() store.AuditEvent {
+	e := store.AuditEvent{
+		Seq: r.Seq, Time: utc(r.Time), Actor: r.Actor, Action: r.Action, Target: r.Target,
+		PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+	if r.Details != "" {
+		e.Details = []byte(r.Details)
+	}
+	return e
+}
+
+// auditHeadRow is the single row holding the chain head. Every appender
+// locks it, which serialises appends across connections and replicas.
+type auditHeadRow struct {
+	ID   int `gorm:"primaryKey"`
+	Seq  int64
+	Hash string
+}
+
+func (auditHeadRow) TableName() string { return "audit_head" }
+
+// errBrokenLink is returned (with store.ErrConflict) when build returns an
+// event that does not follow the head.
+var errBrokenLink = errors.New("event does not follow the chain head")
+
+// errTimePrecision is returned when an event's time does not survive
+// storage unchanged, which would break its hash.
+var errTimePrecision = errors.New("event time must be truncated to microseconds")
+
+// AppendAudit locks the chain head, asks build for the next event and
+// stores it. The event must carry Seq head.Seq+1, PrevHash head.Hash and a
+// non-empty Hash; its Time must be whole microseconds (it is stored in UTC),
+// since the hash covers it.
+func (t *txn) AppendAudit(ctx context.Context, build func(head store.AuditHead) (store.AuditEvent, error)) (store.AuditEvent, error) {
+	var (
+		out      store.AuditEvent
+		buildErr error
+	)
+	err := t.atomic(ctx, func(t *txn) error {
+		var head auditHeadRow
+		err := t.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = 1").Take(&head).Error
+		if err != nil {
+			return err
+		}
+		var e store.AuditEvent
+		if e, buildErr = build(store.AuditHead{Seq: head.Seq, Hash: head.Hash}); buildErr != nil {
+			return buildErr
+		}
+		switch {
+		case e.Seq != head.Seq+1 || e.PrevHash != head.Hash:
+			return fmt.Errorf("%w: %w: seq %d after head %d", store.ErrConflict, errBrokenLink, e.Seq, head.Seq)
+		case e.Hash == "":
+			return errors.New("event has no hash")
+		case e.Time.IsZero():
+			return errors.New("event has no time")
+		case !utc(e.Time).Equal(e.Time):
+			return errTimePrecision
+		}
+		row := auditRow{
+			Seq: e.Seq, Time: utc(e.Time), Actor: e.Actor, Action: e.Action, Target: e.Target,
+			Details: string(e.Details), PrevHash: e.PrevHash, Hash: e.Hash,
+		}
+		if err := t.conn(ctx).Create(&row).Error; err != nil {
+			return err
+		}
+		res := t.conn(ctx).Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", head.Seq).
+			Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("%w: audit head moved", store.ErrConflict)
+		}
+		out = row.toEvent()
+		return nil
+	})
+	if buildErr != nil {
+		return store.AuditEvent{}, buildErr
+	}
+	if err != nil {
+		return store.AuditEvent{}, wrap("append audit", err)
+	}
+	return out, nil
+}
+
+// ListAudit returns at most limit events with Seq > afterSeq, in order. A
+// limit of 0 or less means 100.
+func (t *txn) ListAudit(ctx context.Context, afterSeq int64, limit int) ([]store.AuditEvent, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	var rows []auditRow
+	if err := t.conn(ctx).Where("seq > ?", afterSeq).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, wrap("list audit", err)
+	}
+	out := make([]store.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.toEvent()
+	}
+	return out, nil
+}

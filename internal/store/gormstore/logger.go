@@ -1,0 +1,50 @@
+package gormstore
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	gormlogger "gorm.io/gorm/logger"
+)
+
+// gormLog routes gorm's messages to slog at debug level. Queries are logged
+// without their parameters, which may hold personal data or token hashes.
+// Failed statements are logged at debug too: the store returns the error,
+// and expected failures (not found, conflicts) are not worth more.
+type gormLog struct{ l *slog.Logger }
+
+func newGormLogger(l *slog.Logger) gormlogger.Interface {
+	return gormLog{l: l.With("component", "gorm")}
+}
+
+func (g gormLog) LogMode(gormlogger.LogLevel) gormlogger.Interface { return g }
+
+func (g gormLog) Info(ctx context.Context, msg string, args ...any) {
+	g.l.DebugContext(ctx, msg, "args", args)
+}
+
+func (g gormLog) Warn(ctx context.Context, msg string, args ...any) {
+	g.l.DebugContext(ctx, msg, "args", args)
+}
+
+func (g gormLog) Error(ctx context.Context, msg string, args ...any) {
+	g.l.DebugContext(ctx, msg, "args", args)
+}
+
+func (g gormLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if !g.l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	sql, rows := fc()
+	attrs := []any{"sql", sql, "rows", rows, "duration", time.Since(begin)}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	g.l.DebugContext(ctx, "query", attrs...)
+}
+
+// ParamsFilter keeps parameter values out of the logged SQL.
+func (g gormLog) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}

@@ -1,0 +1,61 @@
+package gormstore
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers "sqlite3", the default SQLite driver
+)
+
+// sqliteDSN turns a file path or "file:" URI into a "file:" URI carrying the
+// connection settings syncd relies on, overriding any the caller gave:
+//
+//   - journal_mode=WAL: readers do not block the writer;
+//   - busy_timeout: writers wait for the lock instead of failing at once;
+//   - foreign_keys=ON: the schema's references are enforced;
+//   - synchronous=NORMAL: durable enough with WAL, much faster than FULL;
+//   - _txlock=immediate: every transaction takes the write lock at BEGIN, so
+//     a read-then-write transaction never fails to upgrade its lock with
+//     SQLITE_BUSY (which busy_timeout cannot help with).
+//
+// Both mattn and modernc read these underscore keys; modernc additionally
+// gets _time_format=sqlite so it writes times in mattn's format and a file
+// can be opened by either driver.
+func sqliteDSN(dsn, driver string, busy time.Duration) (string, error) {
+	if dsn == "" {
+		return "", errors.New("empty DSN")
+	}
+	if dsn == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return "", errors.New("in-memory databases are not supported")
+	}
+	var path, query string
+	if rest, ok := strings.CutPrefix(dsn, "file:"); ok {
+		path, query, _ = strings.Cut(rest, "?")
+	} else {
+		// A plain path: escape what a URI would otherwise interpret.
+		path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(dsn)
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", errors.New("invalid DSN query")
+	}
+	if busy <= 0 {
+		busy = 5 * time.Second
+	}
+	// Aliases win over the long names in both drivers: drop them.
+	for _, k := range []string{"_timeout", "_journal", "_fk", "_sync"} {
+		q.Del(k)
+	}
+	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	if driver == SQLiteModernc {
+		q.Set("_time_format", "sqlite")
+	}
+	return "file:" + path + "?" + q.Encode(), nil
+}

@@ -1,0 +1,220 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Database drivers accepted in Options.Driver.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// database/sql driver names accepted in Options.SQLiteDriver.
+const (
+	// SQLiteMattn is github.com/mattn/go-sqlite3 (cgo), registered by this
+	// package; the default.
+	SQLiteMattn = "sqlite3"
+	// SQLiteModernc is modernc.org/sqlite (pure Go). The caller must import
+	// it (`import _ "modernc.org/sqlite"`) to register it.
+	SQLiteModernc = "sqlite"
+)
+
+// Options says which database to open and how to pool connections.
+type Options struct {
+	Driver string // "sqlite" or "postgres"
+	// DSN is a file path or "file:" URI for SQLite, a URL or key=value
+	// connection string for PostgreSQL.
+	DSN             string
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	ConnMaxIdleTime time.Duration
+	// SQLiteDriver is the database/sql driver name for SQLite: "sqlite3"
+	// (mattn, default) or "sqlite" (modernc).
+	SQLiteDriver string
+	// SQLiteBusyTimeout is how long a SQLite writer waits for the write lock
+	// before failing; 5s when zero.
+	SQLiteBusyTimeout time.Duration
+	// Now returns the current time; time.Now when nil. Stored times are UTC
+	// truncated to microseconds whatever it returns.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Store is a store.Store backed by gorm. Its store.Tx methods each run as
+// their own transaction (or single statement).
+type Store struct {
+	*txn
+	sqlDB  *sql.DB
+	driver string
+	logger *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database and checks it is reachable. It creates and
+// migrates nothing (see Migrate). An unreachable database gives an error
+// wrapping store.ErrUnavailable.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	var (
+		dialector gorm.Dialector
+		sqlDB     *sql.DB
+		label     string
+	)
+	switch o.Driver {
+	case DriverSQLite:
+		name := o.SQLiteDriver
+		if name == "" {
+			name = SQLiteMattn
+		}
+		label = "sqlite (" + name + ")"
+		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
+		}
+		sqlDB, err = sql.Open(name, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
+		}
+		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: sqlDB})
+	case DriverPostgres:
+		label = "postgres"
+		dialector = postgres.New(postgres.Config{DSN: o.DSN})
+	default:
+		return nil, fmt.Errorf("gormstore: open: unknown driver %q (want %q or %q)", o.Driver, DriverSQLite, DriverPostgres)
+	}
+
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 newGormLogger(logger),
+		NowFunc:                func() time.Time { return utc(now()) },
+		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true,
+	})
+	if err != nil {
+		if sqlDB != nil {
+			sqlDB.Close()
+		}
+		return nil, fmt.Errorf("gormstore: open %s: %w", label, classify(err))
+	}
+	if sqlDB == nil {
+		if sqlDB, err = db.DB(); err != nil {
+			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
+		}
+	}
+	idle := o.MaxIdleConns
+	if idle == 0 {
+		idle = 2 // database/sql's default
+	}
+	sqlDB.SetMaxOpenConns(o.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(idle)
+	sqlDB.SetConnMaxLifetime(o.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(o.ConnMaxIdleTime)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("gormstore: open %s: %w", label, unavailable(err))
+	}
+	return &Store{
+		txn:    &txn{db: db, dialect: o.Driver, now: now},
+		sqlDB:  sqlDB,
+		driver: o.Driver,
+		logger: logger,
+	}, nil
+}
+
+// Driver reports the database driver: "sqlite" or "postgres".
+func (s *Store) Driver() string { return s.driver }
+
+// InTx runs fn in one transaction, committed when fn returns nil and rolled
+// back otherwise; fn's error is returned as is.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	var fnErr error
+	err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now})
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return wrap("transaction", err)
+}
+
+// Ping checks the database is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("gormstore: ping %s: %w", s.driver, unavailable(err))
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	if err := s.sqlDB.Close(); err != nil {
+		return fmt.Errorf("gormstore: close: %w", err)
+	}
+	return nil
+}
+
+// txn implements store.Tx on a gorm handle: the pool for Store's own methods,
+// a transaction inside InTx.
+type txn struct {
+	db      *gorm.DB
+	inTx    bool
+	dialect string
+	now     func() time.Time
+}
+
+// conn returns the handle bound to ctx.
+func (t *txn) conn(ctx context.Context) *gorm.DB { return t.db.WithContext(ctx) }
+
+// atomic runs fn in a transaction: the current one inside InTx, a new one
+// otherwise. Errors come back unchanged.
+func (t *txn) atomic(ctx context.Context, fn func(t *txn) error) error {
+	if t.inTx {
+		return fn(t)
+	}
+	return t.conn(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now})
+	})
+}
+
+// stamp returns the current time as stored: UTC, microseconds.
+func (t *txn) stamp() time.Time { return utc(t.now()) }
+
+func (t *txn) postgres() bool { return t.dialect == DriverPostgres }
+
+// utc normalises a time for storage: UTC, truncated to microseconds, so a
+// value reads back identically on SQLite and PostgreSQL. Zero stays zero.
+func utc(v time.Time) time.Time {
+	if v.IsZero() {
+		return time.Time{}
+	}
+	return v.UTC().Truncate(time.Microsecond)
+}
+
+func utcPtr(v *time.Time) *time.Time {
+	if v == nil || v.IsZero() {
+		return nil
+	}
+	u := utc(*v)
+	return &u
+}
