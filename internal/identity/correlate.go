@@ -1,0 +1,82 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// correlate finds the person a record not yet linked belongs to, trying the
+// match keys in order. Every key the record carries must agree: a key that
+// matches several persons, or two keys that match different persons, make
+// the record ambiguous (merging two humans is worse than asking an admin).
+// It returns "" when no person matches.
+func (b *batch) correlate(ctx context.Context, asserted map[string]string) (personID string, kind error, reason string, err error) {
+	var firstKey store.MatchKey
+	for _, k := range b.cfg.matchKeys {
+		v := asserted[string(k)]
+		if v == "" {
+			continue
+		}
+		ids, err := b.findPersons(ctx, k, v)
+		if err != nil {
+			return "", nil, "", err
+		}
+		switch {
+		case len(ids) > 1:
+			return "", ErrAmbiguous, fmt.Sprintf("%s %q matches %d persons (%s)", k, v, len(ids), strings.Join(ids, ", ")), nil
+		case len(ids) == 0:
+			continue
+		case personID == "":
+			personID, firstKey = ids[0], k
+		case personID != ids[0]:
+			return "", ErrAmbiguous, fmt.Sprintf("%s %q matches person %s but %s %q matches person %s",
+				firstKey, asserted[string(firstKey)], personID, k, v, ids[0]), nil
+		}
+	}
+	return personID, nil, "", nil
+}
+
+// findPersons returns the IDs of persons whose effective attribute key
+// equals value case-insensitively, as they stand in this batch: the store's
+// answer corrected by what the batch has already changed.
+func (b *batch) findPersons(ctx context.Context, key store.MatchKey, value string) ([]string, error) {
+	found, err := b.tx.FindPersons(ctx, key, value)
+	if err != nil {
+		return nil, fmt.Errorf("find persons by %s: %w", key, err)
+	}
+	var ids []string
+	for _, p := range found {
+		if ps, ok := b.persons[p.ID]; ok && ps.dirty && !strings.EqualFold(ps.attr(string(key)), value) {
+			continue // the batch changed it away
+		}
+		ids = append(ids, p.ID)
+	}
+	for _, ps := range b.keyIndex[string(key)+"\x00"+strings.ToLower(value)] {
+		if strings.EqualFold(ps.attr(string(key)), value) {
+			ids = append(ids, ps.p.ID)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+func (b *batch) hasMatchKey(asserted map[string]string) bool {
+	for _, k := range b.cfg.matchKeys {
+		if asserted[string(k)] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *batch) matchKeyNames() string {
+	names := make([]string, len(b.cfg.matchKeys))
+	for i, k := range b.cfg.matchKeys {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
