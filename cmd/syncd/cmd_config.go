@@ -1,0 +1,21 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+)
+
+func cmdConfigValidate(_ context.Context, e env, args []string) int {
+	var path string
+	if _, code := flags(e, "config validate", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&path, "config", "", "configuration file")
+	}); code >= 0 {
+		return code
+	}
+	if _, code := mustConfig(e, "config validate", path); code >= 0 {
+		return code
+	}
+	fmt.Fprintf(e.stdout, "%s: ok\n", path)
+	return exitOK
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
+)
+
+func cmdServe(ctx context.Context, e env, args []string) int {
+	var path string
+	if _, code := flags(e, "serve", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&path, "config", "", "configuration file")
+	}); code >= 0 {
+		return code
+	}
+	cfg, code := mustConfig(e, "serve", path)
+	if code >= 0 {
+		return code
+	}
+	logger := newLogger(e.stderr, cfg.Log)
+	st, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		logger.Error("open store", "err", err)
+		return exitFailure
+	}
+	defer st.Close()
+	if err := ensureSchema(ctx, st, cfg.Storage.AutoMigrate); err != nil {
+		logger.Error("schema", "err", err)
+		return exitFailure
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		logger.Error("listen", "addr", cfg.Server.Listen, "err", err)
+		return exitFailure
+	}
+	d, err := newDaemon(ctx, cfg, st, logger)
+	if err != nil {
+		logger.Error("start", "err", err)
+		return exitFailure
+	}
+	if err := d.serve(ctx, ln); err != nil {
+		logger.Error("serve", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// daemon is a running syncd: its store, HTTP handlers and background work.
+type daemon struct {
+	cfg    Config
+	store  *gormstore.Store
+	logger *slog.Logger
+	mux    *http.ServeMux
+}
+
+func newDaemon(_ context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
+	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
+	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	d.mux.HandleFunc("GET /readyz", d.readyz)
+	return d, nil
+}
+
+// readyz answers 200 only when the store is reachable and its schema is
+// the one this binary expects.
+func (d *daemon) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := d.store.Ping(ctx); err != nil {
+		d.logger.Warn("readyz: store unreachable", "err", err)
+		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	cur, latest, err := d.store.SchemaVersion(ctx)
+	if err != nil || cur != latest {
+		http.Error(w, fmt.Sprintf("schema version %d, want %d", cur, latest), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// serve runs the HTTP server on ln until ctx is cancelled, then lets
+// in-flight requests finish within server.shutdownTimeout.
+func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           d.mux,
+		ReadHeaderTimeout: time.Duration(d.cfg.Server.ReadHeaderTimeout),
+		ErrorLog:          slog.NewLogLogger(d.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	d.logger.Info("syncd listening", "addr", ln.Addr().String(), "url", d.cfg.listenBaseURL(), "storage", d.cfg.Storage.Driver)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	d.logger.Info("shutting down", "timeout", time.Duration(d.cfg.Server.ShutdownTimeout).String())
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(d.cfg.Server.ShutdownTimeout))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	d.logger.Info("stopped")
+	return nil
+}
