@@ -23,27 +23,53 @@ type Entry struct {
 // Append records e as the next event of the chain inside tx, so the event
 // commits or rolls back with the change it describes.
 func Append(ctx context.Context, tx store.Tx, now time.Time, e Entry) (store.AuditEvent, error) {
-	details, err := canonicalJSON(e.Details)
+	evs, err := AppendAll(ctx, tx, now, e)
 	if err != nil {
-		return store.AuditEvent{}, fmt.Errorf("audit: %s: details: %w", e.Action, err)
+		return store.AuditEvent{}, err
 	}
-	ev, err := tx.AppendAudit(ctx, func(head store.AuditHead) (store.AuditEvent, error) {
-		ev := store.AuditEvent{
-			Seq:      head.Seq + 1,
-			Time:     now.UTC().Truncate(time.Microsecond),
-			Actor:    e.Actor,
-			Action:   e.Action,
-			Target:   e.Target,
-			Details:  details,
-			PrevHash: head.Hash,
+	return evs[0], nil
+}
+
+// AppendAll records entries, in order, as the next events of the chain
+// inside tx. Appending takes the chain lock until tx ends, so callers that
+// write several events collect them and append once, as late in the
+// transaction as they can (see docs/adr/0003).
+func AppendAll(ctx context.Context, tx store.Tx, now time.Time, entries ...Entry) ([]store.AuditEvent, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	at := now.UTC().Truncate(time.Microsecond)
+	details := make([][]byte, len(entries))
+	for i, e := range entries {
+		d, err := canonicalJSON(e.Details)
+		if err != nil {
+			return nil, fmt.Errorf("audit: %s: details: %w", e.Action, err)
 		}
-		ev.Hash = Hash(ev)
-		return ev, nil
+		details[i] = d
+	}
+	evs, err := tx.AppendAuditEvents(ctx, func(head store.AuditHead) ([]store.AuditEvent, error) {
+		evs := make([]store.AuditEvent, len(entries))
+		prev := head
+		for i, e := range entries {
+			ev := store.AuditEvent{
+				Seq:      prev.Seq + 1,
+				Time:     at,
+				Actor:    e.Actor,
+				Action:   e.Action,
+				Target:   e.Target,
+				Details:  details[i],
+				PrevHash: prev.Hash,
+			}
+			ev.Hash = Hash(ev)
+			evs[i] = ev
+			prev = store.AuditHead{Seq: ev.Seq, Hash: ev.Hash}
+		}
+		return evs, nil
 	})
 	if err != nil {
-		return store.AuditEvent{}, fmt.Errorf("audit: append %s: %w", e.Action, err)
+		return nil, fmt.Errorf("audit: append %s: %w", entries[0].Action, err)
 	}
-	return ev, nil
+	return evs, nil
 }
 
 // Hash is the hex SHA-256 over the event's fields and the previous hash,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -38,8 +39,9 @@ type batch struct {
 	pending  []pendingRef // links whose manager reference must be resolved
 	refCache map[string]refResult
 
-	res     Result
-	applied map[int]int // change index → position in res.Applied
+	res        Result
+	applied    map[int]int // change index → position in res.Applied
+	auditQueue []audit.Entry
 }
 
 // personState is one person as loaded, and the links that now hold.

@@ -79,7 +79,7 @@ func (b *batch) write(ctx context.Context) error {
 		}
 		a.Warnings = append(a.Warnings, ps.warnings...)
 	}
-	return nil
+	return b.flushAudit(ctx)
 }
 
 // plan computes the person ps becomes from its links.
@@ -286,8 +286,16 @@ func moverCause(pl *plan) string {
 	return strings.Join(parts, "; ")
 }
 
-func (b *batch) audit(ctx context.Context, action, target string, details any) error {
-	_, err := audit.Append(ctx, b.tx, b.now, audit.Entry{Actor: b.actor, Action: action, Target: target, Details: details})
+// audit queues an event; flushAudit appends the queue at the end of the
+// write pass, so the chain lock is held only from there to commit.
+func (b *batch) audit(_ context.Context, action, target string, details any) error {
+	b.auditQueue = append(b.auditQueue, audit.Entry{Actor: b.actor, Action: action, Target: target, Details: details})
+	return nil
+}
+
+func (b *batch) flushAudit(ctx context.Context) error {
+	_, err := audit.AppendAll(ctx, b.tx, b.now, b.auditQueue...)
+	b.auditQueue = nil
 	return err
 }
 

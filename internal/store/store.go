@@ -50,6 +50,10 @@ type Tx interface {
 	// (its Seq, PrevHash and Hash) from the head, and the store persists it
 	// while holding the chain lock, so concurrent appenders never fork.
 	AppendAudit(ctx context.Context, build func(head AuditHead) (AuditEvent, error)) (AuditEvent, error)
+	// AppendAuditEvents is AppendAudit for several events at once: build
+	// returns them in order, the first following head, each following the
+	// one before. One lock, one insert.
+	AppendAuditEvents(ctx context.Context, build func(head AuditHead) ([]AuditEvent, error)) ([]AuditEvent, error)
 	// ListAudit returns events with Seq > afterSeq in order, at most limit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
 

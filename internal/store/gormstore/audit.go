@@ -58,8 +58,22 @@ var errTimePrecision = errors.New("event time must be truncated to microseconds"
 // non-empty Hash; its Time must be whole microseconds (it is stored in UTC),
 // since the hash covers it.
 func (t *txn) AppendAudit(ctx context.Context, build func(head store.AuditHead) (store.AuditEvent, error)) (store.AuditEvent, error) {
+	evs, err := t.AppendAuditEvents(ctx, func(head store.AuditHead) ([]store.AuditEvent, error) {
+		e, err := build(head)
+		return []store.AuditEvent{e}, err
+	})
+	if err != nil {
+		return store.AuditEvent{}, err
+	}
+	return evs[0], nil
+}
+
+// AppendAuditEvents locks the chain head once, asks build for the events
+// that follow it, checks they form a chain from the head, and stores them
+// with one insert.
+func (t *txn) AppendAuditEvents(ctx context.Context, build func(head store.AuditHead) ([]store.AuditEvent, error)) ([]store.AuditEvent, error) {
 	var (
-		out      store.AuditEvent
+		out      []store.AuditEvent
 		buildErr error
 	)
 	err := t.atomic(ctx, func(t *txn) error {
@@ -68,43 +82,54 @@ func (t *txn) AppendAudit(ctx context.Context, build func(head store.AuditHead) 
 		if err != nil {
 			return err
 		}
-		var e store.AuditEvent
-		if e, buildErr = build(store.AuditHead{Seq: head.Seq, Hash: head.Hash}); buildErr != nil {
+		var evs []store.AuditEvent
+		if evs, buildErr = build(store.AuditHead{Seq: head.Seq, Hash: head.Hash}); buildErr != nil {
 			return buildErr
 		}
-		switch {
-		case e.Seq != head.Seq+1 || e.PrevHash != head.Hash:
-			return fmt.Errorf("%w: %w: seq %d after head %d", store.ErrConflict, errBrokenLink, e.Seq, head.Seq)
-		case e.Hash == "":
-			return errors.New("event has no hash")
-		case e.Time.IsZero():
-			return errors.New("event has no time")
-		case !utc(e.Time).Equal(e.Time):
-			return errTimePrecision
+		if len(evs) == 0 {
+			return nil
 		}
-		row := auditRow{
-			Seq: e.Seq, Time: utc(e.Time), Actor: e.Actor, Action: e.Action, Target: e.Target,
-			Details: string(e.Details), PrevHash: e.PrevHash, Hash: e.Hash,
+		rows := make([]auditRow, len(evs))
+		prev := store.AuditHead{Seq: head.Seq, Hash: head.Hash}
+		for i, e := range evs {
+			switch {
+			case e.Seq != prev.Seq+1 || e.PrevHash != prev.Hash:
+				return fmt.Errorf("%w: %w: seq %d after %d", store.ErrConflict, errBrokenLink, e.Seq, prev.Seq)
+			case e.Hash == "":
+				return errors.New("event has no hash")
+			case e.Time.IsZero():
+				return errors.New("event has no time")
+			case !utc(e.Time).Equal(e.Time):
+				return errTimePrecision
+			}
+			rows[i] = auditRow{
+				Seq: e.Seq, Time: utc(e.Time), Actor: e.Actor, Action: e.Action, Target: e.Target,
+				Details: string(e.Details), PrevHash: e.PrevHash, Hash: e.Hash,
+			}
+			prev = store.AuditHead{Seq: e.Seq, Hash: e.Hash}
 		}
-		if err := t.conn(ctx).Create(&row).Error; err != nil {
+		if err := t.conn(ctx).CreateInBatches(&rows, 200).Error; err != nil {
 			return err
 		}
 		res := t.conn(ctx).Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", head.Seq).
-			Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
+			Updates(map[string]any{"seq": prev.Seq, "hash": prev.Hash})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("%w: audit head moved", store.ErrConflict)
 		}
-		out = row.toEvent()
+		out = make([]store.AuditEvent, len(rows))
+		for i, r := range rows {
+			out[i] = r.toEvent()
+		}
 		return nil
 	})
 	if buildErr != nil {
-		return store.AuditEvent{}, buildErr
+		return nil, buildErr
 	}
 	if err != nil {
-		return store.AuditEvent{}, wrap("append audit", err)
+		return nil, wrap("append audit", err)
 	}
 	return out, nil
 }

@@ -16,6 +16,47 @@ var auditTests = []test{
 	{"build error", testAuditBuildError},
 	{"broken link refused", testAuditBrokenLink},
 	{"concurrent appenders", testAuditConcurrent},
+	{"batch append", testAuditBatch},
+}
+
+// testAuditBatch appends several events under one lock: they chain from the
+// head and from each other, and a batch with a broken link stores nothing.
+func testAuditBatch(t *testing.T, s store.Store) {
+	appendEvent(t, s, "first")
+	batch := func(n int, breakAt int) func(store.AuditHead) ([]store.AuditEvent, error) {
+		return func(h store.AuditHead) ([]store.AuditEvent, error) {
+			var evs []store.AuditEvent
+			for i := range n {
+				e := store.AuditEvent{Time: stored(time.Now()), Actor: "tester", Action: fmt.Sprintf("batch.%d", i), Target: "t", Details: []byte(`{}`)}
+				e.Seq, e.PrevHash = h.Seq+1, h.Hash
+				if i == breakAt {
+					e.PrevHash = "not-the-previous-hash"
+				}
+				e.Hash = chainHash(e.PrevHash, e)
+				evs = append(evs, e)
+				h = store.AuditHead{Seq: e.Seq, Hash: e.Hash}
+			}
+			return evs, nil
+		}
+	}
+	_, err := s.AppendAuditEvents(t.Context(), batch(5, 3))
+	wantErr(t, "broken batch", err, store.ErrConflict)
+	verifyChain(t, s, 1)
+
+	evs, err := s.AppendAuditEvents(t.Context(), batch(5, -1))
+	must(t, "batch", err)
+	if len(evs) != 5 || evs[0].Seq != 2 || evs[4].Seq != 6 {
+		t.Fatalf("batch stored %+v", evs)
+	}
+	appendEvent(t, s, "after")
+	verifyChain(t, s, 7)
+
+	evs, err = s.AppendAuditEvents(t.Context(), func(store.AuditHead) ([]store.AuditEvent, error) { return nil, nil })
+	must(t, "empty batch", err)
+	if len(evs) != 0 {
+		t.Fatalf("empty batch stored %d", len(evs))
+	}
+	verifyChain(t, s, 7)
 }
 
 // chainHash is the test's hash: sha256 of the previous hash and a payload.
