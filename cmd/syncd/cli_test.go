@@ -261,6 +261,7 @@ func TestAuditVerifyNamesTamperedEvent(t *testing.T) {
 			name, sql string
 			wantSeq   int
 		}{
+			{"deleted last row", "DELETE FROM audit_events WHERE seq = 4", 4},
 			{"edited row", "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2", 2},
 			{"deleted row", "DELETE FROM audit_events WHERE seq = 2", 3},
 		} {

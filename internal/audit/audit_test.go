@@ -71,6 +71,8 @@ func TestAppendRollsBackWithItsTransaction(t *testing.T) {
 	})
 }
 
+var headHash string
+
 // TestVerifyFindsTampering works on events in memory, so each kind of
 // tampering can be made exactly.
 func TestVerifyFindsTampering(t *testing.T) {
@@ -99,11 +101,13 @@ func TestVerifyFindsTampering(t *testing.T) {
 			return e
 		}, 3},
 		{"deleted middle", func(e []store.AuditEvent) []store.AuditEvent { return append(e[:2], e[3:]...) }, 4},
+		{"deleted last", func(e []store.AuditEvent) []store.AuditEvent { return e[:4] }, 5},
 		{"swapped contents", func(e []store.AuditEvent) []store.AuditEvent {
 			e[1].Target, e[2].Target = e[2].Target, e[1].Target
 			return e
 		}, 2},
 	}
+	headHash = chain()[4].Hash
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := audit.Verify(t.Context(), listOnly(tc.tamper(chain())))
@@ -118,10 +122,16 @@ func TestVerifyFindsTampering(t *testing.T) {
 	}
 }
 
-// listOnly serves ListAudit from a slice; Verify needs nothing else. It is
-// a narrow stand-in for hand-made tampering a database would not allow us
-// to stage (renumbered rows), not a fake store.
+// listOnly serves ListAudit from a slice and reports the head of the
+// untampered chain; Verify needs nothing else. It is a narrow stand-in for
+// hand-made tampering a database would not let us stage (renumbered rows),
+// not a fake store.
 type listOnly []store.AuditEvent
+
+func (l listOnly) GetAuditHead(context.Context) (store.AuditHead, error) {
+	// The original chain always has 5 events; see chain().
+	return store.AuditHead{Seq: 5, Hash: headHash}, nil
+}
 
 func (l listOnly) ListAudit(_ context.Context, after int64, limit int) ([]store.AuditEvent, error) {
 	var out []store.AuditEvent

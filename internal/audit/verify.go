@@ -27,6 +27,7 @@ type Report struct {
 // Lister is the part of a store Verify reads.
 type Lister interface {
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]store.AuditEvent, error)
+	GetAuditHead(ctx context.Context) (store.AuditHead, error)
 }
 
 // Verify walks the whole chain in order and returns a *Break naming the first
@@ -59,7 +60,24 @@ func Verify(ctx context.Context, s Lister) (Report, error) {
 			rep.LastHash = ev.Hash
 		}
 		if len(evs) < page {
-			return rep, nil
+			return rep, checkHead(ctx, s, rep)
 		}
 	}
+}
+
+// checkHead compares the end of the walk with the recorded head, which
+// catches events deleted from the end of the log, where no later event's
+// link would notice.
+func checkHead(ctx context.Context, s Lister, rep Report) error {
+	head, err := s.GetAuditHead(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: verify: %w", err)
+	}
+	switch {
+	case head.Seq > rep.LastSeq:
+		return &Break{Seq: rep.LastSeq + 1, Reason: fmt.Sprintf("the log ends at event %d but the chain head records %d (events deleted from the end)", rep.LastSeq, head.Seq)}
+	case head.Seq != rep.LastSeq || head.Hash != rep.LastHash:
+		return &Break{Seq: rep.LastSeq, Reason: "the last event does not match the recorded chain head"}
+	}
+	return nil
 }

@@ -54,6 +54,8 @@ type Tx interface {
 	// returns them in order, the first following head, each following the
 	// one before. One lock, one insert.
 	AppendAuditEvents(ctx context.Context, build func(head AuditHead) ([]AuditEvent, error)) ([]AuditEvent, error)
+	// GetAuditHead returns the chain head: the last event appended.
+	GetAuditHead(ctx context.Context) (AuditHead, error)
 	// ListAudit returns events with Seq > afterSeq in order, at most limit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
 

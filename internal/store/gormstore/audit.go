@@ -134,6 +134,15 @@ func (t *txn) AppendAuditEvents(ctx context.Context, build func(head store.Audit
 	return out, nil
 }
 
+// GetAuditHead reads the chain head without locking it.
+func (t *txn) GetAuditHead(ctx context.Context) (store.AuditHead, error) {
+	var head auditHeadRow
+	if err := t.conn(ctx).Where("id = 1").Take(&head).Error; err != nil {
+		return store.AuditHead{}, wrap("get audit head", err)
+	}
+	return store.AuditHead{Seq: head.Seq, Hash: head.Hash}, nil
+}
+
 // ListAudit returns at most limit events with Seq > afterSeq, in order. A
 // limit of 0 or less means 100.
 func (t *txn) ListAudit(ctx context.Context, afterSeq int64, limit int) ([]store.AuditEvent, error) {
