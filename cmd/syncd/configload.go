@@ -1,43 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"encoding"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/syncd-dev/syncd/internal/strictyaml"
 )
 
 // FieldError is one problem in the configuration, located by its YAML path.
-type FieldError struct {
-	Path string
-	Line int // 0 when the problem does not come from a line of the file
-	Msg  string
-}
-
-func (e FieldError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s: %s (line %d)", e.Path, e.Msg, e.Line)
-	}
-	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
-}
+type FieldError = strictyaml.FieldError
 
 // ConfigErrors is every problem found in a configuration at once.
-type ConfigErrors []FieldError
+type ConfigErrors = strictyaml.Errors
 
-func (es ConfigErrors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
+var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 
 // loadConfig reads path (YAML), applies defaults and SYNCD_* environment
 // overrides, and validates the result. All problems are returned together as
@@ -52,137 +32,16 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 
 func parseConfig(raw []byte, getenv func(string) string) (Config, error) {
 	cfg := defaultConfig()
+	if err := strictyaml.Decode(raw, &cfg); err != nil {
+		return cfg, err
+	}
 	var errs ConfigErrors
-
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return cfg, ConfigErrors{{Path: "(file)", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
-	}
-	if len(doc.Content) > 0 {
-		root := doc.Content[0]
-		checkNode(root, reflect.TypeOf(cfg), "", &errs)
-		if len(errs) == 0 {
-			if err := root.Decode(&cfg); err != nil {
-				errs = append(errs, FieldError{Path: "(file)", Msg: err.Error()})
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return cfg, errs
-	}
 	errs = append(errs, applyEnv(reflect.ValueOf(&cfg).Elem(), "SYNCD", getenv)...)
 	errs = append(errs, cfg.validate(getenv)...)
 	if len(errs) > 0 {
 		return cfg, errs
 	}
 	return cfg, nil
-}
-
-var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
-
-// checkNode walks a YAML node against the Go type it will decode into and
-// records unknown keys and type mismatches with their paths, so a user sees
-// every problem in one run instead of the first one only.
-func checkNode(n *yaml.Node, t reflect.Type, path string, errs *ConfigErrors) {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return
-	}
-	name := path
-	if name == "" {
-		name = "(top level)"
-	}
-	bad := func(msg string) { *errs = append(*errs, FieldError{Path: name, Line: n.Line, Msg: msg}) }
-
-	if reflect.PointerTo(t).Implements(textUnmarshaler) {
-		if n.Kind != yaml.ScalarNode {
-			bad("expected a single value")
-			return
-		}
-		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
-			bad(err.Error())
-		}
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			bad("expected a mapping of options")
-			return
-		}
-		fields := yamlFields(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key, val := n.Content[i], n.Content[i+1]
-			f, ok := fields[key.Value]
-			if !ok {
-				*errs = append(*errs, FieldError{Path: join(path, key.Value), Line: key.Line, Msg: "unknown option" + suggest(key.Value, fields)})
-				continue
-			}
-			checkNode(val, f.Type, join(path, key.Value), errs)
-		}
-	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			bad("expected a list")
-			return
-		}
-		for i, item := range n.Content {
-			checkNode(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
-		}
-	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			bad("expected a mapping")
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			checkNode(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), errs)
-		}
-	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			bad("expected a string")
-		}
-	case reflect.Bool:
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			bad(fmt.Sprintf("expected true or false, got %q", n.Value))
-		}
-	case reflect.Int, reflect.Int64:
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			bad(fmt.Sprintf("expected an integer, got %q", n.Value))
-		}
-	}
-}
-
-func yamlFields(t reflect.Type) map[string]reflect.StructField {
-	m := make(map[string]reflect.StructField, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		m[name] = f
-	}
-	return m
-}
-
-// suggest names a known option that differs from key only in case, the
-// commonest slip (baseUrl for baseURL).
-func suggest(key string, fields map[string]reflect.StructField) string {
-	for name := range fields {
-		if strings.EqualFold(name, key) {
-			return fmt.Sprintf(" (did you mean %q?)", name)
-		}
-	}
-	return ""
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // applyEnv overrides scalar options from SYNCD_<PATH> variables.
