@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +20,7 @@ type Config struct {
 	Storage  StorageConfig  `yaml:"storage"`
 	Identity IdentityConfig `yaml:"identity"`
 	Sources  []SourceConfig `yaml:"sources"`
+	Catalog  CatalogConfig  `yaml:"catalog"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -104,11 +107,19 @@ type SourceConfig struct {
 // Duration is a time.Duration written as "30s", "5m", "24h".
 type Duration time.Duration
 
-// UnmarshalText parses a Go duration string.
+// UnmarshalText parses a Go duration string, or a whole number of days
+// ("90d"), the unit access windows are thought in.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	s := string(b)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			*d = Duration(time.Duration(n) * 24 * time.Hour)
+			return nil
+		}
+	}
+	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("not a duration (use e.g. 30s, 5m, 2h): %q", b)
+		return fmt.Errorf("not a duration (use e.g. 30s, 5m, 2h, 90d): %q", b)
 	}
 	*d = Duration(v)
 	return nil

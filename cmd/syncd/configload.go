@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -27,11 +28,18 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	return parseConfig(raw, getenv)
+	return parseConfigIn(raw, filepath.Dir(path), getenv)
 }
 
 func parseConfig(raw []byte, getenv func(string) string) (Config, error) {
+	return parseConfigIn(raw, ".", getenv)
+}
+
+// parseConfigIn parses a configuration whose relative file references
+// (catalog files) are relative to dir.
+func parseConfigIn(raw []byte, dir string, getenv func(string) string) (Config, error) {
 	cfg := defaultConfig()
+	cfg.Catalog.dir = dir
 	if err := strictyaml.Decode(raw, &cfg); err != nil {
 		return cfg, err
 	}

@@ -40,6 +40,7 @@ func commands() []command {
 		{"token create", "token create --config F --name N --scope scim|api [--source S]", "create a bearer token; prints the secret alone on stdout", cmdTokenCreate},
 		{"token list", "token list --config F", "list tokens (never their secrets)", cmdTokenList},
 		{"token revoke", "token revoke --config F --name N", "revoke a token by name or id", cmdTokenRevoke},
+		{"catalog lint", "catalog lint --config F", "check the catalog for unsafe items; exit 1 on errors, 0 with warnings", cmdCatalogLint},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}

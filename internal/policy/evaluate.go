@@ -1,0 +1,163 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+)
+
+// startSlack is how far in the past a requested start may lie (a form
+// submitted a moment after it was filled in).
+const startSlack = 5 * time.Minute
+
+// Evaluate decides in. It never returns an error: a condition that fails to
+// evaluate denies the request with the error as the reason, so a broken
+// policy can never approve.
+func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
+	d := Decision{CatalogVersion: c.Version}
+	deny := func(rule, format string, args ...any) Decision {
+		d.Outcome, d.Rule = Deny, rule
+		d.Reasons = append(d.Reasons, fmt.Sprintf(format, args...))
+		return d
+	}
+	it, ok := c.items[in.ItemID]
+	if !ok {
+		return deny("item.unknown", "no catalog item %q", in.ItemID)
+	}
+	s := it.spec
+	who := name(in.Beneficiary)
+	switch {
+	case s.Retired:
+		return deny("item.retired", "item %s is retired", s.ID)
+	case in.Beneficiary.Status != "active":
+		return deny("beneficiary.inactive", "%s is %s, not active", who, orUnknown(in.Beneficiary.Status))
+	}
+
+	r := in.Request
+	switch {
+	case !r.End.After(r.Start):
+		return deny("window.invalid", "the requested end %s is not after the start %s", day(r.End), day(r.Start))
+	case !r.End.After(in.Now):
+		return deny("window.past", "the requested window ended %s, in the past", day(r.End))
+	case r.Start.Before(in.Now.Add(-startSlack)):
+		return deny("window.past", "the requested start %s is in the past", day(r.Start))
+	case s.MaxDuration > 0 && r.End.Sub(r.Start) > s.MaxDuration:
+		return deny("window.too-long", "window too long: %s requested, item %s allows at most %s", span(r.End.Sub(r.Start)), s.ID, span(s.MaxDuration))
+	case s.JustificationRequired && strings.TrimSpace(r.Justification) == "":
+		return deny("justification.missing", "item %s requires a justification", s.ID)
+	}
+	if IsCredential(s.Kind) {
+		switch {
+		case !slices.Contains(s.Environments, r.Environment):
+			return deny("environment.not-allowed", "environment %q is not allowed for %s (allowed: %s)", r.Environment, s.ID, list(s.Environments))
+		case s.CredentialLifetime > 0 && r.End.Sub(r.Start) > s.CredentialLifetime:
+			return deny("credential.lifetime", "credential lifetime %s exceeds the %s that %s allows", span(r.End.Sub(r.Start)), span(s.CredentialLifetime), s.ID)
+		}
+	}
+
+	var vars map[string]any // built once, only when a CEL condition needs it
+	activation := func() map[string]any {
+		if vars == nil {
+			vars = activationOf(in, s)
+		}
+		return vars
+	}
+
+	eligibleBy, err := c.eligible(it, in, activation)
+	if err != nil {
+		return deny("policy.error", "eligibility condition of %s failed: %v", s.ID, err)
+	}
+	if eligibleBy == "" {
+		return deny("eligibility", "%s is not eligible for %s: %s", who, s.ID, ineligibleWhy(s.Eligibility, in.Beneficiary))
+	}
+	for _, g := range in.Grants {
+		if it.conflicts[g] {
+			return deny("sod", "separation of duties: %s holds %s, which conflicts with %s", who, g, s.ID)
+		}
+	}
+	d.Reasons = append(d.Reasons, eligibleBy)
+
+	if s.AutoApprove != nil {
+		by, err := autoApproveBy(it, in, activation)
+		switch {
+		case err != nil:
+			d.Reasons = append(d.Reasons, fmt.Sprintf("auto-approval condition failed (%v), so approval is required", err))
+		case by != "" && (s.Risk == RiskLow || s.Risk == RiskMedium):
+			d.Outcome, d.Rule = AutoApprove, "auto-approve"
+			if len(d.Reasons) > 0 && d.Reasons[0] == by {
+				d.Reasons = d.Reasons[:0]
+			}
+			d.Reasons = append(d.Reasons, by, "item risk "+s.Risk)
+			return d
+		case by != "":
+			d.Reasons = append(d.Reasons, fmt.Sprintf("auto-approval matched but is never allowed at risk %s", s.Risk))
+		}
+	}
+
+	stages, why := resolveStages(s, in, dir)
+	if why != "" {
+		return deny("approval.no-approver", "%s", why)
+	}
+	d.Outcome, d.Rule, d.Stages = Approval, "approval", stages
+	d.Reasons = append(d.Reasons, "item risk "+s.Risk)
+	for _, st := range stages {
+		d.Reasons = append(d.Reasons, describeStage(st))
+	}
+	return d
+}
+
+// eligible returns why the beneficiary may request the item, or "".
+func (c *Catalog) eligible(it *item, in Input, activation func() map[string]any) (string, error) {
+	e, b := it.spec.Eligibility, in.Beneficiary
+	if e.Open() {
+		return "the item is open to everyone", nil
+	}
+	if jf := firstShared(b.JobFunctions, e.JobFunctions); jf != "" {
+		return fmt.Sprintf("%s holds job function %s", name(b), jf), nil
+	}
+	for _, dep := range e.Departments {
+		if strings.EqualFold(dep, b.Department) && b.Department != "" {
+			return fmt.Sprintf("%s is in department %s", name(b), b.Department), nil
+		}
+	}
+	if it.eligibility != nil {
+		ok, err := evalBool(it.eligibility, activation())
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return fmt.Sprintf("%s meets the eligibility condition %s", name(b), it.spec.Eligibility.When), nil
+		}
+	}
+	return "", nil
+}
+
+func autoApproveBy(it *item, in Input, activation func() map[string]any) (string, error) {
+	a, b := it.spec.AutoApprove, in.Beneficiary
+	if jf := firstShared(b.JobFunctions, a.JobFunctions); jf != "" {
+		return fmt.Sprintf("%s holds job function %s", name(b), jf), nil
+	}
+	if it.autoApprove != nil {
+		ok, err := evalBool(it.autoApprove, activation())
+		if err != nil || !ok {
+			return "", err
+		}
+		return fmt.Sprintf("%s meets the auto-approval condition %s", name(b), a.When), nil
+	}
+	return "", nil
+}
+
+func evalBool(prg cel.Program, vars map[string]any) (bool, error) {
+	out, _, err := prg.Eval(vars)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.Value().(bool)
+	if !ok {
+		return false, fmt.Errorf("condition returned %v, not a bool", out.Value())
+	}
+	return b, nil
+}

@@ -1,0 +1,74 @@
+package policy
+
+import "time"
+
+// Risk tiers, lowest first.
+const (
+	RiskLow      = "low"
+	RiskMedium   = "medium"
+	RiskHigh     = "high"
+	RiskCritical = "critical"
+)
+
+// Outcome is what a decision says should happen to a request.
+type Outcome string
+
+const (
+	Deny        Outcome = "deny"
+	AutoApprove Outcome = "auto-approve"
+	Approval    Outcome = "approval"
+)
+
+// Person is what policy knows of a requester or beneficiary.
+type Person struct {
+	ID           string
+	DisplayName  string
+	Email        string
+	Department   string
+	Title        string
+	Status       string // active, disabled, terminated
+	ManagerID    string
+	JobFunctions []string
+}
+
+// Request is the part of a request policy looks at.
+type Request struct {
+	Start, End    time.Time
+	Justification string
+	Environment   string // NHI credential items: the target environment
+}
+
+// Input is everything one decision is made from; it is stored with the
+// decision so the decision can be explained and replayed.
+type Input struct {
+	Requester   Person
+	Beneficiary Person
+	ItemID      string
+	Grants      []string // ids of catalog items the beneficiary holds now
+	Request     Request
+	Now         time.Time
+}
+
+// Decision is the outcome of evaluating one request, with the rule that
+// decided it and the reasons, in words.
+type Decision struct {
+	Outcome        Outcome
+	Rule           string   // e.g. "eligibility", "sod", "auto-approve.job-function", "approval"
+	Reasons        []string // each a sentence fragment naming the facts used
+	CatalogVersion string
+	Stages         []Stage // for Approval: the stages to run, in order
+}
+
+// Explanation renders the decision for people: "auto-approved: Dana holds
+// job function finance-analyst; item risk low".
+func (d Decision) Explanation() string {
+	verb := map[Outcome]string{Deny: "denied", AutoApprove: "auto-approved", Approval: "needs approval"}[d.Outcome]
+	if len(d.Reasons) == 0 {
+		return verb
+	}
+	out := verb + ": " + d.Reasons[0]
+	for _, r := range d.Reasons[1:] {
+		out += "; " + r
+	}
+	return out
+}
