@@ -34,7 +34,10 @@ func TestLint(t *testing.T) {
 		want []string // "severity rule", in any order; nil = clean
 	}{
 		{"clean", []Item{item("a", nil)}, nil},
-		{"auto-approve on high risk", []Item{item("a", func(i *Item) { i.Risk = policy.RiskHigh; i.AutoApprove = &policy.Condition{JobFunctions: []string{"x"}} })},
+		{"auto-approve on high risk", []Item{item("a", func(i *Item) {
+			i.Risk = policy.RiskHigh
+			i.AutoApprove = &policy.Condition{JobFunctions: []string{"x"}}
+		})},
 			[]string{"error auto-approve-high-risk"}},
 		{"auto-approve on critical risk", []Item{item("a", func(i *Item) { i.Risk = policy.RiskCritical; i.AutoApprove = &policy.Condition{When: "true"} })},
 			[]string{"error auto-approve-high-risk"}},
