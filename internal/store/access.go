@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// RequestState is where an access request stands.
+type RequestState string
+
+const (
+	RequestPending  RequestState = "pending"  // waiting for approvers
+	RequestApproved RequestState = "approved" // a grant exists (auto-approved or approved)
+	RequestDenied   RequestState = "denied"   // by policy, an approver or a timeout
+)
+
+// AccessRequest is one request for a catalog item.
+type AccessRequest struct {
+	ID             string
+	ItemID         string
+	RequesterID    string
+	BeneficiaryID  string
+	Justification  string
+	Environment    string
+	Start, End     time.Time
+	State          RequestState
+	CatalogVersion string
+	DecisionID     int64
+	// Stages are the approval stages the decision resolved, with their
+	// state; Stage is the index of the current one.
+	Stages    []ApprovalStage
+	Stage     int
+	StageDue  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ApprovalStage is one resolved stage of a pending or finished request.
+type ApprovalStage struct {
+	Name      string
+	Approvers []string
+	Quorum    int
+	Timeout   time.Duration
+	OnTimeout string
+	Fallback  []string
+	Escalated bool
+	Approved  []string // approvers who approved, in order
+}
+
+// RequestQuery selects requests; empty fields do not filter.
+type RequestQuery struct {
+	RequesterID   string
+	BeneficiaryID string
+	ItemID        string
+	State         RequestState
+	// Approver: pending requests whose current stage lists this person.
+	Approver string
+	// DueBefore: pending requests whose stage is due before this time.
+	DueBefore *time.Time
+	Limit     int
+}
+
+// PolicyDecision is the record of one policy evaluation: its inputs, the
+// catalog version, the rule that decided and why.
+type PolicyDecision struct {
+	ID             int64
+	RequestID      string
+	Outcome        string
+	Rule           string
+	Reasons        []string
+	Explanation    string
+	CatalogVersion string
+	Inputs         []byte // JSON of policy.Input
+	CreatedAt      time.Time
+}
+
+// ApproverDecision is one approver's approve or deny on a request stage.
+type ApproverDecision struct {
+	ID         int64
+	RequestID  string
+	Stage      int
+	ApproverID string
+	Approve    bool
+	Comment    string
+	CreatedAt  time.Time
+}
+
+// GrantState is where a grant stands.
+type GrantState string
+
+const (
+	GrantPending GrantState = "pending" // fulfillment not done yet
+	GrantActive  GrantState = "active"
+	GrantFailed  GrantState = "failed" // fulfillment failed; never active
+	GrantEnded   GrantState = "ended"  // expired at its end
+	GrantRevoked GrantState = "revoked"
+)
+
+// Assurance levels of a grant: how it came to be.
+const (
+	AssuranceAutoApproved = "self-request+auto-approved"
+	AssuranceApproved     = "approved"
+	AssuranceBirthright   = "birthright"
+	AssuranceImported     = "imported"
+)
+
+// Grant is a person holding a catalog item.
+type Grant struct {
+	ID          string
+	ItemID      string
+	HolderID    string
+	RequestID   string // "" for birthright and imported grants
+	DecisionID  int64
+	Assurance   string
+	ApproverIDs []string // per stage, in order, for approved grants
+	Start, End  time.Time
+	State       GrantState
+	// Fulfillment
+	FulfillmentStatus string // pending, done, failed
+	FulfillmentError  string
+	FulfillmentRef    string // e.g. the NHI created for an api-key item
+	EndedAt           *time.Time
+	EndedBy           string
+	EndReason         string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// GrantQuery selects grants; empty fields do not filter.
+type GrantQuery struct {
+	HolderID  string
+	ItemID    string
+	States    []GrantState // nil: all
+	EndBefore *time.Time   // active grants ending before this time
+	Limit     int
+}
+
+// Notification is a message the UI shows a person (pre-expiry notices,
+// approval requests); e-mail comes later.
+type Notification struct {
+	ID        int64
+	PersonID  string
+	Kind      string
+	Subject   string // what it is about: "grant:<id>", "request:<id>"
+	Message   string
+	DedupeKey string // unique: the same notice is recorded once
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// AccessTx is the request, decision and grant part of Tx.
+type AccessTx interface {
+	CreateRequest(ctx context.Context, r AccessRequest) (AccessRequest, error)
+	GetRequest(ctx context.Context, id string) (AccessRequest, error)
+	UpdateRequest(ctx context.Context, id string, fn func(AccessRequest) (AccessRequest, error)) (AccessRequest, error)
+	ListRequests(ctx context.Context, q RequestQuery) ([]AccessRequest, error)
+
+	CreatePolicyDecision(ctx context.Context, d PolicyDecision) (PolicyDecision, error)
+	GetPolicyDecision(ctx context.Context, id int64) (PolicyDecision, error)
+
+	CreateApproverDecision(ctx context.Context, d ApproverDecision) (ApproverDecision, error)
+	ListApproverDecisions(ctx context.Context, requestID string) ([]ApproverDecision, error)
+
+	CreateGrant(ctx context.Context, g Grant) (Grant, error)
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	UpdateGrant(ctx context.Context, id string, fn func(Grant) (Grant, error)) (Grant, error)
+	ListGrants(ctx context.Context, q GrantQuery) ([]Grant, error)
+
+	// CreateNotification records n once per DedupeKey; a second call with
+	// the same key returns ErrConflict.
+	CreateNotification(ctx context.Context, n Notification) (Notification, error)
+	ListNotifications(ctx context.Context, personID string, unreadOnly bool) ([]Notification, error)
+}
