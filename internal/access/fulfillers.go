@@ -1,0 +1,217 @@
+package access
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Manual fulfillment: the item owner does the work and confirms it
+// (Service.ConfirmFulfillment); until then the grant stays pending.
+type Manual struct{}
+
+// Grant asks for confirmation.
+func (Manual) Grant(context.Context, store.Grant, Item, store.Person) (string, bool, error) {
+	return "", false, nil
+}
+
+// Revoke has nothing to take back automatically; the owner is told by the
+// grant's end in the audit log and UI.
+func (Manual) Revoke(context.Context, store.Grant, Item, store.Person) error { return nil }
+
+// Webhook posts a signed JSON event for each grant and revocation. The
+// X-Syncd-Signature header is "sha256=" + hex HMAC-SHA256 of the body with
+// Secret; receivers must treat a repeated event id as the same event.
+type Webhook struct {
+	URL      string
+	Secret   []byte
+	Client   *http.Client
+	Attempts int           // default 3
+	Backoff  time.Duration // first retry delay, doubled each time; default 500ms
+}
+
+// WebhookEvent is the JSON body a webhook receives.
+type WebhookEvent struct {
+	ID          string    `json:"id"` // stable per grant and action: retries repeat it
+	Action      string    `json:"action"`
+	GrantID     string    `json:"grantId"`
+	ItemID      string    `json:"itemId"`
+	System      string    `json:"system"`
+	Entitlement string    `json:"entitlement"`
+	Holder      string    `json:"holder"`
+	HolderEmail string    `json:"holderEmail"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+}
+
+// Grant posts the grant event.
+func (w *Webhook) Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (string, bool, error) {
+	status, err := w.post(ctx, "grant", g, it, holder)
+	return fmt.Sprintf("webhook:%d", status), err == nil, err
+}
+
+// Revoke posts the revoke event.
+func (w *Webhook) Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error {
+	_, err := w.post(ctx, "revoke", g, it, holder)
+	return err
+}
+
+// Sign returns the signature header value for body.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Item, holder store.Person) (int, error) {
+	body, err := json.Marshal(WebhookEvent{
+		ID: g.ID + ":" + action, Action: action, GrantID: g.ID, ItemID: it.ID, System: it.Target.System,
+		Entitlement: it.Target.Entitlement, Holder: holder.ID, HolderEmail: holder.Email, Start: g.Start, End: g.End,
+	})
+	if err != nil {
+		return 0, err
+	}
+	client := w.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	attempts, backoff := max(w.Attempts, 1), w.Backoff
+	if w.Attempts == 0 {
+		attempts = 3
+	}
+	if backoff == 0 {
+		backoff = 500 * time.Millisecond
+	}
+	var last error
+	for i := range attempts {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(backoff << (i - 1)):
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+		if err != nil {
+			return 0, fmt.Errorf("webhook: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Syncd-Signature", Sign(w.Secret, body))
+		req.Header.Set("X-Syncd-Event", action)
+		resp, err := client.Do(req)
+		if err != nil {
+			last = fmt.Errorf("webhook: %w", err)
+			continue
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			return resp.StatusCode, nil
+		}
+		last = fmt.Errorf("webhook: %s answered %d", w.URL, resp.StatusCode)
+		if resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests {
+			return resp.StatusCode, last // the receiver refused; retrying will not help
+		}
+	}
+	return 0, last
+}
+
+// APIKey issues a random secret for an NHI credential item, records it as
+// an NHI owned by the holder in the requested environment with the grant's
+// end as its expiry, and keeps only the secret's SHA-256 (in the grant's
+// fulfillment reference). The secret is handed to the requester once.
+type APIKey struct {
+	Store store.Store
+	Now   func() time.Time
+
+	mu      sync.Mutex
+	secrets map[string]string // grant id → secret, until taken
+}
+
+// Grant creates the credential; a retry for the same grant finds the NHI
+// it created before and issues nothing new.
+func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (string, bool, error) {
+	if existing, err := a.Store.GetNHIByExternalID(ctx, "request", g.ID); err == nil {
+		return "nhi:" + existing.ID, true, nil
+	}
+	req, err := a.Store.GetRequest(ctx, g.RequestID)
+	if err != nil {
+		return "", false, fmt.Errorf("api-key: request: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, err
+	}
+	secret := "sk_" + base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(secret))
+	now := a.Now().UTC().Truncate(time.Microsecond)
+	end := g.End
+	var n store.NHI
+	err = a.Store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.CreateNHI(ctx, store.NHI{
+			Kind: store.KindAPIKey, Name: fmt.Sprintf("%s-%s", it.ID, g.ID[len(g.ID)-8:]), Source: "request", ExternalID: g.ID,
+			Environment: req.Environment, OwnerID: holder.ID, Status: store.NHIActive,
+			Description: fmt.Sprintf("%s for %s (sha256 %s)", it.Name, personName(holder), hex.EncodeToString(sum[:8])),
+			CreatedAt:   now, UpdatedAt: now, ExpiresAt: &end, RotatedAt: &now,
+		})
+		if err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.created", Target: "nhi:" + n.ID,
+			Details: map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end}})
+		return err
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("api-key: %w", err)
+	}
+	a.mu.Lock()
+	if a.secrets == nil {
+		a.secrets = map[string]string{}
+	}
+	a.secrets[g.ID] = secret
+	a.mu.Unlock()
+	return "nhi:" + n.ID + " sha256:" + hex.EncodeToString(sum[:]), true, nil
+}
+
+// TakeSecret hands out the secret issued for a grant, once.
+func (a *APIKey) TakeSecret(grantID string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.secrets[grantID]
+	delete(a.secrets, grantID)
+	return s
+}
+
+// Revoke retires the credential's NHI.
+func (a *APIKey) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
+	n, err := a.Store.GetNHIByExternalID(ctx, "request", g.ID)
+	if err != nil {
+		return fmt.Errorf("api-key: %w", err)
+	}
+	now := a.Now().UTC().Truncate(time.Microsecond)
+	return a.Store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.UpdateNHI(ctx, n.ID, func(n store.NHI) (store.NHI, error) {
+			n.Status = store.NHIRetired
+			return n, nil
+		}); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.retired", Target: "nhi:" + n.ID,
+			Details: map[string]any{"grant": g.ID, "reason": "grant ended"}})
+		return err
+	})
+}

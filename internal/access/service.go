@@ -1,0 +1,106 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/policy"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Errors the request flow returns; callers map them to 400/403/404/409.
+var (
+	ErrInvalid      = errors.New("invalid request")
+	ErrForbidden    = errors.New("not allowed")
+	ErrNotFound     = errors.New("not found")
+	ErrStateChanged = errors.New("request is no longer pending")
+)
+
+// Fulfiller carries a grant out in a target system and takes it back.
+// Both calls must be idempotent: they are retried.
+type Fulfiller interface {
+	// Grant returns a reference to what it created (e.g. an NHI id) and
+	// whether the grant is done; done=false means a person must confirm
+	// (manual fulfillment) and the grant stays pending until they do.
+	Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (ref string, done bool, err error)
+	Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error
+}
+
+// Service runs requests, approvals, grants and their expiry.
+type Service struct {
+	Store      store.Store
+	Catalog    *Catalog
+	Policy     *policy.Catalog
+	Fulfillers map[string]Fulfiller // by Fulfillment.Type
+	Now        func() time.Time
+	Logger     *slog.Logger
+	// NoticeOffsets are how long before a grant's end its holder is told
+	// (default 14 days and 1 day).
+	NoticeOffsets []time.Duration
+}
+
+// NewService compiles the catalog's policies once for this catalog version.
+func NewService(st store.Store, cat *Catalog, fulfillers map[string]Fulfiller, logger *slog.Logger) (*Service, error) {
+	pc, errs := policy.Compile(cat.Specs())
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("access: catalog: %w", errors.Join(errs...))
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		Store: st, Catalog: cat, Policy: pc, Fulfillers: fulfillers, Now: time.Now, Logger: logger,
+		NoticeOffsets: []time.Duration{14 * 24 * time.Hour, 24 * time.Hour},
+	}, nil
+}
+
+func (s *Service) item(id string) (Item, bool) {
+	for _, it := range s.Catalog.Items {
+		if it.ID == id {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// policyPerson gathers what policy needs to know of a person.
+func policyPerson(ctx context.Context, tx store.Tx, id string) (policy.Person, error) {
+	p, err := tx.GetPerson(ctx, id)
+	if err != nil {
+		return policy.Person{}, err
+	}
+	jfs, err := tx.ListJobFunctions(ctx, id, false)
+	if err != nil {
+		return policy.Person{}, err
+	}
+	out := policy.Person{
+		ID: p.ID, DisplayName: p.DisplayName, Email: p.Email, Department: p.Department, Title: p.Title,
+		Status: string(p.Status), ManagerID: p.ManagerID,
+	}
+	if out.DisplayName == "" {
+		out.DisplayName = p.UserName
+	}
+	for _, a := range jfs {
+		out.JobFunctions = append(out.JobFunctions, a.JobFunction)
+	}
+	return out, nil
+}
+
+// heldItems returns the ids of items the person holds now (active or
+// being fulfilled).
+func heldItems(ctx context.Context, tx store.Tx, personID string) ([]string, error) {
+	gs, err := tx.ListGrants(ctx, store.GrantQuery{HolderID: personID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.ItemID
+	}
+	return out, nil
+}
