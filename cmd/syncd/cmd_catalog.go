@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/internal/strictyaml"
 )
 
 // cmdCatalogLint loads the catalog with owners and approvers resolved
@@ -81,4 +85,86 @@ func personResolver(ctx context.Context, st store.Tx) func(string) string {
 		}
 		return ""
 	}
+}
+
+// cmdCatalogSimulate evaluates a changed policy for one item against the
+// requests recorded for it and its live grants, before the change lands.
+func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
+	var path, itemID, policyFile string
+	var asJSON bool
+	if _, code := flags(e, "catalog simulate", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&path, "config", "", "configuration file")
+		fs.StringVar(&itemID, "item", "", "catalog item id")
+		fs.StringVar(&policyFile, "policy", "", "YAML file holding the changed item (one entry of a catalog file's items)")
+		fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	}); code >= 0 {
+		return code
+	}
+	if itemID == "" || policyFile == "" {
+		fmt.Fprintln(e.stderr, "syncd catalog simulate: --item and --policy are required")
+		return exitUsage
+	}
+	st, code := openMigrated(ctx, e, "catalog simulate", path)
+	if code >= 0 {
+		return code
+	}
+	defer st.Close()
+	cfg, _ := loadConfig(path, e.getenv)
+	resolve := personResolver(ctx, st)
+	cat, errs := cfg.Catalog.loadCatalog(resolve)
+	if len(errs) > 0 {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", errs)
+		return exitUsage
+	}
+	raw, err := os.ReadFile(policyFile)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", err)
+		return exitUsage
+	}
+	var changed CatalogItem
+	if err := strictyaml.Decode(raw, &changed); err != nil {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: %s:\n%v\n", policyFile, err)
+		return exitUsage
+	}
+	if changed.ID == "" {
+		changed.ID = itemID
+	}
+	if changed.ID != itemID {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: %s defines item %q, not %q\n", policyFile, changed.ID, itemID)
+		return exitUsage
+	}
+	if ferrs := changed.check(policyFile); len(ferrs) > 0 {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", ferrs)
+		return exitUsage
+	}
+	found := false
+	for i, it := range cat.Items {
+		if it.ID == itemID {
+			cat.Items[i], found = changed.toItem(resolve), true
+		}
+	}
+	if !found {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: no catalog item %q\n", itemID)
+		return exitUsage
+	}
+	sim, err := access.Simulate(ctx, st, cat, itemID, time.Now())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", err)
+		return exitFailure
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(sim)
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "item %s: %d of %d recorded request(s) would be decided differently; %d of %d live grant(s) would no longer be eligible\n",
+		itemID, len(sim.Changed), sim.Requests, len(sim.NoLongerEligible), sim.Grants)
+	for _, c := range sim.Changed {
+		fmt.Fprintf(e.stdout, "  request %s: %s -> %s (%s)\n", c.RequestID, c.Old, c.New, c.Explanation)
+	}
+	for _, l := range sim.NoLongerEligible {
+		fmt.Fprintf(e.stdout, "  grant %s held by %s: %s\n", l.GrantID, l.HolderID, l.Reason)
+	}
+	return exitOK
 }

@@ -41,6 +41,8 @@ func commands() []command {
 		{"token list", "token list --config F", "list tokens (never their secrets)", cmdTokenList},
 		{"token revoke", "token revoke --config F --name N", "revoke a token by name or id", cmdTokenRevoke},
 		{"catalog lint", "catalog lint --config F", "check the catalog for unsafe items; exit 1 on errors, 0 with warnings", cmdCatalogLint},
+		{"catalog simulate", "catalog simulate --config F --item ID --policy FILE", "what a changed item policy would decide differently, before it lands", cmdCatalogSimulate},
+		{"request list", "request list --config F [--state S] [--person P] [--item ID]", "list access requests with their decisions in words", cmdRequestList},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
