@@ -18,6 +18,7 @@ type Config struct {
 	Storage  StorageConfig  `yaml:"storage"`
 	Identity IdentityConfig `yaml:"identity"`
 	Sources  []SourceConfig `yaml:"sources"`
+	Web      WebConfig      `yaml:"web"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -130,5 +131,6 @@ func defaultConfig() Config {
 		Identity: IdentityConfig{
 			MatchKeys: []string{"employeeNumber", "email", "userName"},
 		},
+		Web: webDefaults(),
 	}
 }

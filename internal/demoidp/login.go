@@ -11,6 +11,10 @@ import (
 type loginForm struct {
 	store    *storage
 	callback func(context.Context, string) string
+	// csp allows the form to post here and the redirects after it to
+	// reach the client's redirect URI (browsers apply form-action to the
+	// whole redirect chain).
+	csp string
 }
 
 var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
@@ -31,7 +35,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 
 func (l *loginForm) render(w http.ResponseWriter, status int, id, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", l.csp)
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_ = loginPage.Execute(w, struct{ ID, Error string }{id, msg})

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -148,7 +149,12 @@ func newHandler(issuer string, cfg Config, now func() time.Time, logger *slog.Lo
 		return nil, fmt.Errorf("demoidp: provider: %w", err)
 	}
 	mux := http.NewServeMux()
-	lg := &loginForm{store: st, callback: op.AuthCallbackURL(provider)}
+	redirect, err := url.Parse(cfg.Client.RedirectURI)
+	if err != nil {
+		return nil, fmt.Errorf("demoidp: redirect URI: %w", err)
+	}
+	lg := &loginForm{store: st, callback: op.AuthCallbackURL(provider),
+		csp: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' " + redirect.Scheme + "://" + redirect.Host + "; frame-ancestors 'none'"}
 	intercept := op.NewIssuerInterceptor(provider.IssuerFromRequest)
 	mux.HandleFunc("GET /login", lg.show)
 	mux.HandleFunc("POST /login", intercept.HandlerFunc(lg.check))

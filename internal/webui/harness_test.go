@@ -51,16 +51,22 @@ var idpUsers = func() []demoidp.User {
 // project apollo owned by sam, ended).
 func newEnv(t *testing.T, findings bool) *env {
 	t.Helper()
+	return newEnvWith(t, findings, idpUsers, (*env).seed)
+}
+
+// newEnvWith is newEnv with other people and provider accounts.
+func newEnvWith(t *testing.T, findings bool, users []demoidp.User, seed func(*env, context.Context)) *env {
+	t.Helper()
 	st := gormtest.SQLite(t)
 	e := &env{t: t, store: st, ids: map[string]string{}, nhis: map[string]string{}}
-	e.seed(t.Context())
+	seed(e, t.Context())
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.base = "http://" + ln.Addr().String()
-	idp := authtest.StartIDP(t, e.base+"/auth/callback", idpUsers)
+	idp := authtest.StartIDP(t, e.base+"/auth/callback", users)
 	ui := webui.Server{Store: st, Sources: []string{"hr", "ldap"}}
 	if findings {
 		ui.Findings = &computedFindings{st: st, now: time.Now}
@@ -73,7 +79,7 @@ func newEnv(t *testing.T, findings bool) *env {
 		Issuer: idp.Issuer, ClientID: authtest.ClientID, ClientSecret: authtest.ClientSecret,
 		RedirectURL: e.base + "/auth/callback", Scopes: []string{"profile", "email"},
 		LinkBy: auth.LinkByEmail, LinkClaim: "email", GroupsClaim: "groups",
-		RoleGroups:  auth.RoleMap{auth.RoleAdmin: {"syncd-admins"}, auth.RoleAuditor: {"syncd-auditors"}},
+		RoleGroups:  auth.RoleMap{auth.RoleAdmin: {"syncd-admins"}, auth.RoleAuditor: {"syncd-auditors"}, auth.RoleCatalogOwner: {"syncd-catalog-owners"}},
 		IdleTimeout: time.Hour, AbsoluteTimeout: 8 * time.Hour,
 	}, st, nil, nil, srv.Fail)
 	if err != nil {

@@ -1,0 +1,233 @@
+package webui_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/syncd-dev/syncd/internal/demo"
+	"github.com/syncd-dev/syncd/internal/demoidp"
+	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// chromiumPath finds the Debian chromium binary; scripts/test-all.sh
+// installs it. Without it the test fails under CI and skips elsewhere.
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{"/usr/lib/chromium/chromium", "/usr/bin/chromium"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed (scripts/test-all.sh installs it)")
+	}
+	t.Skip("chromium is not installed; run scripts/test-all.sh")
+	return ""
+}
+
+// browser starts headless Chromium with a fresh profile.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox, // tests run as root in CI containers
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
+	t.Cleanup(cancel)
+	var copts []chromedp.ContextOption
+	if os.Getenv("SYNCD_CDP_DEBUG") != "" {
+		copts = append(copts, chromedp.WithDebugf(t.Logf))
+	}
+	ctx, cancel2 := chromedp.NewContext(actx, copts...)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// shot saves a full-page PNG into SYNCD_SCREENSHOTS or the test's
+// artifact directory.
+func shot(t *testing.T, ctx context.Context, name string) string {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	dir := os.Getenv("SYNCD_SCREENSHOTS")
+	if dir == "" {
+		dir = t.ArtifactDir()
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	return path
+}
+
+// demoEnv is the web UI on the generated demo organisation.
+func demoEnv(t *testing.T) *env {
+	var users []demoidp.User
+	for _, l := range demo.Logins() {
+		users = append(users, demoidp.User{ID: "demo-" + l.Username, Username: l.Username, Password: l.Password, Name: l.Name, Email: l.Email, Groups: l.Groups})
+	}
+	return newEnvWith(t, true, users, func(e *env, ctx context.Context) {
+		_, err := demo.Generate(ctx, demo.Options{Store: e.store, Identity: func(now func() time.Time) (*identity.Service, error) {
+			return identity.New(demo.IdentityConfig(), e.store, identity.WithNow(now))
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := e.store.ListNHIs(ctx, store.NHIQuery{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range ns {
+			e.nhis[n.Name] = n.ID
+		}
+	})
+}
+
+// TestBrowserSignInSearchReassignSignOut drives the whole journey in
+// headless Chromium: the provider's login form, home, a people search, an
+// NHI with an orphan finding, reassigning its owner until the finding
+// resolves, and signing out. A failing step leaves a screenshot.
+func TestBrowserSignInSearchReassignSignOut(t *testing.T) {
+	ctx := browser(t)
+	e := demoEnv(t)
+	step := "start"
+	defer func() {
+		if t.Failed() {
+			t.Logf("failed at step %q; screenshot: %s", step, shot(t, ctx, "failure-"+strings.ReplaceAll(step, " ", "-")))
+		}
+	}()
+	do := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		step = name
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("%s: text of %s: %v", step, sel, err)
+		}
+		return s
+	}
+	location := func() string {
+		t.Helper()
+		u, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatalf("%s: location: %v", step, err)
+		}
+		return u
+	}
+	keep := os.Getenv("SYNCD_SCREENSHOTS") != ""
+
+	do("sign in",
+		chromedp.Navigate(e.base+"/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("attention")),
+	)
+	if h := text("h1"); h != "Hello, Ada Lindqvist" {
+		t.Fatalf("home heading %q", h)
+	}
+	if keep {
+		shot(t, ctx, "home")
+	}
+
+	do("search a person",
+		chromedp.Click(chromedp.CSS(`header a[href="/people"]`)),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.SendKeys(chromedp.ID("q"), "Novak"),
+		chromedp.Click(chromedp.ID("search")),
+		chromedp.WaitVisible(chromedp.CSS("main table")),
+	)
+	if body := text("main"); !strings.Contains(body, "eli.novak@example.com") {
+		t.Fatalf("search result: %s", body)
+	}
+	do("open the person",
+		chromedp.Click(chromedp.Search(`//a[text()="Eli Novak"]`)),
+		chromedp.WaitVisible(chromedp.ID("sources")),
+	)
+	body := text("main")
+	for _, want := range []string{"Max Okafor", demo.SourceHR, demo.SourceIdP, "engineer"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("person page lacks %q", want)
+		}
+	}
+	if keep {
+		shot(t, ctx, "person")
+	}
+
+	do("find orphaned NHIs",
+		chromedp.Click(chromedp.CSS(`header a[href="/nhis"]`)),
+		chromedp.WaitVisible(chromedp.ID("rule")),
+		chromedp.SetValue(chromedp.ID("rule"), "no-owner"),
+		chromedp.Click(chromedp.ID("filter")),
+		chromedp.WaitVisible(chromedp.Search(`//a[text()="svc-backup-runner"]`)),
+	)
+	if keep {
+		shot(t, ctx, "nhis")
+	}
+	do("open the NHI",
+		chromedp.Click(chromedp.Search(`//a[text()="svc-backup-runner"]`)),
+		chromedp.WaitVisible(chromedp.ID("findings-table")),
+	)
+	if f := text("#findings-table"); !strings.Contains(f, "no-owner") || !strings.Contains(f, "open") {
+		t.Fatalf("findings before: %s", f)
+	}
+	if keep {
+		shot(t, ctx, "nhi-before")
+	}
+	do("reassign the owner",
+		chromedp.SendKeys(chromedp.ID("new_owner"), "max.okafor@example.com"),
+		chromedp.SendKeys(chromedp.ID("owner_reason"), "Max's team runs the backups"),
+		chromedp.Click(chromedp.ID("reassign")),
+		chromedp.WaitVisible(chromedp.ID("no-findings")),
+	)
+	if o, u := text("#owner"), location(); !strings.Contains(o, "Max Okafor") || !strings.Contains(u, "done=owner") {
+		t.Fatalf("after reassign: owner %q at %s", o, u)
+	}
+	if keep {
+		shot(t, ctx, "nhi-after-reassign")
+	}
+	n, err := e.store.GetNHI(t.Context(), e.nhis["svc-backup-runner"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxes, _ := e.store.FindPersons(t.Context(), store.MatchEmail, "max.okafor@example.com"); len(maxes) != 1 || n.OwnerID != maxes[0].ID {
+		t.Fatalf("stored owner %q", n.OwnerID)
+	}
+
+	do("sign out",
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("signin")),
+	)
+	// The old session is gone: syncd sends the browser back to sign in.
+	do("after sign-out",
+		chromedp.Navigate(e.base+"/people"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+	)
+	if u := location(); strings.HasPrefix(u, e.base) {
+		t.Fatalf("after sign-out /people stayed on syncd: %s", u)
+	}
+}
