@@ -170,8 +170,7 @@ func seedDemo(ctx context.Context, out io.Writer, st store.Store, cfg Config) er
 }
 
 func printDemo(w io.Writer, base, issuer, dir string) {
-	fmt.Fprintf(w, "\nsyncd demo is running: open %s\n", base)
-	fmt.Fprintf(w, "Sign in at the demo identity provider (%s) as:\n\n", issuer)
+	fmt.Fprintf(w, "\nDemo logins (the built-in identity provider at %s shows a sign-in form):\n\n", issuer)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ROLE\tUSERNAME\tPASSWORD\tWHO")
 	for _, l := range demo.Logins() {
@@ -179,4 +178,5 @@ func printDemo(w io.Writer, base, issuer, dir string) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nData is kept in %s (--reset starts over). Stop with Ctrl-C.\n", dir)
+	fmt.Fprintf(w, "\nsyncd demo is running: open %s\n", base)
 }
