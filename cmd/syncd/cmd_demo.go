@@ -138,7 +138,7 @@ func demoConfig(dbPath, listen, base string, getenv func(string) string) (Config
 		"admin": {demo.GroupAdmins}, "auditor": {demo.GroupAuditors}, "catalog-owner": {demo.GroupCatalogOwners},
 	}
 	cfg.Web.Session.InsecureCookie = true // plain http on loopback
-	errs := cfg.validate(getenv)           // web is still off here: no issuer yet
+	errs := cfg.validate(getenv)          // web is still off here: no issuer yet
 	return cfg, errs
 }
 
