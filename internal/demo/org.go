@@ -271,12 +271,30 @@ func (g *gen) movers(ctx context.Context) error {
 	}
 	g.sum.Runs++
 	fin2 := g.now.Add(-2*time.Hour + 40*time.Second)
-	_, err = g.o.Store.CreateSyncRun(ctx, store.SyncRun{
+	if _, err := g.o.Store.CreateSyncRun(ctx, store.SyncRun{
 		Source: SourceHR, Mode: "incremental", Status: store.RunSucceeded, StartedAt: g.now.Add(-2 * time.Hour), FinishedAt: &fin2,
 		Counts: store.RunCounts{Read: 4, Unchanged: 4},
-	})
+	}); err != nil {
+		return fmt.Errorf("demo: record run: %w", err)
+	}
 	g.sum.Runs++
-	return err
+	// The IdP's latest push failed half-way: what a failed source looks
+	// like on the sync page.
+	fin3 := g.now.Add(-50*time.Minute + 12*time.Second)
+	if _, err := g.o.Store.CreateSyncRun(ctx, store.SyncRun{
+		Source: SourceIdP, Mode: "push", Status: store.RunFailed, StartedAt: g.now.Add(-50 * time.Minute), FinishedAt: &fin3,
+		Counts: store.RunCounts{Read: 12, Updated: 9, Rejected: 3},
+		Error:  "scim: 3 of 12 PATCH requests rejected; the IdP stopped the batch",
+		Rejections: []store.Rejection{
+			{ExternalID: "aad-0badc0de", Reason: "matches person E01042, which is already linked to record \"aad-1f00ba47\" of source \"entra\""},
+			{ExternalID: "aad-0badf00d", Reason: "new person without any match key (employeeNumber, email, userName)"},
+			{ExternalID: "aad-deadbeef", Reason: "status \"suspended\" is not active, disabled or terminated"},
+		},
+	}); err != nil {
+		return fmt.Errorf("demo: record failed run: %w", err)
+	}
+	g.sum.Runs++
+	return nil
 }
 
 func fixedName(m *member) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,14 +54,22 @@ func browser(t *testing.T) context.Context {
 	}
 	ctx, cancel2 := chromedp.NewContext(actx, copts...)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 30*time.Second)
-	t.Cleanup(cancel3)
+	// Start the browser on this long-lived context: a browser started on a
+	// step's timeout context would close when the step ends.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
 	return ctx
 }
+
+// stepTimeout bounds one browser step; the machine may be busy.
+const stepTimeout = time.Minute
 
 // shot saves a full-page PNG into SYNCD_SCREENSHOTS or the test's
 // artifact directory.
 func shot(t *testing.T, ctx context.Context, name string) string {
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
@@ -84,7 +93,7 @@ func demoEnv(t *testing.T) *env {
 	for _, l := range demo.Logins() {
 		users = append(users, demoidp.User{ID: "demo-" + l.Username, Username: l.Username, Password: l.Password, Name: l.Name, Email: l.Email, Groups: l.Groups})
 	}
-	return newEnvWith(t, true, users, func(e *env, ctx context.Context) {
+	return newEnvWith(t, true, []string{demo.SourceHR, demo.SourceIdP}, users, func(e *env, ctx context.Context) {
 		_, err := demo.Generate(ctx, demo.Options{Store: e.store, Identity: func(now func() time.Time) (*identity.Service, error) {
 			return identity.New(demo.IdentityConfig(), e.store, identity.WithNow(now))
 		}})
@@ -117,13 +126,17 @@ func TestBrowserSignInSearchReassignSignOut(t *testing.T) {
 	do := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		step = name
-		if err := chromedp.Do(ctx, actions...); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
 	text := func(sel chromedp.CSS) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(sel))
 		if err != nil {
 			t.Fatalf("%s: text of %s: %v", step, sel, err)
 		}
@@ -131,7 +144,9 @@ func TestBrowserSignInSearchReassignSignOut(t *testing.T) {
 	}
 	location := func() string {
 		t.Helper()
-		u, err := chromedp.Run(ctx, chromedp.Location())
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		defer cancel()
+		u, err := chromedp.Run(sctx, chromedp.Location())
 		if err != nil {
 			t.Fatalf("%s: location: %v", step, err)
 		}
@@ -218,6 +233,17 @@ func TestBrowserSignInSearchReassignSignOut(t *testing.T) {
 		t.Fatalf("stored owner %q", n.OwnerID)
 	}
 
+	do("sync overview",
+		chromedp.Click(chromedp.CSS(`header a[href="/sync"]`)),
+		chromedp.WaitVisible(chromedp.ID("runs")),
+	)
+	if body := text("main"); !strings.Contains(body, "scim: 3 of 12 PATCH requests rejected") || !strings.Contains(body, "503 Service Unavailable") {
+		t.Fatalf("sync page: %s", body)
+	}
+	if keep {
+		shot(t, ctx, "sync")
+	}
+
 	do("sign out",
 		chromedp.Click(chromedp.ID("logout")),
 		chromedp.WaitVisible(chromedp.ID("signin")),
@@ -229,5 +255,60 @@ func TestBrowserSignInSearchReassignSignOut(t *testing.T) {
 	)
 	if u := location(); strings.HasPrefix(u, e.base) {
 		t.Fatalf("after sign-out /people stayed on syncd: %s", u)
+	}
+}
+
+// TestBrowserManagerSeesOnlyTheirTeam signs in as the demo manager: the
+// people list holds only Max and the people below him, and typing an
+// admin's person URL shows the not-found page.
+func TestBrowserManagerSeesOnlyTheirTeam(t *testing.T) {
+	base := browser(t)
+	e := demoEnv(t)
+	keep := os.Getenv("SYNCD_SCREENSHOTS") != ""
+	defer func() {
+		if t.Failed() {
+			t.Logf("screenshot: %s", shot(t, base, "failure-manager"))
+		}
+	}()
+	ctx, cancel := context.WithTimeout(base, 3*stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.base+"/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "max"),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("attention")),
+	); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	if keep {
+		shot(t, ctx, "manager-home")
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.base+"/people"), chromedp.WaitVisible(chromedp.CSS("main table"))); err != nil {
+		t.Fatalf("people: %v", err)
+	}
+	body, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxes, _ := e.store.FindPersons(t.Context(), store.MatchEmail, "max.okafor@example.com")
+	reports, _ := e.store.CountPersons(t.Context(), store.PersonQuery{ManagerID: maxes[0].ID})
+	if !strings.Contains(body, "eli.novak@example.com") || strings.Contains(body, "ada.lindqvist@example.com") ||
+		!strings.Contains(body, strconv.Itoa(reports+1)+" people match") {
+		t.Fatalf("manager's people list (%d reports): %s", reports, body)
+	}
+	if keep {
+		shot(t, ctx, "manager-people")
+	}
+	adas, _ := e.store.FindPersons(t.Context(), store.MatchEmail, "ada.lindqvist@example.com")
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.base+"/people/"+adas[0].ID), chromedp.WaitVisible(chromedp.CSS("p.error-box"))); err != nil {
+		t.Fatalf("tampered URL: %v", err)
+	}
+	if body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "Person not found") || strings.Contains(body, "ada.lindqvist") {
+		t.Fatalf("tampered URL page: %s", body)
+	}
+	if keep {
+		shot(t, ctx, "manager-tampered-url")
 	}
 }

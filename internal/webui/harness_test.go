@@ -51,11 +51,11 @@ var idpUsers = func() []demoidp.User {
 // project apollo owned by sam, ended).
 func newEnv(t *testing.T, findings bool) *env {
 	t.Helper()
-	return newEnvWith(t, findings, idpUsers, (*env).seed)
+	return newEnvWith(t, findings, []string{"hr", "ldap"}, idpUsers, (*env).seed)
 }
 
 // newEnvWith is newEnv with other people and provider accounts.
-func newEnvWith(t *testing.T, findings bool, users []demoidp.User, seed func(*env, context.Context)) *env {
+func newEnvWith(t *testing.T, findings bool, sources []string, users []demoidp.User, seed func(*env, context.Context)) *env {
 	t.Helper()
 	st := gormtest.SQLite(t)
 	e := &env{t: t, store: st, ids: map[string]string{}, nhis: map[string]string{}}
@@ -67,7 +67,7 @@ func newEnvWith(t *testing.T, findings bool, users []demoidp.User, seed func(*en
 	}
 	e.base = "http://" + ln.Addr().String()
 	idp := authtest.StartIDP(t, e.base+"/auth/callback", users)
-	ui := webui.Server{Store: st, Sources: []string{"hr", "ldap"}}
+	ui := webui.Server{Store: st, Sources: sources}
 	if findings {
 		ui.Findings = &computedFindings{st: st, now: time.Now}
 	}

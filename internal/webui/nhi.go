@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -18,7 +19,13 @@ type nhiPage struct {
 	FindingsAvailable bool
 	Findings          []store.Finding
 	CanManage         bool
-	History           []store.AuditEvent
+	History           []historyRow
+}
+
+// historyRow is an audit event with its actor named.
+type historyRow struct {
+	store.AuditEvent
+	Who string
 }
 
 // loadNHI returns the NHI, its project and what p may do with it; a
@@ -77,9 +84,19 @@ func (s *Server) nhi(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if data.History, err = s.history(ctx, "nhi:"+n.ID, "project:"+project.ID); err != nil {
+	events, err := s.history(ctx, "nhi:"+n.ID, "project:"+project.ID)
+	if err != nil {
 		s.internal(w, r, "nhi: history", err)
 		return
+	}
+	for _, ev := range events {
+		who := ev.Actor
+		if id, ok := strings.CutPrefix(ev.Actor, "person:"); ok {
+			if p, err := s.Store.GetPerson(ctx, id); err == nil {
+				who = p.DisplayName
+			}
+		}
+		data.History = append(data.History, historyRow{AuditEvent: ev, Who: who})
 	}
 	s.render(w, r, http.StatusOK, "nhi", data)
 }

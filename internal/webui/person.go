@@ -93,6 +93,12 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	for _, l := range links {
 		lv := linkView{SourceLink: l}
 		for k, v := range l.Attributes {
+			if k == "manager" && v != "" {
+				// The resolved manager is a person id; show who it is.
+				if m, err := s.Store.GetPerson(ctx, v); err == nil {
+					v = m.DisplayName + " (" + m.UserName + ")"
+				}
+			}
 			lv.Attrs = append(lv.Attrs, attr{k, v})
 		}
 		slices.SortFunc(lv.Attrs, func(a, b attr) int {
