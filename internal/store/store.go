@@ -53,6 +53,9 @@ type Tx interface {
 	AppendAudit(ctx context.Context, build func(head AuditHead) (AuditEvent, error)) (AuditEvent, error)
 	// ListAudit returns events with Seq > afterSeq in order, at most limit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
+	// ListAuditByTarget returns the newest events on any of targets, newest
+	// first, at most limit (100 when 0): an object's history.
+	ListAuditByTarget(ctx context.Context, targets []string, limit int) ([]AuditEvent, error)
 
 	// Sync runs.
 	CreateSyncRun(ctx context.Context, r SyncRun) (SyncRun, error)

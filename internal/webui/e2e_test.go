@@ -88,7 +88,7 @@ func shot(t *testing.T, ctx context.Context, name string) string {
 }
 
 // demoEnv is the web UI on the generated demo organisation.
-func demoEnv(t *testing.T) *env {
+func demoEnv(t testing.TB) *env {
 	var users []demoidp.User
 	for _, l := range demo.Logins() {
 		users = append(users, demoidp.User{ID: "demo-" + l.Username, Username: l.Username, Password: l.Password, Name: l.Name, Email: l.Email, Groups: l.Groups})

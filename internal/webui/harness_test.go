@@ -23,7 +23,7 @@ import (
 // env is the web UI on a real SQLite store behind a real OpenID provider
 // on loopback; people sign in through the provider's form.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	store store.Store
 	ids   map[string]string // user name → person id
@@ -55,7 +55,7 @@ func newEnv(t *testing.T, findings bool) *env {
 }
 
 // newEnvWith is newEnv with other people and provider accounts.
-func newEnvWith(t *testing.T, findings bool, sources []string, users []demoidp.User, seed func(*env, context.Context)) *env {
+func newEnvWith(t testing.TB, findings bool, sources []string, users []demoidp.User, seed func(*env, context.Context)) *env {
 	t.Helper()
 	st := gormtest.SQLite(t)
 	e := &env{t: t, store: st, ids: map[string]string{}, nhis: map[string]string{}}
@@ -160,7 +160,11 @@ func (e *env) seed(ctx context.Context) {
 func (e *env) as(user string) *authtest.Browser {
 	e.t.Helper()
 	b := authtest.NewBrowser(e.t)
-	resp := b.SignIn(e.base, "/", user, "pw-"+user)
+	pw := "pw-" + user
+	if user == "ada" || user == "max" || user == "eli" || user == "otto" || user == "cora" {
+		pw = "demo" // the demo organisation's logins
+	}
+	resp := b.SignIn(e.base, "/", user, pw)
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("sign in as %s: %d %s", user, resp.StatusCode, resp.Body)
 	}

@@ -62,12 +62,18 @@ func (s *Server) attention(ctx context.Context, p *auth.Principal) (attention, e
 		if err != nil {
 			return a, err
 		}
+		owned := map[string]bool{}
 		for _, n := range mine {
-			fs, err := s.Findings.ListFindings(ctx, store.FindingQuery{NHIID: n.ID})
-			if err != nil {
-				return a, err
+			owned[n.ID] = true
+		}
+		open, err := s.Findings.ListFindings(ctx, store.FindingQuery{})
+		if err != nil {
+			return a, err
+		}
+		for _, f := range open {
+			if owned[f.NHIID] {
+				a.MyNHIFindings++
 			}
-			a.MyNHIFindings += len(fs)
 		}
 		if p.SeesAll() {
 			counts, err := s.Findings.CountOpenFindingsByRule(ctx)

@@ -84,7 +84,11 @@ func (s *Server) nhi(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	events, err := s.history(ctx, "nhi:"+n.ID, "project:"+project.ID)
+	targets := []string{"nhi:" + n.ID}
+	if project.ID != "" {
+		targets = append(targets, "project:"+project.ID)
+	}
+	events, err := s.history(ctx, targets...)
 	if err != nil {
 		s.internal(w, r, "nhi: history", err)
 		return
@@ -101,33 +105,10 @@ func (s *Server) nhi(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "nhi", data)
 }
 
-// historyScanLimit caps how much of the audit log a history view reads.
-const historyScanLimit = 50000
+// historyLength is how many audit events an NHI page shows.
+const historyLength = 100
 
-// history returns the audit events on any of targets, newest first. The
-// store has no index by target yet, so this scans the log (bounded).
+// history returns the newest audit events on any of targets.
 func (s *Server) history(ctx context.Context, targets ...string) ([]store.AuditEvent, error) {
-	want := map[string]bool{}
-	for _, t := range targets {
-		want[t] = true
-	}
-	var out []store.AuditEvent
-	var after int64
-	for scanned := 0; scanned < historyScanLimit; {
-		evs, err := s.Store.ListAudit(ctx, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range evs {
-			if want[e.Target] {
-				out = append([]store.AuditEvent{e}, out...)
-			}
-		}
-		scanned += len(evs)
-		if len(evs) < 1000 {
-			break
-		}
-		after = evs[len(evs)-1].Seq
-	}
-	return out, nil
+	return s.Store.ListAuditByTarget(ctx, targets, historyLength)
 }

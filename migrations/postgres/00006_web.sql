@@ -25,6 +25,10 @@ CREATE TABLE oidc_identities (
 );
 CREATE INDEX oidc_identities_person_id_idx ON oidc_identities (person_id);
 
+-- History views read the audit log by target ("nhi:<id>").
+CREATE INDEX audit_events_target_idx ON audit_events (target, seq);
+
 -- +goose Down
+DROP INDEX audit_events_target_idx;
 DROP TABLE oidc_identities;
 DROP TABLE web_sessions;

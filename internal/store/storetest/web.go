@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,38 @@ var webTests = []test{
 	{"session lifecycle", testWebSessionLifecycle},
 	{"session expiry sweep", testWebSessionSweep},
 	{"oidc identity", testOIDCIdentity},
+	{"audit by target", testAuditByTarget},
+}
+
+func testAuditByTarget(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var want []int64
+	for i, target := range []string{"nhi:a", "nhi:b", "project:p", "nhi:a", "person:x"} {
+		e, err := s.AppendAudit(ctx, linker(store.AuditEvent{
+			Time: stored(time.Now()), Actor: "tester", Action: fmt.Sprintf("step-%d", i), Target: target, Details: []byte(`{}`),
+		}))
+		must(t, "append", err)
+		if target == "nhi:a" || target == "project:p" {
+			want = append([]int64{e.Seq}, want...)
+		}
+	}
+	got, err := s.ListAuditByTarget(ctx, []string{"nhi:a", "project:p"}, 0)
+	must(t, "list", err)
+	var seqs []int64
+	for _, e := range got {
+		seqs = append(seqs, e.Seq)
+	}
+	same(t, "newest first, only the targets", seqs, want)
+	got, err = s.ListAuditByTarget(ctx, []string{"nhi:a", "project:p"}, 2)
+	must(t, "list limited", err)
+	if len(got) != 2 || got[0].Seq != want[0] {
+		t.Fatalf("limit 2: %+v", got)
+	}
+	got, err = s.ListAuditByTarget(ctx, nil, 0)
+	must(t, "no targets", err)
+	if len(got) != 0 {
+		t.Fatalf("no targets gave %d events", len(got))
+	}
 }
 
 func testWebSessionLifecycle(t *testing.T, s store.Store) {
