@@ -426,3 +426,18 @@ func TestReturnIsLocalOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestAbandonedSignInExpires(t *testing.T) {
+	e := newEnv(t)
+	b := authtest.NewBrowser(t)
+	cb := b.SignInToCallback(e.base, "/me", "bob", "pw-bob", nil)
+	e.clock.Advance(11 * time.Minute)
+	if resp := b.Get(cb); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("late callback: %d %s", resp.StatusCode, resp.Body)
+	}
+	// The pre-login session is gone from the store, not just refused.
+	now := e.clock.Now()
+	if n, err := e.store.DeleteWebSessionsBefore(t.Context(), now.Add(24*time.Hour), now.Add(24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("%d sessions left: %v", n, err)
+	}
+}

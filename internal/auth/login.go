@@ -36,7 +36,9 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		State: rand.Text(), Nonce: rand.Text(), Verifier: oauth2.GenerateVerifier(),
 		ReturnTo: safeReturn(r.URL.Query().Get("return")), Started: a.now().UTC(),
 	}
-	if _, err := a.sessions.create(ctx, w, sessionData{Login: p}); err != nil {
+	// A pre-login session lives only as long as a sign-in may take, so
+	// abandoned sign-ins do not pile up.
+	if _, err := a.sessions.create(ctx, w, sessionData{Login: p}, loginTimeout); err != nil {
 		a.logger.Error("start sign-in", "err", err)
 		a.fail(w, r, http.StatusServiceUnavailable, "Sign-in is unavailable", "syncd could not start a session. Try again in a moment.")
 		return
@@ -115,7 +117,7 @@ func (a *Auth) handleCallback(w http.ResponseWriter, r *http.Request) {
 		Issuer: idt.Issuer, Subject: idt.Subject,
 		Roles: a.cfg.RoleGroups.rolesFor(stringList(claims[a.cfg.GroupsClaim])),
 	}
-	if _, err := a.sessions.create(ctx, w, data); err != nil {
+	if _, err := a.sessions.create(ctx, w, data, a.sessions.Absolute); err != nil {
 		a.logger.Error("sign-in callback: create session", "err", err)
 		a.fail(w, r, http.StatusServiceUnavailable, "Sign-in is unavailable", "syncd could not create your session. "+restart)
 		return

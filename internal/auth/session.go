@@ -111,8 +111,9 @@ func (s *Sessions) load(r *http.Request) (*session, error) {
 	return sess, nil
 }
 
-// create starts a new session with a fresh id and sets its cookie.
-func (s *Sessions) create(ctx context.Context, w http.ResponseWriter, d sessionData) (*session, error) {
+// create starts a new session with a fresh id, ending after lifetime at
+// the latest, and sets its cookie.
+func (s *Sessions) create(ctx context.Context, w http.ResponseWriter, d sessionData, lifetime time.Duration) (*session, error) {
 	id := rand.Text() + rand.Text() // 2×26 base32 chars: 260 bits
 	if d.CSRF == "" {
 		d.CSRF = rand.Text()
@@ -124,12 +125,12 @@ func (s *Sessions) create(ctx context.Context, w http.ResponseWriter, d sessionD
 	now := s.Now().UTC()
 	row, err := s.Store.CreateWebSession(ctx, store.WebSession{
 		IDHash: hashID(id), PersonID: d.PersonID, Data: raw,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.Absolute),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(lifetime),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("auth: create session: %w", err)
 	}
-	http.SetCookie(w, s.cookie(id, int(s.Absolute/time.Second)))
+	http.SetCookie(w, s.cookie(id, int(lifetime/time.Second)))
 	return &session{idHash: row.IDHash, row: row, data: d}, nil
 }
 
