@@ -413,3 +413,40 @@ func TestRequiredTemplatesCheckedAtStartup(t *testing.T) {
 var regexpNext = regexp.MustCompile(`href="([^"]+)" rel="next"`)
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestNHIListIsPaginated(t *testing.T) {
+	e := newEnv(t, false)
+	for i := range 55 {
+		if _, err := e.store.CreateNHI(t.Context(), store.NHI{Kind: store.KindAPIKey, Name: "key-" + strconv.Itoa(100+i), Source: "import", OwnerID: e.ids["mike"]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.as("carol")
+	first := b.Get(e.base + "/nhis?kind=api-key")
+	next := regexpNext.FindStringSubmatch(first.Body)
+	if next == nil || strings.Count(first.Body, `<a href="/nhis/`) != 50 {
+		t.Fatalf("first page: %d rows, next %v", strings.Count(first.Body, `<a href="/nhis/`), next)
+	}
+	second := b.Get(e.base + strings.ReplaceAll(next[1], "&amp;", "&"))
+	if n := strings.Count(second.Body, `<a href="/nhis/`); n != 5 || strings.Contains(second.Body, `id="next-page"`) {
+		t.Fatalf("second page: %d rows", n)
+	}
+	// Mike owns all 55 plus his own service account, and pages the same way.
+	mike := e.as("mike")
+	if n := strings.Count(mike.Get(e.base+"/nhis?owner=me").Body, `<a href="/nhis/`); n != 50 {
+		t.Fatalf("mike's first page: %d rows", n)
+	}
+}
+
+func TestStoreOutageRendersErrorPage(t *testing.T) {
+	e := newEnv(t, false)
+	b := e.as("carol")
+	if err := e.store.(interface{ Close() error }).Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp := b.Get(e.base + "/people")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(resp.Body, "HTTP status 503") ||
+		resp.Header.Get("Content-Security-Policy") == "" || strings.Contains(resp.Body, "sql:") {
+		t.Fatalf("outage: %d %s", resp.StatusCode, resp.Body)
+	}
+}
