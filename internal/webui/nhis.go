@@ -83,7 +83,11 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if id == "" {
-			data.Unknown = "No person has the email or user name " + owner + "."
+			// Only those who may list everyone learn whether a person
+			// exists; anyone else just sees no results.
+			if p.SeesAll() {
+				data.Unknown = "No person has the email or user name " + owner + "."
+			}
 			data.Filter = q
 			s.render(w, r, http.StatusOK, "nhis", data)
 			return
