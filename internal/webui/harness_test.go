@@ -204,7 +204,7 @@ func (c *computedFindings) eval(ctx context.Context) ([]store.Finding, error) {
 	var out []store.Finding
 	for _, n := range ns {
 		add := func(rule, reason string) {
-			out = append(out, store.Finding{ID: int64(len(out) + 1), NHIID: n.ID, Rule: rule, Reason: reason, State: store.FindingOpen})
+			out = append(out, store.Finding{ID: int64(len(out) + 1), NHIID: n.ID, Rule: rule, Reason: reason, State: store.FindingOpen, OpenedAt: n.UpdatedAt})
 		}
 		if n.OwnerID == "" {
 			add("no-owner", "no owner is recorded")

@@ -21,29 +21,27 @@ type Page struct {
 }
 
 var funcs = template.FuncMap{
-	"date": func(v any) string {
-		switch t := v.(type) {
-		case time.Time:
-			return t.UTC().Format("2006-01-02")
-		case *time.Time:
-			if t != nil {
-				return t.UTC().Format("2006-01-02")
-			}
-		}
-		return ""
-	},
-	"datetime": func(v any) string {
-		switch t := v.(type) {
-		case time.Time:
-			return t.UTC().Format("2006-01-02 15:04 UTC")
-		case *time.Time:
-			if t != nil {
-				return t.UTC().Format("2006-01-02 15:04 UTC")
-			}
-		}
-		return ""
-	},
+	"date":     func(v any) string { return formatTime(v, "2006-01-02") },
+	"datetime": func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
 	"join": func(v []string) string { return strings.Join(v, ", ") },
+}
+
+// formatTime formats a time or *time.Time in UTC; nil and zero times
+// are blank.
+func formatTime(v any, layout string) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x != nil {
+			t = *x
+		}
+	}
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(layout)
 }
 
 // parseTemplates builds one template set per page (layout + partials +
