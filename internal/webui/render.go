@@ -23,7 +23,7 @@ type Page struct {
 var funcs = template.FuncMap{
 	"date":     func(v any) string { return formatTime(v, "2006-01-02") },
 	"datetime": func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
-	"join": func(v []string) string { return strings.Join(v, ", ") },
+	"join":     func(v []string) string { return strings.Join(v, ", ") },
 }
 
 // formatTime formats a time or *time.Time in UTC; nil and zero times
