@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -96,6 +97,21 @@ func newEnv(t *testing.T) *env {
 	mux.Handle("POST /change", auth.Require(a.RequireCSRF(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "changed")
 	}))))
+	api := func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.SessionPrincipal(r)
+		switch {
+		case errors.Is(err, auth.ErrNoSession):
+			http.Error(w, "no session", http.StatusUnauthorized)
+		case errors.Is(err, auth.ErrCSRF):
+			http.Error(w, "csrf", http.StatusForbidden)
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		default:
+			fmt.Fprint(w, p.PersonID)
+		}
+	}
+	mux.HandleFunc("GET /api/me", api)
+	mux.HandleFunc("POST /api/me", api)
 	mux.HandleFunc("GET /signed-out", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "signed out") })
 	srv := &http.Server{Handler: a.Authenticate(mux)}
 	go srv.Serve(ln)
@@ -439,5 +455,27 @@ func TestAbandonedSignInExpires(t *testing.T) {
 	now := e.clock.Now()
 	if n, err := e.store.DeleteWebSessionsBefore(t.Context(), now.Add(24*time.Hour), now.Add(24*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("%d sessions left: %v", n, err)
+	}
+}
+
+func TestSessionPrincipalForTheAPI(t *testing.T) {
+	e := newEnv(t)
+	anon := authtest.NewBrowser(t)
+	if resp := anon.Get(e.base + "/api/me"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous: %d", resp.StatusCode)
+	}
+	b := authtest.NewBrowser(t)
+	b.SignIn(e.base, "/me", "bob", "pw-bob")
+	p, _ := me(t, b, e.base)
+	if resp := b.Get(e.base + "/api/me"); resp.StatusCode != http.StatusOK || resp.Body != p.PersonID {
+		t.Fatalf("GET: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := b.PostForm(e.base+"/api/me", nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("POST without token: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.base+"/api/me", nil)
+	req.Header.Set("X-CSRF-Token", p.CSRF)
+	if resp := b.Do(req); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST with header token: %d", resp.StatusCode)
 	}
 }
