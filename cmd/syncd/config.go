@@ -21,6 +21,7 @@ type Config struct {
 	Identity IdentityConfig `yaml:"identity"`
 	Sources  []SourceConfig `yaml:"sources"`
 	Catalog  CatalogConfig  `yaml:"catalog"`
+	Web      WebConfig      `yaml:"web"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -141,5 +142,6 @@ func defaultConfig() Config {
 		Identity: IdentityConfig{
 			MatchKeys: []string{"employeeNumber", "email", "userName"},
 		},
+		Web: webDefaults(),
 	}
 }

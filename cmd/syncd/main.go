@@ -33,6 +33,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "demo [--data DIR] [--reset] [--listen ADDR]", "try syncd: demo organisation, web UI and a built-in sign-in on loopback", cmdDemo},
 		{"serve", "serve --config F", "run the daemon: HTTP API, SCIM server, scheduled work", cmdServe},
 		{"migrate", "migrate --config F", "apply pending database migrations and print the schema version", cmdMigrate},
 		{"config validate", "config validate --config F", "check a configuration file and report every problem", cmdConfigValidate},

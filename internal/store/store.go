@@ -11,6 +11,7 @@ type Tx interface {
 	GroupTx
 	NHITx
 	AccessTx
+	WebTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
@@ -59,6 +60,9 @@ type Tx interface {
 	GetAuditHead(ctx context.Context) (AuditHead, error)
 	// ListAudit returns events with Seq > afterSeq in order, at most limit.
 	ListAudit(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
+	// ListAuditByTarget returns the newest events on any of targets, newest
+	// first, at most limit (100 when 0): an object's history.
+	ListAuditByTarget(ctx context.Context, targets []string, limit int) ([]AuditEvent, error)
 
 	// Sync runs.
 	CreateSyncRun(ctx context.Context, r SyncRun) (SyncRun, error)

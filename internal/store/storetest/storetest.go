@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"groups", groupTests},
 		{"nhis", nhiTests},
 		{"access", accessTests},
+		{"web", webTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,103 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Why a sign-in links to no one.
+var (
+	ErrNoClaim   = errors.New("auth: the ID token lacks the linking claim")
+	ErrNoPerson  = errors.New("auth: no person matches")
+	ErrAmbiguous = errors.New("auth: several persons match")
+	ErrNotActive = errors.New("auth: person is not active")
+)
+
+// link returns the person behind (issuer, subject): the one linked before,
+// or the one person whose LinkBy attribute equals the LinkClaim claim, in
+// which case the link is recorded (with its audit event) for next time.
+func (a *Auth) link(ctx context.Context, issuer, subject string, claims map[string]any) (store.Person, error) {
+	var person store.Person
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		now := a.now().UTC()
+		id, err := tx.GetOIDCIdentity(ctx, issuer, subject)
+		switch {
+		case err == nil:
+			if person, err = tx.GetPerson(ctx, id.PersonID); err != nil {
+				return err
+			}
+			id.LastLoginAt = now
+			_, err = tx.PutOIDCIdentity(ctx, id)
+			if err != nil {
+				return err
+			}
+		case errors.Is(err, store.ErrNotFound):
+			value, _ := claims[a.cfg.LinkClaim].(string)
+			value = strings.TrimSpace(value)
+			if value == "" {
+				return fmt.Errorf("%w %q", ErrNoClaim, a.cfg.LinkClaim)
+			}
+			key := store.MatchEmail
+			if a.cfg.LinkBy == LinkByEmployeeNumber {
+				key = store.MatchEmployeeNumber
+			}
+			ps, err := tx.FindPersons(ctx, key, value)
+			if err != nil {
+				return err
+			}
+			switch len(ps) {
+			case 0:
+				return fmt.Errorf("%w %s %q", ErrNoPerson, key, value)
+			case 1:
+			default:
+				return fmt.Errorf("%w %s %q", ErrAmbiguous, key, value)
+			}
+			person = ps[0]
+			if _, err := tx.PutOIDCIdentity(ctx, store.OIDCIdentity{
+				Issuer: issuer, Subject: subject, PersonID: person.ID, LinkedBy: string(key), LinkedValue: value,
+				CreatedAt: now, LastLoginAt: now,
+			}); err != nil {
+				return err
+			}
+			if _, err := audit.Append(ctx, tx, now, audit.Entry{
+				Actor: "person:" + person.ID, Action: "auth.identity-linked", Target: "person:" + person.ID,
+				Details: map[string]string{"issuer": issuer, "subject": subject, "linkedBy": string(key), "value": value},
+			}); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		if person.Status != store.StatusActive {
+			return fmt.Errorf("%w (%s)", ErrNotActive, person.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Person{}, fmt.Errorf("auth: link %s|%s: %w", issuer, subject, err)
+	}
+	return person, nil
+}
+
+// linkFailed explains a sign-in that reaches no one.
+func (a *Auth) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+	a.logger.Warn("sign-in not linked to a person", "err", err)
+	switch {
+	case errors.Is(err, ErrNoClaim):
+		a.fail(w, r, http.StatusForbidden, "Signed in, but not linked", fmt.Sprintf("Your identity provider did not send the %q claim syncd links people by. Ask an administrator to check the OIDC configuration.", a.cfg.LinkClaim))
+	case errors.Is(err, ErrNoPerson):
+		a.fail(w, r, http.StatusForbidden, "Signed in, but not linked", "You signed in successfully, but syncd has no person record matching your account yet. People appear once HR or the directory has synchronised them; ask an administrator if this persists.")
+	case errors.Is(err, ErrAmbiguous):
+		a.fail(w, r, http.StatusForbidden, "Signed in, but not linked", "More than one person in syncd matches your account, so syncd cannot tell which is you. Ask an administrator to resolve the duplicate.")
+	case errors.Is(err, ErrNotActive):
+		a.fail(w, r, http.StatusForbidden, "Account not active", "Your person record in syncd is not active, so you cannot sign in.")
+	default:
+		a.fail(w, r, http.StatusServiceUnavailable, "Sign-in is unavailable", "syncd could not look up your account. Try again in a moment.")
+	}
+}

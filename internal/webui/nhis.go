@@ -1,0 +1,193 @@
+package webui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+type nhiRow struct {
+	NHI         store.NHI
+	Owner       store.Person
+	ProjectName string
+	Findings    []string // rules of open findings
+}
+
+type nhisPage struct {
+	Page
+	Filter     store.NHIQuery
+	OwnerParam string
+	Rule       string
+	Kinds      []store.NHIKind
+	Projects   []store.Project
+	Rules      []string
+	Unknown    string
+	// FindingsAvailable is false when no findings engine is wired.
+	FindingsAvailable bool
+	NHIs              []nhiRow
+	Total             int
+	More              bool
+	Pager             pager
+}
+
+// nhis lists the NHIs the viewer may see, filtered by kind, environment,
+// owner, project and orphan rule.
+func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := auth.PrincipalFrom(ctx)
+	in := r.URL.Query()
+	q := store.NHIQuery{
+		Kind:        store.NHIKind(in.Get("kind")),
+		Environment: strings.TrimSpace(in.Get("environment")),
+		ProjectID:   in.Get("project"),
+		Text:        strings.TrimSpace(in.Get("q")),
+		AfterID:     in.Get("after"),
+	}
+	data := nhisPage{
+		Page: s.page(r, "Non-human identities", "nhis"), OwnerParam: strings.TrimSpace(in.Get("owner")),
+		Rule:  in.Get("rule"),
+		Kinds: []store.NHIKind{store.KindServiceAccount, store.KindAPIKey, store.KindCertificate, store.KindToken, store.KindWorkload},
+		Rules: OrphanRules, FindingsAvailable: s.Findings != nil,
+	}
+	if q.Kind != "" && !q.Kind.Valid() {
+		s.Fail(w, r, http.StatusBadRequest, "Unknown kind", "Kind must be one of the listed kinds.")
+		return
+	}
+	if data.Rule != "" && data.Rule != "any" && !slices.Contains(OrphanRules, data.Rule) {
+		s.Fail(w, r, http.StatusBadRequest, "Unknown rule", "Rule must be one of the listed orphan rules.")
+		return
+	}
+	projects, err := s.Store.ListProjects(ctx)
+	if err != nil {
+		s.internal(w, r, "nhis: projects", err)
+		return
+	}
+	data.Projects = projects
+	byProject := map[string]store.Project{}
+	for _, pr := range projects {
+		byProject[pr.ID] = pr
+	}
+	switch owner := data.OwnerParam; {
+	case owner == "":
+	case owner == "me":
+		q.OwnerID = p.PersonID
+	default:
+		id, err := s.personByLogin(ctx, owner)
+		if err != nil {
+			s.internal(w, r, "nhis: owner", err)
+			return
+		}
+		if id == "" {
+			// Only those who may list everyone learn whether a person
+			// exists; anyone else just sees no results.
+			if p.SeesAll() {
+				data.Unknown = "No person has the email or user name " + owner + "."
+			}
+			data.Filter = q
+			s.render(w, r, http.StatusOK, "nhis", data)
+			return
+		}
+		q.OwnerID = id
+	}
+	data.Filter = q
+
+	// Open findings by NHI, when a findings engine is wired.
+	open := map[string][]string{}
+	if s.Findings != nil {
+		fs, err := s.Findings.ListFindings(ctx, store.FindingQuery{})
+		if err != nil {
+			s.internal(w, r, "nhis: findings", err)
+			return
+		}
+		for _, f := range fs {
+			open[f.NHIID] = append(open[f.NHIID], f.Rule)
+		}
+	} else if data.Rule != "" {
+		data.Unknown = "Orphan findings are not available in this build, so the rule filter matches nothing."
+	}
+	keep := func(n store.NHI) (bool, error) {
+		switch data.Rule {
+		case "":
+		case "any":
+			if len(open[n.ID]) == 0 {
+				return false, nil
+			}
+		default:
+			if !slices.Contains(open[n.ID], data.Rule) {
+				return false, nil
+			}
+		}
+		acc, err := s.accessNHI(ctx, p, n, byProject[n.ProjectID])
+		return acc.see, err
+	}
+	// Walk the matches in id order and keep one page of visible ones.
+	after := q.AfterID
+	q.AfterID, q.Limit = after, 500
+	for len(data.NHIs) <= pageSize {
+		ns, err := s.Store.ListNHIs(ctx, q)
+		if err != nil {
+			s.internal(w, r, "nhis: list", err)
+			return
+		}
+		for _, n := range ns {
+			ok, err := keep(n)
+			if err != nil {
+				s.internal(w, r, "nhis: authorize", err)
+				return
+			}
+			if ok && len(data.NHIs) <= pageSize {
+				data.NHIs = append(data.NHIs, nhiRow{NHI: n, ProjectName: byProject[n.ProjectID].Name, Findings: open[n.ID]})
+			}
+		}
+		if len(ns) < q.Limit {
+			break
+		}
+		q.AfterID = ns[len(ns)-1].ID
+	}
+	if len(data.NHIs) > pageSize {
+		data.NHIs, data.More = data.NHIs[:pageSize], true
+		next := url.Values{}
+		for k, v := range in {
+			next[k] = v
+		}
+		next.Set("after", data.NHIs[pageSize-1].NHI.ID)
+		data.Pager.Next = "/nhis?" + next.Encode()
+	}
+	if after != "" {
+		first := url.Values{}
+		for k, v := range in {
+			first[k] = v
+		}
+		first.Del("after")
+		data.Pager.Prev = "/nhis?" + first.Encode()
+	}
+	for i := range data.NHIs {
+		if id := data.NHIs[i].NHI.OwnerID; id != "" {
+			if o, err := s.Store.GetPerson(ctx, id); err == nil {
+				data.NHIs[i].Owner = o
+			}
+		}
+	}
+	data.Total = len(data.NHIs)
+	s.render(w, r, http.StatusOK, "nhis", data)
+}
+
+// personByLogin finds the one person with this email or user name; "" if
+// none or several.
+func (s *Server) personByLogin(ctx context.Context, login string) (string, error) {
+	for _, key := range []store.MatchKey{store.MatchEmail, store.MatchUserName} {
+		ps, err := s.Store.FindPersons(ctx, key, login)
+		if err != nil {
+			return "", err
+		}
+		if len(ps) == 1 {
+			return ps[0].ID, nil
+		}
+	}
+	return "", nil
+}

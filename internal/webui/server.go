@@ -1,0 +1,97 @@
+package webui
+
+import (
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/web"
+)
+
+// pageSize is how many rows a list page shows.
+const pageSize = 50
+
+// Server holds the web UI's dependencies.
+type Server struct {
+	Store store.Store
+	// Auth signs people in; set it before Handler (auth.New needs Fail
+	// from this server, so it is built second).
+	Auth     *auth.Auth
+	Findings Findings // nil: not wired
+	// Sources are the configured source names, shown on the sync page
+	// even before their first run.
+	Sources []string
+	Now     func() time.Time
+	Logger  *slog.Logger
+
+	pages map[string]*template.Template
+	chart *template.Template
+}
+
+// requiredPages are the templates the server cannot run without; New
+// fails at start-up when one is missing or does not parse.
+var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun"}
+
+// New parses the embedded templates and checks every required page.
+func New(s Server) (*Server, error) {
+	return newWithTemplates(s, web.Templates())
+}
+
+func newWithTemplates(s Server, tfs fs.FS) (*Server, error) {
+	if s.Store == nil {
+		return nil, errors.New("webui: no store")
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	pages, chart, err := parseTemplates(tfs)
+	if err != nil {
+		return nil, err
+	}
+	s.pages, s.chart = pages, chart
+	return &s, nil
+}
+
+// Handler returns the web UI with its security layers: security headers
+// on every response, Go's cross-origin protection (Sec-Fetch-Site/Origin)
+// on every state-changing request, then the session.
+func (s *Server) Handler() http.Handler {
+	if s.Auth == nil {
+		panic("webui: Handler called before Auth was set")
+	}
+	mux := http.NewServeMux()
+	s.Auth.Register(mux)
+	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, auth.Require(h)) }
+	action := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, auth.Require(s.Auth.RequireCSRF(h))) }
+
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(web.Static())))
+	mux.HandleFunc("GET /signed-out", s.signedOut)
+	page("GET /{$}", s.home)
+	page("GET /people", s.people)
+	page("GET /people/{id}", s.person)
+	page("GET /nhis", s.nhis)
+	page("GET /nhis/{id}", s.nhi)
+	action("POST /nhis/{id}/owner", s.reassignOwner)
+	action("POST /nhis/{id}/project", s.extendProject)
+	page("GET /sync", s.syncPage)
+	page("GET /sync/runs/{id}", s.syncRun)
+	page("GET /charts/identities.svg", s.identitiesChart)
+	page("GET /charts/findings.svg", s.findingsChart)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.Fail(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Fail(w, r, http.StatusForbidden, "Request refused", "This request came from another site, so syncd refused it (cross-origin protection).")
+	}))
+	return securityHeaders(cop.Handler(s.Auth.Authenticate(mux)))
+}
