@@ -10,6 +10,8 @@ import (
 type Tx interface {
 	GroupTx
 	NHITx
+	FindingTx
+	TaskTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
@@ -23,6 +25,10 @@ type Tx interface {
 	FindPersons(ctx context.Context, key MatchKey, value string) ([]Person, error)
 	ListPersons(ctx context.Context, q PersonQuery) ([]Person, error)
 	CountPersons(ctx context.Context, q PersonQuery) (int, error)
+	// ListPersonRefs returns every person's ID, status, manager, userName
+	// and email in one query, ordered by ID: what set-based evaluations
+	// over the whole population need, without full rows.
+	ListPersonRefs(ctx context.Context) ([]PersonRef, error)
 
 	// Source links.
 	GetSourceLink(ctx context.Context, source, externalID string) (SourceLink, error)

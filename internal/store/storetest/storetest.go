@@ -27,6 +27,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tokens", tokenTests},
 		{"groups", groupTests},
 		{"nhis", nhiTests},
+		{"findings", findingTests},
+		{"tasks", taskTests},
+		{"personrefs", personRefTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
