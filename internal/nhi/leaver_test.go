@@ -1,0 +1,108 @@
+package nhi_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
+	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
+)
+
+// TestLeaverFlow: an owner is disabled by the IdP (a SCIM push of
+// active:false becomes status "disabled" through identity.Service.Apply);
+// the next evaluation routes each of their NHIs to their manager as a
+// re-ownership task. One task is accepted (owner reassigned, finding
+// resolves); the other passes its deadline and the default action applies.
+func TestLeaverFlow(t *testing.T) {
+	for _, action := range []string{nhi.ActionFlag, nhi.ActionDisable} {
+		t.Run(action, func(t *testing.T) {
+			gormtest.ForEach(t, func(t *testing.T, s *gormstore.Store) {
+				ctx := t.Context()
+				f := newFixture(t, s)
+				f.svc.Remediation.DefaultAction = action
+				boss := f.person(t, "boss", "", "")
+				owner := f.person(t, "owner", "", "boss")
+				db := f.nhi(t, store.NHI{Name: "svc-db", OwnerID: owner.ID})
+				ci := f.nhi(t, store.NHI{Name: "svc-ci", OwnerID: owner.ID})
+				if sum := f.evaluate(t); sum.Opened != 0 || sum.TasksCreated != 0 {
+					t.Fatalf("before leaving: %+v", sum)
+				}
+
+				f.clock.Advance(time.Hour)
+				left := f.person(t, "owner", "disabled", "boss")
+				if left.ID != owner.ID || left.Status != store.StatusDisabled {
+					t.Fatalf("owner after the push: %+v", left)
+				}
+				sum := f.evaluate(t)
+				if sum.Opened != 2 || sum.TasksCreated != 2 {
+					t.Fatalf("after leaving: %+v", sum)
+				}
+				tasks, err := s.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen})
+				if err != nil || len(tasks) != 2 {
+					t.Fatalf("tasks %v %+v", err, tasks)
+				}
+				byNHI := map[string]store.ReownershipTask{}
+				for _, k := range tasks {
+					if k.Route != store.RouteManager || k.AssigneeID != boss.ID || k.FormerOwnerID != owner.ID ||
+						!k.Deadline.Equal(f.clock.t.Add(7*24*time.Hour)) {
+						t.Fatalf("task %+v", k)
+					}
+					byNHI[k.NHIID] = k
+				}
+
+				// The manager takes over svc-db.
+				f.clock.Advance(time.Hour)
+				if _, err := f.svc.AcceptTask(ctx, "person:"+boss.ID, byNHI[db.ID].ID, boss.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.svc.AcceptTask(ctx, "person:"+boss.ID, byNHI[db.ID].ID, boss.ID); err == nil {
+					t.Fatal("accepting a closed task twice succeeded")
+				}
+				if _, err := f.svc.AcceptTask(ctx, "person:"+boss.ID, byNHI[ci.ID].ID, owner.ID); err == nil {
+					t.Fatal("an inactive person accepted as new owner")
+				}
+				got, _ := s.GetNHI(ctx, db.ID)
+				if got.OwnerID != boss.ID {
+					t.Fatalf("svc-db owner %q, want the manager", got.OwnerID)
+				}
+				wantStrings(t, "findings after accept", openFindings(t, s), []string{"svc-ci owner-inactive"})
+
+				// Nobody takes svc-ci: the deadline passes.
+				f.clock.Advance(8 * 24 * time.Hour)
+				sum = f.evaluate(t)
+				if sum.TasksExpired != 1 || sum.TasksCreated != 0 {
+					t.Fatalf("after the deadline: %+v", sum)
+				}
+				k, err := s.GetTask(ctx, byNHI[ci.ID].ID)
+				if err != nil || k.State != store.TaskExpired || k.Action != action {
+					t.Fatalf("expired task %v %+v", err, k)
+				}
+				got, _ = s.GetNHI(ctx, ci.ID)
+				actions := auditActions(t, s)
+				switch action {
+				case nhi.ActionFlag:
+					if got.Status != store.NHIActive || count(actions, "nhi.flagged_for_disablement") != 1 {
+						t.Fatalf("flag: status %s, audit %v", got.Status, actions)
+					}
+					wantStrings(t, "findings after flag", openFindings(t, s), []string{"svc-ci owner-inactive"})
+				case nhi.ActionDisable:
+					if got.Status != store.NHIDisabled || count(actions, "nhi.disabled") != 1 {
+						t.Fatalf("disable: status %s, audit %v", got.Status, actions)
+					}
+					wantStrings(t, "findings after disable", openFindings(t, s), nil)
+				}
+				for _, a := range []string{"nhi.task.created", "nhi.task.accepted", "nhi.task.expired"} {
+					if count(actions, a) == 0 {
+						t.Fatalf("no %s audit event: %v", a, actions)
+					}
+				}
+				// The expired task's action stands: no new task for the same leaver.
+				if sum := f.evaluate(t); sum.TasksCreated != 0 || sum.TasksExpired != 0 {
+					t.Fatalf("evaluation after expiry: %+v", sum)
+				}
+			})
+		})
+	}
+}
