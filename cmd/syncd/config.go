@@ -18,6 +18,7 @@ type Config struct {
 	Storage  StorageConfig  `yaml:"storage"`
 	Identity IdentityConfig `yaml:"identity"`
 	Sources  []SourceConfig `yaml:"sources"`
+	NHI      NHIConfig      `yaml:"nhi"`
 }
 
 // ServerConfig is the HTTP listener.

@@ -40,6 +40,10 @@ func commands() []command {
 		{"token create", "token create --config F --name N --scope scim|api [--source S]", "create a bearer token; prints the secret alone on stdout", cmdTokenCreate},
 		{"token list", "token list --config F", "list tokens (never their secrets)", cmdTokenList},
 		{"token revoke", "token revoke --config F --name N", "revoke a token by name or id", cmdTokenRevoke},
+		{"nhi orphans", "nhi orphans --config F [--format table|json|csv] [--rule R]", "evaluate orphan rules and list NHIs with open findings", cmdNHIOrphans},
+		{"nhi list", "nhi list --config F [--format table|json] [--kind K] [--source S]", "list non-human identities", cmdNHIList},
+		{"nhi import", "nhi import --config F --file F.csv [--dry-run]", "create or update NHIs from CSV; invalid rows listed by line", cmdNHIImport},
+		{"nhi evaluate", "nhi evaluate --config F", "run the orphan rules once and print the summary", cmdNHIEvaluate},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
