@@ -58,15 +58,19 @@ type daemon struct {
 	store  *gormstore.Store
 	logger *slog.Logger
 	mux    *http.ServeMux
+	nhi    *nhiRunner // NHI evaluation; syncs call d.nhi.EvaluateSoon()
 }
 
-func newDaemon(_ context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
+func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
 	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	d.mux.HandleFunc("GET /readyz", d.readyz)
+	if err := d.startNHI(ctx); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
