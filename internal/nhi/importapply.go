@@ -50,7 +50,7 @@ func (s *Service) Import(ctx context.Context, actor string, rows []ImportRow, dr
 		rep = ImportReport{DryRun: dryRun}
 		now := s.now()
 		existing := map[string]*sourceIndex{}
-		seen := map[string]int{}                      // source\x00name → line
+		seen := map[string]int{} // source\x00name → line
 		var touched []string
 		for _, row := range rows {
 			res := ImportResult{Line: row.Line, Name: row.Input.Name, Errors: row.Errors}

@@ -69,28 +69,44 @@ func (s *Service) syncTasks(ctx context.Context, tx store.Tx, inv Inventory, hit
 	if deadline <= 0 {
 		deadline = 14 * 24 * time.Hour
 	}
+	var create []store.ReownershipTask
 	for i := range inv.NHIs {
 		n := &inv.NHIs[i]
 		if !leaver[n.ID] || hasOpen[n.ID] || expired[n.ID+"\x00"+n.OwnerID] {
 			continue
 		}
 		route, who, team := Route(n, inv, s.Remediation.FallbackTeam)
-		k, err := tx.CreateTask(ctx, store.ReownershipTask{
+		create = append(create, store.ReownershipTask{
 			NHIID: n.ID, FormerOwnerID: n.OwnerID, Route: route, AssigneeID: who, AssigneeTeam: team,
 			CreatedAt: now, Deadline: now.Add(deadline),
 		})
-		if err != nil {
-			return err
-		}
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "system", Action: "nhi.task.created", Target: "nhi:" + n.ID,
-			Details: map[string]any{"task": k.ID, "former_owner": n.OwnerID, "route": route, "assignee": who, "team": team, "deadline": k.Deadline},
-		}); err != nil {
-			return err
-		}
-		s.logger().Info("nhi re-ownership task", "nhi", n.Name, "route", route, "assignee", who, "team", team, "deadline", k.Deadline)
-		sum.TasksCreated++
 	}
+	created, err := tx.CreateTasks(ctx, create)
+	if err != nil {
+		return err
+	}
+	if len(created) == 0 {
+		return nil
+	}
+	// One audit event lists every task this evaluation opened: a first
+	// evaluation may open thousands, and one chained event per task would
+	// hold the audit chain lock for seconds. Each entry names its NHI.
+	opened := make([]map[string]any, len(created))
+	for i, k := range created {
+		opened[i] = map[string]any{"task": k.ID, "nhi": k.NHIID, "former_owner": k.FormerOwnerID, "route": k.Route,
+			"assignee": k.AssigneeID, "team": k.AssigneeTeam, "deadline": k.Deadline}
+		s.logger().Info("nhi re-ownership task", "nhi", k.NHIID, "route", k.Route, "assignee", k.AssigneeID, "team", k.AssigneeTeam, "deadline", k.Deadline)
+	}
+	target := "nhi-tasks"
+	if len(created) == 1 {
+		target = "nhi:" + created[0].NHIID
+	}
+	if _, err := audit.Append(ctx, tx, now, audit.Entry{
+		Actor: "system", Action: "nhi.task.created", Target: target, Details: map[string]any{"tasks": opened},
+	}); err != nil {
+		return err
+	}
+	sum.TasksCreated += len(created)
 	return nil
 }
 

@@ -54,6 +54,9 @@ type TaskQuery struct {
 // TaskTx stores re-ownership tasks.
 type TaskTx interface {
 	CreateTask(ctx context.Context, t ReownershipTask) (ReownershipTask, error)
+	// CreateTasks inserts ts in batches and returns them with their IDs, in
+	// order; ErrConflict if one would be a second open task for its NHI.
+	CreateTasks(ctx context.Context, ts []ReownershipTask) ([]ReownershipTask, error)
 	GetTask(ctx context.Context, id int64) (ReownershipTask, error)
 	// UpdateTask reads the task under a row lock, applies fn and writes
 	// the result; fn's error is returned as is.

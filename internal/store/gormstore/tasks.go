@@ -81,6 +81,39 @@ func (t *txn) CreateTask(ctx context.Context, k store.ReownershipTask) (store.Re
 	return row.toTask(), nil
 }
 
+// CreateTasks inserts ts in batches; see CreateTask.
+func (t *txn) CreateTasks(ctx context.Context, ts []store.ReownershipTask) ([]store.ReownershipTask, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	rows := make([]taskRow, len(ts))
+	now := t.stamp()
+	for i, k := range ts {
+		if k.State == "" {
+			k.State = store.TaskOpen
+		}
+		if err := validTask(k); err != nil {
+			return nil, fmt.Errorf("gormstore: create tasks: nhi %q: %w", k.NHIID, err)
+		}
+		if k.CreatedAt.IsZero() {
+			k.CreatedAt = now
+		}
+		k.ID = 0
+		rows[i] = taskToRow(k)
+	}
+	err := t.atomic(ctx, func(t *txn) error {
+		return t.conn(ctx).CreateInBatches(&rows, batchSize).Error
+	})
+	if err != nil {
+		return nil, wrap("create tasks", err)
+	}
+	out := make([]store.ReownershipTask, len(rows))
+	for i, r := range rows {
+		out[i] = r.toTask()
+	}
+	return out, nil
+}
+
 // GetTask returns the task with id.
 func (t *txn) GetTask(ctx context.Context, id int64) (store.ReownershipTask, error) {
 	var row taskRow

@@ -18,6 +18,7 @@ var findingTests = []test{
 var taskTests = []test{
 	{"create, get, update, list", testTaskLifecycle},
 	{"one open task per nhi", testTaskUniqueness},
+	{"batch create", testTaskBatch},
 }
 
 var personRefTests = []test{
@@ -305,4 +306,33 @@ func testPersonRefs(t *testing.T, s store.Store) {
 		want[0], want[1] = want[1], want[0]
 	}
 	same(t, "refs", refs, want)
+}
+
+func testTaskBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var in []store.ReownershipTask
+	for i := range 1100 {
+		n := newNHI(t, s, "n"+itoa(i))
+		in = append(in, store.ReownershipTask{NHIID: n.ID, Route: store.RouteFallbackTeam, AssigneeTeam: "sre", Deadline: at(time.Hour)})
+	}
+	ks, err := s.CreateTasks(ctx, in)
+	must(t, "create", err)
+	seen := map[int64]bool{}
+	for i, k := range ks {
+		if k.ID == 0 || seen[k.ID] || k.NHIID != in[i].NHIID || k.State != store.TaskOpen {
+			t.Fatalf("task %d: %+v", i, k)
+		}
+		seen[k.ID] = true
+		wantStamp(t, "CreatedAt", k.CreatedAt)
+	}
+	got, err := s.GetTask(ctx, ks[1050].ID)
+	must(t, "get", err)
+	same(t, "get", got, ks[1050])
+	_, err = s.CreateTasks(ctx, []store.ReownershipTask{{NHIID: in[0].NHIID, Route: store.RouteManager, AssigneeID: "m", Deadline: at(time.Hour)}})
+	wantErr(t, "second open task", err, store.ErrConflict)
+	none, err := s.CreateTasks(ctx, nil)
+	must(t, "empty", err)
+	if len(none) != 0 {
+		t.Fatalf("empty batch returned %+v", none)
+	}
 }
