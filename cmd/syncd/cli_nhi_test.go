@@ -186,3 +186,11 @@ func TestServeWiresNHIAPIAndMetrics(t *testing.T) {
 		d.nhi.EvaluateSoon() // coalesces, never blocks
 	})
 }
+
+func TestCSVSafe(t *testing.T) {
+	for in, want := range map[string]string{"svc": "svc", "": "", "=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "@x": "'@x", "-2": "'-2", "a=b": "a=b"} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

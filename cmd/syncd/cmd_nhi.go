@@ -101,10 +101,24 @@ func writeOrphansCSV(w io.Writer, orphans []nhi.Orphan) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"id", "name", "kind", "environment", "owner", "project", "rules", "reasons"})
 	for _, o := range orphans {
-		_ = cw.Write([]string{o.ID, o.Name, o.Kind, o.Environment, o.Owner, o.Project, strings.Join(o.Rules, ";"), strings.Join(o.Reasons, "; ")})
+		row := []string{o.ID, o.Name, o.Kind, o.Environment, o.Owner, o.Project, strings.Join(o.Rules, ";"), strings.Join(o.Reasons, "; ")}
+		for i, c := range row {
+			row[i] = csvSafe(c)
+		}
+		_ = cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvSafe defuses spreadsheet formulas: names and owners come from
+// outside sources, and a cell starting with = + - @ would be evaluated
+// when the report is opened in a spreadsheet (OWASP "CSV injection").
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // cmdNHIList prints the inventory, filtered.
