@@ -1,6 +1,9 @@
 package nhi_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +25,8 @@ func TestLeaverFlow(t *testing.T) {
 				ctx := t.Context()
 				f := newFixture(t, s)
 				f.svc.Remediation.DefaultAction = action
+				written := &recordingDisabler{}
+				f.svc.Disablers = map[string]nhi.Disabler{"ldap": written}
 				boss := f.person(t, "boss", "", "")
 				owner := f.person(t, "owner", "", "boss")
 				db := f.nhi(t, store.NHI{Name: "svc-db", OwnerID: owner.ID})
@@ -87,9 +92,15 @@ func TestLeaverFlow(t *testing.T) {
 						t.Fatalf("flag: status %s, audit %v", got.Status, actions)
 					}
 					wantStrings(t, "findings after flag", openFindings(t, s), []string{"svc-ci owner-inactive"})
+					if len(written.names) != 0 {
+						t.Fatalf("flagging wrote back to the source: %v", written.names)
+					}
 				case nhi.ActionDisable:
 					if got.Status != store.NHIDisabled || count(actions, "nhi.disabled") != 1 {
 						t.Fatalf("disable: status %s, audit %v", got.Status, actions)
+					}
+					if len(written.names) != 1 || written.names[0] != "svc-ci" {
+						t.Fatalf("written back to the source: %v", written.names)
 					}
 					wantStrings(t, "findings after disable", openFindings(t, s), nil)
 				}
@@ -105,4 +116,43 @@ func TestLeaverFlow(t *testing.T) {
 			})
 		})
 	}
+}
+
+// recordingDisabler stands in for the LDAP write-back (the pull engineer's
+// code, not merged yet): it records what it was asked to disable.
+type recordingDisabler struct{ names []string }
+
+func (r *recordingDisabler) DisableNHI(_ context.Context, n store.NHI) error {
+	r.names = append(r.names, n.Name)
+	return nil
+}
+
+// TestDisableWriteBackFailureRollsBack: when the source refuses, nothing
+// of the expiry is kept and the next evaluation tries again.
+func TestDisableWriteBackFailureRollsBack(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, s *gormstore.Store) {
+		f := newFixture(t, s)
+		f.svc.Remediation.DefaultAction = nhi.ActionDisable
+		f.svc.Disablers = map[string]nhi.Disabler{"ldap": failingDisabler{}}
+		f.person(t, "boss", "", "")
+		owner := f.person(t, "owner", "", "boss")
+		n := f.nhi(t, store.NHI{Name: "svc-x", OwnerID: owner.ID})
+		f.person(t, "owner", "terminated", "boss")
+		f.evaluate(t)
+		f.clock.Advance(8 * 24 * time.Hour)
+		if _, err := f.svc.Evaluate(t.Context()); err == nil || !strings.Contains(err.Error(), "directory says no") {
+			t.Fatalf("evaluate with a failing write-back: %v", err)
+		}
+		got, _ := s.GetNHI(t.Context(), n.ID)
+		tasks, _ := s.ListTasks(t.Context(), store.TaskQuery{NHIID: n.ID, State: store.TaskOpen})
+		if got.Status != store.NHIActive || len(tasks) != 1 {
+			t.Fatalf("after the failed write-back: status %s, open tasks %d", got.Status, len(tasks))
+		}
+	})
+}
+
+type failingDisabler struct{}
+
+func (failingDisabler) DisableNHI(context.Context, store.NHI) error {
+	return errors.New("directory says no")
 }

@@ -157,9 +157,16 @@ func (s *Service) expireTasks(ctx context.Context, tx store.Tx, now time.Time) (
 			if err != nil {
 				return 0, err
 			}
+			writeBack := false
+			if d, ok := s.Disablers[n.Source]; ok {
+				if err := d.DisableNHI(ctx, n); err != nil {
+					return 0, fmt.Errorf("disable %s in source %q: %w", n.Name, n.Source, err)
+				}
+				writeBack = true
+			}
 			if _, err := audit.Append(ctx, tx, now, audit.Entry{
 				Actor: "system", Action: "nhi.disabled", Target: "nhi:" + k.NHIID,
-				Details: map[string]any{"task": k.ID, "name": n.Name, "reason": "re-ownership deadline passed"},
+				Details: map[string]any{"task": k.ID, "name": n.Name, "reason": "re-ownership deadline passed", "source_write_back": writeBack},
 			}); err != nil {
 				return 0, err
 			}

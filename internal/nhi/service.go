@@ -38,6 +38,16 @@ type Service struct {
 	Remediation Remediation
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Disablers write a disablement back to the NHI's source, by source
+	// name (the LDAP pull registers one when write-back is configured).
+	// Called inside the transaction that records it: an error rolls the
+	// expiry back and the next evaluation tries again.
+	Disablers map[string]Disabler
+}
+
+// Disabler disables an NHI in the system it came from.
+type Disabler interface {
+	DisableNHI(ctx context.Context, n store.NHI) error
 }
 
 // Summary is the outcome of one evaluation.
