@@ -273,7 +273,17 @@ func TestBadInputNamesTheFieldAndStoresNothing(t *testing.T) {
 				}
 			})
 		}
-		bad := h.want("token", "GET", "/api/v1/nhis?kind=robot&limit=0", nil, http.StatusBadRequest)
+		// A bad update changes nothing either, and names every field.
+		n := h.want("token", "POST", "/api/v1/nhis", map[string]any{"kind": "token", "name": "patched", "owner": "alice"}, http.StatusCreated)
+		bad := h.want("token", "PATCH", "/api/v1/nhis/"+n["id"].(string), map[string]any{"owner": "ghost", "expires_at": "next week", "project": "nope"}, http.StatusBadRequest)
+		if fl := fieldsOf(bad); len(fl) != 3 {
+			t.Fatalf("patch errors %q", fl)
+		}
+		after := h.want("token", "GET", "/api/v1/nhis/"+n["id"].(string), nil, http.StatusOK)
+		if after["owner_id"] != h.ids["alice"] || after["updated_at"] != n["updated_at"] || after["expires_at"] != nil {
+			t.Fatalf("a rejected patch changed the NHI: %v", after)
+		}
+		bad = h.want("token", "GET", "/api/v1/nhis?kind=robot&limit=0", nil, http.StatusBadRequest)
 		if len(fieldsOf(bad)) != 2 {
 			t.Fatalf("query errors %v", bad)
 		}

@@ -51,10 +51,7 @@ func (s *Server) createNHI(w http.ResponseWriter, r *http.Request) {
 			errs = append(errs, nhi.FieldError{Field: "owner", Msg: "you may only create NHIs you own (leave owner empty or give your own person id)"})
 		}
 	}
-	if errs != nil {
-		s.fail(w, &nhi.ValidationError{Fields: errs})
-		return
-	}
+	in.Invalid = errs
 	n, err := s.NHI.CreateNHI(r.Context(), p.Actor(), in)
 	if err != nil {
 		s.fail(w, err)

@@ -45,10 +45,7 @@ func (s *Server) updateNHI(w http.ResponseWriter, r *http.Request) {
 	patch.ExpiresAt, patch.ClearExpires = exp, set && exp == nil
 	patch.RotatedAt, _ = dateField(&errs, "rotated_at", req.RotatedAt)
 	patch.LastUsedAt, _ = dateField(&errs, "last_used_at", req.LastUsedAt)
-	if errs != nil {
-		s.fail(w, &nhi.ValidationError{Fields: errs})
-		return
-	}
+	patch.Invalid = errs
 	n, err := s.NHI.UpdateNHI(r.Context(), p.Actor(), r.PathValue("id"), patch, ownsNHI(p))
 	if err != nil {
 		s.fail(w, err)

@@ -67,10 +67,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 			errs = append(errs, nhi.FieldError{Field: "owner", Msg: "you may only create projects you own"})
 		}
 	}
-	if errs != nil {
-		s.fail(w, &nhi.ValidationError{Fields: errs})
-		return
-	}
+	in.Invalid = errs
 	out, err := s.NHI.CreateProject(r.Context(), p.Actor(), in)
 	if err != nil {
 		s.fail(w, err)
@@ -97,10 +94,7 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 		st := store.ProjectStatus(*req.Status)
 		patch.Status = &st
 	}
-	if errs != nil {
-		s.fail(w, &nhi.ValidationError{Fields: errs})
-		return
-	}
+	patch.Invalid = errs
 	out, err := s.NHI.UpdateProject(r.Context(), p.Actor(), r.PathValue("id"), patch, func(old store.Project) error {
 		if p.Admin() || (p.PersonID != "" && old.OwnerID == p.PersonID) {
 			return nil

@@ -18,6 +18,7 @@ api-key,key-bad-date,prod,alice,,31/01/2027,,
 token,tok-ghost,prod,ghost,,,,
 certificate,svc-backup,prod,alice,,,,duplicate name
 workload,wl-bad-project,prod,alice,nope,,,
+token,tok-two-problems,prod,ghost,,soon,,
 `
 
 func TestImport(t *testing.T) {
@@ -38,14 +39,21 @@ func TestImport(t *testing.T) {
 			6: `owner: "ghost" matches no person`,
 			7: `name: "svc-backup" appears again in source "import" (first on line 2)`,
 			8: `project: no project with id or name "nope"`,
+			9: `expires: "soon" is not a date`,
 		}
 		check := func(rep nhi.ImportReport, action string) {
 			t.Helper()
-			if rep.Invalid != 5 || len(rep.Rows) != 7 {
+			if rep.Invalid != 6 || len(rep.Rows) != 8 {
 				t.Fatalf("report %+v", rep)
 			}
 			for _, r := range rep.Rows {
 				if want, bad := wantInvalid[r.Line]; bad {
+					if r.Line == 9 { // both problems of the row, parse and store, at once
+						if len(r.Errors) != 2 || !strings.Contains(r.Errors[1].Error(), `owner: "ghost" matches no person`) {
+							t.Fatalf("line 9: %+v", r.Errors)
+						}
+						r.Errors = r.Errors[:1]
+					}
 					if r.Action != nhi.ImportInvalid || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Error(), want) {
 						t.Fatalf("line %d: %+v, want error containing %q", r.Line, r, want)
 					}

@@ -60,7 +60,10 @@ func (s *Service) Import(ctx context.Context, actor string, rows []ImportRow, dr
 			} else if row.Input.Name != "" {
 				seen[key] = row.Line
 			}
-			if len(res.Errors) == 0 {
+			if !structural(res.Errors) {
+				// The store checks run even for a row with parse errors, so
+				// every problem of the row is listed at once.
+				row.Input.Invalid = res.Errors
 				if err := s.importRow(ctx, tx, actor, row, existing, now, &res); err != nil {
 					return err
 				}
@@ -136,7 +139,7 @@ func (s *Service) importRow(ctx context.Context, tx store.Tx, actor string, row 
 	want, err := buildNHI(ctx, tx, row.Input)
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		res.Errors = append(res.Errors, ve.Fields...)
+		res.Errors = dedupe(ve.Fields)
 		return nil
 	}
 	if err != nil {
@@ -193,4 +196,30 @@ func sameNHI(a, b store.NHI) bool {
 		slices.Equal(a.CoOwnerIDs, b.CoOwnerIDs) && a.OwningTeam == b.OwningTeam && a.ProjectID == b.ProjectID &&
 		a.Description == b.Description && a.ExternalID == b.ExternalID &&
 		eqT(a.ExpiresAt, b.ExpiresAt) && eqT(a.RotatedAt, b.RotatedAt) && eqT(a.LastUsedAt, b.LastUsedAt)
+}
+
+// structural reports whether errs include a problem with the row as a
+// whole (a CSV syntax error, a wrong field count): then nothing in it can
+// be trusted enough to look up.
+func structural(errs []FieldError) bool {
+	for _, e := range errs {
+		if e.Field == "(row)" {
+			return true
+		}
+	}
+	return false
+}
+
+// dedupe drops repeated problems (the parser and the store checks both
+// see an unknown kind).
+func dedupe(errs []FieldError) []FieldError {
+	seen := map[FieldError]bool{}
+	var out []FieldError
+	for _, e := range errs {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -28,6 +28,10 @@ type NHIInput struct {
 	ExpiresAt   *time.Time
 	RotatedAt   *time.Time
 	LastUsedAt  *time.Time
+	// Invalid holds problems the caller found while parsing the request
+	// (a malformed date, say); they are reported together with the
+	// service's own, and nothing is written.
+	Invalid []FieldError
 }
 
 // NHIPatch changes some fields of an NHI; nil leaves a field as it is and
@@ -42,6 +46,7 @@ type NHIPatch struct {
 	ClearExpires bool
 	RotatedAt    *time.Time
 	LastUsedAt   *time.Time
+	Invalid      []FieldError // see NHIInput.Invalid
 }
 
 // ParseDate reads a date as YYYY-MM-DD (midnight UTC) or RFC 3339; "" is
@@ -112,7 +117,7 @@ func resolveProject(ctx context.Context, tx store.Tx, field, ref string) (string
 // buildNHI checks and resolves in; field problems come back together as a
 // *ValidationError.
 func buildNHI(ctx context.Context, tx store.Tx, in NHIInput) (store.NHI, error) {
-	var fe []FieldError
+	fe := append([]FieldError(nil), in.Invalid...)
 	add := func(e *FieldError) {
 		if e != nil {
 			fe = append(fe, *e)
@@ -217,7 +222,7 @@ func (s *Service) UpdateNHI(ctx context.Context, actor, id string, p NHIPatch, c
 				return err
 			}
 		}
-		var fe []FieldError
+		fe := append([]FieldError(nil), p.Invalid...)
 		next := old
 		if p.Owner != nil {
 			ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)

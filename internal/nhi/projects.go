@@ -17,6 +17,7 @@ type ProjectInput struct {
 	Owner     string
 	StartDate *time.Time
 	EndDate   *time.Time
+	Invalid   []FieldError // see NHIInput.Invalid
 }
 
 // ProjectPatch changes a project: nil leaves a field alone.
@@ -25,6 +26,7 @@ type ProjectPatch struct {
 	EndDate  *time.Time
 	ClearEnd bool
 	Status   *store.ProjectStatus
+	Invalid  []FieldError // see NHIInput.Invalid
 }
 
 // CreateProject checks in and writes the project with its audit event.
@@ -32,7 +34,7 @@ func (s *Service) CreateProject(ctx context.Context, actor string, in ProjectInp
 	var out store.Project
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		now := s.now()
-		var fe []FieldError
+		fe := append([]FieldError(nil), in.Invalid...)
 		p := store.Project{Name: strings.TrimSpace(in.Name), StartDate: in.StartDate, EndDate: in.EndDate, Status: store.ProjectActive}
 		if p.Name == "" {
 			fe = append(fe, FieldError{Field: "name", Msg: "required"})
@@ -92,7 +94,7 @@ func (s *Service) UpdateProject(ctx context.Context, actor, id string, p Project
 			}
 		}
 		next := old
-		var fe []FieldError
+		fe := append([]FieldError(nil), p.Invalid...)
 		if p.Owner != nil {
 			ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)
 			if err != nil {
