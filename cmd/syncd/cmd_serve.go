@@ -58,6 +58,7 @@ type daemon struct {
 	store  *gormstore.Store
 	logger *slog.Logger
 	mux    *http.ServeMux
+	nhi    *nhiRunner // NHI evaluation; syncs call d.nhi.EvaluateSoon()
 }
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
@@ -68,6 +69,7 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 	})
 	d.mux.HandleFunc("GET /readyz", d.readyz)
 	if err := d.startWeb(ctx); err != nil {
+	if err := d.startNHI(ctx); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -22,6 +22,7 @@ type Config struct {
 	Sources  []SourceConfig `yaml:"sources"`
 	Catalog  CatalogConfig  `yaml:"catalog"`
 	Web      WebConfig      `yaml:"web"`
+	NHI      NHIConfig      `yaml:"nhi"`
 }
 
 // ServerConfig is the HTTP listener.

@@ -101,6 +101,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.identityErrors()...)
 	errs = append(errs, c.validateCatalog()...)
 	errs = append(errs, c.validateWeb(getenv)...)
+	errs = append(errs, c.validateNHI()...)
 	return errs
 }
 

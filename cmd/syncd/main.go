@@ -44,6 +44,10 @@ func commands() []command {
 		{"catalog lint", "catalog lint --config F", "check the catalog for unsafe items; exit 1 on errors, 0 with warnings", cmdCatalogLint},
 		{"catalog simulate", "catalog simulate --config F --item ID --policy FILE", "what a changed item policy would decide differently, before it lands", cmdCatalogSimulate},
 		{"request list", "request list --config F [--state S] [--person P] [--item ID]", "list access requests with their decisions in words", cmdRequestList},
+		{"nhi orphans", "nhi orphans --config F [--format table|json|csv] [--rule R]", "evaluate orphan rules and list NHIs with open findings", cmdNHIOrphans},
+		{"nhi list", "nhi list --config F [--format table|json] [--kind K] [--source S]", "list non-human identities", cmdNHIList},
+		{"nhi import", "nhi import --config F --file F.csv [--dry-run]", "create or update NHIs from CSV; invalid rows listed by line", cmdNHIImport},
+		{"nhi evaluate", "nhi evaluate --config F", "run the orphan rules once and print the summary", cmdNHIEvaluate},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}

@@ -37,7 +37,22 @@ type FindingQuery struct {
 	Rule  string
 	// States: nil means open and acknowledged (everything not resolved).
 	States []FindingState
-	Limit  int
+	// AfterID pages by ID; Limit 0 means every matching finding (the
+	// evaluator reads the whole unresolved set in one query).
+	AfterID int64
+	Limit   int
+}
+
+// FindingEvent is one step in a finding's history: opened, updated (the
+// reason changed), acknowledged, reopened (an acknowledgement expired),
+// resolved.
+type FindingEvent struct {
+	ID        int64
+	FindingID int64
+	At        time.Time
+	Kind      string
+	Actor     string
+	Reason    string
 }
 
 // FindingReadTx is the read side of findings that pages and reports use;
@@ -46,4 +61,22 @@ type FindingReadTx interface {
 	ListFindings(ctx context.Context, q FindingQuery) ([]Finding, error)
 	// CountOpenFindingsByRule counts unresolved findings per rule.
 	CountOpenFindingsByRule(ctx context.Context) (map[string]int, error)
+	GetFinding(ctx context.Context, id int64) (Finding, error)
+	// ListFindingEvents returns a finding's history, oldest first.
+	ListFindingEvents(ctx context.Context, findingID int64) ([]FindingEvent, error)
+}
+
+// FindingTx is the write side of findings, set-based so one evaluation of
+// the whole inventory costs a handful of statements.
+type FindingTx interface {
+	FindingReadTx
+	// CreateFindings inserts fs and returns them with their IDs, in order.
+	// At most one unresolved finding may exist per (NHIID, Rule):
+	// ErrConflict otherwise.
+	CreateFindings(ctx context.Context, fs []Finding) ([]Finding, error)
+	// SaveFindings overwrites the findings with the given IDs (all fields
+	// but ID, NHIID, Rule and OpenedAt); ErrNotFound if one is missing.
+	SaveFindings(ctx context.Context, fs []Finding) error
+	// AddFindingEvents appends history entries.
+	AddFindingEvents(ctx context.Context, evs []FindingEvent) error
 }

@@ -12,6 +12,8 @@ type Tx interface {
 	NHITx
 	AccessTx
 	WebTx
+	FindingTx
+	TaskTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
@@ -25,6 +27,10 @@ type Tx interface {
 	FindPersons(ctx context.Context, key MatchKey, value string) ([]Person, error)
 	ListPersons(ctx context.Context, q PersonQuery) ([]Person, error)
 	CountPersons(ctx context.Context, q PersonQuery) (int, error)
+	// ListPersonRefs returns every person's ID, status, manager, userName
+	// and email in one query, ordered by ID: what set-based evaluations
+	// over the whole population need, without full rows.
+	ListPersonRefs(ctx context.Context) ([]PersonRef, error)
 
 	// Source links.
 	GetSourceLink(ctx context.Context, source, externalID string) (SourceLink, error)

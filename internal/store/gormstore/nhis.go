@@ -61,7 +61,7 @@ func (r nhiRow) toNHI() (store.NHI, error) {
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 		ExpiresAt: utcPtr(r.ExpiresAt), RotatedAt: utcPtr(r.RotatedAt), LastUsedAt: utcPtr(r.LastUsedAt),
 	}
-	if r.CoOwnerIDs != "" {
+	if r.CoOwnerIDs != "" && r.CoOwnerIDs != "[]" { // the common case skips a JSON decode per row
 		if err := json.Unmarshal([]byte(r.CoOwnerIDs), &n.CoOwnerIDs); err != nil {
 			return store.NHI{}, fmt.Errorf("nhi %s: decode co-owners: %w", r.ID, err)
 		}

@@ -236,3 +236,22 @@ func (t *txn) personFilter(db *gorm.DB, q store.PersonQuery) *gorm.DB {
 
 // likeEscaper escapes LIKE wildcards so user text matches literally.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ListPersonRefs returns the lean view of every person in one query.
+func (t *txn) ListPersonRefs(ctx context.Context) ([]store.PersonRef, error) {
+	var rows []struct {
+		ID        string
+		Status    string
+		ManagerID string
+		UserName  string
+		Email     string
+	}
+	if err := t.conn(ctx).Model(&personRow{}).Select("id, status, manager_id, user_name, email").Order("id").Scan(&rows).Error; err != nil {
+		return nil, wrap("list person refs", err)
+	}
+	out := make([]store.PersonRef, len(rows))
+	for i, r := range rows {
+		out[i] = store.PersonRef{ID: r.ID, Status: store.Status(r.Status), ManagerID: r.ManagerID, UserName: r.UserName, Email: r.Email}
+	}
+	return out, nil
+}

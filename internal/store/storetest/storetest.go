@@ -29,6 +29,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"nhis", nhiTests},
 		{"access", accessTests},
 		{"web", webTests},
+		{"findings", findingTests},
+		{"tasks", taskTests},
+		{"personrefs", personRefTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

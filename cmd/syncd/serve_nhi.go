@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/nhi"
+)
+
+// nhiRunner runs NHI evaluations in serve, one at a time: on the
+// configured schedule and whenever a sync asks for one.
+type nhiRunner struct {
+	svc     *nhi.Service
+	trigger chan struct{}
+}
+
+// EvaluateSoon asks for an evaluation after a sync; calls while one is
+// pending coalesce, and it never blocks. The sync runner calls
+// d.nhi.EvaluateSoon() after each finished sync (or d.nhi.svc.Evaluate
+// directly when it wants the summary).
+func (r *nhiRunner) EvaluateSoon() {
+	select {
+	case r.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// startNHI wires the NHI service: the JSON API under /api/v1, the
+// Prometheus gauge at /metrics, and the evaluation loop.
+func (d *daemon) startNHI(ctx context.Context) error {
+	svc := d.cfg.nhiService(d.store, d.logger)
+	d.nhi = &nhiRunner{svc: svc, trigger: make(chan struct{}, 1)}
+	srv := &api.Server{
+		Store: d.store, NHI: svc, Logger: d.logger.With("component", "api"),
+		// The web engineer's OIDC session authenticator joins this chain.
+		Auth: api.Chain{api.TokenAuthenticator{Store: d.store}},
+	}
+	srv.Register(d.mux)
+	d.mux.Handle("GET /metrics", nhi.MetricsHandler(d.store, d.logger))
+	go d.nhiLoop(ctx, d.cfg.nhiSchedule())
+	return nil
+}
+
+func (d *daemon) nhiLoop(ctx context.Context, every time.Duration) {
+	d.nhi.EvaluateSoon() // once at start-up
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-d.nhi.trigger:
+		}
+		if _, err := d.nhi.svc.Evaluate(ctx); err != nil && ctx.Err() == nil {
+			d.logger.Error("nhi evaluation failed", "err", err)
+		}
+	}
+}

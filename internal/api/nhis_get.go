@@ -1,0 +1,26 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// getNHI: GET /api/v1/nhis/{id}, with its unresolved findings.
+func (s *Server) getNHI(w http.ResponseWriter, r *http.Request) {
+	n, err := s.Store.GetNHI(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	fs, err := s.Store.ListFindings(r.Context(), store.FindingQuery{NHIID: n.ID})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := toNHI(n)
+	for _, f := range fs {
+		out.Findings = append(out.Findings, toFinding(f))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// maxPage bounds one page of a listing.
+const maxPage = 500
+
+// listNHIs: GET /api/v1/nhis?kind=&environment=&owner=&project=&source=&status=&q=&after=&limit=
+func (s *Server) listNHIs(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q := store.NHIQuery{
+		Kind: store.NHIKind(v.Get("kind")), Environment: v.Get("environment"), OwnerID: v.Get("owner"),
+		ProjectID: v.Get("project"), Source: v.Get("source"), Status: store.NHIStatus(v.Get("status")),
+		Text: v.Get("q"), AfterID: v.Get("after"),
+	}
+	var errs []nhi.FieldError
+	if q.Kind != "" && !q.Kind.Valid() {
+		errs = append(errs, nhi.FieldError{Field: "kind", Msg: fmt.Sprintf("unknown kind %q", q.Kind)})
+	}
+	switch q.Status {
+	case "", store.NHIActive, store.NHIDisabled, store.NHIRetired:
+	default:
+		errs = append(errs, nhi.FieldError{Field: "status", Msg: fmt.Sprintf("unknown status %q (use active, disabled or retired)", q.Status)})
+	}
+	q.Limit, errs = limitParam(v.Get("limit"), errs)
+	if errs != nil {
+		writeError(w, http.StatusBadRequest, "invalid query", errs)
+		return
+	}
+	ns, err := s.Store.ListNHIs(r.Context(), q)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := struct {
+		Items []nhiJSON `json:"items"`
+		Next  string    `json:"next,omitempty"`
+	}{Items: make([]nhiJSON, len(ns))}
+	for i, n := range ns {
+		out.Items[i] = toNHI(n)
+	}
+	if len(ns) == q.Limit {
+		out.Next = ns[len(ns)-1].ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func limitParam(s string, errs []nhi.FieldError) (int, []nhi.FieldError) {
+	if s == "" {
+		return 100, errs
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, append(errs, nhi.FieldError{Field: "limit", Msg: fmt.Sprintf("must be a number from 1 to %d, got %q", maxPage, s)})
+	}
+	return n, errs
+}

@@ -1,0 +1,66 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// updateNHIRequest is the body of PATCH /api/v1/nhis/{id}: absent fields
+// stay as they are; "" clears owner, project or expires_at.
+type updateNHIRequest struct {
+	Owner       *string `json:"owner"`
+	Project     *string `json:"project"`
+	ExpiresAt   *string `json:"expires_at"`
+	RotatedAt   *string `json:"rotated_at"`
+	LastUsedAt  *string `json:"last_used_at"`
+	Environment *string `json:"environment"`
+	OwningTeam  *string `json:"owning_team"`
+	Description *string `json:"description"`
+}
+
+// ownsNHI lets admins and the NHI's owner through.
+func ownsNHI(p Principal) func(store.NHI) error {
+	return func(n store.NHI) error {
+		if p.Admin() || (p.PersonID != "" && n.OwnerID == p.PersonID) {
+			return nil
+		}
+		return fmt.Errorf("only the owner of NHI %q or an admin may change it: %w", n.Name, errForbidden)
+	}
+}
+
+// updateNHI: PATCH /api/v1/nhis/{id}.
+func (s *Server) updateNHI(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	var req updateNHIRequest
+	if fe := decode(w, r, &req); fe != nil {
+		s.fail(w, fe)
+		return
+	}
+	patch := nhi.NHIPatch{Owner: req.Owner, Project: req.Project, Environment: req.Environment, OwningTeam: req.OwningTeam, Description: req.Description}
+	var errs []nhi.FieldError
+	exp, set := dateField(&errs, "expires_at", req.ExpiresAt)
+	patch.ExpiresAt, patch.ClearExpires = exp, set && exp == nil
+	patch.RotatedAt, _ = dateField(&errs, "rotated_at", req.RotatedAt)
+	patch.LastUsedAt, _ = dateField(&errs, "last_used_at", req.LastUsedAt)
+	patch.Invalid = errs
+	n, err := s.NHI.UpdateNHI(r.Context(), p.Actor(), r.PathValue("id"), patch, ownsNHI(p))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toNHI(n))
+}
+
+// retireNHI: POST /api/v1/nhis/{id}/retire.
+func (s *Server) retireNHI(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	n, err := s.NHI.RetireNHI(r.Context(), p.Actor(), r.PathValue("id"), ownsNHI(p))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toNHI(n))
+}

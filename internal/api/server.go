@@ -1,0 +1,49 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	Store  store.Store
+	NHI    *nhi.Service
+	Auth   Authenticator
+	Logger *slog.Logger
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Register adds the API's routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	routes := []struct {
+		pattern string
+		h       http.HandlerFunc
+	}{
+		{"GET /api/v1/nhis", s.listNHIs},
+		{"POST /api/v1/nhis", s.createNHI},
+		{"GET /api/v1/nhis/{id}", s.getNHI},
+		{"PATCH /api/v1/nhis/{id}", s.updateNHI},
+		{"POST /api/v1/nhis/{id}/retire", s.retireNHI},
+		{"GET /api/v1/projects", s.listProjects},
+		{"POST /api/v1/projects", s.createProject},
+		{"GET /api/v1/projects/{id}", s.getProject},
+		{"PATCH /api/v1/projects/{id}", s.updateProject},
+		{"GET /api/v1/findings", s.listFindings},
+		{"POST /api/v1/findings/{id}/acknowledge", s.acknowledgeFinding},
+		{"GET /api/v1/tasks", s.listTasks},
+		{"POST /api/v1/tasks/{id}/accept", s.acceptTask},
+	}
+	for _, rt := range routes {
+		mux.HandleFunc(rt.pattern, s.authenticated(rt.h))
+	}
+}

@@ -1,0 +1,154 @@
+package nhi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// ProjectInput is a new project; Owner is a person reference.
+type ProjectInput struct {
+	Name      string
+	Owner     string
+	StartDate *time.Time
+	EndDate   *time.Time
+	Invalid   []FieldError // see NHIInput.Invalid
+}
+
+// ProjectPatch changes a project: nil leaves a field alone.
+type ProjectPatch struct {
+	Owner    *string
+	EndDate  *time.Time
+	ClearEnd bool
+	Status   *store.ProjectStatus
+	Invalid  []FieldError // see NHIInput.Invalid
+}
+
+// CreateProject checks in and writes the project with its audit event.
+func (s *Service) CreateProject(ctx context.Context, actor string, in ProjectInput) (store.Project, error) {
+	var out store.Project
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		now := s.now()
+		fe := append([]FieldError(nil), in.Invalid...)
+		p := store.Project{Name: strings.TrimSpace(in.Name), StartDate: in.StartDate, EndDate: in.EndDate, Status: store.ProjectActive}
+		if p.Name == "" {
+			fe = append(fe, FieldError{Field: "name", Msg: "required"})
+		}
+		ownerID, e, err := resolvePerson(ctx, tx, "owner", in.Owner)
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			fe = append(fe, *e)
+		}
+		p.OwnerID = ownerID
+		if e := checkDates(p.StartDate, p.EndDate); e != nil {
+			fe = append(fe, *e)
+		}
+		if fe != nil {
+			return &ValidationError{Fields: fe}
+		}
+		out, err = tx.CreateProject(ctx, p)
+		if errors.Is(err, store.ErrConflict) {
+			return &ValidationError{Fields: []FieldError{{Field: "name", Msg: fmt.Sprintf("a project named %q exists already", p.Name)}}}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "project.created", Target: "project:" + out.ID,
+			Details: map[string]any{"name": out.Name, "owner": out.OwnerID, "start": out.StartDate, "end": out.EndDate}})
+		return err
+	})
+	if err != nil {
+		return store.Project{}, fmt.Errorf("nhi: create project %q: %w", in.Name, err)
+	}
+	return out, nil
+}
+
+func checkDates(start, end *time.Time) *FieldError {
+	if start != nil && end != nil && end.Before(*start) {
+		return &FieldError{Field: "end_date", Msg: fmt.Sprintf("%s is before start_date %s", day(*end), day(*start))}
+	}
+	return nil
+}
+
+// UpdateProject applies p, audits it and re-evaluates the project's NHIs
+// (extending a project resolves their project-ended findings). check
+// authorizes against the project as it was (nil allows).
+func (s *Service) UpdateProject(ctx context.Context, actor, id string, p ProjectPatch, check func(store.Project) error) (store.Project, error) {
+	var out store.Project
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		now := s.now()
+		old, err := tx.GetProject(ctx, id)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(old); err != nil {
+				return err
+			}
+		}
+		next := old
+		fe := append([]FieldError(nil), p.Invalid...)
+		if p.Owner != nil {
+			ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)
+			if err != nil {
+				return err
+			}
+			if e != nil {
+				fe = append(fe, *e)
+			}
+			next.OwnerID = ownerID
+		}
+		if p.ClearEnd {
+			next.EndDate = nil
+		} else if p.EndDate != nil {
+			next.EndDate = p.EndDate
+		}
+		if p.Status != nil {
+			if *p.Status != store.ProjectActive && *p.Status != store.ProjectClosed {
+				fe = append(fe, FieldError{Field: "status", Msg: fmt.Sprintf("unknown status %q (use active or closed)", *p.Status)})
+			}
+			next.Status = *p.Status
+		}
+		if e := checkDates(next.StartDate, next.EndDate); e != nil {
+			fe = append(fe, *e)
+		}
+		if fe != nil {
+			return &ValidationError{Fields: fe}
+		}
+		if out, err = tx.UpdateProject(ctx, id, func(store.Project) (store.Project, error) { return next, nil }); err != nil {
+			return err
+		}
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "project.updated", Target: "project:" + id,
+			Details: map[string]any{"owner": out.OwnerID, "end": out.EndDate, "status": out.Status}}); err != nil {
+			return err
+		}
+		var ids []string
+		after := ""
+		for {
+			page, err := tx.ListNHIs(ctx, store.NHIQuery{ProjectID: id, AfterID: after, Limit: pageSize})
+			if err != nil {
+				return err
+			}
+			for _, n := range page {
+				ids = append(ids, n.ID)
+			}
+			if len(page) < pageSize {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		_, err = s.reevaluate(ctx, tx, ids, now)
+		return err
+	})
+	if err != nil {
+		return store.Project{}, fmt.Errorf("nhi: update project %s: %w", id, err)
+	}
+	return out, nil
+}
