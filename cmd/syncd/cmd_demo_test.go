@@ -119,6 +119,22 @@ func TestDemoSignsInEveryRoleAndKeepsData(t *testing.T) {
 		if resp := b.Get(d.base + "/sync"); resp.StatusCode != wantSync {
 			t.Errorf("%s: /sync %d, want %d", l.Username, resp.StatusCode, wantSync)
 		}
+		// The same session calls the JSON API; a state change without the
+		// session's CSRF token, or from another origin, is refused.
+		if resp := b.Get(d.base + "/api/v1/nhis"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(resp.Body), "{") {
+			t.Errorf("%s: GET /api/v1/nhis with the session: %d %.80s", l.Username, resp.StatusCode, resp.Body)
+		}
+		req, _ := http.NewRequest(http.MethodPost, d.base+"/api/v1/nhis", strings.NewReader(`{"kind":"api-key","name":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if resp := b.Do(req); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: POST /api/v1/nhis without CSRF token: %d", l.Username, resp.StatusCode)
+		}
+		req, _ = http.NewRequest(http.MethodPost, d.base+"/api/v1/nhis", strings.NewReader(`{}`))
+		req.Header.Set("Origin", "https://evil.example")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		if resp := b.Do(req); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: cross-origin POST /api/v1/nhis: %d", l.Username, resp.StatusCode)
+		}
 	}
 	d.halt(t)
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 )
 
@@ -59,6 +60,9 @@ type daemon struct {
 	logger *slog.Logger
 	mux    *http.ServeMux
 	nhi    *nhiRunner // NHI evaluation; syncs call d.nhi.EvaluateSoon()
+	// apiAuth authenticates /api/v1: API tokens, and the web session
+	// when the web UI is on.
+	apiAuth api.Chain
 }
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
@@ -68,9 +72,11 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 		fmt.Fprintln(w, "ok")
 	})
 	d.mux.HandleFunc("GET /readyz", d.readyz)
-	if err := d.startWeb(ctx); err != nil {
-	if err := d.startNHI(ctx); err != nil {
-		return nil, err
+	// NHI first: the web pages show its findings.
+	for _, start := range []func(context.Context) error{d.startNHI, d.startWeb} {
+		if err := start(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/webui"
 )
@@ -12,9 +15,8 @@ import (
 // startWeb mounts the web UI with OIDC sign-in on "/" when web.oidc is
 // configured. The issuer must be reachable now: discovery happens once at
 // start-up.
-//
-// Findings: no orphan-finding engine is wired yet; pages say so. When
-// package nhi lands, set webui.Server.Findings to its service here.
+// Its pages show the NHI service's findings, and its session is a second
+// way (after API tokens) to call /api/v1.
 func (d *daemon) startWeb(ctx context.Context) error {
 	if !d.cfg.Web.Enabled() {
 		d.logger.Info("web UI off (web.oidc.issuer not set)")
@@ -24,7 +26,11 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	for _, s := range d.cfg.Sources {
 		sources = append(sources, s.Name)
 	}
-	ui, err := webui.New(webui.Server{Store: d.store, Sources: sources, Logger: d.logger.With("component", "webui")})
+	server := webui.Server{Store: d.store, Sources: sources, Logger: d.logger.With("component", "webui")}
+	if d.nhi != nil {
+		server.Findings = d.nhi.svc
+	}
+	ui, err := webui.New(server)
 	if err != nil {
 		return err
 	}
@@ -33,6 +39,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 		return fmt.Errorf("web sign-in: %w", err)
 	}
 	ui.Auth = a
+	d.apiAuth = append(d.apiAuth, sessionAuthenticator{a})
 	d.mux.Handle("/", ui.Handler())
 	go d.sweepSessions(ctx, a.Sessions())
 	d.logger.Info("web UI on", "issuer", d.cfg.Web.OIDC.Issuer, "redirect", d.cfg.Web.OIDC.RedirectURL)
@@ -59,4 +66,26 @@ func (d *daemon) sweepSessions(ctx context.Context, s *auth.Sessions) {
 			}
 		}
 	}
+}
+
+// sessionAuthenticator lets a signed-in browser call /api/v1: the session
+// cookie identifies the person, and state-changing calls must carry the
+// session's CSRF token in X-CSRF-Token (SessionPrincipal checks it).
+type sessionAuthenticator struct{ a *auth.Auth }
+
+func (s sessionAuthenticator) Authenticate(r *http.Request) (api.Principal, error) {
+	p, err := s.a.SessionPrincipal(r)
+	switch {
+	case errors.Is(err, auth.ErrNoSession):
+		return api.Principal{}, api.ErrNoCredentials
+	case errors.Is(err, auth.ErrCSRF):
+		return api.Principal{}, fmt.Errorf("%w: %w", api.ErrRejected, err)
+	case err != nil:
+		return api.Principal{}, err
+	}
+	roles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = string(r)
+	}
+	return api.Principal{PersonID: p.PersonID, Roles: roles}, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/api"
@@ -31,12 +32,19 @@ func (r *nhiRunner) EvaluateSoon() {
 func (d *daemon) startNHI(ctx context.Context) error {
 	svc := d.cfg.nhiService(d.store, d.logger)
 	d.nhi = &nhiRunner{svc: svc, trigger: make(chan struct{}, 1)}
+	d.apiAuth = api.Chain{api.TokenAuthenticator{Store: d.store}}
 	srv := &api.Server{
 		Store: d.store, NHI: svc, Logger: d.logger.With("component", "api"),
-		// The web engineer's OIDC session authenticator joins this chain.
-		Auth: api.Chain{api.TokenAuthenticator{Store: d.store}},
+		// startWeb adds the OIDC session to the chain when the web UI is on;
+		// the chain is read per request, through this closure.
+		Auth: api.AuthenticatorFunc(func(r *http.Request) (api.Principal, error) { return d.apiAuth.Authenticate(r) }),
 	}
-	srv.Register(d.mux)
+	// Browsers call the API with a session cookie: refuse cross-origin
+	// state changes outright (Sec-Fetch-Site / Origin), on top of the
+	// session's CSRF token. Token clients send neither header and pass.
+	apiMux := http.NewServeMux()
+	srv.Register(apiMux)
+	d.mux.Handle("/api/v1/", http.NewCrossOriginProtection().Handler(apiMux))
 	d.mux.Handle("GET /metrics", nhi.MetricsHandler(d.store, d.logger))
 	go d.nhiLoop(ctx, d.cfg.nhiSchedule())
 	return nil

@@ -40,6 +40,11 @@ func (p Principal) Actor() string {
 // understands; another one may still accept it.
 var ErrNoCredentials = errors.New("api: no credentials")
 
+// ErrRejected wraps an authenticator's refusal of credentials it did
+// understand but will not accept for this request (a session's state change
+// without its CSRF token): the caller gets 403.
+var ErrRejected = errors.New("api: credentials refused for this request")
+
 // Authenticator identifies the caller of a request. It returns
 // ErrNoCredentials when the request has none of its kind, and another
 // error when it has some that are invalid. State-changing cookie-based
@@ -47,6 +52,12 @@ var ErrNoCredentials = errors.New("api: no credentials")
 type Authenticator interface {
 	Authenticate(r *http.Request) (Principal, error)
 }
+
+// AuthenticatorFunc adapts a function to Authenticator.
+type AuthenticatorFunc func(r *http.Request) (Principal, error)
+
+// Authenticate calls f.
+func (f AuthenticatorFunc) Authenticate(r *http.Request) (Principal, error) { return f(r) }
 
 // Chain tries each authenticator in turn until one finds credentials.
 type Chain []Authenticator
@@ -99,6 +110,10 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.Auth.Authenticate(r)
 		if err != nil {
+			if errors.Is(err, ErrRejected) {
+				writeError(w, http.StatusForbidden, "refused: a state-changing call with a session needs the X-CSRF-Token header", nil)
+				return
+			}
 			if !errors.Is(err, ErrNoCredentials) && !errors.Is(err, token.ErrInvalid) {
 				s.logger().Error("api: authenticate", "err", err)
 				writeError(w, http.StatusServiceUnavailable, "authentication unavailable", nil)
