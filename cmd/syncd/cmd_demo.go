@@ -43,6 +43,11 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 		return exitFailure
 	}
 	dbPath := filepath.Join(dir, "syncd.db")
+	// The demo's catalog, written afresh each run so it matches this binary.
+	if err := os.WriteFile(filepath.Join(dir, "catalog.yaml"), demo.Catalog, 0o600); err != nil {
+		fmt.Fprintf(e.stderr, "syncd demo: %v\n", err)
+		return exitFailure
+	}
 	if reset {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -134,6 +139,7 @@ func demoConfig(dbPath, listen, base string, getenv func(string) string) (Config
 	for _, r := range demo.Rules() {
 		cfg.Identity.JobFunctions = append(cfg.Identity.JobFunctions, JobFunctionRule{Rule: r.Name, JobFunction: r.JobFunction, When: r.When, Stop: r.Stop})
 	}
+	cfg.Catalog.Files = []string{filepath.Join(filepath.Dir(dbPath), "catalog.yaml")}
 	cfg.Web.Roles = map[string][]string{
 		"admin": {demo.GroupAdmins}, "auditor": {demo.GroupAuditors}, "catalog-owner": {demo.GroupCatalogOwners},
 	}

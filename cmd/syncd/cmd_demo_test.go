@@ -124,6 +124,11 @@ func TestDemoSignsInEveryRoleAndKeepsData(t *testing.T) {
 		if resp := b.Get(d.base + "/api/v1/nhis"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(resp.Body), "{") {
 			t.Errorf("%s: GET /api/v1/nhis with the session: %d %.80s", l.Username, resp.StatusCode, resp.Body)
 		}
+		// The demo catalog is served, its owner resolved to a demo person.
+		if resp := b.Get(d.base + "/api/v1/catalog"); resp.StatusCode != http.StatusOK || strings.Count(resp.Body, `"owner_id":`) != 5 || strings.Contains(resp.Body, `"owner_id":""`) ||
+			!strings.Contains(resp.Body, `"outcome":`) {
+			t.Errorf("%s: GET /api/v1/catalog: %d %.300s", l.Username, resp.StatusCode, resp.Body)
+		}
 		req, _ := http.NewRequest(http.MethodPost, d.base+"/api/v1/nhis", strings.NewReader(`{"kind":"api-key","name":"x"}`))
 		req.Header.Set("Content-Type", "application/json")
 		if resp := b.Do(req); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusUnauthorized {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 )
@@ -63,6 +64,7 @@ type daemon struct {
 	// apiAuth authenticates /api/v1: API tokens, and the web session
 	// when the web UI is on.
 	apiAuth api.Chain
+	access  *access.Service // nil when no catalog is configured
 }
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
@@ -72,8 +74,9 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 		fmt.Fprintln(w, "ok")
 	})
 	d.mux.HandleFunc("GET /readyz", d.readyz)
-	// NHI first: the web pages show its findings.
-	for _, start := range []func(context.Context) error{d.startNHI, d.startWeb} {
+	// Access and NHI first: the API serves both, the web pages show NHI
+	// findings.
+	for _, start := range []func(context.Context) error{d.startAccess, d.startNHI, d.startWeb} {
 		if err := start(ctx); err != nil {
 			return nil, err
 		}

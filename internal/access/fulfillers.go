@@ -34,10 +34,13 @@ func (Manual) Revoke(context.Context, store.Grant, Item, store.Person) error { r
 
 // Webhook posts a signed JSON event for each grant and revocation. The
 // X-Syncd-Signature header is "sha256=" + hex HMAC-SHA256 of the body with
-// Secret; receivers must treat a repeated event id as the same event.
+// the secret; receivers must treat a repeated event id as the same event.
+// URL and Secret default to the item's fulfillment params: "url", and the
+// secret SecretFor returns for the item.
 type Webhook struct {
-	URL      string
-	Secret   []byte
+	URL       string
+	Secret    []byte
+	SecretFor func(it Item) []byte
 	Client   *http.Client
 	Attempts int           // default 3
 	Backoff  time.Duration // first retry delay, doubled each time; default 500ms
@@ -77,6 +80,16 @@ func Sign(secret, body []byte) string {
 }
 
 func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Item, holder store.Person) (int, error) {
+	url, secret := w.URL, w.Secret
+	if url == "" {
+		url = it.Fulfillment.Params["url"]
+	}
+	if secret == nil && w.SecretFor != nil {
+		secret = w.SecretFor(it)
+	}
+	if url == "" || len(secret) == 0 {
+		return 0, fmt.Errorf("webhook: item %s has no url or no signing secret configured", it.ID)
+	}
 	body, err := json.Marshal(WebhookEvent{
 		ID: g.ID + ":" + action, Action: action, GrantID: g.ID, ItemID: it.ID, System: it.Target.System,
 		Entitlement: it.Target.Entitlement, Holder: holder.ID, HolderEmail: holder.Email, Start: g.Start, End: g.End,
@@ -104,12 +117,12 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 			case <-time.After(backoff << (i - 1)):
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
 			return 0, fmt.Errorf("webhook: %w", err)
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Syncd-Signature", Sign(w.Secret, body))
+		req.Header.Set("X-Syncd-Signature", Sign(secret, body))
 		req.Header.Set("X-Syncd-Event", action)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -121,7 +134,7 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 		if resp.StatusCode/100 == 2 {
 			return resp.StatusCode, nil
 		}
-		last = fmt.Errorf("webhook: %s answered %d", w.URL, resp.StatusCode)
+		last = fmt.Errorf("webhook: %s answered %d", url, resp.StatusCode)
 		if resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests {
 			return resp.StatusCode, last // the receiver refused; retrying will not help
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/policy"
@@ -32,33 +33,57 @@ type Fulfiller interface {
 // Service runs requests, approvals, grants and their expiry.
 type Service struct {
 	Store      store.Store
-	Catalog    *Catalog
-	Policy     *policy.Catalog
 	Fulfillers map[string]Fulfiller // by Fulfillment.Type
 	Now        func() time.Time
 	Logger     *slog.Logger
 	// NoticeOffsets are how long before a grant's end its holder is told
 	// (default 14 days and 1 day).
 	NoticeOffsets []time.Duration
+
+	current atomic.Pointer[compiled]
 }
+
+// compiled is one catalog version with its policies compiled; requests in
+// flight keep the version they started with when the catalog is replaced.
+type compiled struct {
+	cat *Catalog
+	pol *policy.Catalog
+}
+
+// SetCatalog compiles cat and makes it current (the catalog files changed,
+// or owner and approver references resolve differently after a sync).
+func (s *Service) SetCatalog(cat *Catalog) error {
+	pc, errs := policy.Compile(cat.Specs())
+	if len(errs) > 0 {
+		return fmt.Errorf("access: catalog: %w", errors.Join(errs...))
+	}
+	s.current.Store(&compiled{cat: cat, pol: pc})
+	return nil
+}
+
+// Catalog returns the current catalog.
+func (s *Service) Catalog() *Catalog { return s.current.Load().cat }
+
+// Policy returns the current compiled policies.
+func (s *Service) Policy() *policy.Catalog { return s.current.Load().pol }
 
 // NewService compiles the catalog's policies once for this catalog version.
 func NewService(st store.Store, cat *Catalog, fulfillers map[string]Fulfiller, logger *slog.Logger) (*Service, error) {
-	pc, errs := policy.Compile(cat.Specs())
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("access: catalog: %w", errors.Join(errs...))
-	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{
-		Store: st, Catalog: cat, Policy: pc, Fulfillers: fulfillers, Now: time.Now, Logger: logger,
+	s := &Service{
+		Store: st, Fulfillers: fulfillers, Now: time.Now, Logger: logger,
 		NoticeOffsets: []time.Duration{14 * 24 * time.Hour, 24 * time.Hour},
-	}, nil
+	}
+	if err := s.SetCatalog(cat); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *Service) item(id string) (Item, bool) {
-	for _, it := range s.Catalog.Items {
+	for _, it := range s.Catalog().Items {
 		if it.ID == id {
 			return it, true
 		}

@@ -81,7 +81,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 			Requester: requester, Beneficiary: beneficiary, ItemID: it.ID, Grants: grants, Now: now,
 			Request: policy.Request{Start: sub.Start, End: sub.End, Justification: sub.Justification, Environment: sub.Environment},
 		}
-		d := s.Policy.Evaluate(in, s.Catalog)
+		cur := s.current.Load()
+		d := cur.pol.Evaluate(in, cur.cat)
 
 		req := store.AccessRequest{
 			ItemID: it.ID, RequesterID: sub.RequesterID, BeneficiaryID: sub.BeneficiaryID,

@@ -126,3 +126,12 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
 }
+
+// RoleAuditor may read everything and change nothing.
+const RoleAuditor = "auditor"
+
+// seesAll reports whether p may read every person's requests and grants:
+// admins, auditors and API tokens.
+func (p Principal) seesAll() bool {
+	return p.Admin() || slices.Contains(p.Roles, RoleAuditor)
+}

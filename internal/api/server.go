@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -12,6 +13,9 @@ import (
 type Server struct {
 	Store  store.Store
 	NHI    *nhi.Service
+	// Access serves the catalog, requests, approvals and grants; nil
+	// leaves those routes out.
+	Access *access.Service
 	Auth   Authenticator
 	Logger *slog.Logger
 }
@@ -42,6 +46,23 @@ func (s *Server) Register(mux *http.ServeMux) {
 		{"POST /api/v1/findings/{id}/acknowledge", s.acknowledgeFinding},
 		{"GET /api/v1/tasks", s.listTasks},
 		{"POST /api/v1/tasks/{id}/accept", s.acceptTask},
+	}
+	if s.Access != nil {
+		routes = append(routes, []struct {
+			pattern string
+			h       http.HandlerFunc
+		}{
+			{"GET /api/v1/catalog", s.browseCatalog},
+			{"POST /api/v1/requests", s.submitRequest},
+			{"GET /api/v1/requests", s.listRequests},
+			{"GET /api/v1/requests/{id}/explanation", s.explainRequest},
+			{"POST /api/v1/requests/{id}/decision", s.decideRequest},
+			{"GET /api/v1/approvals", s.listApprovals},
+			{"POST /api/v1/approvals/bulk", s.bulkDecide},
+			{"GET /api/v1/grants", s.listGrants},
+			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant},
+			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant},
+		}...)
 	}
 	for _, rt := range routes {
 		mux.HandleFunc(rt.pattern, s.authenticated(rt.h))

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/access"
+)
+
+// accessSweepEvery is how often serve re-resolves the catalog's people
+// (owners and approvers appear with syncs) and runs the request flow's
+// deadlines, expiries, notices and fulfillment retries.
+const accessSweepEvery = time.Minute
+
+// startAccess builds the request flow when catalog files are configured;
+// the API (started after it) serves it under /api/v1.
+func (d *daemon) startAccess(ctx context.Context) error {
+	if len(d.cfg.Catalog.Files) == 0 {
+		d.logger.Info("access requests off (catalog.files not set)")
+		return nil
+	}
+	cat, errs := d.cfg.Catalog.loadCatalog(personResolver(ctx, d.store))
+	if len(errs) > 0 {
+		return errs
+	}
+	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
+		"manual":  access.Manual{},
+		"api-key": &access.APIKey{Store: d.store, Now: time.Now},
+		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
+			// The signing secret is read from the environment variable the
+			// item names, never from the catalog file.
+			if name := it.Fulfillment.Params["secretEnv"]; name != "" {
+				return []byte(os.Getenv(name))
+			}
+			return nil
+		}},
+	}, d.logger.With("component", "access"))
+	if err != nil {
+		return err
+	}
+	d.access = svc
+	go d.accessLoop(ctx)
+	return nil
+}
+
+func (d *daemon) accessLoop(ctx context.Context) {
+	t := time.NewTicker(accessSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if cat, errs := d.cfg.Catalog.loadCatalog(personResolver(ctx, d.store)); len(errs) == 0 {
+			if err := d.access.SetCatalog(cat); err != nil {
+				d.logger.Error("catalog reload", "err", err)
+			}
+		} else {
+			d.logger.Error("catalog reload", "err", errs)
+		}
+		res, err := d.access.Sweep(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.logger.Error("access sweep", "err", err)
+			continue
+		}
+		for _, e := range res.Errors {
+			d.logger.Warn("access sweep", "err", e)
+		}
+	}
+}
