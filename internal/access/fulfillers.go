@@ -41,9 +41,9 @@ type Webhook struct {
 	URL       string
 	Secret    []byte
 	SecretFor func(it Item) []byte
-	Client   *http.Client
-	Attempts int           // default 3
-	Backoff  time.Duration // first retry delay, doubled each time; default 500ms
+	Client    *http.Client
+	Attempts  int           // default 3
+	Backoff   time.Duration // first retry delay, doubled each time; default 500ms
 }
 
 // WebhookEvent is the JSON body a webhook receives.

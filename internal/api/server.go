@@ -11,8 +11,8 @@ import (
 
 // Server holds the API's dependencies.
 type Server struct {
-	Store  store.Store
-	NHI    *nhi.Service
+	Store store.Store
+	NHI   *nhi.Service
 	// Access serves the catalog, requests, approvals and grants; nil
 	// leaves those routes out.
 	Access *access.Service
