@@ -30,6 +30,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	if d.nhi != nil {
 		server.Findings = d.nhi.svc
 	}
+	server.Access = d.access
 	ui, err := webui.New(server)
 	if err != nil {
 		return err

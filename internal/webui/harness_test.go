@@ -55,7 +55,8 @@ func newEnv(t *testing.T, findings bool) *env {
 }
 
 // newEnvWith is newEnv with other people and provider accounts.
-func newEnvWith(t testing.TB, findings bool, sources []string, users []demoidp.User, seed func(*env, context.Context)) *env {
+// opts adjust the web UI's dependencies before it starts.
+func newEnvWith(t testing.TB, findings bool, sources []string, users []demoidp.User, seed func(*env, context.Context), opts ...func(*env, *webui.Server)) *env {
 	t.Helper()
 	st := gormtest.SQLite(t)
 	e := &env{t: t, store: st, ids: map[string]string{}, nhis: map[string]string{}}
@@ -70,6 +71,9 @@ func newEnvWith(t testing.TB, findings bool, sources []string, users []demoidp.U
 	ui := webui.Server{Store: st, Sources: sources}
 	if findings {
 		ui.Findings = &computedFindings{st: st, now: time.Now}
+	}
+	for _, o := range opts {
+		o(e, &ui)
 	}
 	srv, err := webui.New(ui)
 	if err != nil {

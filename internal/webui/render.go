@@ -123,6 +123,8 @@ func (s *Server) page(r *http.Request, title, nav string) Page {
 		p.Flash = "Owner reassigned."
 	case "project":
 		p.Flash = "Project extended."
+	case "decided":
+		p.Flash = "Decisions recorded."
 	}
 	return p
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/web"
@@ -23,6 +24,8 @@ type Server struct {
 	// from this server, so it is built second).
 	Auth     *auth.Auth
 	Findings Findings // nil: not wired
+	// Access is the request flow; nil when no catalog is configured.
+	Access *access.Service
 	// Sources are the configured source names, shown on the sync page
 	// even before their first run.
 	Sources []string
@@ -35,7 +38,8 @@ type Server struct {
 
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
-var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun"}
+var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
+	"catalog", "requests", "request", "approvals", "lint"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -81,6 +85,13 @@ func (s *Server) Handler() http.Handler {
 	page("GET /nhis/{id}", s.nhi)
 	action("POST /nhis/{id}/owner", s.reassignOwner)
 	action("POST /nhis/{id}/project", s.extendProject)
+	page("GET /catalog", s.catalog)
+	page("GET /catalog/lint", s.lint)
+	action("POST /requests", s.submitRequest)
+	page("GET /requests", s.requests)
+	page("GET /requests/{id}", s.request)
+	page("GET /approvals", s.approvals)
+	action("POST /approvals", s.decide)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /charts/identities.svg", s.identitiesChart)

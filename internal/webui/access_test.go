@@ -1,0 +1,94 @@
+package webui_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/policy"
+	"github.com/syncd-dev/syncd/internal/webui"
+)
+
+// withCatalog serves one item, "reports": owned by carol, for Sales, approved
+// by the requester's manager.
+func withCatalog(e *env, ui *webui.Server) {
+	cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+		ID: "reports", Name: "Sales reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: e.ids["carol"],
+		Eligibility: policy.Eligibility{Departments: []string{"Sales"}},
+		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
+		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
+	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ui.Access = svc
+}
+
+var requestLink = regexp.MustCompile(`href="/requests/([0-9a-f-]{36})"`)
+
+func TestRequestAndApproveThroughPages(t *testing.T) {
+	e := newEnvWith(t, false, []string{"hr"}, idpUsers, (*env).seed, withCatalog)
+
+	rita := e.as("rita")
+	if page := rita.Get(e.base + "/catalog"); page.StatusCode != 200 || !strings.Contains(page.Body, "Rita Report is not eligible for reports") || strings.Contains(page.Body, `id="request-reports"`) {
+		t.Fatalf("rita's catalog: %d %s", page.StatusCode, page.Body)
+	}
+
+	sam := e.as("sam")
+	page := sam.Get(e.base + "/catalog")
+	if !strings.Contains(page.Body, "needs approval: Sam Sales is in department Sales") || !strings.Contains(page.Body, `id="request-reports"`) {
+		t.Fatalf("sam's catalog: %s", page.Body)
+	}
+	// Without the form token the request is refused and nothing is stored.
+	if resp := e.post(sam, "/requests", url.Values{"item": {"reports"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("request without CSRF token: %d", resp.StatusCode)
+	}
+	resp := e.post(sam, "/requests", url.Values{"item": {"reports"}, "justification": {"pipeline review"}, "csrf_token": {e.csrf(sam)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", resp.StatusCode, resp.Body)
+	}
+	mine := sam.Get(e.base + "/requests")
+	m := requestLink.FindStringSubmatch(mine.Body)
+	if m == nil {
+		t.Fatalf("my requests: %s", mine.Body)
+	}
+	id := m[1]
+	if page := sam.Get(e.base + "/requests/" + id); !strings.Contains(page.Body, `id="state">pending`) || !strings.Contains(page.Body, "pipeline review") {
+		t.Fatalf("request page: %s", page.Body)
+	}
+
+	// Only those involved see it; the manager may decide, the requester not.
+	if resp := e.as("mike").Get(e.base + "/requests/" + id); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("uninvolved mike: %d", resp.StatusCode)
+	}
+	if strings.Contains(sam.Get(e.base+"/requests/"+id).Body, `id="approve"`) {
+		t.Fatal("the requester is offered to approve their own request")
+	}
+	if resp := e.post(sam, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(sam)}}); !strings.Contains(resp.Body, "nobody decides on a request they made") {
+		t.Fatalf("self-approval through the form: %d %s", resp.StatusCode, resp.Body)
+	}
+
+	carol := e.as("carol")
+	inbox := carol.Get(e.base + "/approvals")
+	if !strings.Contains(inbox.Body, `value="`+id+`"`) {
+		t.Fatalf("carol's inbox: %s", inbox.Body)
+	}
+	resp = e.post(carol, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(carol)}})
+	if !strings.Contains(resp.Body, id+": approved") {
+		t.Fatalf("bulk approve: %d %s", resp.StatusCode, resp.Body)
+	}
+	if mine := sam.Get(e.base + "/requests"); !strings.Contains(mine.Body, "approved") || !strings.Contains(mine.Body, "awaiting-confirmation") {
+		t.Fatalf("sam after approval: %s", mine.Body)
+	}
+	// The lint page is for catalog owners, admins and auditors.
+	if resp := sam.Get(e.base + "/catalog/lint"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("lint as sam: %d", resp.StatusCode)
+	}
+	if resp := carol.Get(e.base + "/catalog/lint"); resp.StatusCode != 200 || !strings.Contains(resp.Body, "1 item(s)") {
+		t.Fatalf("lint as carol: %d %s", resp.StatusCode, resp.Body)
+	}
+}

@@ -1,0 +1,78 @@
+package webui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+type approvalRow struct {
+	Request     store.AccessRequest
+	Explanation string
+}
+
+type approvalsPage struct {
+	Page
+	Available bool
+	Pending   []approvalRow
+	Results   []string
+}
+
+// approvals is the viewer's inbox: requests whose current stage lists
+// them, with the policy's reasons, and a bulk approve / deny form.
+func (s *Server) approvals(w http.ResponseWriter, r *http.Request) {
+	s.renderApprovals(w, r, nil)
+}
+
+func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, results []string) {
+	ctx := r.Context()
+	p := auth.PrincipalFrom(ctx)
+	data := approvalsPage{Page: s.page(r, "Approvals", "approvals"), Available: s.Access != nil, Results: results}
+	rs, err := s.Store.ListRequests(ctx, store.RequestQuery{Approver: p.PersonID, Limit: 500})
+	if err != nil {
+		s.internal(w, r, "approvals: list", err)
+		return
+	}
+	for _, x := range rs {
+		row := approvalRow{Request: x}
+		if d, err := s.Store.GetPolicyDecision(ctx, x.DecisionID); err == nil {
+			row.Explanation = d.Explanation
+		}
+		data.Pending = append(data.Pending, row)
+	}
+	s.render(w, r, http.StatusOK, "approvals", data)
+}
+
+// decide applies one decision to every selected request. Each is decided
+// on its own (and checked: never one's own request, only as a current
+// approver); the outcome of each is shown.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	if s.Access == nil {
+		s.notFound(w, r, "Approvals")
+		return
+	}
+	p := auth.PrincipalFrom(r.Context())
+	if err := r.ParseForm(); err != nil {
+		s.Fail(w, r, http.StatusBadRequest, "Invalid form", "The form could not be read.")
+		return
+	}
+	ids := r.PostForm["request"]
+	decision := r.PostFormValue("decision")
+	if len(ids) == 0 || (decision != "approve" && decision != "deny") {
+		s.Fail(w, r, http.StatusBadRequest, "Nothing to decide", "Select at least one request and approve or deny.")
+		return
+	}
+	comment := strings.TrimSpace(r.PostFormValue("comment"))
+	var results []string
+	for _, id := range ids {
+		out, err := s.Access.Decide(r.Context(), p.PersonID, id, decision == "approve", comment)
+		if err != nil {
+			results = append(results, id+": "+err.Error())
+			continue
+		}
+		results = append(results, id+": "+string(out.Request.State))
+	}
+	s.renderApprovals(w, r, results)
+}

@@ -1,0 +1,63 @@
+package webui
+
+import (
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/auth"
+)
+
+type catalogPage struct {
+	Page
+	Available bool
+	Version   string
+	Entries   []access.Entry
+	Reports   []personOption // people the viewer may request for
+}
+
+type personOption struct{ ID, Name string }
+
+// catalog lists every live item with what would happen if the viewer
+// requested it for themselves, and a request form for each.
+func (s *Server) catalog(w http.ResponseWriter, r *http.Request) {
+	p := auth.PrincipalFrom(r.Context())
+	data := catalogPage{Page: s.page(r, "Request access", "catalog")}
+	if s.Access == nil {
+		s.render(w, r, http.StatusOK, "catalog", data)
+		return
+	}
+	entries, err := s.Access.Browse(r.Context(), p.PersonID)
+	if err != nil {
+		s.internal(w, r, "catalog: browse", err)
+		return
+	}
+	reports, err := s.directReports(r, p.PersonID)
+	if err != nil {
+		s.internal(w, r, "catalog: reports", err)
+		return
+	}
+	data.Available, data.Version, data.Entries, data.Reports = true, s.Access.Policy().Version, entries, reports
+	s.render(w, r, http.StatusOK, "catalog", data)
+}
+
+func (s *Server) directReports(r *http.Request, personID string) ([]personOption, error) {
+	var out []personOption
+	after := ""
+	for {
+		ps, err := s.Store.ListPersons(r.Context(), storePersonQueryManager(personID, after))
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range ps {
+			name := x.DisplayName
+			if name == "" {
+				name = x.UserName
+			}
+			out = append(out, personOption{ID: x.ID, Name: name})
+		}
+		if len(ps) < 100 {
+			return out, nil
+		}
+		after = ps[len(ps)-1].ID
+	}
+}

@@ -1,0 +1,92 @@
+package webui
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+type requestRow struct {
+	Request     store.AccessRequest
+	Explanation string
+}
+
+type requestsPage struct {
+	Page
+	Available bool
+	Requests  []requestRow
+	Grants    []store.Grant
+}
+
+// requests lists the requests the viewer made or benefits from, each with
+// its decision in words, and the viewer's grants.
+func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := auth.PrincipalFrom(ctx)
+	data := requestsPage{Page: s.page(r, "My requests", "requests"), Available: s.Access != nil}
+	seen := map[string]bool{}
+	for _, q := range []store.RequestQuery{{RequesterID: p.PersonID, Limit: 200}, {BeneficiaryID: p.PersonID, Limit: 200}} {
+		rs, err := s.Store.ListRequests(ctx, q)
+		if err != nil {
+			s.internal(w, r, "requests: list", err)
+			return
+		}
+		for _, x := range rs {
+			if seen[x.ID] {
+				continue
+			}
+			seen[x.ID] = true
+			row := requestRow{Request: x}
+			if d, err := s.Store.GetPolicyDecision(ctx, x.DecisionID); err == nil {
+				row.Explanation = d.Explanation
+			}
+			data.Requests = append(data.Requests, row)
+		}
+	}
+	slices.SortFunc(data.Requests, func(a, b requestRow) int { return b.Request.CreatedAt.Compare(a.Request.CreatedAt) })
+	gs, err := s.Store.ListGrants(ctx, store.GrantQuery{HolderID: p.PersonID, Limit: 200})
+	if err != nil {
+		s.internal(w, r, "requests: grants", err)
+		return
+	}
+	data.Grants = gs
+	s.render(w, r, http.StatusOK, "requests", data)
+}
+
+type requestPage struct {
+	Page
+	Explanation access.Explanation
+	Secret      string
+	CanDecide   bool
+}
+
+// request shows one request with its decision record and approvals; only
+// those involved (and admins and auditors) may see it.
+func (s *Server) request(w http.ResponseWriter, r *http.Request) {
+	s.renderRequest(w, r, r.PathValue("id"), "")
+}
+
+func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, id, secret string) {
+	p := auth.PrincipalFrom(r.Context())
+	if s.Access == nil {
+		s.notFound(w, r, "Request")
+		return
+	}
+	ex, err := s.Access.Explain(r.Context(), p.PersonID, id, p.SeesAll())
+	if errors.Is(err, access.ErrNotFound) {
+		s.notFound(w, r, "Request")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "request: explain", err)
+		return
+	}
+	req := ex.Request
+	can := req.State == store.RequestPending && req.Stage < len(req.Stages) &&
+		slices.Contains(req.Stages[req.Stage].Approvers, p.PersonID) && p.PersonID != req.RequesterID && p.PersonID != req.BeneficiaryID
+	s.render(w, r, http.StatusOK, "request", requestPage{Page: s.page(r, "Request", "requests"), Explanation: ex, Secret: secret, CanDecide: can})
+}
