@@ -10,6 +10,7 @@ import (
 type Tx interface {
 	GroupTx
 	NHITx
+	PullTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
