@@ -34,7 +34,9 @@ type mapError struct{ reason string }
 
 func (e *mapError) Error() string { return e.reason }
 
-func rejectf(format string, args ...any) error { return &mapError{reason: fmt.Sprintf(format, args...)} }
+func rejectf(format string, args ...any) error {
+	return &mapError{reason: fmt.Sprintf(format, args...)}
+}
 
 // text checks a value is UTF-8 and not longer than maxLen bytes.
 func text(attr string, v []byte, maxLen int) (string, error) {

@@ -37,7 +37,9 @@ func UID(i int) string { return fmt.Sprintf("u%06d", i) }
 func EmployeeNumber(i int) string { return fmt.Sprintf("E%06d", i) }
 
 // GroupDN is the DN of generated group g.
-func GroupDN(suffix string, g int) string { return fmt.Sprintf("cn=group-%03d,ou=groups,%s", g, suffix) }
+func GroupDN(suffix string, g int) string {
+	return fmt.Sprintf("cn=group-%03d,ou=groups,%s", g, suffix)
+}
 
 // ServiceDN is the DN of generated service account k.
 func ServiceDN(suffix string, k int) string {
