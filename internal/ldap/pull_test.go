@@ -86,6 +86,17 @@ type env struct {
 func setup(t *testing.T, st *gormstore.Store, people int) *env {
 	t.Helper()
 	srv := ldaptest.Start(t, ldaptest.Options{LDIF: ldaptest.Generate(suffix, ldaptest.Directory{People: people, Groups: 3, ServiceAccounts: 6}) + badEntries()})
+	ids := newIdentity(t, st)
+	src, err := ldap.New(sourceConfig(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{srv: srv, st: st, ids: ids, src: src,
+		runner: &pull.Runner{Store: st, Identity: ids, Holder: "test", BatchSize: 25}}
+}
+
+func newIdentity(t *testing.T, st store.Store) *identity.Service {
+	t.Helper()
 	ids, err := identity.New(identity.Config{
 		Sources: map[string]identity.SourceRole{"corp": identity.RoleDirectory, "okta": identity.RoleIdP},
 		Rules:   []identity.Rule{{Name: "chief", JobFunction: "chief", When: `person.title == "Chief"`}},
@@ -93,12 +104,7 @@ func setup(t *testing.T, st *gormstore.Store, people int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := ldap.New(sourceConfig(srv), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{srv: srv, st: st, ids: ids, src: src,
-		runner: &pull.Runner{Store: st, Identity: ids, Holder: "test", BatchSize: 25}}
+	return ids
 }
 
 func sourceConfig(srv *ldaptest.Server) ldap.Config {
