@@ -136,11 +136,19 @@ func (c Config) groupFilter() string {
 	return "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))"
 }
 
+// FieldError is one problem in a Config; Field is spelled as in the YAML
+// (people.baseDN, serviceAccounts.namePatterns[0]).
+type FieldError struct {
+	Field, Msg string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
+
 // Validate reports every problem, each naming its field.
-func (c Config) Validate() []error {
-	var errs []error
+func (c Config) Validate() []FieldError {
+	var errs []FieldError
 	add := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+		errs = append(errs, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	switch {
 	case c.URL == "":

@@ -31,7 +31,7 @@ func New(cfg Config, logger *slog.Logger) (*Source, error) {
 		return nil, errNoName
 	}
 	if errs := cfg.Validate(); len(errs) > 0 {
-		return nil, fmt.Errorf("ldap: source %q: %w", cfg.Name, errors.Join(errs...))
+		return nil, fmt.Errorf("ldap: source %q: %v", cfg.Name, errs)
 	}
 	m, _ := cfg.mapping()
 	if logger == nil {
