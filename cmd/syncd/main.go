@@ -40,6 +40,8 @@ func commands() []command {
 		{"token create", "token create --config F --name N --scope scim|api [--source S]", "create a bearer token; prints the secret alone on stdout", cmdTokenCreate},
 		{"token list", "token list --config F", "list tokens (never their secrets)", cmdTokenList},
 		{"token revoke", "token revoke --config F --name N", "revoke a token by name or id", cmdTokenRevoke},
+		{"sync status", "sync status --config F [--source NAME] [--limit N] [--rejections]", "list recent pull runs with their counts and errors", cmdSyncStatus},
+		{"sync", "sync --config F --source NAME [--full]", "pull one ldap or scim source now; exit 1 if the run fails", cmdSync},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
