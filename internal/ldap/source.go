@@ -127,9 +127,9 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 // reconciliation.
 func (s *Source) nextWatermark(prev, mark, seen watermark) watermark {
 	switch {
-	case mark.TS != "" || mark.USN != 0:
+	case !mark.empty():
 		return mark
-	case seen.TS != "" || seen.USN != 0:
+	case !seen.empty():
 		return seen
 	}
 	prev.DC = mark.DC

@@ -10,16 +10,19 @@ import (
 	goldap "github.com/go-ldap/ldap/v3"
 )
 
-// watermark is where an incremental read resumes: a modifyTimestamp
-// (OpenLDAP, GeneralizedTime) or a uSNChanged pinned to one domain
-// controller (AD: USNs are per DC, so another DC means a full read).
+// watermark is where an incremental read resumes: an entryCSN (OpenLDAP
+// with syncprov: microsecond change sequence numbers, RFC 4533), else a
+// modifyTimestamp (GeneralizedTime, whole seconds), or a uSNChanged pinned
+// to one domain controller (AD: USNs are per DC, so another DC means a
+// full read).
 type watermark struct {
+	CSN string `json:"csn,omitempty"`
 	TS  string `json:"ts,omitempty"`
 	USN int64  `json:"usn,omitempty"`
 	DC  string `json:"dc,omitempty"`
 }
 
-func (w watermark) empty() bool { return w.TS == "" && w.USN == 0 }
+func (w watermark) empty() bool { return w.CSN == "" && w.TS == "" && w.USN == 0 }
 
 func (w watermark) encode() string {
 	if w.empty() {
@@ -44,6 +47,9 @@ func decodeWatermark(s string) (watermark, error) {
 // so a timestamp mark re-reads its own second; unchanged records are
 // skipped by the runner.
 func (w watermark) filter(attr string) string {
+	if w.CSN != "" {
+		return fmt.Sprintf("(entryCSN>=%s)", goldap.EscapeFilter(w.CSN))
+	}
 	if w.USN != 0 {
 		return fmt.Sprintf("(%s>=%d)", goldap.EscapeFilter(attr), w.USN+1)
 	}
@@ -68,8 +74,9 @@ func (w *watermark) observe(attr, v string) {
 
 // serverMark reads the server's own change marker before a read: on AD
 // the rootDSE's highestCommittedUSN and the DC's identity; on OpenLDAP
-// the contextCSN syncprov keeps on the database suffix (RFC 4533), taken
-// as a modifyTimestamp. Zero when the server offers neither.
+// the contextCSN syncprov keeps on the database suffix (RFC 4533), whose
+// smallest value (one per provider) bounds what the read will see. Zero
+// when the server offers neither.
 func (s *Source) serverMark(ctx context.Context, conn searchConn) (watermark, error) {
 	if s.m.Preset == PresetActiveDirectory {
 		e, ok, err := readBase(ctx, conn, "", []string{"highestCommittedUSN", "dsServiceName", "dnsHostName"})
@@ -96,8 +103,14 @@ func (s *Source) serverMark(ctx context.Context, conn searchConn) (watermark, er
 			return watermark{}, classify(s.cfg.Name, "read contextCSN", err)
 		}
 		if ok {
-			if v, has := e.first("contextCSN"); has && len(v) >= 14 {
-				return watermark{TS: string(v[:14]) + "Z"}, nil
+			least := ""
+			for _, v := range e.values("contextCSN") {
+				if least == "" || string(v) < least {
+					least = string(v)
+				}
+			}
+			if least != "" {
+				return watermark{CSN: least}, nil
 			}
 		}
 		_, parent, found := strings.Cut(dn, ",")

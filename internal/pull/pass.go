@@ -63,9 +63,16 @@ func (p *pass) loadKnown(ctx context.Context) error {
 }
 
 func (p *pass) execute(ctx context.Context, src source.Source, req source.Request) (source.Result, error) {
+	log := p.r.logger().With("source", p.src)
+	t := time.Now()
+	phase := func(name string) {
+		log.Debug("pull phase done", "phase", name, "took", time.Since(t).String())
+		t = time.Now()
+	}
 	if err := p.loadKnown(ctx); err != nil {
 		return source.Result{}, err
 	}
+	phase("load links")
 	res, err := src.Pull(ctx, req, p)
 	if err != nil {
 		return res, err
@@ -73,17 +80,21 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 	if err := p.flush(ctx); err != nil {
 		return res, err
 	}
+	phase("read and apply people")
 	if res.Full {
 		if err := p.unlinkVanished(ctx); err != nil {
 			return res, err
 		}
+		phase("unlink vanished")
 	}
 	if err := p.applyGroups(ctx, res.Groups); err != nil {
 		return res, err
 	}
+	phase("groups")
 	if err := p.applyServices(ctx, res.ServiceAccounts); err != nil {
 		return res, err
 	}
+	phase("service accounts")
 	p.report()
 	return res, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,13 +26,17 @@ type Server struct {
 	// Admin is the rootdn, for changing the directory in tests.
 	AdminDN, AdminPassword string
 	Dir                    string
+
+	pid int
 }
 
 // Options shape the server. LDIF is bulk-loaded with slapadd before start.
 type Options struct {
 	Suffix string // default dc=example,dc=org
 	LDIF   string
-	TLS    bool
+	// LDIFFile is a further LDIF file to bulk-load (large directories).
+	LDIFFile string
+	TLS      bool
 	// MaxSizeMB is the mdb maxsize; default 1024.
 	MaxSizeMB int
 }
@@ -64,61 +69,85 @@ func lookPath(name string) (string, error) {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	binaries(t)
+	s, stop, err := Launch(t.TempDir(), o)
+	if err != nil {
+		t.Fatalf("ldaptest: %v", err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// Launch runs slapd from dir (bulk-loading o.LDIF and, when
+// o.LDIFFile is set, that file) and returns it with the function that
+// stops it. Start is the form tests use; benchmarks call Launch.
+func Launch(dir string, o Options) (*Server, func(), error) {
 	if o.Suffix == "" {
 		o.Suffix = "dc=example,dc=org"
 	}
 	if o.MaxSizeMB == 0 {
 		o.MaxSizeMB = 1024
 	}
-	dir := t.TempDir()
 	s := &Server{
 		Suffix: o.Suffix, Dir: dir,
 		ReaderDN: "cn=reader," + o.Suffix, ReaderPassword: "reader-secret",
 		AdminDN: "cn=admin," + o.Suffix, AdminPassword: "admin-secret",
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	var tlsConf string
 	if o.TLS {
 		ca, cert, key, err := writeCerts(dir)
 		if err != nil {
-			t.Fatalf("ldaptest: certificates: %v", err)
+			return nil, nil, fmt.Errorf("certificates: %w", err)
 		}
 		s.CAFile = ca
 		tlsConf = fmt.Sprintf("TLSCACertificateFile %s\nTLSCertificateFile %s\nTLSCertificateKeyFile %s\n", ca, cert, key)
 	}
 	conf := filepath.Join(dir, "slapd.conf")
 	if err := os.WriteFile(conf, []byte(slapdConf(dir, o, s, tlsConf)), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	base := baseLDIF(o.Suffix, s.ReaderPassword)
 	ldif := filepath.Join(dir, "load.ldif")
-	if err := os.WriteFile(ldif, []byte(base+o.LDIF), 0o600); err != nil {
-		t.Fatal(err)
+	if err := os.WriteFile(ldif, []byte(baseLDIF(o.Suffix, s.ReaderPassword)+o.LDIF), 0o600); err != nil {
+		return nil, nil, err
 	}
-	if out, err := run(t, "slapadd", "-q", "-f", conf, "-l", ldif); err != nil {
-		t.Fatalf("ldaptest: slapadd: %v\n%s", err, out)
+	for _, f := range []string{ldif, o.LDIFFile} {
+		if f == "" {
+			continue
+		}
+		if out, err := run("slapadd", "-q", "-f", conf, "-l", f); err != nil {
+			return nil, nil, fmt.Errorf("slapadd %s: %w\n%s", f, err, out)
+		}
 	}
 
-	port := freePort(t)
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
 	urls := fmt.Sprintf("ldap://127.0.0.1:%d/", port)
 	s.URL = fmt.Sprintf("ldap://127.0.0.1:%d", port)
 	if o.TLS {
-		tport := freePort(t)
+		tport, err := freePort()
+		if err != nil {
+			return nil, nil, err
+		}
 		urls += fmt.Sprintf(" ldaps://127.0.0.1:%d/", tport)
 		s.LDAPSURL = fmt.Sprintf("ldaps://127.0.0.1:%d", tport)
 	}
-	slapd, _ := lookPath("slapd")
-	var logs bytes.Buffer
+	slapd, err := lookPath("slapd")
+	if err != nil {
+		return nil, nil, err
+	}
+	logs := &syncBuffer{}
 	cmd := exec.Command(slapd, "-f", conf, "-h", urls, "-d", "0")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("ldaptest: start slapd: %v", err)
+		return nil, nil, fmt.Errorf("start slapd: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-done:
@@ -126,25 +155,45 @@ func Start(t testing.TB, o Options) *Server {
 			_ = cmd.Process.Kill()
 			<-done
 		}
-	})
+	}
+	s.pid = cmd.Process.Pid
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			break
+			return s, stop, nil
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("ldaptest: slapd exited: %v\n%s", err, logs.String())
+			return nil, nil, fmt.Errorf("slapd exited: %v\n%s", err, logs.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ldaptest: slapd did not listen within 15s\n%s", logs.String())
+			stop()
+			return nil, nil, fmt.Errorf("slapd did not listen within 15s\n%s", logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return s
+}
+
+// syncBuffer is a bytes.Buffer slapd's output goroutines may write to
+// while a failure message reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func slapdConf(dir string, o Options, s *Server, tlsConf string) string {
@@ -218,17 +267,16 @@ ou: services
 `, suffix, dc, readerPassword)
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func run(t testing.TB, name string, args ...string) ([]byte, error) {
+func run(name string, args ...string) ([]byte, error) {
 	path, err := lookPath(name)
 	if err != nil {
 		return nil, err
@@ -242,13 +290,24 @@ func run(t testing.TB, name string, args ...string) ([]byte, error) {
 // as the admin with ldapmodify, so overlays (memberof, ppolicy) run.
 func (s *Server) Modify(t testing.TB, ldif string) {
 	t.Helper()
+	if err := s.Apply(ldif); err != nil {
+		t.Fatalf("ldaptest: %v\n--- ldif ---\n%s", err, ldif)
+	}
+}
+
+// Apply is Modify returning its error, for benchmarks.
+func (s *Server) Apply(ldif string) error {
 	path, err := lookPath("ldapmodify")
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	cmd := exec.Command(path, "-x", "-H", s.URL, "-D", s.AdminDN, "-w", s.AdminPassword)
 	cmd.Stdin = strings.NewReader(ldif)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ldaptest: ldapmodify: %v\n%s\n--- ldif ---\n%s", err, out, ldif)
+		return fmt.Errorf("ldapmodify: %w\n%s", err, out)
 	}
+	return nil
 }
+
+// PID is slapd's process id (benchmarks read its memory).
+func (s *Server) PID() int { return s.pid }
