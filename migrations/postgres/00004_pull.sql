@@ -15,6 +15,11 @@ CREATE TABLE job_leases (
     expires_at TIMESTAMP WITH TIME ZONE NOT NULL
 );
 
+-- Managers named by DN resolve through the links' "dn" attribute
+-- (identity's FindSourceLinks); without this every lookup scans them all.
+CREATE INDEX source_links_dn_idx ON source_links (source, lower((attributes ->> 'dn')), external_id);
+
 -- +goose Down
+DROP INDEX source_links_dn_idx;
 DROP TABLE job_leases;
 DROP TABLE source_states;
