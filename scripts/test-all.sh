@@ -2,7 +2,8 @@
 # Installs what syncd's tests need (only what is missing, from Debian's
 # packages and the Go module proxy), starts the services they use, and runs
 # every check: gofmt, go vet, staticcheck and go test -race on SQLite and
-# PostgreSQL. Safe to run again; needs root (or sudo) for apt and PostgreSQL.
+# PostgreSQL; slapd and ldap-utils for the LDAP tests. Safe to run again;
+# needs root (or sudo) for apt and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 [ -x "/usr/lib/postgresql/$PG_VERSION/bin/postgres" ] || need+=("postgresql-$PG_VERSION")
 command -v pg_ctlcluster >/dev/null || need+=(postgresql-common)
+# slapd for the LDAP pull tests (they start their own instance on
+# loopback from a temporary directory; the packaged service is not used).
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapmodify >/dev/null || need+=(ldap-utils)
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing ${need[*]}"
 	as_root apt-get update -q
