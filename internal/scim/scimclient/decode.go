@@ -32,8 +32,6 @@ func decodePage(b []byte) (page, error) {
 	return p, nil
 }
 
-const enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
 type user struct {
 	ID       string `json:"id"`
 	UserName string `json:"userName"`
@@ -51,6 +49,7 @@ type user struct {
 	Meta struct {
 		LastModified string `json:"lastModified"`
 	} `json:"meta"`
+	// The enterprise extension (RFC 7643 section 4.3), keyed by its URN.
 	Enterprise *struct {
 		EmployeeNumber string `json:"employeeNumber"`
 		Department     string `json:"department"`
