@@ -91,3 +91,27 @@ func FuzzParseUserAccountControl(f *testing.F) {
 		}
 	})
 }
+
+// TestMapPersonRejects lists the entries a pull must refuse, with the
+// reason it records.
+func TestMapPersonRejects(t *testing.T) {
+	m, _ := presetMapping(PresetOpenLDAP)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		attrs map[string][][]byte
+		want  string
+	}{
+		{"no entryUUID", map[string][][]byte{"uid": {[]byte("a")}}, "no entryUUID"},
+		{"non-UTF-8 title", map[string][][]byte{"entryuuid": {[]byte("u1")}, "title": {{0xff, 0xfe}}}, "attribute title is not valid UTF-8"},
+		{"long mail", map[string][][]byte{"entryuuid": {[]byte("u1")}, "mail": {[]byte(strings.Repeat("m", 5000))}}, "attribute mail is 5000 bytes"},
+		{"non-UTF-8 manager", map[string][][]byte{"entryuuid": {[]byte("u1")}, "manager": {{0xc3}}}, "attribute manager is not valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := m.person(entry{DN: "uid=a,dc=x", Attrs: tc.attrs}, now, 4096)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -272,6 +272,7 @@ func TestPullFromSlapd(t *testing.T) {
 		p12 := e.personBy(t, store.MatchUserName, ldaptest.UID(12))
 		p8 := e.personBy(t, store.MatchUserName, ldaptest.UID(8))
 		p9 := e.personBy(t, store.MatchUserName, ldaptest.UID(9))
+		p2 := e.personBy(t, store.MatchUserName, ldaptest.UID(2)) // manages persons 21-29
 		e.srv.Modify(t, fmt.Sprintf(`dn: %[1]s
 changetype: modify
 replace: title
@@ -300,8 +301,12 @@ pwdAccountLockedTime: 000001010000Z
 
 dn: %[9]s
 changetype: delete
+
+dn: %[10]s
+changetype: delete
 `, ldaptest.PersonDN(suffix, 5), ldaptest.PersonDN(suffix, 6), ldaptest.PersonDN(suffix, 12), ldaptest.UID(12), suffix,
-			ldaptest.GroupDN(suffix, 0), ldaptest.PersonDN(suffix, 8), ldaptest.PersonDN(suffix, 8), ldaptest.PersonDN(suffix, 9)))
+			ldaptest.GroupDN(suffix, 0), ldaptest.PersonDN(suffix, 8), ldaptest.PersonDN(suffix, 8), ldaptest.PersonDN(suffix, 9),
+			ldaptest.PersonDN(suffix, 2)))
 
 		inc := e.run(t, false)
 		if inc.Mode != pull.ModeIncremental || inc.Counts.Read > 5 || inc.Counts.Created != 0 || inc.Counts.Updated != 4 || inc.Counts.Disabled != 1 {
@@ -332,11 +337,18 @@ changetype: delete
 		}
 
 		full := e.run(t, true)
-		if full.Counts.Terminated != 1 {
+		if full.Counts.Terminated != 2 || full.Counts.Rejected != 3 {
 			t.Fatalf("full run counts %+v", full.Counts)
 		}
-		if p, _ := st.GetPerson(ctx, p9.ID); p.Status != store.StatusTerminated || p.StatusCause == "" {
-			t.Errorf("deleted person 9: status %s cause %q", p.Status, p.StatusCause)
+		for _, p := range []store.Person{p9, p2} {
+			if got, _ := st.GetPerson(ctx, p.ID); got.Status != store.StatusTerminated || got.StatusCause == "" {
+				t.Errorf("deleted person %s: status %s cause %q", p.UserName, got.Status, got.StatusCause)
+			}
+		}
+		// A report of the leaver keeps its record and names its manager as
+		// the terminated person, for reviews to act on.
+		if p := e.personBy(t, store.MatchUserName, ldaptest.UID(21)); p.ManagerID != p2.ID || p.Status != store.StatusActive {
+			t.Errorf("report of a leaver: manager %q status %s", p.ManagerID, p.Status)
 		}
 
 		// A deleted group and a deleted service account are found by the
