@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -59,11 +58,12 @@ func (t *txn) PutSourceState(ctx context.Context, s store.SourceState) (store.So
 	return store.SourceState{Source: row.Source, Watermark: row.Watermark, LastFullAt: row.LastFullAt, UpdatedAt: row.UpdatedAt}, nil
 }
 
-// linkKeyRow is the narrow projection ListLinkKeys reads.
+// linkKeyRow is the narrow projection ListLinkKeys reads: the DN comes
+// out of the attributes in SQL, so no row's JSON is decoded in Go.
 type linkKeyRow struct {
 	ExternalID string
 	PersonID   string
-	Attributes string
+	DN         *string
 	Raw        []byte
 }
 
@@ -74,7 +74,7 @@ func (t *txn) ListLinkKeys(ctx context.Context, source, after string, limit int)
 		limit = defaultLimit
 	}
 	var rows []linkKeyRow
-	err := t.conn(ctx).Table("source_links").Select("external_id, person_id, attributes, raw").
+	err := t.conn(ctx).Table("source_links").Select("external_id, person_id, "+t.jsonAttrLiteral("dn")+" AS dn, raw").
 		Where("source = ? AND external_id > ?", source, after).
 		Order("external_id").Limit(limit).Scan(&rows).Error
 	if err != nil {
@@ -82,15 +82,10 @@ func (t *txn) ListLinkKeys(ctx context.Context, source, after string, limit int)
 	}
 	out := make([]store.LinkKey, len(rows))
 	for i, r := range rows {
-		var attrs struct {
-			DN string `json:"dn"`
+		out[i] = store.LinkKey{ExternalID: r.ExternalID, PersonID: r.PersonID}
+		if r.DN != nil {
+			out[i].DN = *r.DN
 		}
-		if r.Attributes != "" {
-			if err := json.Unmarshal([]byte(r.Attributes), &attrs); err != nil {
-				return nil, wrap(op, fmt.Errorf("link %s/%s: decode attributes: %w", source, r.ExternalID, err))
-			}
-		}
-		out[i] = store.LinkKey{ExternalID: r.ExternalID, PersonID: r.PersonID, DN: attrs.DN}
 		if len(r.Raw) > 0 {
 			out[i].Raw = r.Raw
 		}
