@@ -19,7 +19,13 @@ CREATE TABLE job_leases (
 -- (identity's FindSourceLinks); without this every lookup scans them all.
 CREATE INDEX source_links_dn_idx ON source_links (source, lower(json_extract(attributes, '$.dn')), external_id);
 
+-- Links whose manager reference has not resolved yet, which identity
+-- retries on every batch (ListUnresolvedManagerLinks).
+CREATE INDEX source_links_unresolved_manager_idx ON source_links (source, external_id)
+    WHERE manager_ref <> '' AND coalesce(json_extract(attributes, '$.manager'), '') = '';
+
 -- +goose Down
+DROP INDEX source_links_unresolved_manager_idx;
 DROP INDEX source_links_dn_idx;
 DROP TABLE job_leases;
 DROP TABLE source_states;

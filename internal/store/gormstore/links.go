@@ -203,8 +203,10 @@ func (t *txn) FindSourceLinks(ctx context.Context, source, attribute, value stri
 func (t *txn) ListUnresolvedManagerLinks(ctx context.Context, source string) ([]store.SourceLink, error) {
 	op := fmt.Sprintf("list unresolved manager links %s", source)
 	var rows []linkRow
-	err := t.conn(ctx).Where("source = ? AND manager_ref <> ''", source).
-		Where("coalesce("+t.jsonAttr("?")+", '') = ''", t.jsonKey("manager")).
+	// Written exactly as the partial index of migration 00004 states it,
+	// so identity's per-batch retry reads only the unresolved links.
+	err := t.conn(ctx).Where("source = ?", source).
+		Where("manager_ref <> '' AND coalesce(" + t.jsonAttrLiteral("manager") + ", '') = ''").
 		Order("external_id").Find(&rows).Error
 	if err != nil {
 		return nil, wrap(op, err)
