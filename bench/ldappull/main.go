@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -63,6 +64,9 @@ func run(people int, syncd, dir string, pageSize int, logLevel string) error {
 		return err
 	}
 	defer stop()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() { <-sig; stop(); os.Exit(130) }()
 	fmt.Printf("directory: %d people, %d groups, %d service accounts; slapadd + start %s\n", people, d.Groups, d.ServiceAccounts, since(t0))
 
 	cfg := filepath.Join(dir, "syncd.yaml")
