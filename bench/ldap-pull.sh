@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PEOPLE="${PEOPLE:-100000}"
 PAGE="${PAGE:-1000}"
+PARALLEL="${PARALLEL:-2}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 go build -o "$out/syncd" ./cmd/syncd
-go run ./bench/ldappull -people "$PEOPLE" -page "$PAGE" -syncd "$out/syncd" -dir "$out/work"
+go run ./bench/ldappull -people "$PEOPLE" -page "$PAGE" -parallel "$PARALLEL" -syncd "$out/syncd" -dir "$out/work"

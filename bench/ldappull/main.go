@@ -25,14 +25,15 @@ func main() {
 	dir := flag.String("dir", "", "work directory (default: a new temporary one)")
 	pageSize := flag.Int("page", 1000, "LDAP page size")
 	logLevel := flag.String("log", "warn", "syncd log level (debug shows the time of each phase)")
+	parallel := flag.Int("parallel", 2, "ldap.parallel: entryUUID ranges read at once in full runs")
 	flag.Parse()
-	if err := run(*people, *syncd, *dir, *pageSize, *logLevel); err != nil {
+	if err := run(*people, *syncd, *dir, *pageSize, *logLevel, *parallel); err != nil {
 		fmt.Fprintln(os.Stderr, "ldappull:", err)
 		os.Exit(1)
 	}
 }
 
-func run(people int, syncd, dir string, pageSize int, logLevel string) error {
+func run(people int, syncd, dir string, pageSize int, logLevel string, parallel int) error {
 	if syncd == "" {
 		return fmt.Errorf("-syncd is required")
 	}
@@ -87,10 +88,11 @@ sources:
       bindPasswordEnv: BENCH_LDAP_PASSWORD
       preset: openldap
       pageSize: %d
+      parallel: %d
       people: {baseDN: "ou=people,%s"}
       groups: {baseDN: "ou=groups,%s"}
       serviceAccounts: {baseDN: "ou=services,%s"}
-`, filepath.Join(dir, "syncd.db"), logLevel, srv.URL, srv.ReaderDN, pageSize, suffix, suffix, suffix)), 0o600); err != nil {
+`, filepath.Join(dir, "syncd.db"), logLevel, srv.URL, srv.ReaderDN, pageSize, parallel, suffix, suffix, suffix)), 0o600); err != nil {
 		return err
 	}
 	env := append(os.Environ(), "BENCH_LDAP_PASSWORD="+srv.ReaderPassword)

@@ -36,6 +36,7 @@ type LDAPSourceConfig struct {
 	DialTimeout        Duration          `yaml:"dialTimeout"`
 	Timeout            Duration          `yaml:"timeout"`
 	PageSize           int               `yaml:"pageSize"`
+	Parallel           int               `yaml:"parallel"`
 	Preset             string            `yaml:"preset"`
 	People             LDAPSearchConfig  `yaml:"people"`
 	Groups             LDAPSearchConfig  `yaml:"groups"`
@@ -170,7 +171,7 @@ func (s SourceConfig) ldapConfig() ldap.Config {
 		Name: s.Name, URL: l.URL, StartTLS: l.StartTLS, CAFile: l.CAFile, InsecureSkipVerify: l.InsecureSkipVerify,
 		BindDN: l.BindDN, BindPassword: l.password,
 		DialTimeout: time.Duration(l.DialTimeout), Timeout: time.Duration(l.Timeout), PageSize: l.PageSize,
-		Preset: l.Preset, People: ldap.Search{BaseDN: l.People.BaseDN, Filter: l.People.Filter},
+		Parallel: l.Parallel, Preset: l.Preset, People: ldap.Search{BaseDN: l.People.BaseDN, Filter: l.People.Filter},
 		Attributes: l.Attributes, MaxValueLength: l.MaxValueLength,
 	}
 	if l.Groups.BaseDN != "" || l.Groups.Filter != "" {

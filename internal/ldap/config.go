@@ -27,6 +27,9 @@ type Config struct {
 	DialTimeout        time.Duration // default 10s
 	Timeout            time.Duration // per request; default 60s
 	PageSize           int           // default 500; at most the server's limit (AD: 1000)
+	// Parallel splits full OpenLDAP reads into this many entryUUID ranges
+	// read on their own connections; default 1.
+	Parallel int
 
 	Preset string // openldap | activedirectory
 
@@ -189,6 +192,12 @@ func (c Config) Validate() []FieldError {
 			}
 		}
 	}
+	if c.Parallel < 0 || c.Parallel > 16 {
+		add("parallel", "must be between 1 and 16, got %d", c.Parallel)
+	}
+	if c.Parallel > 1 && c.Preset == PresetActiveDirectory {
+		add("parallel", "partitioned reads need entryUUID ordering (openldap preset)")
+	}
 	if c.PageSize < 0 || c.PageSize > 100000 {
 		add("pageSize", "must be between 1 and 100000, got %d", c.PageSize)
 	}
@@ -204,6 +213,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PageSize == 0 {
 		c.PageSize = 500
+	}
+	if c.Parallel == 0 {
+		c.Parallel = 1
 	}
 	if c.MaxValueLength == 0 {
 		c.MaxValueLength = 4096

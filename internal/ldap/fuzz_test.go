@@ -115,3 +115,15 @@ func TestMapPersonRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestUUIDPartitions(t *testing.T) {
+	got := uuidPartitions("(objectClass=x)", 3)
+	want := []string{
+		"(&(objectClass=x)(!(entryUUID>=55000000-0000-0000-0000-000000000000)))",
+		"(&(objectClass=x)(entryUUID>=55000000-0000-0000-0000-000000000000)(!(entryUUID>=aa000000-0000-0000-0000-000000000000)))",
+		"(&(objectClass=x)(entryUUID>=aa000000-0000-0000-0000-000000000000))",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("partitions:\n%s", strings.Join(got, "\n"))
+	}
+}

@@ -110,7 +110,7 @@ func newIdentity(t *testing.T, st store.Store) *identity.Service {
 func sourceConfig(srv *ldaptest.Server) ldap.Config {
 	return ldap.Config{
 		Name: "corp", URL: srv.URL, BindDN: srv.ReaderDN, BindPassword: srv.ReaderPassword,
-		Preset: ldap.PresetOpenLDAP, PageSize: 7,
+		Preset: ldap.PresetOpenLDAP, PageSize: 7, Parallel: 3,
 		People:          ldap.Search{BaseDN: "ou=people," + suffix},
 		Groups:          &ldap.Search{BaseDN: "ou=groups," + suffix},
 		ServiceAccounts: &ldap.ServiceAccounts{BaseDN: "ou=services," + suffix},

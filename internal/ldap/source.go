@@ -21,6 +21,16 @@ type Source struct {
 	m      Mapping
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// dialConn opens a further connection for partitioned reads; nil
+	// when replaying recorded responses.
+	dialConn func(ctx context.Context) (closeSearcher, error)
+}
+
+// closeSearcher is a connection a partitioned read owns.
+type closeSearcher interface {
+	searchConn
+	Close() error
 }
 
 var _ source.Source = (*Source)(nil)
@@ -37,7 +47,9 @@ func New(cfg Config, logger *slog.Logger) (*Source, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg.withDefaults(), m: m, Now: time.Now, Logger: logger}, nil
+	s := &Source{cfg: cfg.withDefaults(), m: m, Now: time.Now, Logger: logger}
+	s.dialConn = func(ctx context.Context) (closeSearcher, error) { return s.dial(ctx) }
+	return s, nil
 }
 
 // Name is the configured source name.
@@ -86,7 +98,7 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 	}
 	now := s.Now()
 	seen := watermark{DC: mark.DC}
-	err = stream(ctx, conn, s.cfg.People.BaseDN, goldap.ScopeWholeSubtree, filter, s.m.requested(), s.cfg.PageSize, func(e entry) error {
+	err = s.readPeople(ctx, conn, filter, full, func(e entry) error {
 		seen.observe(s.m.Watermark, s.m.watermark(e))
 		if services[strings.ToLower(e.DN)] {
 			return nil
