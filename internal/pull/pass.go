@@ -102,6 +102,9 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 // Person queues r, skipping it when it asserts what its link holds.
 func (p *pass) Person(ctx context.Context, r identity.Record) error {
 	p.counts.Read++
+	if p.counts.Read%1000 == 0 {
+		p.report() // progress also while every record is unchanged
+	}
 	if r.Raw == nil {
 		r.Raw = canonicalRaw(r)
 	}
