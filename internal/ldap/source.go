@@ -123,10 +123,17 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 	}
 
 	if s.cfg.Groups != nil {
-		if err := s.groups(ctx, conn, sink); err != nil {
+		// Membership changes touch the group's own entryCSN/uSNChanged,
+		// not the member's, so an incremental run reads the groups that
+		// changed; only a full run sees all of them (and finds deletions).
+		gfilter := s.cfg.groupFilter()
+		if !full {
+			gfilter = "(&" + gfilter + prev.filter(s.m.Watermark) + ")"
+		}
+		if err := s.groups(ctx, conn, gfilter, sink); err != nil {
 			return res, err
 		}
-		res.Groups = true
+		res.Groups = full
 	}
 	res.Watermark = s.nextWatermark(prev, mark, seen).encode()
 	return res, nil
@@ -148,9 +155,9 @@ func (s *Source) nextWatermark(prev, mark, seen watermark) watermark {
 	return prev
 }
 
-func (s *Source) groups(ctx context.Context, conn searchConn, sink source.Sink) error {
+func (s *Source) groups(ctx context.Context, conn searchConn, filter string, sink source.Sink) error {
 	attrs := []string{s.m.ID, "cn", "description", "member", "uniqueMember"}
-	err := stream(ctx, conn, s.cfg.Groups.BaseDN, goldap.ScopeWholeSubtree, s.cfg.groupFilter(), attrs, s.cfg.PageSize, func(e entry) error {
+	err := stream(ctx, conn, s.cfg.Groups.BaseDN, goldap.ScopeWholeSubtree, filter, attrs, s.cfg.PageSize, func(e entry) error {
 		id, err := s.m.externalID(e)
 		if err != nil {
 			sink.Reject(e.DN, fmt.Sprintf("group %s: %v", e.DN, err))

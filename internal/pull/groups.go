@@ -27,21 +27,30 @@ func (p *pass) audit(ctx context.Context, tx store.Tx, action, target string, de
 	return err
 }
 
-// members resolves a group's members to person IDs of this source.
-func (p *pass) members(g source.Group) []string {
+// members resolves a group's members to person IDs of this source;
+// members that are not (groups, service accounts) are left out.
+func (p *pass) members(ctx context.Context, tx store.Tx, g source.Group) ([]string, error) {
 	var ids []string
 	for _, dn := range g.MemberDNs {
-		if id, ok := p.dnToPerson[lower(dn)]; ok {
+		id, err := p.personByDN(ctx, tx, dn)
+		if err != nil {
+			return nil, err
+		}
+		if id != "" {
 			ids = append(ids, id)
 		}
 	}
 	for _, ext := range g.MemberIDs {
-		if id, ok := p.idToPerson[ext]; ok {
+		id, err := p.personByExternalID(ctx, tx, ext)
+		if err != nil {
+			return nil, err
+		}
+		if id != "" {
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
-	return slices.Compact(ids)
+	return slices.Compact(ids), nil
 }
 
 // applyGroups writes each group and its members, one transaction each,
@@ -123,7 +132,10 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, g source.Group) erro
 			return err
 		}
 	}
-	want := p.members(g)
+	want, err := p.members(ctx, tx, g)
+	if err != nil {
+		return err
+	}
 	have, err := tx.ListGroupMembers(ctx, cur.ID)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package pull
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -15,9 +16,13 @@ import (
 // pass is the state of one run: what the store held before, what the
 // source has said so far, and the counters.
 type pass struct {
-	r        *Runner
-	src      string
-	mode     string
+	r    *Runner
+	src  string
+	mode string
+	// lazy (incremental runs) looks links up as records need them instead
+	// of loading every key of the source first: an incremental run reads
+	// few records, and loading 100,000 keys cost more than the run.
+	lazy     bool
 	started  time.Time
 	progress func(Progress)
 
@@ -69,10 +74,12 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 		log.Debug("pull phase done", "phase", name, "took", time.Since(t).String())
 		t = time.Now()
 	}
-	if err := p.loadKnown(ctx); err != nil {
-		return source.Result{}, err
+	if !p.lazy {
+		if err := p.loadKnown(ctx); err != nil {
+			return source.Result{}, err
+		}
+		phase("load links")
 	}
-	phase("load links")
 	res, err := src.Pull(ctx, req, p)
 	if err != nil {
 		return res, err
@@ -82,6 +89,12 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 	}
 	phase("read and apply people")
 	if res.Full {
+		if p.lazy { // the source widened an incremental read to a full one
+			if err := p.loadKnown(ctx); err != nil {
+				return res, err
+			}
+			p.lazy = false
+		}
 		if err := p.unlinkVanished(ctx); err != nil {
 			return res, err
 		}
@@ -109,7 +122,11 @@ func (p *pass) Person(ctx context.Context, r identity.Record) error {
 		r.Raw = canonicalRaw(r)
 	}
 	p.seen[r.ExternalID] = true
-	if k, ok := p.known[r.ExternalID]; ok && k.digest == digestOf(r.Raw) {
+	same, err := p.unchanged(ctx, r)
+	if err != nil {
+		return err
+	}
+	if same {
 		p.counts.Unchanged++
 		return nil
 	}
@@ -118,6 +135,58 @@ func (p *pass) Person(ctx context.Context, r identity.Record) error {
 		return p.flush(ctx)
 	}
 	return nil
+}
+
+// unchanged reports whether r asserts exactly what its link holds.
+func (p *pass) unchanged(ctx context.Context, r identity.Record) (bool, error) {
+	if !p.lazy {
+		k, ok := p.known[r.ExternalID]
+		return ok && k.digest == digestOf(r.Raw), nil
+	}
+	l, err := p.r.Store.GetSourceLink(ctx, p.src, r.ExternalID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("pull: %s: get link %s: %w", p.src, r.ExternalID, err)
+	}
+	return digestOf(l.Raw) == digestOf(r.Raw), nil
+}
+
+// personByDN is the person of this source with dn, "" for none: from the
+// keys loaded or seen this run, else (lazy) from the store's DN index.
+func (p *pass) personByDN(ctx context.Context, tx store.Tx, dn string) (string, error) {
+	key := lower(dn)
+	if id, ok := p.dnToPerson[key]; ok || !p.lazy {
+		return id, nil
+	}
+	links, err := tx.FindSourceLinks(ctx, p.src, "dn", dn)
+	if err != nil {
+		return "", err
+	}
+	id := ""
+	if len(links) == 1 {
+		id = links[0].PersonID
+	}
+	p.dnToPerson[key] = id
+	return id, nil
+}
+
+// personByExternalID is the person linked from record ext of this source.
+func (p *pass) personByExternalID(ctx context.Context, tx store.Tx, ext string) (string, error) {
+	if id, ok := p.idToPerson[ext]; ok || !p.lazy {
+		return id, nil
+	}
+	l, err := tx.GetSourceLink(ctx, p.src, ext)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p.idToPerson[ext] = ""
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	p.idToPerson[ext] = l.PersonID
+	return l.PersonID, nil
 }
 
 // Reject records an entry the source could not map. It still exists in

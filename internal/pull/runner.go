@@ -110,7 +110,7 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	if err != nil {
 		return store.SyncRun{}, fmt.Errorf("pull: %s: record run: %w", name, err)
 	}
-	p := &pass{r: r, src: name, mode: mode, started: time.Now(), progress: o.Progress,
+	p := &pass{r: r, src: name, mode: mode, lazy: !full, started: time.Now(), progress: o.Progress,
 		seen: map[string]bool{}, dnToPerson: map[string]string{}, idToPerson: map[string]string{}}
 	res, runErr := p.execute(runCtx, src, source.Request{Full: full, Watermark: state.Watermark})
 	if runErr == nil && context.Cause(runCtx) != nil && ctx.Err() == nil {

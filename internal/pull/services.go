@@ -67,7 +67,7 @@ func (p *pass) owner(ctx context.Context, tx store.Tx, ref string) (string, erro
 		return "", nil
 	}
 	if strings.Contains(ref, "=") {
-		return p.dnToPerson[lower(ref)], nil
+		return p.personByDN(ctx, tx, ref)
 	}
 	found, err := tx.FindPersons(ctx, store.MatchUserName, ref)
 	if err != nil || len(found) != 1 {
