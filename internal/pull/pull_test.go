@@ -204,3 +204,26 @@ func TestSchedulerRunsOnceAcrossReplicas(t *testing.T) {
 		}
 	})
 }
+
+// TestRunStopsWhenLeaseIsLost: a replica whose lease was taken over (it
+// stalled past the lease's expiry) stops its run instead of running on
+// beside the new holder.
+func TestRunStopsWhenLeaseIsLost(t *testing.T) {
+	st := gormtest.SQLite(t)
+	r := newRunner(t, st, "stalled")
+	r.LeaseTTL = 40 * time.Millisecond
+	src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann")}, delay: 5 * time.Second}
+	go func() {
+		for src.calls.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		// Another replica sees the lease as expired (its clock is later).
+		if ok, err := st.AcquireLease(context.Background(), pull.LeaseName("hr"), "other", time.Now().Add(time.Hour), time.Hour); err != nil || !ok {
+			t.Errorf("takeover: %v %v", ok, err)
+		}
+	}()
+	run, err := r.Run(t.Context(), src, pull.Options{})
+	if err == nil || !strings.Contains(err.Error(), "lost to another process") || run.Status != store.RunFailed {
+		t.Fatalf("run after losing its lease: %v %+v", err, run)
+	}
+}

@@ -113,8 +113,8 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	p := &pass{r: r, src: name, mode: mode, lazy: !full, started: time.Now(), progress: o.Progress,
 		seen: map[string]bool{}, dnToPerson: map[string]string{}, idToPerson: map[string]string{}}
 	res, runErr := p.execute(runCtx, src, source.Request{Full: full, Watermark: state.Watermark})
-	if runErr == nil && context.Cause(runCtx) != nil && ctx.Err() == nil {
-		runErr = context.Cause(runCtx)
+	if cause := context.Cause(runCtx); cause != nil && ctx.Err() == nil {
+		runErr = cause // the lease was lost: say so, not "context canceled"
 	}
 	if runErr == nil {
 		next := store.SourceState{Source: name, Watermark: res.Watermark, LastFullAt: state.LastFullAt}
