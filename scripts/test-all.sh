@@ -3,6 +3,7 @@
 # packages and the Go module proxy), starts the services they use, and runs
 # every check: gofmt, go vet, staticcheck and go test -race on SQLite and
 # PostgreSQL, with the browser tests in headless Chromium. Safe to run again;
+# PostgreSQL; slapd and ldap-utils for the LDAP tests. Safe to run again;
 # needs root (or sudo) for apt and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,10 @@ need=()
 command -v pg_ctlcluster >/dev/null || need+=(postgresql-common)
 # Headless Chromium for the web UI's browser tests (driven with chromedp).
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
+# slapd for the LDAP pull tests (they start their own instance on
+# loopback from a temporary directory; the packaged service is not used).
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapmodify >/dev/null || need+=(ldap-utils)
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing ${need[*]}"
 	as_root apt-get update -q

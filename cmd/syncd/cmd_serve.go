@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
@@ -47,7 +48,9 @@ func cmdServe(ctx context.Context, e env, args []string) int {
 		logger.Error("start", "err", err)
 		return exitFailure
 	}
-	if err := d.serve(ctx, ln); err != nil {
+	err = d.serve(ctx, ln)
+	d.background.Wait()
+	if err != nil {
 		logger.Error("serve", "err", err)
 		return exitFailure
 	}
@@ -65,10 +68,15 @@ type daemon struct {
 	// when the web UI is on.
 	apiAuth api.Chain
 	access  *access.Service // nil when no catalog is configured
+	// background is the scheduled work serve waits for on shutdown.
+	background sync.WaitGroup
 }
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
 	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
+	if err := d.startPull(ctx); err != nil {
+		return nil, err
+	}
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -95,15 +95,29 @@ type JobFunctionRule struct {
 }
 
 // SourceConfig names a source of identity data and its role for precedence.
+// Pulled sources (ldap, scim) also carry their schedule and options (see
+// config_sources.go).
 //
 //	sources:
 //	  - name: workday
 //	    role: hr
 //	    type: scim-push
+//	  - name: corp-ldap
+//	    role: directory
+//	    type: ldap
+//	    interval: 15m      # between runs, incremental where possible
+//	    fullInterval: 24h  # between full reconciliations (finds deletions)
+//	    ldap: {...}
 type SourceConfig struct {
 	Name string `yaml:"name"`
 	Role string `yaml:"role"` // hr | directory | idp
-	Type string `yaml:"type"` // scim-push
+	Type string `yaml:"type"` // scim-push | ldap | scim
+
+	// Pulled sources (type ldap or scim): see config_sources.go.
+	Interval     Duration         `yaml:"interval"`
+	FullInterval Duration         `yaml:"fullInterval"`
+	LDAP         LDAPSourceConfig `yaml:"ldap"`
+	SCIM         SCIMPullConfig   `yaml:"scim"`
 }
 
 // Duration is a time.Duration written as "30s", "5m", "24h".

@@ -11,7 +11,7 @@ import (
 
 var (
 	sourceRoles = []string{"hr", "directory", "idp"}
-	sourceTypes = []string{"scim-push"}
+	sourceTypes = []string{"scim-push", "ldap", "scim"}
 	logLevels   = []string{"debug", "info", "warn", "error"}
 	logFormats  = []string{"text", "json"}
 	matchKeys   = []string{"employeeNumber", "email", "userName"}
@@ -102,6 +102,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.validateCatalog()...)
 	errs = append(errs, c.validateWeb(getenv)...)
 	errs = append(errs, c.validateNHI()...)
+	errs = append(errs, c.validateSources(getenv)...)
 	return errs
 }
 

@@ -48,6 +48,8 @@ func commands() []command {
 		{"nhi list", "nhi list --config F [--format table|json] [--kind K] [--source S]", "list non-human identities", cmdNHIList},
 		{"nhi import", "nhi import --config F --file F.csv [--dry-run]", "create or update NHIs from CSV; invalid rows listed by line", cmdNHIImport},
 		{"nhi evaluate", "nhi evaluate --config F", "run the orphan rules once and print the summary", cmdNHIEvaluate},
+		{"sync status", "sync status --config F [--source NAME] [--limit N] [--rejections]", "list recent pull runs with their counts and errors", cmdSyncStatus},
+		{"sync", "sync --config F --source NAME [--full]", "pull one ldap or scim source now; exit 1 if the run fails", cmdSync},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}

@@ -14,6 +14,7 @@ type Tx interface {
 	WebTx
 	FindingTx
 	TaskTx
+	PullTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -178,9 +179,15 @@ func (t *txn) FindSourceLinks(ctx context.Context, source, attribute, value stri
 		return nil, nil
 	}
 	var rows []linkRow
-	err := t.conn(ctx).Where("source = ?", source).
-		Where("lower("+t.jsonAttr("?")+") = lower(?)", t.jsonKey(attribute), value).
-		Order("external_id").Find(&rows).Error
+	db := t.conn(ctx).Where("source = ?", source)
+	if plainKey.MatchString(attribute) {
+		// A literal key, so an expression index on it (dn, migration
+		// 00004) serves the lookup instead of a scan of every link.
+		db = db.Where("lower("+t.jsonAttrLiteral(attribute)+") = lower(?)", value)
+	} else {
+		db = db.Where("lower("+t.jsonAttr("?")+") = lower(?)", t.jsonKey(attribute), value)
+	}
+	err := db.Order("external_id").Find(&rows).Error
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -196,8 +203,10 @@ func (t *txn) FindSourceLinks(ctx context.Context, source, attribute, value stri
 func (t *txn) ListUnresolvedManagerLinks(ctx context.Context, source string) ([]store.SourceLink, error) {
 	op := fmt.Sprintf("list unresolved manager links %s", source)
 	var rows []linkRow
-	err := t.conn(ctx).Where("source = ? AND manager_ref <> ''", source).
-		Where("coalesce("+t.jsonAttr("?")+", '') = ''", t.jsonKey("manager")).
+	// Written exactly as the partial index of migration 00004 states it,
+	// so identity's per-batch retry reads only the unresolved links.
+	err := t.conn(ctx).Where("source = ?", source).
+		Where("manager_ref <> '' AND coalesce(" + t.jsonAttrLiteral("manager") + ", '') = ''").
 		Order("external_id").Find(&rows).Error
 	if err != nil {
 		return nil, wrap(op, err)
@@ -216,6 +225,19 @@ func (t *txn) jsonAttr(param string) string {
 		return "(attributes ->> " + param + "::text)"
 	}
 	return "json_extract(attributes, " + param + ")"
+}
+
+// plainKey matches attribute names safe to write into SQL literally.
+var plainKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// jsonAttrLiteral is jsonAttr with the key written into the SQL, in the
+// form the expression indexes of the migrations use; key must match
+// plainKey.
+func (t *txn) jsonAttrLiteral(key string) string {
+	if t.postgres() {
+		return "(attributes ->> '" + key + "')"
+	}
+	return "json_extract(attributes, '$." + key + "')"
 }
 
 // jsonKey is the bound value naming attribute for jsonAttr: the key itself

@@ -1,0 +1,260 @@
+package ldap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/syncd-dev/syncd/internal/source"
+)
+
+// Source pulls one LDAP directory. It connects for each Pull (reconnecting
+// after any failure is then automatic) and keeps no connection between.
+type Source struct {
+	cfg    Config
+	m      Mapping
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	// dialConn opens a further connection for partitioned reads; nil
+	// when replaying recorded responses.
+	dialConn func(ctx context.Context) (closeSearcher, error)
+}
+
+// closeSearcher is a connection a partitioned read owns.
+type closeSearcher interface {
+	searchConn
+	Close() error
+}
+
+var _ source.Source = (*Source)(nil)
+
+// New checks cfg and returns a source.
+func New(cfg Config, logger *slog.Logger) (*Source, error) {
+	if cfg.Name == "" {
+		return nil, errNoName
+	}
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("ldap: source %q: %v", cfg.Name, errs)
+	}
+	m, _ := cfg.mapping()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Source{cfg: cfg.withDefaults(), m: m, Now: time.Now, Logger: logger}
+	s.dialConn = func(ctx context.Context) (closeSearcher, error) { return s.dial(ctx) }
+	return s, nil
+}
+
+// Name is the configured source name.
+func (s *Source) Name() string { return s.cfg.Name }
+
+// Close is a no-op: connections live for one Pull.
+func (s *Source) Close() error { return nil }
+
+// Pull reads people, then groups and service accounts, handing them to
+// sink. See source.Source.
+func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink) (source.Result, error) {
+	conn, err := s.dial(ctx)
+	if err != nil {
+		return source.Result{}, err
+	}
+	defer conn.Close()
+	return s.pull(ctx, conn, req, sink)
+}
+
+func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, sink source.Sink) (source.Result, error) {
+	prev, _ := decodeWatermark(req.Watermark)
+	mark, err := s.serverMark(ctx, conn)
+	if err != nil {
+		return source.Result{}, err
+	}
+	full := req.Full || prev.empty()
+	if !full && prev.DC != mark.DC {
+		s.Logger.Info("directory server changed since the last run; reading everything", "source", s.cfg.Name,
+			"was", prev.DC, "now", mark.DC)
+		full = true
+	}
+	res := source.Result{Full: full}
+
+	// Service accounts first: they are excluded from people by DN.
+	services := map[string]bool{}
+	if s.cfg.ServiceAccounts != nil {
+		if err := s.serviceAccounts(ctx, conn, sink, services); err != nil {
+			return res, err
+		}
+		res.ServiceAccounts = true
+	}
+
+	filter := s.cfg.peopleFilter()
+	if !full {
+		filter = "(&" + filter + prev.filter(s.m.Watermark) + ")"
+	}
+	now := s.Now()
+	seen := watermark{DC: mark.DC}
+	err = s.readPeople(ctx, conn, filter, full, func(e entry) error {
+		seen.observe(s.m.Watermark, s.m.watermark(e))
+		if services[strings.ToLower(e.DN)] {
+			return nil
+		}
+		r, err := s.m.person(e, now, s.cfg.MaxValueLength)
+		var me *mapError
+		if errors.As(err, &me) {
+			id := r.ExternalID
+			if id == "" {
+				id = e.DN
+			}
+			sink.Reject(id, fmt.Sprintf("%s: %s", e.DN, me.reason))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return sink.Person(ctx, r)
+	})
+	if err != nil {
+		return res, classify(s.cfg.Name, "read people", err)
+	}
+
+	if s.cfg.Groups != nil {
+		// Membership changes touch the group's own entryCSN/uSNChanged,
+		// not the member's, so an incremental run reads the groups that
+		// changed; only a full run sees all of them (and finds deletions).
+		gfilter := s.cfg.groupFilter()
+		if !full {
+			gfilter = "(&" + gfilter + prev.filter(s.m.Watermark) + ")"
+		}
+		if err := s.groups(ctx, conn, gfilter, sink); err != nil {
+			return res, err
+		}
+		res.Groups = full
+	}
+	res.Watermark = s.nextWatermark(prev, mark, seen).encode()
+	return res, nil
+}
+
+// nextWatermark prefers the server's own mark taken before the read
+// (contextCSN, highestCommittedUSN): changes made while the read ran are
+// after it, so the next run sees them. Without one, the newest change seen
+// is used, which can miss an entry changed mid-read until the next full
+// reconciliation.
+func (s *Source) nextWatermark(prev, mark, seen watermark) watermark {
+	switch {
+	case !mark.empty():
+		return mark
+	case !seen.empty():
+		return seen
+	}
+	prev.DC = mark.DC
+	return prev
+}
+
+func (s *Source) groups(ctx context.Context, conn searchConn, filter string, sink source.Sink) error {
+	attrs := []string{s.m.ID, "cn", "description", "member", "uniqueMember"}
+	err := stream(ctx, conn, s.cfg.Groups.BaseDN, goldap.ScopeWholeSubtree, filter, attrs, s.cfg.PageSize, func(e entry) error {
+		id, err := s.m.externalID(e)
+		if err != nil {
+			sink.Reject(e.DN, fmt.Sprintf("group %s: %v", e.DN, err))
+			return nil
+		}
+		g := source.Group{ExternalID: id, DN: e.DN}
+		if v, ok := e.first("cn"); ok {
+			g.Name = string(v)
+		}
+		if g.Name == "" {
+			g.Name = e.DN
+		}
+		if v, ok := e.first("description"); ok {
+			g.Description = string(v)
+		}
+		fetch := func(dn, attr string) (entry, error) {
+			got, _, err := readBase(ctx, conn, dn, []string{attr})
+			return got, err
+		}
+		for _, attr := range []string{"member", "uniqueMember"} {
+			vals, err := rangedValues(e, attr, fetch)
+			if err != nil {
+				return err
+			}
+			for _, v := range vals {
+				g.MemberDNs = append(g.MemberDNs, string(v))
+			}
+		}
+		return sink.Group(ctx, g)
+	})
+	if err != nil {
+		return classify(s.cfg.Name, "read groups", err)
+	}
+	return nil
+}
+
+func (s *Source) serviceAccounts(ctx context.Context, conn searchConn, sink source.Sink, dns map[string]bool) error {
+	sa := s.cfg.ServiceAccounts
+	base, filter := sa.BaseDN, sa.Filter
+	if base == "" {
+		base = s.cfg.People.BaseDN
+	}
+	if filter == "" {
+		filter = s.cfg.peopleFilter()
+	}
+	now := s.Now()
+	err := stream(ctx, conn, base, goldap.ScopeWholeSubtree, filter, s.m.requested(sa.OwnerAttribute, "cn", "description"), s.cfg.PageSize, func(e entry) error {
+		login := ""
+		if v, ok := e.first(s.m.Attrs["userName"]); ok {
+			login = string(v)
+		}
+		if !matchesAny(sa.NamePatterns, login) {
+			return nil
+		}
+		dns[strings.ToLower(e.DN)] = true
+		id, err := s.m.externalID(e)
+		if err != nil {
+			sink.Reject(e.DN, fmt.Sprintf("service account %s: %v", e.DN, err))
+			return nil
+		}
+		a := source.ServiceAccount{ExternalID: id, DN: e.DN, Name: login}
+		if a.Name == "" {
+			if v, ok := e.first("cn"); ok {
+				a.Name = string(v)
+			}
+		}
+		if a.Name == "" {
+			a.Name = e.DN
+		}
+		if v, ok := e.first("description"); ok {
+			a.Description = string(v)
+		}
+		if v, ok := e.first(sa.OwnerAttribute); ok {
+			a.OwnerRef = string(v)
+		}
+		disabled, err := s.m.disabled(e, now)
+		if err != nil {
+			sink.Reject(id, fmt.Sprintf("service account %s: %v", e.DN, err))
+			return nil
+		}
+		a.Disabled = disabled
+		return sink.ServiceAccount(ctx, a)
+	})
+	if err != nil {
+		return classify(s.cfg.Name, "read service accounts", err)
+	}
+	return nil
+}
+
+func matchesAny(patterns []string, name string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,301 @@
+package pull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/source"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// pass is the state of one run: what the store held before, what the
+// source has said so far, and the counters.
+type pass struct {
+	r    *Runner
+	src  string
+	mode string
+	// lazy (incremental runs) looks links up as records need them instead
+	// of loading every key of the source first: an incremental run reads
+	// few records, and loading 100,000 keys cost more than the run.
+	lazy     bool
+	started  time.Time
+	progress func(Progress)
+
+	known      map[string]known // this source's links before the run
+	seen       map[string]bool  // external ids the source asserted this run
+	dnToPerson map[string]string
+	idToPerson map[string]string
+
+	batch    []identity.Change
+	groups   []source.Group
+	services []source.ServiceAccount
+
+	counts     store.RunCounts
+	rejections []store.Rejection
+}
+
+type known struct {
+	personID string
+	digest   digest
+}
+
+// loadKnown reads the keys of every link of the source, a page at a time.
+func (p *pass) loadKnown(ctx context.Context) error {
+	p.known = map[string]known{}
+	after := ""
+	for {
+		keys, err := p.r.Store.ListLinkKeys(ctx, p.src, after, 5000)
+		if err != nil {
+			return fmt.Errorf("pull: %s: list links: %w", p.src, err)
+		}
+		for _, k := range keys {
+			p.known[k.ExternalID] = known{personID: k.PersonID, digest: digestOf(k.Raw)}
+			p.idToPerson[k.ExternalID] = k.PersonID
+			if k.DN != "" {
+				p.dnToPerson[lower(k.DN)] = k.PersonID
+			}
+		}
+		if len(keys) < 5000 {
+			return nil
+		}
+		after = keys[len(keys)-1].ExternalID
+	}
+}
+
+func (p *pass) execute(ctx context.Context, src source.Source, req source.Request) (source.Result, error) {
+	log := p.r.logger().With("source", p.src)
+	t := time.Now()
+	phase := func(name string) {
+		log.Debug("pull phase done", "phase", name, "took", time.Since(t).String())
+		t = time.Now()
+	}
+	if !p.lazy {
+		if err := p.loadKnown(ctx); err != nil {
+			return source.Result{}, err
+		}
+		phase("load links")
+	}
+	res, err := src.Pull(ctx, req, p)
+	if err != nil {
+		return res, err
+	}
+	if err := p.flush(ctx); err != nil {
+		return res, err
+	}
+	phase("read and apply people")
+	if res.Full {
+		if p.lazy { // the source widened an incremental read to a full one
+			if err := p.loadKnown(ctx); err != nil {
+				return res, err
+			}
+			p.lazy = false
+		}
+		if err := p.unlinkVanished(ctx); err != nil {
+			return res, err
+		}
+		phase("unlink vanished")
+	}
+	if err := p.applyGroups(ctx, res.Groups); err != nil {
+		return res, err
+	}
+	phase("groups")
+	if err := p.applyServices(ctx, res.ServiceAccounts); err != nil {
+		return res, err
+	}
+	phase("service accounts")
+	p.report()
+	return res, nil
+}
+
+// Person queues r, skipping it when it asserts what its link holds.
+func (p *pass) Person(ctx context.Context, r identity.Record) error {
+	p.counts.Read++
+	if p.counts.Read%1000 == 0 {
+		p.report() // progress also while every record is unchanged
+	}
+	if r.Raw == nil {
+		r.Raw = canonicalRaw(r)
+	}
+	p.seen[r.ExternalID] = true
+	same, err := p.unchanged(ctx, r)
+	if err != nil {
+		return err
+	}
+	if same {
+		p.counts.Unchanged++
+		return nil
+	}
+	p.batch = append(p.batch, identity.Change{Op: identity.OpUpsert, Record: r})
+	if len(p.batch) >= p.batchSize() {
+		return p.flush(ctx)
+	}
+	return nil
+}
+
+// unchanged reports whether r asserts exactly what its link holds.
+func (p *pass) unchanged(ctx context.Context, r identity.Record) (bool, error) {
+	if !p.lazy {
+		k, ok := p.known[r.ExternalID]
+		return ok && k.digest == digestOf(r.Raw), nil
+	}
+	l, err := p.r.Store.GetSourceLink(ctx, p.src, r.ExternalID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("pull: %s: get link %s: %w", p.src, r.ExternalID, err)
+	}
+	return digestOf(l.Raw) == digestOf(r.Raw), nil
+}
+
+// personByDN is the person of this source with dn, "" for none: from the
+// keys loaded or seen this run, else (lazy) from the store's DN index.
+func (p *pass) personByDN(ctx context.Context, tx store.Tx, dn string) (string, error) {
+	key := lower(dn)
+	if id, ok := p.dnToPerson[key]; ok || !p.lazy {
+		return id, nil
+	}
+	links, err := tx.FindSourceLinks(ctx, p.src, "dn", dn)
+	if err != nil {
+		return "", err
+	}
+	id := ""
+	if len(links) == 1 {
+		id = links[0].PersonID
+	}
+	p.dnToPerson[key] = id
+	return id, nil
+}
+
+// personByExternalID is the person linked from record ext of this source.
+func (p *pass) personByExternalID(ctx context.Context, tx store.Tx, ext string) (string, error) {
+	if id, ok := p.idToPerson[ext]; ok || !p.lazy {
+		return id, nil
+	}
+	l, err := tx.GetSourceLink(ctx, p.src, ext)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p.idToPerson[ext] = ""
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	p.idToPerson[ext] = l.PersonID
+	return l.PersonID, nil
+}
+
+// Reject records an entry the source could not map. It still exists in
+// the source, so it is not treated as vanished.
+func (p *pass) Reject(externalID, reason string) {
+	p.counts.Read++
+	p.seen[externalID] = true
+	p.reject(externalID, reason)
+}
+
+func (p *pass) reject(externalID, reason string) {
+	p.counts.Rejected++
+	p.rejections = append(p.rejections, store.Rejection{ExternalID: externalID, Reason: reason})
+}
+
+// Group keeps g until the people are applied.
+func (p *pass) Group(_ context.Context, g source.Group) error {
+	p.groups = append(p.groups, g)
+	return nil
+}
+
+// ServiceAccount keeps a until the people are applied.
+func (p *pass) ServiceAccount(_ context.Context, a source.ServiceAccount) error {
+	p.services = append(p.services, a)
+	return nil
+}
+
+func (p *pass) batchSize() int {
+	if p.r.BatchSize > 0 {
+		return p.r.BatchSize
+	}
+	return 500
+}
+
+// flush applies the queued changes in one identity batch.
+func (p *pass) flush(ctx context.Context) error {
+	if len(p.batch) == 0 {
+		return nil
+	}
+	changes := p.batch
+	p.batch = nil
+	res, err := p.r.Identity.Apply(ctx, identity.Batch{Source: p.src, Changes: changes})
+	if err != nil {
+		return err
+	}
+	for _, a := range res.Applied {
+		rec := changes[a.Index].Record
+		op := changes[a.Index].Op
+		switch {
+		case op == identity.OpUnlink:
+			delete(p.idToPerson, a.ExternalID)
+			if a.Status == store.StatusTerminated {
+				p.counts.Terminated++
+			} else {
+				p.counts.Updated++
+			}
+			continue
+		case a.Created:
+			p.counts.Created++
+		case a.Changed:
+			p.counts.Updated++
+		default:
+			p.counts.Unchanged++
+		}
+		if a.Changed && a.Status == store.StatusDisabled {
+			p.counts.Disabled++
+		}
+		p.idToPerson[a.ExternalID] = a.PersonID
+		if rec.DN != "" {
+			p.dnToPerson[lower(rec.DN)] = a.PersonID
+		}
+		for _, w := range a.Warnings {
+			// Kept with the rejections so an admin sees them per record,
+			// but not counted: the record itself was applied.
+			p.rejections = append(p.rejections, store.Rejection{ExternalID: a.ExternalID, Reason: "applied with warning: " + w})
+		}
+	}
+	for _, rj := range res.Rejected {
+		p.reject(rj.ExternalID, rj.Reason)
+	}
+	for _, w := range res.Warnings {
+		p.r.logger().Warn("identity warning", "source", p.src, "warning", w)
+	}
+	p.report()
+	return nil
+}
+
+// unlinkVanished unlinks every record of the source that a complete read
+// did not return; identity terminates persons no source asserts any more.
+func (p *pass) unlinkVanished(ctx context.Context) error {
+	if p.counts.Read == 0 && len(p.known) > 0 {
+		return fmt.Errorf("pull: %s: the source returned no people but %d are linked; refusing to unlink them all (check the base DN and filter)", p.src, len(p.known))
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.known)) {
+		if p.seen[id] {
+			continue
+		}
+		p.batch = append(p.batch, identity.Change{Op: identity.OpUnlink, Record: identity.Record{ExternalID: id}})
+		if len(p.batch) >= p.batchSize() {
+			if err := p.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return p.flush(ctx)
+}
+
+func (p *pass) report() {
+	if p.progress != nil {
+		p.progress(Progress{Source: p.src, Mode: p.mode, Counts: p.counts, Elapsed: time.Since(p.started)})
+	}
+}

@@ -1,0 +1,229 @@
+package pull_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/pull"
+	"github.com/syncd-dev/syncd/internal/source"
+	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
+	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
+)
+
+// memSource is a narrow in-memory source for the runner's own logic and
+// the scheduler; the LDAP tests run the same runner against real slapd.
+type memSource struct {
+	name     string
+	mu       sync.Mutex
+	people   []identity.Record
+	rejects  []string
+	fail     error
+	delay    time.Duration
+	active   atomic.Int32
+	max      atomic.Int32
+	calls    atomic.Int32
+	requests []source.Request
+}
+
+func (m *memSource) Name() string { return m.name }
+func (m *memSource) Close() error { return nil }
+
+func (m *memSource) Pull(ctx context.Context, req source.Request, sink source.Sink) (source.Result, error) {
+	n := m.active.Add(1)
+	defer m.active.Add(-1)
+	for {
+		old := m.max.Load()
+		if n <= old || m.max.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	m.calls.Add(1)
+	m.mu.Lock()
+	m.requests = append(m.requests, req)
+	people, rejects := append([]identity.Record(nil), m.people...), m.rejects
+	m.mu.Unlock()
+	if m.delay > 0 {
+		select {
+		case <-time.After(m.delay):
+		case <-ctx.Done():
+			return source.Result{}, ctx.Err()
+		}
+	}
+	if m.fail != nil {
+		return source.Result{}, m.fail
+	}
+	for _, id := range rejects {
+		sink.Reject(id, "unparseable")
+	}
+	for _, r := range people {
+		if err := sink.Person(ctx, r); err != nil {
+			return source.Result{}, err
+		}
+	}
+	return source.Result{Full: req.Full || req.Watermark == "", Watermark: "w"}, nil
+}
+
+func rec(id, userName string) identity.Record {
+	return identity.Record{ExternalID: id, Attributes: map[string]string{"userName": userName}}
+}
+
+func newRunner(t *testing.T, st store.Store, holder string) *pull.Runner {
+	t.Helper()
+	ids, err := identity.New(identity.Config{}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pull.Runner{Store: st, Identity: ids, Holder: holder, BatchSize: 2}
+}
+
+func TestRunnerReconciles(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		ctx := t.Context()
+		r := newRunner(t, st, "r1")
+		src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann"), rec("b", "bob"), rec("c", "cid")}}
+		run, err := r.Run(ctx, src, pull.Options{})
+		if err != nil || run.Counts.Created != 3 || run.Mode != pull.ModeFull || run.Watermark != "w" {
+			t.Fatalf("first run: %v %+v", err, run)
+		}
+
+		// b is still in the source but unmappable this time: not unlinked.
+		// c is gone: its person is terminated.
+		src.people, src.rejects = []identity.Record{rec("a", "ann")}, []string{"b"}
+		run, err = r.Run(ctx, src, pull.Options{Full: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Counts.Terminated != 1 || run.Counts.Rejected != 1 || run.Counts.Unchanged != 1 {
+			t.Fatalf("reconciliation counts %+v", run.Counts)
+		}
+		for user, want := range map[string]store.Status{"ann": store.StatusActive, "bob": store.StatusActive, "cid": store.StatusTerminated} {
+			ps, _ := st.FindPersons(ctx, store.MatchUserName, user)
+			if len(ps) != 1 || ps[0].Status != want {
+				t.Errorf("%s: %+v, want status %s", user, ps, want)
+			}
+		}
+
+		// A complete read that returns nobody is refused, not applied.
+		src.people, src.rejects = nil, nil
+		run, err = r.Run(ctx, src, pull.Options{Full: true})
+		if err == nil || !strings.Contains(err.Error(), "refusing to unlink") || run.Status != store.RunFailed {
+			t.Fatalf("empty full read: %v %+v", err, run)
+		}
+		if ps, _ := st.FindPersons(ctx, store.MatchUserName, "ann"); ps[0].Status != store.StatusActive {
+			t.Errorf("ann after a refused empty read: %s", ps[0].Status)
+		}
+		// The incremental request carries the last watermark.
+		if got := src.requests[len(src.requests)-1]; !got.Full || got.Watermark != "w" {
+			t.Errorf("last request %+v", got)
+		}
+	})
+}
+
+func TestRunnerRefusesWhileLeased(t *testing.T) {
+	st := gormtest.SQLite(t)
+	ok, err := st.AcquireLease(t.Context(), pull.LeaseName("hr"), "other", time.Now(), time.Minute)
+	if err != nil || !ok {
+		t.Fatal(err)
+	}
+	_, err = newRunner(t, st, "r1").Run(t.Context(), &memSource{name: "hr"}, pull.Options{})
+	if !errors.Is(err, pull.ErrBusy) {
+		t.Fatalf("run under another's lease: %v", err)
+	}
+}
+
+// TestSchedulerRunsOnceAcrossReplicas runs two schedulers (two replicas)
+// on one database: a source never runs twice at once, a failing source
+// records failed runs and leaves the other source running.
+func TestSchedulerRunsOnceAcrossReplicas(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		good := &memSource{name: "good", people: []identity.Record{rec("a", "ann")}, delay: 20 * time.Millisecond}
+		bad := &memSource{name: "bad", fail: errors.New("ldap: bad: bind: authentication failed")}
+		jobs := []pull.Job{
+			{Source: good, Interval: 10 * time.Millisecond, FullInterval: time.Hour},
+			{Source: bad, Interval: 10 * time.Millisecond},
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		// Run until each source has been pulled a few times (not for a
+		// fixed time, which a loaded machine makes too short).
+		go func() {
+			deadline := time.After(60 * time.Second)
+			for good.calls.Load() < 3 || bad.calls.Load() < 3 {
+				select {
+				case <-deadline:
+					cancel()
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			cancel()
+		}()
+		var wg sync.WaitGroup
+		for _, holder := range []string{"replica-1", "replica-2"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				(&pull.Scheduler{Runner: newRunner(t, st, holder), Jobs: jobs, Tick: 2 * time.Millisecond}).Run(ctx)
+			}()
+		}
+		wg.Wait()
+		if good.max.Load() != 1 {
+			t.Errorf("good ran %d times at once", good.max.Load())
+		}
+		if good.calls.Load() < 3 || bad.calls.Load() < 3 {
+			t.Fatalf("calls: good %d, bad %d", good.calls.Load(), bad.calls.Load())
+		}
+		runs, err := st.ListSyncRuns(context.Background(), "good", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := 0
+		for _, r := range runs {
+			if r.Status == store.RunFailed && !strings.Contains(r.Error, "context") && !strings.Contains(r.Error, "interrupted") {
+				t.Errorf("good run failed: %+v", r)
+			}
+			if r.Mode == pull.ModeFull {
+				full++
+			}
+		}
+		if full != 1 {
+			t.Errorf("%d full runs of good within its full interval, want 1", full)
+		}
+		runs, _ = st.ListSyncRuns(context.Background(), "bad", 100)
+		for _, r := range runs {
+			if r.Status == store.RunSucceeded || (r.Status == store.RunFailed && !strings.Contains(r.Error, "authentication failed") && !strings.Contains(r.Error, "context")) {
+				t.Errorf("bad run: %+v", r)
+			}
+		}
+	})
+}
+
+// TestRunStopsWhenLeaseIsLost: a replica whose lease was taken over (it
+// stalled past the lease's expiry) stops its run instead of running on
+// beside the new holder.
+func TestRunStopsWhenLeaseIsLost(t *testing.T) {
+	st := gormtest.SQLite(t)
+	r := newRunner(t, st, "stalled")
+	r.LeaseTTL = 40 * time.Millisecond
+	src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann")}, delay: 5 * time.Second}
+	go func() {
+		for src.calls.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		// Another replica sees the lease as expired (its clock is later).
+		if ok, err := st.AcquireLease(context.Background(), pull.LeaseName("hr"), "other", time.Now().Add(time.Hour), time.Hour); err != nil || !ok {
+			t.Errorf("takeover: %v %v", ok, err)
+		}
+	}()
+	run, err := r.Run(t.Context(), src, pull.Options{})
+	if err == nil || !strings.Contains(err.Error(), "lost to another process") || run.Status != store.RunFailed {
+		t.Fatalf("run after losing its lease: %v %+v", err, run)
+	}
+}

@@ -1,0 +1,219 @@
+package pull
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/source"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Modes of a run, as recorded in store.SyncRun.Mode.
+const (
+	ModeFull        = "full"
+	ModeIncremental = "incremental"
+)
+
+// ErrBusy: another process holds the source's lease.
+var ErrBusy = errors.New("pull: source is being pulled by another process")
+
+// Runner runs one source at a time into the store.
+type Runner struct {
+	Store    store.Store
+	Identity *identity.Service
+	Now      func() time.Time
+	Logger   *slog.Logger
+	// Holder names this process in leases (host and pid, say).
+	Holder string
+	// BatchSize is the number of person records per identity batch; 500
+	// when 0.
+	BatchSize int
+	// LeaseTTL is how long a lease lasts without renewal; 2m when 0.
+	LeaseTTL time.Duration
+}
+
+// Options are per run.
+type Options struct {
+	Full bool
+	// Progress, when set, is called after every batch.
+	Progress func(Progress)
+}
+
+// Progress is how far a run has come.
+type Progress struct {
+	Source  string
+	Mode    string
+	Counts  store.RunCounts
+	Elapsed time.Duration
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now == nil {
+		return time.Now().UTC()
+	}
+	return r.Now().UTC()
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// LeaseName is the lease a source's runs hold.
+func LeaseName(sourceName string) string { return "pull:" + sourceName }
+
+// Run pulls src once and records the run. The returned run is the record
+// as stored; err is set when the run failed (the record says why too).
+func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.SyncRun, error) {
+	name := src.Name()
+	ttl := r.LeaseTTL
+	if ttl == 0 {
+		ttl = 2 * time.Minute
+	}
+	lease := LeaseName(name)
+	ok, err := r.Store.AcquireLease(ctx, lease, r.Holder, r.now(), ttl)
+	if err != nil {
+		return store.SyncRun{}, fmt.Errorf("pull: %s: lease: %w", name, err)
+	}
+	if !ok {
+		return store.SyncRun{}, fmt.Errorf("%w (%s)", ErrBusy, name)
+	}
+	defer func() {
+		if err := r.Store.ReleaseLease(context.WithoutCancel(ctx), lease, r.Holder); err != nil {
+			r.logger().Warn("release lease", "source", name, "err", err)
+		}
+	}()
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go r.renew(runCtx, cancel, lease, ttl)
+	r.failInterrupted(ctx, name)
+
+	state, err := r.Store.GetSourceState(ctx, name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.SyncRun{}, fmt.Errorf("pull: %s: read state: %w", name, err)
+	}
+	full := o.Full || state.Watermark == ""
+	mode := ModeIncremental
+	if full {
+		mode = ModeFull
+	}
+	run, err := r.Store.CreateSyncRun(ctx, store.SyncRun{Source: name, Mode: mode, Status: store.RunRunning, StartedAt: r.now()})
+	if err != nil {
+		return store.SyncRun{}, fmt.Errorf("pull: %s: record run: %w", name, err)
+	}
+	p := &pass{r: r, src: name, mode: mode, lazy: !full, started: time.Now(), progress: o.Progress,
+		seen: map[string]bool{}, dnToPerson: map[string]string{}, idToPerson: map[string]string{}}
+	res, runErr := p.execute(runCtx, src, source.Request{Full: full, Watermark: state.Watermark})
+	if cause := context.Cause(runCtx); cause != nil && ctx.Err() == nil {
+		runErr = cause // the lease was lost: say so, not "context canceled"
+	}
+	if runErr == nil {
+		next := store.SourceState{Source: name, Watermark: res.Watermark, LastFullAt: state.LastFullAt}
+		if res.Full {
+			at := r.now()
+			next.LastFullAt = &at
+		}
+		if _, err := r.Store.PutSourceState(ctx, next); err != nil {
+			runErr = fmt.Errorf("pull: %s: save state: %w", name, err)
+		}
+	}
+	final, err := r.finish(context.WithoutCancel(ctx), run.ID, p, res, runErr)
+	if err != nil {
+		return final, err
+	}
+	return final, runErr
+}
+
+// finish writes the run's outcome.
+func (r *Runner) finish(ctx context.Context, id int64, p *pass, res source.Result, runErr error) (store.SyncRun, error) {
+	return r.Store.UpdateSyncRun(ctx, id, func(run store.SyncRun) (store.SyncRun, error) {
+		done := r.now()
+		run.FinishedAt = &done
+		run.Counts = p.counts
+		run.Rejections = p.rejections
+		if res.Full {
+			run.Mode = ModeFull
+		}
+		if runErr != nil {
+			run.Status = store.RunFailed
+			run.Error = runErr.Error()
+		} else {
+			run.Status = store.RunSucceeded
+			run.Watermark = res.Watermark
+		}
+		return run, nil
+	})
+}
+
+// renew keeps the lease while the run lasts; losing it cancels the run.
+func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, lease string, ttl time.Duration) {
+	t := time.NewTicker(ttl / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			ok, err := r.Store.AcquireLease(ctx, lease, r.Holder, r.now(), ttl)
+			if err == nil && !ok {
+				cancel(fmt.Errorf("pull: lease %s lost to another process", lease))
+				return
+			}
+			if err != nil {
+				r.logger().Warn("renew lease", "lease", lease, "err", err)
+			}
+		}
+	}
+}
+
+// failInterrupted marks runs left "running" by a process that stopped:
+// holding the lease, nobody else can be running them.
+func (r *Runner) failInterrupted(ctx context.Context, name string) {
+	runs, err := r.Store.ListSyncRuns(ctx, name, 20)
+	if err != nil {
+		return
+	}
+	for _, run := range runs {
+		if run.Status != store.RunRunning {
+			continue
+		}
+		_, _ = r.Store.UpdateSyncRun(ctx, run.ID, func(old store.SyncRun) (store.SyncRun, error) {
+			done := r.now()
+			old.Status, old.FinishedAt, old.Error = store.RunFailed, &done, "interrupted: the process running it stopped"
+			return old, nil
+		})
+	}
+}
+
+// digest is what a record asserts, hashed; equal digests mean the source
+// says exactly what it said last time.
+type digest [16]byte
+
+func digestOf(raw []byte) digest {
+	sum := sha256.Sum256(raw)
+	var d digest
+	copy(d[:], sum[:16])
+	return d
+}
+
+// canonicalRaw is the record as kept on its link when the source gives no
+// representation of its own: mapped attributes, manager reference and DN.
+func canonicalRaw(rec identity.Record) []byte {
+	b, _ := json.Marshal(struct {
+		A map[string]string    `json:"a"`
+		M *identity.ManagerRef `json:"m,omitempty"`
+		D string               `json:"d,omitempty"`
+	}{rec.Attributes, rec.Manager, rec.DN})
+	return b
+}
+
+func lower(s string) string { return strings.ToLower(s) }

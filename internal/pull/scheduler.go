@@ -1,0 +1,104 @@
+package pull
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/source"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Job is one source on its schedule.
+type Job struct {
+	Source source.Source
+	// Interval between runs (incremental where the source allows it).
+	Interval time.Duration
+	// FullInterval between full reconciliations; 0 means only the first
+	// run (and runs asked for with --full) is full.
+	FullInterval time.Duration
+}
+
+// Scheduler runs every job on its interval. Due-ness is decided from the
+// runs and state in the database and each run holds the source's lease,
+// so replicas sharing the database run each job once.
+type Scheduler struct {
+	Runner *Runner
+	Jobs   []Job
+	// Tick is how often each job checks whether it is due; 30s when 0
+	// (or the job's interval when shorter).
+	Tick time.Duration
+}
+
+// Run blocks until ctx is cancelled, then waits for running pulls to stop.
+func (s *Scheduler) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, j := range s.Jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.loop(ctx, j)
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Scheduler) loop(ctx context.Context, j Job) {
+	tick := s.Tick
+	if tick == 0 {
+		tick = 30 * time.Second
+	}
+	if j.Interval > 0 && j.Interval < tick {
+		tick = j.Interval
+	}
+	log := s.Runner.logger().With("source", j.Source.Name())
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		s.runIfDue(ctx, j, log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runIfDue runs j when its interval has passed since the last run started,
+// full when the full interval has passed since the last full run.
+func (s *Scheduler) runIfDue(ctx context.Context, j Job, log *slog.Logger) {
+	name := j.Source.Name()
+	now := s.Runner.now()
+	runs, err := s.Runner.Store.ListSyncRuns(ctx, name, 1)
+	if err != nil {
+		log.Warn("pull schedule: list runs", "err", err)
+		return
+	}
+	if len(runs) > 0 && runs[0].StartedAt.Add(j.Interval).After(now) {
+		return
+	}
+	full := false
+	state, err := s.Runner.Store.GetSourceState(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		full = true
+	case err != nil:
+		log.Warn("pull schedule: read state", "err", err)
+		return
+	case j.FullInterval > 0 && (state.LastFullAt == nil || !state.LastFullAt.Add(j.FullInterval).After(now)):
+		full = true
+	}
+	run, err := s.Runner.Run(ctx, j.Source, Options{Full: full})
+	switch {
+	case errors.Is(err, ErrBusy):
+		log.Debug("pull schedule: another replica is running this source")
+	case err != nil && ctx.Err() == nil:
+		log.Error("pull failed", "run", run.ID, "mode", run.Mode, "err", err)
+	case err == nil:
+		c := run.Counts
+		log.Info("pull finished", "run", run.ID, "mode", run.Mode, "read", c.Read, "created", c.Created,
+			"updated", c.Updated, "unchanged", c.Unchanged, "terminated", c.Terminated, "rejected", c.Rejected)
+	}
+}
