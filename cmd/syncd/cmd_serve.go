@@ -68,15 +68,13 @@ type daemon struct {
 	// when the web UI is on.
 	apiAuth api.Chain
 	access  *access.Service // nil when no catalog is configured
+	holder  string          // this process in job leases
 	// background is the scheduled work serve waits for on shutdown.
 	background sync.WaitGroup
 }
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
-	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
-	if err := d.startPull(ctx); err != nil {
-		return nil, err
-	}
+	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux(), holder: processHolder()}
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -84,7 +82,8 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 	d.mux.HandleFunc("GET /readyz", d.readyz)
 	// Access and NHI first: the API serves both, the web pages show NHI
 	// findings.
-	for _, start := range []func(context.Context) error{d.startAccess, d.startNHI, d.startWeb} {
+	// Pulls start last: their runs ask the NHI runner to evaluate.
+	for _, start := range []func(context.Context) error{d.startAccess, d.startNHI, d.startWeb, d.startPull} {
 		if err := start(ctx); err != nil {
 			return nil, err
 		}

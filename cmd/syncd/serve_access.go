@@ -60,7 +60,13 @@ func (d *daemon) accessLoop(ctx context.Context) {
 		} else {
 			d.logger.Error("catalog reload", "err", errs)
 		}
-		res, err := d.access.Sweep(ctx)
+		// Deadlines, expiries and notices run on one replica at a time.
+		var res access.SweepResult
+		_, err := d.exclusive(ctx, "access:sweep", 5*time.Minute, func() error {
+			var err error
+			res, err = d.access.Sweep(ctx)
+			return err
+		})
 		if err != nil && ctx.Err() == nil {
 			d.logger.Error("access sweep", "err", err)
 			continue

@@ -61,7 +61,12 @@ func (d *daemon) nhiLoop(ctx context.Context, every time.Duration) {
 		case <-tick.C:
 		case <-d.nhi.trigger:
 		}
-		if _, err := d.nhi.svc.Evaluate(ctx); err != nil && ctx.Err() == nil {
+		// One replica evaluates at a time; the others skip this round.
+		_, err := d.exclusive(ctx, "nhi:evaluate", 10*time.Minute, func() error {
+			_, err := d.nhi.svc.Evaluate(ctx)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
 			d.logger.Error("nhi evaluation failed", "err", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/pull"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // startPull schedules every pulled source (type ldap or scim) on its
@@ -30,7 +31,12 @@ func (d *daemon) startPull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sched := &pull.Scheduler{Runner: runner, Jobs: jobs}
+	sched := &pull.Scheduler{Runner: runner, Jobs: jobs, AfterRun: func(store.SyncRun) {
+		// New people, leavers and service accounts change orphan findings.
+		if d.nhi != nil {
+			d.nhi.EvaluateSoon()
+		}
+	}}
 	d.background.Add(1)
 	go func() {
 		defer d.background.Done()

@@ -24,6 +24,10 @@ const (
 // ErrBusy: another process holds the source's lease.
 var ErrBusy = errors.New("pull: source is being pulled by another process")
 
+// ErrNotDue means Options.Plan found, under the lease, that the run is no
+// longer due (another replica ran it meanwhile).
+var ErrNotDue = errors.New("pull: source is not due any more")
+
 // Runner runs one source at a time into the store.
 type Runner struct {
 	Store    store.Store
@@ -42,6 +46,10 @@ type Runner struct {
 // Options are per run.
 type Options struct {
 	Full bool
+	// Plan, when set, decides under the source's lease whether the run is
+	// still due and whether it is full: another replica may have run it
+	// between a scheduler's first look and taking the lease.
+	Plan func(ctx context.Context) (due, full bool, err error)
 	// Progress, when set, is called after every batch.
 	Progress func(Progress)
 }
@@ -96,6 +104,16 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	defer cancel(nil)
 	go r.renew(runCtx, cancel, lease, ttl)
 	r.failInterrupted(ctx, name)
+	if o.Plan != nil {
+		due, full, err := o.Plan(ctx)
+		if err != nil {
+			return store.SyncRun{}, fmt.Errorf("pull: %s: plan: %w", name, err)
+		}
+		if !due {
+			return store.SyncRun{}, fmt.Errorf("%w (%s)", ErrNotDue, name)
+		}
+		o.Full = full
+	}
 
 	state, err := r.Store.GetSourceState(ctx, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -3,6 +3,7 @@ package pull
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -30,6 +31,9 @@ type Scheduler struct {
 	// Tick is how often each job checks whether it is due; 30s when 0
 	// (or the job's interval when shorter).
 	Tick time.Duration
+	// AfterRun, when set, is called after each finished run of this
+	// replica (e.g. to evaluate the NHI orphan rules on the new data).
+	AfterRun func(store.SyncRun)
 }
 
 // Run blocks until ctx is cancelled, then waits for running pulls to stop.
@@ -67,31 +71,24 @@ func (s *Scheduler) loop(ctx context.Context, j Job) {
 }
 
 // runIfDue runs j when its interval has passed since the last run started,
-// full when the full interval has passed since the last full run.
+// full when the full interval has passed since the last full run. The
+// decision is taken again under the lease, so two replicas that both saw
+// the job due run it once.
 func (s *Scheduler) runIfDue(ctx context.Context, j Job, log *slog.Logger) {
-	name := j.Source.Name()
-	now := s.Runner.now()
-	runs, err := s.Runner.Store.ListSyncRuns(ctx, name, 1)
+	due, _, err := s.due(ctx, j)
 	if err != nil {
-		log.Warn("pull schedule: list runs", "err", err)
+		log.Warn("pull schedule", "err", err)
 		return
 	}
-	if len(runs) > 0 && runs[0].StartedAt.Add(j.Interval).After(now) {
+	if !due {
 		return
 	}
-	full := false
-	state, err := s.Runner.Store.GetSourceState(ctx, name)
+	plan := func(ctx context.Context) (bool, bool, error) { return s.due(ctx, j) }
+	run, err := s.Runner.Run(ctx, j.Source, Options{Plan: plan})
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		full = true
-	case err != nil:
-		log.Warn("pull schedule: read state", "err", err)
+	case errors.Is(err, ErrNotDue):
+		log.Debug("pull schedule: another replica has just run this source")
 		return
-	case j.FullInterval > 0 && (state.LastFullAt == nil || !state.LastFullAt.Add(j.FullInterval).After(now)):
-		full = true
-	}
-	run, err := s.Runner.Run(ctx, j.Source, Options{Full: full})
-	switch {
 	case errors.Is(err, ErrBusy):
 		log.Debug("pull schedule: another replica is running this source")
 	case err != nil && ctx.Err() == nil:
@@ -101,4 +98,28 @@ func (s *Scheduler) runIfDue(ctx context.Context, j Job, log *slog.Logger) {
 		log.Info("pull finished", "run", run.ID, "mode", run.Mode, "read", c.Read, "created", c.Created,
 			"updated", c.Updated, "unchanged", c.Unchanged, "terminated", c.Terminated, "rejected", c.Rejected)
 	}
+	if s.AfterRun != nil && run.ID != 0 {
+		s.AfterRun(run)
+	}
+}
+
+// due reports whether j should run now, and whether fully.
+func (s *Scheduler) due(ctx context.Context, j Job) (due, full bool, err error) {
+	name := j.Source.Name()
+	now := s.Runner.now()
+	runs, err := s.Runner.Store.ListSyncRuns(ctx, name, 1)
+	if err != nil {
+		return false, false, fmt.Errorf("list runs: %w", err)
+	}
+	if len(runs) > 0 && runs[0].StartedAt.Add(j.Interval).After(now) {
+		return false, false, nil
+	}
+	state, err := s.Runner.Store.GetSourceState(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return true, true, nil
+	case err != nil:
+		return false, false, fmt.Errorf("read state: %w", err)
+	}
+	return true, j.FullInterval > 0 && (state.LastFullAt == nil || !state.LastFullAt.Add(j.FullInterval).After(now)), nil
 }
