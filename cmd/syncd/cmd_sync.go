@@ -14,6 +14,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/ldap"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/pull"
 	"github.com/syncd-dev/syncd/internal/scim/scimclient"
 	"github.com/syncd-dev/syncd/internal/source"
@@ -160,6 +161,20 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 			}
 		}
 	}
+	// The NHI inventory's open orphan findings, per rule, as of the last
+	// evaluation (serve evaluates after every pull).
+	open, err := nhi.OpenByRule(ctx, st)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "syncd sync status: %v\n", err)
+		return exitFailure
+	}
+	total := 0
+	parts := make([]string, 0, len(nhi.Rules))
+	for _, r := range nhi.Rules {
+		total += open[r]
+		parts = append(parts, fmt.Sprintf("%s %d", r, open[r]))
+	}
+	fmt.Fprintf(e.stdout, "open NHI orphan findings: %d (%s)\n", total, strings.Join(parts, ", "))
 	return exitOK
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,14 @@ func TestSyncCommand(t *testing.T) {
 	code, out, _ = cli(t, pw, "sync", "status", "--config", cfg)
 	if code != exitOK || strings.Count(out, "corp") != 2 || !strings.Contains(out, "incremental") {
 		t.Fatalf("sync status: %d\n%s", code, out)
+	}
+	// After an orphan evaluation, sync status totals the open findings.
+	if code, _, errOut := cli(t, pw, "nhi", "evaluate", "--config", cfg); code != exitOK {
+		t.Fatalf("nhi evaluate: %d %s", code, errOut)
+	}
+	_, out, _ = cli(t, pw, "sync", "status", "--config", cfg)
+	if !regexp.MustCompile(`open NHI orphan findings: [1-9]\d* \(no-owner [1-9]`).MatchString(out) {
+		t.Fatalf("sync status lacks the NHI totals:\n%s", out)
 	}
 
 	bad := envMap(map[string]string{"TEST_LDAP_PASSWORD": "wrong"})
