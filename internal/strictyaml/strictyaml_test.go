@@ -23,7 +23,6 @@ type sample struct {
 	Tags    []string          `yaml:"tags"`
 	Labels  map[string]string `yaml:"labels"`
 	Items   []item            `yaml:"items"`
-	private string
 }
 
 type item struct {
