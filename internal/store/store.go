@@ -10,6 +10,8 @@ import (
 type Tx interface {
 	GroupTx
 	NHITx
+	ViewTx
+	NHIDocTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tokens", tokenTests},
 		{"groups", groupTests},
 		{"nhis", nhiTests},
+		{"views", viewTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

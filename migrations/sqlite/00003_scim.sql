@@ -1,0 +1,19 @@
+-- Documents SCIM sources push for their non-human users, and indexes that
+-- keep a source's filtered view (userName, displayName lookups) fast.
+
+-- +goose Up
+CREATE TABLE scim_nhi_docs (
+    nhi_id     TEXT PRIMARY KEY REFERENCES nhis (id),
+    source     TEXT NOT NULL,
+    raw        BLOB NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX scim_nhi_docs_source_idx ON scim_nhi_docs (source, nhi_id);
+CREATE INDEX source_links_source_person_idx ON source_links (source, person_id);
+CREATE INDEX source_links_user_name_idx ON source_links (source, lower(json_extract(attributes, '$.userName')));
+
+-- +goose Down
+DROP INDEX source_links_user_name_idx;
+DROP INDEX source_links_source_person_idx;
+DROP TABLE scim_nhi_docs;
