@@ -172,7 +172,7 @@ func (s *Server) replaceNHI(ctx context.Context, rq *request, id string, doc map
 		}
 		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHIUpdated, Target: "nhi:" + id,
 			Details: map[string]any{"source": rq.source, "name": map[string]string{"old": before.Name, "new": n.Name},
-				"status": map[string]string{"old": string(before.Status), "new": string(n.Status)},
+				"status":  map[string]string{"old": string(before.Status), "new": string(n.Status)},
 				"ownerId": n.OwnerID, "ownerRef": n.OwnerRef}})
 		return err
 	})

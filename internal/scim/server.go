@@ -238,4 +238,6 @@ func statusForStore(err error) int {
 // libLogger adapts slog to the library's logger.
 type libLogger struct{ l *slog.Logger }
 
-func (l libLogger) Error(args ...interface{}) { l.l.Error("scim library", "detail", fmt.Sprint(args...)) }
+func (l libLogger) Error(args ...interface{}) {
+	l.l.Error("scim library", "detail", fmt.Sprint(args...))
+}
