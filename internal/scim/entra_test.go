@@ -125,8 +125,8 @@ func TestEntraReplay(t *testing.T) {
 
 		// Groups.
 		r = e.do("POST", "/Groups", map[string]any{
-			"schemas":     []string{groupSchema, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"},
-			"externalId":  "8aa1a0c0", "displayName": "displayName", "meta": map[string]any{"resourceType": "Group"},
+			"schemas":    []string{groupSchema, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"},
+			"externalId": "8aa1a0c0", "displayName": "displayName", "meta": map[string]any{"resourceType": "Group"},
 		}).want(t, http.StatusCreated)
 		group := r.str("id")
 		e.do("POST", "/Groups", map[string]any{"schemas": []string{groupSchema}, "displayName": "DISPLAYNAME"}).want(t, http.StatusConflict)

@@ -183,3 +183,19 @@ func op(o, path string, value any) map[string]any {
 	}
 	return m
 }
+
+// rawDo is do without failing on 5xx, for tests of failures.
+func (e *env) rawDo(tok, method, path string) resp {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(e.t.Context(), method, e.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
