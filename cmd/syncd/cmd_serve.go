@@ -60,13 +60,16 @@ type daemon struct {
 	mux    *http.ServeMux
 }
 
-func newDaemon(_ context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
+func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
 	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	d.mux.HandleFunc("GET /readyz", d.readyz)
+	if err := d.startSCIM(ctx); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

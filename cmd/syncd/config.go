@@ -18,6 +18,7 @@ type Config struct {
 	Storage  StorageConfig  `yaml:"storage"`
 	Identity IdentityConfig `yaml:"identity"`
 	Sources  []SourceConfig `yaml:"sources"`
+	SCIM     SCIMConfig     `yaml:"scim"`
 }
 
 // ServerConfig is the HTTP listener.

@@ -99,6 +99,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 		}
 	}
 	errs = append(errs, c.identityErrors()...)
+	errs = append(errs, c.validateSCIM()...)
 	return errs
 }
 
