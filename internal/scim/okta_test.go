@@ -27,8 +27,8 @@ func TestOktaReplay(t *testing.T) {
 		// Create, with a password and an empty groups list.
 		r = e.do("POST", "/Users", map[string]any{
 			"schemas": []string{userSchema}, "userName": "test.user@okta.local",
-			"name":   map[string]any{"givenName": "Test", "familyName": "User"},
-			"emails": []any{map[string]any{"primary": true, "value": "test.user@okta.local", "type": "work"}},
+			"name":        map[string]any{"givenName": "Test", "familyName": "User"},
+			"emails":      []any{map[string]any{"primary": true, "value": "test.user@okta.local", "type": "work"}},
 			"displayName": "Test User", "locale": "en-US", "externalId": "00ujl29u0le5T6Aj10h7", "groups": []any{},
 			"password": "1mz050nq", "active": true,
 		}).want(t, http.StatusCreated)
