@@ -25,7 +25,9 @@ type fuzzServer struct {
 	user, group string
 }
 
-func newFuzzServer(f *testing.F) *fuzzServer {
+func newFuzzServer(f *testing.F) *fuzzServer { return newBenchServer(f) }
+
+func newBenchServer(f testing.TB) *fuzzServer {
 	f.Helper()
 	st := gormtest.SQLite(f)
 	id, err := identity.New(identity.Config{}, st)

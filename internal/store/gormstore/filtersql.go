@@ -280,7 +280,12 @@ func (b filterSQL) compareString(x frag, op store.FilterOp, v string, caseExact 
 	default:
 		return frag{}, fmt.Errorf("%s does not apply to strings", op)
 	}
-	if op == store.FilterNe {
+	switch op {
+	case store.FilterEq:
+		// Never NULL (a missing value makes the second term false), and
+		// sargable: an index on lower(x) serves the first term.
+		return cat("(", cond, " AND ", x, " IS NOT NULL)"), nil
+	case store.FilterNe:
 		return cat("NOT COALESCE(", cond, ", FALSE)"), nil
 	}
 	return cat("COALESCE(", cond, ", FALSE)"), nil

@@ -65,11 +65,19 @@ func (t *txn) ListUserView(ctx context.Context, q store.ViewQuery) ([]store.View
 	if err != nil {
 		return nil, 0, fmt.Errorf("gormstore: user view: filter: %w", err)
 	}
+	// With a filter, SQLite must not walk the (source, person_id) index to
+	// produce id order (it would test the filter on every row): the unary
+	// plus hides that index, so the filter's own index (userName) is used
+	// and the few matches are sorted.
+	personID, nhiID := "l.person_id", "d.nhi_id"
+	if !t.postgres() && q.Filter.Op != "" {
+		personID, nhiID = "+l.person_id", "+d.nhi_id"
+	}
 	union := cat(
-		"SELECT 'person' AS kind, l.person_id AS id, l.external_id AS external_id, l.raw AS raw,"+
+		"SELECT 'person' AS kind, "+personID+" AS id, l.external_id AS external_id, l.raw AS raw,"+
 			" l.created_at AS created_at, l.updated_at AS updated_at FROM source_links l"+
 			" WHERE l.source = ", bind(q.Source), " AND l.raw IS NOT NULL AND (", pf, ")"+
-			" UNION ALL SELECT 'nhi', d.nhi_id, n.external_id, d.raw, d.created_at, d.updated_at"+
+			" UNION ALL SELECT 'nhi', "+nhiID+", n.external_id, d.raw, d.created_at, d.updated_at"+
 			" FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", bind(q.Source),
 		" AND n.status <> 'retired' AND (", nf, ")")
 	return t.viewPage(ctx, "user view", union, q)
