@@ -101,22 +101,26 @@ func (t *txn) ListGroupView(ctx context.Context, q store.ViewQuery) ([]store.Vie
 }
 
 func (t *txn) viewPage(ctx context.Context, op string, sel frag, q store.ViewQuery) ([]store.ViewItem, int, error) {
-	var total int64
-	count := cat("SELECT COUNT(*) FROM (", sel, ") v")
-	if err := t.conn(ctx).Raw(count.sql, count.args...).Scan(&total).Error; err != nil {
-		return nil, 0, wrap(op, err)
-	}
-	if q.Limit <= 0 || int64(q.Offset) >= total {
-		return []store.ViewItem{}, int(total), nil
-	}
-	page := cat("SELECT * FROM (", sel, ") v ORDER BY id LIMIT ", bind(q.Limit), " OFFSET ", bind(q.Offset))
 	var rows []viewRow
-	if err := t.conn(ctx).Raw(page.sql, page.args...).Scan(&rows).Error; err != nil {
-		return nil, 0, wrap(op, err)
+	if q.Limit > 0 {
+		page := cat("SELECT * FROM (", sel, ") v ORDER BY id LIMIT ", bind(q.Limit), " OFFSET ", bind(q.Offset))
+		if err := t.conn(ctx).Raw(page.sql, page.args...).Scan(&rows).Error; err != nil {
+			return nil, 0, wrap(op, err)
+		}
 	}
 	out := make([]store.ViewItem, len(rows))
 	for i, r := range rows {
 		out[i] = r.item()
+	}
+	// A first page that is not full holds everything: no count needed
+	// (the common case of a filtered lookup).
+	if q.Limit > 0 && q.Offset == 0 && len(rows) < q.Limit {
+		return out, len(rows), nil
+	}
+	var total int64
+	count := cat("SELECT COUNT(*) FROM (", sel, ") v")
+	if err := t.conn(ctx).Raw(count.sql, count.args...).Scan(&total).Error; err != nil {
+		return nil, 0, wrap(op, err)
 	}
 	return out, int(total), nil
 }
