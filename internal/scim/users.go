@@ -93,6 +93,7 @@ func (h *userHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (lib
 	if err != nil {
 		return lib.Resource{}, err
 	}
+	defer s.lockName(rq.source, str(doc, "userName"))()
 	if err := h.checkUnique(ctx, rq, doc, ""); err != nil {
 		return lib.Resource{}, err
 	}
@@ -195,6 +196,7 @@ func (h *userHandler) Replace(r *http.Request, id string, attrs lib.ResourceAttr
 // persons.
 func (h *userHandler) write(ctx context.Context, rq *request, it store.ViewItem, doc map[string]any) (lib.Resource, error) {
 	s := h.s
+	defer s.lockName(rq.source, str(doc, "userName"))()
 	if err := h.checkUnique(ctx, rq, doc, it.ID); err != nil {
 		return lib.Resource{}, err
 	}
