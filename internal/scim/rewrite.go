@@ -38,8 +38,12 @@ func (s *Server) rewriteRequest(r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	idx, required := s.users, "userName"
+	if strings.Contains(r.URL.Path, "/Groups") {
+		idx, required = s.groups, "displayName"
+	}
 	var out []byte
-	if out, err = s.rewriteBody(r.Method, raw); err != nil {
+	if out, err = s.rewriteBody(r.Method, raw, idx, required); err != nil {
 		return err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(out))
@@ -74,13 +78,16 @@ func decodeJSON(raw []byte) (map[string]any, error) {
 	return m, nil
 }
 
-func (s *Server) rewriteBody(method string, raw []byte) ([]byte, error) {
+func (s *Server) rewriteBody(method string, raw []byte, idx schemaIndex, required string) ([]byte, error) {
 	body, err := decodeJSON(raw)
 	if err != nil {
 		return nil, err
 	}
 	if method != http.MethodPatch {
 		fixManagerIn(body)
+		if err := checkResource(idx, body, required); err != nil {
+			return nil, err
+		}
 		return json.Marshal(body)
 	}
 	ops, ok := getFold(body, "Operations").([]any)
@@ -96,7 +103,7 @@ func (s *Server) rewriteBody(method string, raw []byte) ([]byte, error) {
 		if !ok {
 			return nil, invalidSyntax("Operations[%d] is not an object", i)
 		}
-		fixed, err := s.rewriteOp(op)
+		fixed, err := s.rewriteOp(idx, op)
 		if err != nil {
 			return nil, err
 		}
@@ -111,13 +118,16 @@ func (s *Server) rewriteBody(method string, raw []byte) ([]byte, error) {
 	return json.Marshal(body)
 }
 
-func (s *Server) rewriteOp(op map[string]any) ([]any, error) {
+func (s *Server) rewriteOp(idx schemaIndex, op map[string]any) ([]any, error) {
 	name, _ := getFold(op, "op").(string)
 	name = strings.ToLower(name)
 	path, _ := getFold(op, "path").(string)
 	value := getFold(op, "value")
 	if path != "" {
 		path = s.fixPath(path)
+		if err := checkPath(idx, path); err != nil {
+			return nil, err
+		}
 		if strings.HasSuffix(strings.ToLower(path), ":manager") {
 			value = managerValue(value)
 		}
@@ -150,7 +160,7 @@ func (s *Server) rewriteOp(op map[string]any) ([]any, error) {
 			rest[k] = v
 			continue
 		}
-		sub, err := s.rewriteOp(map[string]any{"op": name, "path": k, "value": v})
+		sub, err := s.rewriteOp(idx, map[string]any{"op": name, "path": k, "value": v})
 		if err != nil {
 			return nil, err
 		}
