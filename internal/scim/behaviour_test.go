@@ -265,6 +265,14 @@ func TestNonHumanUsers(t *testing.T) {
 		if n, _ = st.GetNHI(ctx, id); n.Status != store.NHIRetired {
 			t.Fatalf("not retired: %s", n.Status)
 		}
+		// Pushed again after the delete: the same NHI comes back.
+		r = e.do("POST", "/Users", newUser("build-bot-2", map[string]any{"userType": "Service"})).want(t, 201)
+		if r.str("id") != id {
+			t.Fatalf("re-created NHI got a new id")
+		}
+		if n, _ = st.GetNHI(ctx, id); n.Status != store.NHIActive {
+			t.Fatalf("not revived: %s", n.Status)
+		}
 		evs, _ := st.ListAudit(ctx, 0, 1000)
 		var actions []string
 		for _, ev := range evs {
@@ -272,7 +280,7 @@ func TestNonHumanUsers(t *testing.T) {
 				actions = append(actions, ev.Action)
 			}
 		}
-		if strings.Join(actions, ",") != "nhi.created,nhi.updated,nhi.updated,nhi.retired" {
+		if strings.Join(actions, ",") != "nhi.created,nhi.updated,nhi.updated,nhi.retired,nhi.created" {
 			t.Fatalf("audit %v", actions)
 		}
 	})

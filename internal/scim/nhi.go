@@ -131,17 +131,34 @@ func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any)
 		return store.ViewItem{}, s.fail(ctx, rq, "create non-human user", err)
 	}
 	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
-	var out store.NHI
+	var (
+		out store.NHI
+		old string
+	)
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
+		// A service account the source deleted (retired) and now pushes
+		// again comes back as the same NHI, keeping its history.
 		var err error
-		if out, err = tx.CreateNHI(ctx, n); err != nil {
+		old, err = retiredNamed(ctx, tx, rq.source, n.Name)
+		if err != nil {
+			return err
+		}
+		if old != "" {
+			if out, err = tx.UpdateNHI(ctx, old, func(cur store.NHI) (store.NHI, error) {
+				n.ID, n.CreatedAt, n.UpdatedAt = cur.ID, cur.CreatedAt, s.Now().UTC()
+				n.ProjectID, n.Environment, n.OwningTeam, n.CoOwnerIDs = cur.ProjectID, cur.Environment, cur.OwningTeam, cur.CoOwnerIDs
+				return n, nil
+			}); err != nil {
+				return err
+			}
+		} else if out, err = tx.CreateNHI(ctx, n); err != nil {
 			return err
 		}
 		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: out.ID, Source: rq.source, Raw: raw}); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHICreated, Target: "nhi:" + out.ID,
-			Details: map[string]any{"source": rq.source, "kind": out.Kind, "name": out.Name, "ownerId": out.OwnerID, "ownerRef": out.OwnerRef, "status": out.Status}})
+			Details: map[string]any{"source": rq.source, "kind": out.Kind, "name": out.Name, "ownerId": out.OwnerID, "ownerRef": out.OwnerRef, "status": out.Status, "revived": old != ""}})
 		return err
 	})
 	if err != nil {
@@ -208,4 +225,18 @@ func (s *Server) retireNHI(ctx context.Context, rq *request, id string) error {
 		return s.fail(ctx, rq, "retire non-human user", err)
 	}
 	return nil
+}
+
+// retiredNamed returns the id of source's retired NHI called name, or "".
+func retiredNamed(ctx context.Context, tx store.Tx, source, name string) (string, error) {
+	list, err := tx.ListNHIs(ctx, store.NHIQuery{Source: source, Status: store.NHIRetired, Text: name, Limit: 100})
+	if err != nil {
+		return "", err
+	}
+	for _, n := range list {
+		if n.Name == name {
+			return n.ID, nil
+		}
+	}
+	return "", nil
 }
