@@ -334,23 +334,21 @@ func (h *groupHandler) Delete(r *http.Request, id string) error {
 
 // removeMemberships drops a person from the source's groups, with an
 // audit event per group.
-func (s *Server) removeMemberships(ctx context.Context, rq *request, personID string) error {
-	return s.Store.InTx(ctx, func(tx store.Tx) error {
-		gs, err := tx.ListPersonGroups(ctx, personID, rq.source)
-		if err != nil || len(gs) == 0 {
+func (s *Server) removeMemberships(ctx context.Context, tx store.Tx, rq *request, personID string) error {
+	gs, err := tx.ListPersonGroups(ctx, personID, rq.source)
+	if err != nil || len(gs) == 0 {
+		return err
+	}
+	if err := tx.RemovePersonFromGroups(ctx, personID, rq.source); err != nil {
+		return err
+	}
+	for _, g := range gs {
+		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupUpdated, Target: "group:" + g.ID,
+			Details: map[string]any{"source": rq.source, "added": []string{}, "removed": []string{personID}, "cause": "user deleted"}}); err != nil {
 			return err
 		}
-		if err := tx.RemovePersonFromGroups(ctx, personID, rq.source); err != nil {
-			return err
-		}
-		for _, g := range gs {
-			if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupUpdated, Target: "group:" + g.ID,
-				Details: map[string]any{"source": rq.source, "added": []string{}, "removed": []string{personID}, "cause": "user deleted"}}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

@@ -263,12 +263,23 @@ func (h *userHandler) Delete(r *http.Request, id string) error {
 	if it.Kind == store.ViewNHI {
 		return s.retireNHI(ctx, rq, id)
 	}
-	rec := identity.Record{ExternalID: it.ExternalID}
-	if _, err := s.Identity.ApplyOne(ctx, rq.source, rq.actor, identity.Change{Op: identity.OpUnlink, Record: rec}); err != nil {
+	// The unlink and the removal of the user's memberships in this
+	// source's groups commit together.
+	res, err := s.Identity.Apply(ctx, identity.Batch{
+		Source: rq.source, Actor: rq.actor,
+		Changes: []identity.Change{{Op: identity.OpUnlink, Record: identity.Record{ExternalID: it.ExternalID}}},
+		Then: func(ctx context.Context, tx store.Tx, res identity.Result) error {
+			if len(res.Rejected) > 0 {
+				return nil
+			}
+			return s.removeMemberships(ctx, tx, rq, id)
+		},
+	})
+	if err != nil {
 		return s.fail(ctx, rq, "delete user", err)
 	}
-	if err := s.removeMemberships(ctx, rq, id); err != nil {
-		return s.fail(ctx, rq, "delete user memberships", err)
+	if len(res.Rejected) > 0 {
+		return s.fail(ctx, rq, "delete user", &identity.RejectedError{Rejected: res.Rejected[0]})
 	}
 	return nil
 }
