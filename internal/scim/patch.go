@@ -347,4 +347,3 @@ func applyFiltered(idx schemaIndex, doc map[string]any, op patchOp, urn, name st
 	c[a.name] = elems
 	return nil
 }
-

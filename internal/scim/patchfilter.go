@@ -119,4 +119,3 @@ func eqSeed(a attrInfo, e filter.Expression) (map[string]any, bool) {
 	}
 	return nil, false
 }
-
