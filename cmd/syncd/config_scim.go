@@ -29,7 +29,7 @@ type SCIMConfig struct {
 	Disabled      bool         `yaml:"disabled"`
 	MaxBodyBytes  int64        `yaml:"maxBodyBytes"`
 	MaxResults    int          `yaml:"maxResults"`
-	RatePerSecond float64      `yaml:"ratePerSecond"`
+	RatePerSecond int          `yaml:"ratePerSecond"`
 	Burst         int          `yaml:"burst"`
 	NonHuman      SCIMNonHuman `yaml:"nonHuman"`
 }
@@ -91,7 +91,7 @@ func (d *daemon) startSCIM(_ context.Context) error {
 		BaseURL:       d.cfg.listenBaseURL() + "/scim/v2",
 		MaxBodyBytes:  c.MaxBodyBytes,
 		MaxResults:    c.MaxResults,
-		RatePerSecond: c.RatePerSecond,
+		RatePerSecond: float64(c.RatePerSecond),
 		Burst:         c.Burst,
 		NonHuman: scim.NonHumanRule{
 			UserTypes: c.NonHuman.UserTypes, UserNamePrefixes: c.NonHuman.UserNamePrefixes, Attribute: c.NonHuman.Attribute,

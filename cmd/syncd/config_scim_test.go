@@ -65,3 +65,17 @@ func TestSCIMConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestSCIMConfigEnvOverride(t *testing.T) {
+	path := t.TempDir() + "/ok.yaml"
+	if err := os.WriteFile(path, []byte("scim:\n  maxResults: 50\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(path, envMap(map[string]string{"SYNCD_SCIM_MAXRESULTS": "75", "SYNCD_SCIM_RATEPERSECOND": "9"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SCIM.MaxResults != 75 || cfg.SCIM.RatePerSecond != 9 {
+		t.Fatalf("overrides not applied: %+v", cfg.SCIM)
+	}
+}
