@@ -96,6 +96,13 @@ func TestEntraReplay(t *testing.T) {
 		e.do("PATCH", "/Users/"+user, patch(op("Replace", "active", "True"))).want(t, 200)
 		wantStatus(t, st, user, store.StatusActive)
 
+		// Booleans as strings in a POST body too.
+		r = e.do("POST", "/Users", map[string]any{"schemas": []string{userSchema}, "userName": "strbool@testuser.com", "active": "False"}).want(t, 201)
+		if r.Body["active"] != false {
+			t.Fatalf("string boolean: %s", r.Raw)
+		}
+		wantStatus(t, st, r.str("id"), store.StatusDisabled)
+
 		// Manager: set three ways, change, clear.
 		mgr := e.do("POST", "/Users", map[string]any{"schemas": []string{userSchema}, "userName": "boss@testuser.com"}).want(t, 201).str("id")
 		mgr2 := e.do("POST", "/Users", map[string]any{"schemas": []string{userSchema}, "userName": "boss2@testuser.com"}).want(t, 201).str("id")

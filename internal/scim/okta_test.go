@@ -93,6 +93,16 @@ func TestOktaReplay(t *testing.T) {
 		if r.str("displayName") != "Test SCIMv2 renamed" {
 			t.Fatalf("rename: %s", r.Raw)
 		}
+		// Okta may also replace the whole group with PUT.
+		r = e.do("PUT", "/Groups/"+group, map[string]any{"schemas": []string{groupSchema}, "id": group, "displayName": "Test SCIMv2 renamed",
+			"members": []any{map[string]any{"value": user}, map[string]any{"value": user2}}}).want(t, 200)
+		if m := r.Body["members"].([]any); len(m) != 2 {
+			t.Fatalf("after group PUT: %s", r.Raw)
+		}
+		r = e.do("GET", "/Users/"+user, nil).want(t, 200)
+		if r.str("groups", "0", "value") != group || r.str("groups", "0", "display") != "Test SCIMv2 renamed" {
+			t.Fatalf("User.groups after PUT: %s", r.Raw)
+		}
 		// A member that is not a user of this source is refused.
 		r = e.do("PATCH", "/Groups/"+group, patch(op("add", "members", []any{map[string]any{"value": "nobody"}}))).want(t, 400)
 		if !strings.Contains(r.str("detail"), "nobody") {
