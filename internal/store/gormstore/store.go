@@ -133,8 +133,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("gormstore: open %s: %w", label, unavailable(err))
 	}
+	var writer chan struct{}
+	if o.Driver == DriverSQLite {
+		writer = make(chan struct{}, 1)
+	}
 	return &Store{
-		txn:    &txn{db: db, dialect: o.Driver, now: now},
+		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer},
 		sqlDB:  sqlDB,
 		driver: o.Driver,
 		logger: logger,
@@ -147,9 +151,14 @@ func (s *Store) Driver() string { return s.driver }
 // InTx runs fn in one transaction, committed when fn returns nil and rolled
 // back otherwise; fn's error is returned as is.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	release, err := s.lockWriter(ctx)
+	if err != nil {
+		return wrap("transaction", err)
+	}
+	defer release()
 	var fnErr error
-	err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now})
+	err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now, writer: s.writer})
 		return fnErr
 	})
 	if fnErr != nil {
@@ -181,6 +190,25 @@ type txn struct {
 	inTx    bool
 	dialect string
 	now     func() time.Time
+	// writer serialises this process's SQLite write transactions (nil on
+	// PostgreSQL): SQLite has one writer, and waiting here in order is far
+	// cheaper than every writer polling the lock through busy_timeout's
+	// growing sleeps (which made tail latency seconds under load).
+	writer chan struct{}
+}
+
+// lockWriter takes the SQLite writer slot, or returns at once on
+// PostgreSQL; it gives up when ctx ends.
+func (t *txn) lockWriter(ctx context.Context) (func(), error) {
+	if t.writer == nil || t.inTx {
+		return func() {}, nil
+	}
+	select {
+	case t.writer <- struct{}{}:
+		return func() { <-t.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the SQLite writer: %w", ctx.Err())
+	}
 }
 
 // conn returns the handle bound to ctx.
@@ -192,8 +220,13 @@ func (t *txn) atomic(ctx context.Context, fn func(t *txn) error) error {
 	if t.inTx {
 		return fn(t)
 	}
+	release, err := t.lockWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return t.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now})
+		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now, writer: t.writer})
 	})
 }
 
