@@ -3,11 +3,13 @@ package gormstore_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
 )
 
@@ -51,5 +53,28 @@ func TestSQLiteWritersQueue(t *testing.T) {
 	close(release)
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("waiter: %v", err)
+	}
+}
+
+// TestSQLiteNestedWriteFails: a write through the Store from inside
+// another write transaction fails after the busy timeout, as it did when
+// SQLite's own lock made it wait, instead of waiting forever.
+func TestSQLiteNestedWriteFails(t *testing.T) {
+	ctx := t.Context()
+	st, err := gormstore.Open(ctx, gormstore.Options{Driver: gormstore.DriverSQLite,
+		DSN: filepath.Join(t.TempDir(), "w.db"), SQLiteBusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(ctx, func(store.Tx) error {
+		_, err := st.CreateGroup(ctx, store.Group{Source: "s", DisplayName: "g"})
+		return err
+	})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("nested write: %v", err)
 	}
 }
