@@ -75,6 +75,7 @@ type daemon struct {
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
 	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux(), holder: processHolder()}
+	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -87,6 +88,8 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 		if err := start(ctx); err != nil {
 			return nil, err
 		}
+	if err := d.startSCIM(ctx); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

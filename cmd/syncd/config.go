@@ -23,6 +23,7 @@ type Config struct {
 	Catalog  CatalogConfig  `yaml:"catalog"`
 	Web      WebConfig      `yaml:"web"`
 	NHI      NHIConfig      `yaml:"nhi"`
+	SCIM     SCIMConfig     `yaml:"scim"`
 }
 
 // ServerConfig is the HTTP listener.

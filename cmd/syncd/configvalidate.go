@@ -103,6 +103,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.validateWeb(getenv)...)
 	errs = append(errs, c.validateNHI()...)
 	errs = append(errs, c.validateSources(getenv)...)
+	errs = append(errs, c.validateSCIM()...)
 	return errs
 }
 

@@ -58,6 +58,10 @@ type Batch struct {
 	Source  string
 	Actor   string // audit actor; "source:<Source>" when empty
 	Changes []Change
+	// Then, when set, runs in the batch's transaction after its writes, so
+	// a caller's own follow-up (the SCIM server dropping a deleted user's
+	// group memberships) commits or rolls back with the batch.
+	Then func(ctx context.Context, tx store.Tx, res Result) error
 }
 
 // Result says what happened to every change of a batch.
@@ -160,6 +164,9 @@ func (s *Service) applyOnce(ctx context.Context, b Batch) (Result, error) {
 			return err
 		}
 		res = bt.res
+		if b.Then != nil {
+			return b.Then(ctx, tx, res)
+		}
 		return nil
 	})
 	return res, err

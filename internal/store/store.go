@@ -15,6 +15,8 @@ type Tx interface {
 	FindingTx
 	TaskTx
 	PullTx
+	ViewTx
+	NHIDocTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -133,8 +133,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("gormstore: open %s: %w", label, unavailable(err))
 	}
+	var writer chan struct{}
+	wait := o.SQLiteBusyTimeout
+	if o.Driver == DriverSQLite {
+		writer = make(chan struct{}, 1)
+		if wait <= 0 {
+			wait = 5 * time.Second
+		}
+	}
 	return &Store{
-		txn:    &txn{db: db, dialect: o.Driver, now: now},
+		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer, writerWait: wait},
 		sqlDB:  sqlDB,
 		driver: o.Driver,
 		logger: logger,
@@ -147,9 +155,14 @@ func (s *Store) Driver() string { return s.driver }
 // InTx runs fn in one transaction, committed when fn returns nil and rolled
 // back otherwise; fn's error is returned as is.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	release, err := s.lockWriter(ctx)
+	if err != nil {
+		return wrap("transaction", err)
+	}
+	defer release()
 	var fnErr error
-	err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now})
+	err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now, writer: s.writer, writerWait: s.writerWait})
 		return fnErr
 	})
 	if fnErr != nil {
@@ -181,6 +194,33 @@ type txn struct {
 	inTx    bool
 	dialect string
 	now     func() time.Time
+	// writer serialises this process's SQLite write transactions (nil on
+	// PostgreSQL): SQLite has one writer, and waiting here in order is far
+	// cheaper than every writer polling the lock through busy_timeout's
+	// growing sleeps (which made tail latency seconds under load).
+	writer chan struct{}
+	// writerWait bounds the wait for the slot like busy_timeout bounded
+	// the wait for the lock, so a write attempted from inside another
+	// write transaction fails instead of waiting forever.
+	writerWait time.Duration
+}
+
+// lockWriter takes the SQLite writer slot, or returns at once on
+// PostgreSQL; it gives up when ctx ends.
+func (t *txn) lockWriter(ctx context.Context) (func(), error) {
+	if t.writer == nil || t.inTx {
+		return func() {}, nil
+	}
+	timer := time.NewTimer(t.writerWait)
+	defer timer.Stop()
+	select {
+	case t.writer <- struct{}{}:
+		return func() { <-t.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the SQLite writer: %w", ctx.Err())
+	case <-timer.C:
+		return nil, fmt.Errorf("wait for the SQLite writer: busy for %s: %w", t.writerWait, store.ErrUnavailable)
+	}
 }
 
 // conn returns the handle bound to ctx.
@@ -192,8 +232,13 @@ func (t *txn) atomic(ctx context.Context, fn func(t *txn) error) error {
 	if t.inTx {
 		return fn(t)
 	}
+	release, err := t.lockWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return t.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now})
+		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now, writer: t.writer, writerWait: t.writerWait})
 	})
 }
 

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tasks", taskTests},
 		{"personrefs", personRefTests},
 		{"pull", pullTests},
+		{"views", viewTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,242 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	lib "github.com/elimity-com/scim"
+	"github.com/elimity-com/scim/optional"
+
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Audit actions for non-human users a SCIM source pushes.
+const (
+	ActionNHICreated = "nhi.created"
+	ActionNHIUpdated = "nhi.updated"
+	ActionNHIRetired = "nhi.retired"
+)
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// nonHuman applies the configured rule to a pushed user.
+func (s *Server) nonHuman(doc map[string]any) bool {
+	rule := s.cfg.NonHuman
+	ut := str(doc, "userType")
+	for _, t := range rule.UserTypes {
+		if ut != "" && strings.EqualFold(ut, t) {
+			return true
+		}
+	}
+	un := strings.ToLower(str(doc, "userName"))
+	for _, p := range rule.UserNamePrefixes {
+		if p != "" && strings.HasPrefix(un, strings.ToLower(p)) {
+			return true
+		}
+	}
+	if rule.Attribute != "" {
+		urn, rest := s.users.splitURN(rule.Attribute)
+		c := doc
+		if urn != "" {
+			c, _ = doc[urn].(map[string]any)
+		}
+		switch v := getFold(c, rest).(type) {
+		case bool:
+			return v
+		case string:
+			return strings.EqualFold(v, "true")
+		}
+	}
+	return false
+}
+
+// nhiItem returns the view item of an NHI the source pushed.
+func (s *Server) nhiItem(ctx context.Context, source, id string) (store.ViewItem, bool, error) {
+	d, err := s.Store.GetNHIDoc(ctx, id)
+	if isNotFound(err) {
+		return store.ViewItem{}, false, nil
+	}
+	if err != nil {
+		return store.ViewItem{}, false, err
+	}
+	if d.Source != source {
+		return store.ViewItem{}, false, nil
+	}
+	n, err := s.Store.GetNHI(ctx, id)
+	if err != nil {
+		return store.ViewItem{}, false, err
+	}
+	if n.Status == store.NHIRetired {
+		return store.ViewItem{}, false, nil
+	}
+	return store.ViewItem{Kind: store.ViewNHI, ID: id, ExternalID: n.ExternalID, Raw: d.Raw, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}, true, nil
+}
+
+func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resource, error) {
+	doc, err := decodeDoc(it.Raw)
+	if err != nil {
+		return lib.Resource{}, err
+	}
+	n, err := s.Store.GetNHI(ctx, it.ID)
+	if err != nil {
+		return lib.Resource{}, err
+	}
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt}}
+	if ext, ok := doc["externalId"].(string); ok {
+		res.ExternalID = optional.NewString(ext)
+	}
+	delete(doc, "externalId")
+	doc["groups"] = []any{}
+	doc[SyncdSchema] = map[string]any{"status": string(n.Status), "jobFunctions": []string{}, "kind": string(n.Kind)}
+	res.Attributes = doc
+	return res, nil
+}
+
+// applyNHIDoc sets the NHI fields a pushed document decides.
+func (s *Server) applyNHIDoc(ctx context.Context, n store.NHI, doc map[string]any) (store.NHI, error) {
+	n.Name = str(doc, "userName")
+	n.Description = str(doc, "displayName")
+	if v, ok := getFold(doc, "externalId").(string); ok {
+		n.ExternalID = v
+	}
+	n.Status = store.NHIActive
+	if v, ok := getFold(doc, "active").(bool); ok && !v {
+		n.Status = store.NHIDisabled
+	}
+	n.OwnerID, n.OwnerRef = "", ""
+	if ext, ok := doc[EnterpriseSchema].(map[string]any); ok {
+		if m, ok := getFold(ext, "manager").(map[string]any); ok {
+			if v := str(m, "value"); v != "" {
+				_, err := s.Store.GetPerson(ctx, v)
+				switch {
+				case err == nil:
+					n.OwnerID = v
+				case isNotFound(err):
+					n.OwnerRef = v // dangling owner: recorded, never dropped
+				default:
+					return store.NHI{}, err
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any) (store.ViewItem, error) {
+	n, err := s.applyNHIDoc(ctx, store.NHI{Kind: store.KindServiceAccount, Source: rq.source}, doc)
+	if err != nil {
+		return store.ViewItem{}, s.fail(ctx, rq, "create non-human user", err)
+	}
+	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
+	var (
+		out store.NHI
+		old string
+	)
+	err = s.Store.InTx(ctx, func(tx store.Tx) error {
+		// A service account the source deleted (retired) and now pushes
+		// again comes back as the same NHI, keeping its history.
+		var err error
+		old, err = retiredNamed(ctx, tx, rq.source, n.Name)
+		if err != nil {
+			return err
+		}
+		if old != "" {
+			if out, err = tx.UpdateNHI(ctx, old, func(cur store.NHI) (store.NHI, error) {
+				n.ID, n.CreatedAt, n.UpdatedAt = cur.ID, cur.CreatedAt, s.Now().UTC()
+				n.ProjectID, n.Environment, n.OwningTeam, n.CoOwnerIDs = cur.ProjectID, cur.Environment, cur.OwningTeam, cur.CoOwnerIDs
+				return n, nil
+			}); err != nil {
+				return err
+			}
+		} else if out, err = tx.CreateNHI(ctx, n); err != nil {
+			return err
+		}
+		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: out.ID, Source: rq.source, Raw: raw}); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHICreated, Target: "nhi:" + out.ID,
+			Details: map[string]any{"source": rq.source, "kind": out.Kind, "name": out.Name, "ownerId": out.OwnerID, "ownerRef": out.OwnerRef, "status": out.Status, "revived": old != ""}})
+		return err
+	})
+	if err != nil {
+		return store.ViewItem{}, s.fail(ctx, rq, "create non-human user", err)
+	}
+	it, _, err := s.nhiItem(ctx, rq.source, out.ID)
+	if err != nil {
+		return store.ViewItem{}, s.fail(ctx, rq, "read non-human user", err)
+	}
+	return it, nil
+}
+
+func (s *Server) replaceNHI(ctx context.Context, rq *request, id string, doc map[string]any) (store.ViewItem, error) {
+	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		var before store.NHI
+		n, err := tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
+			before = cur
+			next, err := s.applyNHIDoc(ctx, cur, doc)
+			next.UpdatedAt = s.Now().UTC()
+			return next, err
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: id, Source: rq.source, Raw: raw}); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHIUpdated, Target: "nhi:" + id,
+			Details: map[string]any{"source": rq.source, "name": map[string]string{"old": before.Name, "new": n.Name},
+				"status":  map[string]string{"old": string(before.Status), "new": string(n.Status)},
+				"ownerId": n.OwnerID, "ownerRef": n.OwnerRef}})
+		return err
+	})
+	if err != nil {
+		return store.ViewItem{}, s.fail(ctx, rq, "update non-human user", err)
+	}
+	it, _, err := s.nhiItem(ctx, rq.source, id)
+	if err != nil {
+		return store.ViewItem{}, s.fail(ctx, rq, "read non-human user", err)
+	}
+	return it, nil
+}
+
+// retireNHI is a SCIM DELETE of a non-human user: the NHI is retired (its
+// history stays) and leaves the source's view.
+func (s *Server) retireNHI(ctx context.Context, rq *request, id string) error {
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
+			cur.Status = store.NHIRetired
+			cur.UpdatedAt = s.Now().UTC()
+			return cur, nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.DeleteNHIDoc(ctx, id); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHIRetired, Target: "nhi:" + id,
+			Details: map[string]any{"source": rq.source, "cause": "deleted by the SCIM source"}})
+		return err
+	})
+	if err != nil {
+		return s.fail(ctx, rq, "retire non-human user", err)
+	}
+	return nil
+}
+
+// retiredNamed returns the id of source's retired NHI called name, or "".
+func retiredNamed(ctx context.Context, tx store.Tx, source, name string) (string, error) {
+	list, err := tx.ListNHIs(ctx, store.NHIQuery{Source: source, Status: store.NHIRetired, Text: name, Limit: 100})
+	if err != nil {
+		return "", err
+	}
+	for _, n := range list {
+		if n.Name == name {
+			return n.ID, nil
+		}
+	}
+	return "", nil
+}

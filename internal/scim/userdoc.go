@@ -1,0 +1,224 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	lib "github.com/elimity-com/scim"
+	"github.com/elimity-com/scim/optional"
+
+	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// cleanDoc is the document kept for a pushed resource: what the IdP sent,
+// normalised by schema validation, without what syncd computes (id, meta,
+// schemas, groups, the syncd extension) and never with a password.
+func cleanDoc(attrs map[string]any) (map[string]any, error) {
+	raw, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, invalidValue("unencodable value: %v", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil || doc == nil {
+		return nil, invalidSyntax("the resource must be an object")
+	}
+	for k := range doc {
+		switch strings.ToLower(k) {
+		case "id", "meta", "schemas", "groups", "password", strings.ToLower(SyncdSchema):
+			delete(doc, k)
+		}
+	}
+	if ext, ok := doc[EnterpriseSchema].(map[string]any); ok && len(ext) == 0 {
+		delete(doc, EnterpriseSchema)
+	}
+	return doc, nil
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := getFold(m, k).(string)
+	return s
+}
+
+// primaryEmail picks the address to correlate on: the primary one, else
+// the work one, else the first.
+func primaryEmail(doc map[string]any) string {
+	list := asSlice(getFold(doc, "emails"))
+	pick := ""
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		v := str(m, "value")
+		if p, _ := getFold(m, "primary").(bool); p && v != "" {
+			return v
+		}
+		if strings.EqualFold(str(m, "type"), "work") && v != "" && pick == "" {
+			pick = v
+		}
+	}
+	if pick != "" {
+		return pick
+	}
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok && str(m, "value") != "" {
+			return str(m, "value")
+		}
+	}
+	return ""
+}
+
+// recordFromDoc maps a user document onto the identity record this source
+// asserts. Only attributes present are asserted.
+func (s *Server) recordFromDoc(ctx context.Context, source, externalID string, doc map[string]any) (identity.Record, error) {
+	userName := str(doc, "userName")
+	if strings.TrimSpace(userName) == "" {
+		return identity.Record{}, invalidValue("userName is required and must be a non-empty string")
+	}
+	attrs := map[string]string{identity.AttrUserName: userName}
+	if e := primaryEmail(doc); e != "" {
+		attrs[identity.AttrEmail] = e
+	}
+	if name, ok := getFold(doc, "name").(map[string]any); ok {
+		if v := str(name, "givenName"); v != "" {
+			attrs[identity.AttrGivenName] = v
+		}
+		if v := str(name, "familyName"); v != "" {
+			attrs[identity.AttrFamilyName] = v
+		}
+	}
+	for _, a := range []string{"displayName", "title"} {
+		if v := str(doc, a); v != "" {
+			attrs[a] = v
+		}
+	}
+	if v, ok := getFold(doc, "active").(bool); ok {
+		attrs[identity.AttrStatus] = string(store.StatusActive)
+		if !v {
+			attrs[identity.AttrStatus] = string(store.StatusDisabled)
+		}
+	}
+	rec := identity.Record{ExternalID: externalID, Attributes: attrs}
+	if ext, ok := doc[EnterpriseSchema].(map[string]any); ok {
+		for _, a := range []string{"employeeNumber", "costCenter", "organization", "division", "department"} {
+			if v := str(ext, a); v != "" {
+				attrs[a] = v
+			}
+		}
+		rec.Manager = &identity.ManagerRef{}
+		if m, ok := getFold(ext, "manager").(map[string]any); ok {
+			if v := str(m, "value"); v != "" {
+				ref, err := s.managerRef(ctx, source, v)
+				if err != nil {
+					return identity.Record{}, err
+				}
+				rec.Manager = &ref
+			}
+		}
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return identity.Record{}, invalidValue("unencodable value: %v", err)
+	}
+	rec.Raw = raw
+	return rec, nil
+}
+
+// managerRef turns a manager's SCIM id (a person id) into the reference
+// identity resolves: the manager's link in this source, else their
+// employee number; an id syncd does not know stays a dangling reference
+// that resolves if a link with that key appears.
+func (s *Server) managerRef(ctx context.Context, source, id string) (identity.ManagerRef, error) {
+	links, err := s.Store.ListSourceLinks(ctx, id)
+	if err != nil {
+		return identity.ManagerRef{}, err
+	}
+	for _, l := range links {
+		if l.Source == source {
+			return identity.ManagerRef{ExternalID: l.ExternalID}, nil
+		}
+	}
+	p, err := s.Store.GetPerson(ctx, id)
+	switch {
+	case err == nil && p.EmployeeNumber != "":
+		return identity.ManagerRef{EmployeeNumber: p.EmployeeNumber}, nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return identity.ManagerRef{}, err
+	}
+	return identity.ManagerRef{ExternalID: id}, nil
+}
+
+// personLink returns this source's link of a person, if the person is in
+// the source's view.
+func (s *Server) personLink(ctx context.Context, source, id string) (store.SourceLink, bool, error) {
+	links, err := s.Store.ListSourceLinks(ctx, id)
+	if err != nil {
+		return store.SourceLink{}, false, err
+	}
+	for _, l := range links {
+		if l.Source == source && len(l.Raw) > 0 {
+			return l, true, nil
+		}
+	}
+	return store.SourceLink{}, false, nil
+}
+
+// decodeDoc reads a stored document.
+func decodeDoc(raw []byte) (map[string]any, error) {
+	var doc map[string]any
+	if len(raw) == 0 {
+		return map[string]any{}, nil
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("decode stored document: %w", err)
+	}
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	return doc, nil
+}
+
+// personResource is what GET returns for a person: the document this
+// source pushed, its groups in this source, and the syncd extension.
+func (s *Server) personResource(ctx context.Context, source string, it store.ViewItem, withGroups bool) (lib.Resource, error) {
+	doc, err := decodeDoc(it.Raw)
+	if err != nil {
+		return lib.Resource{}, err
+	}
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt}}
+	if ext, ok := doc["externalId"].(string); ok {
+		res.ExternalID = optional.NewString(ext)
+	}
+	delete(doc, "externalId")
+	p, err := s.Store.GetPerson(ctx, it.ID)
+	if err != nil {
+		return lib.Resource{}, err
+	}
+	jfs, err := s.Store.ListJobFunctions(ctx, it.ID, false)
+	if err != nil {
+		return lib.Resource{}, err
+	}
+	names := []string{}
+	for _, j := range jfs {
+		names = append(names, j.JobFunction)
+	}
+	doc[SyncdSchema] = map[string]any{"status": string(p.Status), "jobFunctions": names}
+	if withGroups {
+		gs, err := s.Store.ListPersonGroups(ctx, it.ID, source)
+		if err != nil {
+			return lib.Resource{}, err
+		}
+		groups := []any{}
+		for _, g := range gs {
+			groups = append(groups, map[string]any{"value": g.ID, "display": g.DisplayName,
+				"$ref": s.cfg.BaseURL + "/Groups/" + g.ID, "type": "direct"})
+		}
+		doc["groups"] = groups
+	}
+	res.Attributes = doc
+	return res, nil
+}

@@ -1,0 +1,192 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+var (
+	_ store.ViewTx   = (*txn)(nil)
+	_ store.NHIDocTx = (*txn)(nil)
+)
+
+// viewRow is one row of a view query.
+type viewRow struct {
+	Kind       string
+	ID         string
+	ExternalID string
+	Raw        []byte
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (r viewRow) item() store.ViewItem {
+	return store.ViewItem{
+		Kind: store.ViewKind(r.Kind), ID: r.ID, ExternalID: r.ExternalID, Raw: r.Raw,
+		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+	}
+}
+
+// jsonDoc turns a raw column into the dialect's JSON document expression.
+func (t *txn) jsonDoc(col string) string {
+	if t.postgres() {
+		return "convert_from(COALESCE(" + col + ", '\\x7b7d'::bytea), 'UTF8')::jsonb"
+	}
+	return "COALESCE(CAST(" + col + " AS TEXT), '{}')"
+}
+
+// ListUserView returns a page of the persons linked to q.Source (through a
+// link carrying a pushed document) and of the NHIs it pushed, filtered and
+// counted in the database, ordered by id.
+func (t *txn) ListUserView(ctx context.Context, q store.ViewQuery) ([]store.ViewItem, int, error) {
+	userName := "json_extract(l.attributes, '$.userName')"
+	if t.postgres() {
+		userName = "(l.attributes ->> 'userName')"
+	}
+	persons := filterSQL{pg: t.postgres(), cols: viewColumns{
+		doc: t.jsonDoc("l.raw"), id: "l.person_id", created: "l.created_at", modified: "l.updated_at",
+		columns: map[string]string{"username": userName},
+	}}
+	nhis := filterSQL{pg: t.postgres(), cols: viewColumns{
+		doc: t.jsonDoc("d.raw"), id: "d.nhi_id", created: "d.created_at", modified: "d.updated_at",
+	}}
+	pf, err := persons.build(q.Filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gormstore: user view: filter: %w", err)
+	}
+	nf, err := nhis.build(q.Filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gormstore: user view: filter: %w", err)
+	}
+	// With a filter, SQLite must not walk the (source, person_id) index to
+	// produce id order (it would test the filter on every row): the unary
+	// plus hides that index, so the filter's own index (userName) is used
+	// and the few matches are sorted.
+	personID, nhiID := "l.person_id", "d.nhi_id"
+	if !t.postgres() && q.Filter.Op != "" {
+		personID, nhiID = "+l.person_id", "+d.nhi_id"
+	}
+	union := cat(
+		"SELECT 'person' AS kind, "+personID+" AS id, l.external_id AS external_id, l.raw AS raw,"+
+			" l.created_at AS created_at, l.updated_at AS updated_at FROM source_links l"+
+			" WHERE l.source = ", bind(q.Source), " AND l.raw IS NOT NULL AND (", pf, ")"+
+			" UNION ALL SELECT 'nhi', "+nhiID+", n.external_id, d.raw, d.created_at, d.updated_at"+
+			" FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", bind(q.Source),
+		" AND n.status <> 'retired' AND (", nf, ")")
+	return t.viewPage(ctx, "user view", union, q)
+}
+
+// ListGroupView returns a page of q.Source's groups, filtered and counted
+// in the database, ordered by id.
+func (t *txn) ListGroupView(ctx context.Context, q store.ViewQuery) ([]store.ViewItem, int, error) {
+	groups := filterSQL{pg: t.postgres(), cols: viewColumns{
+		doc: t.jsonDoc("g.raw"), id: "g.id", created: "g.created_at", modified: "g.updated_at", group: "g.id",
+		columns: map[string]string{"displayname": "g.display_name"},
+	}}
+	gf, err := groups.build(q.Filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gormstore: group view: filter: %w", err)
+	}
+	sel := cat("SELECT 'group' AS kind, g.id AS id, g.external_id AS external_id, g.raw AS raw,"+
+		" g.created_at AS created_at, g.updated_at AS updated_at FROM source_groups g WHERE g.source = ",
+		bind(q.Source), " AND (", gf, ")")
+	return t.viewPage(ctx, "group view", sel, q)
+}
+
+func (t *txn) viewPage(ctx context.Context, op string, sel frag, q store.ViewQuery) ([]store.ViewItem, int, error) {
+	var rows []viewRow
+	if q.Limit > 0 {
+		page := cat("SELECT * FROM (", sel, ") v ORDER BY id LIMIT ", bind(q.Limit), " OFFSET ", bind(q.Offset))
+		if err := t.conn(ctx).Raw(page.sql, page.args...).Scan(&rows).Error; err != nil {
+			return nil, 0, wrap(op, err)
+		}
+	}
+	out := make([]store.ViewItem, len(rows))
+	for i, r := range rows {
+		out[i] = r.item()
+	}
+	// A first page that is not full holds everything: no count needed
+	// (the common case of a filtered lookup).
+	if q.Limit > 0 && q.Offset == 0 && len(rows) < q.Limit {
+		return out, len(rows), nil
+	}
+	var total int64
+	count := cat("SELECT COUNT(*) FROM (", sel, ") v")
+	if err := t.conn(ctx).Raw(count.sql, count.args...).Scan(&total).Error; err != nil {
+		return nil, 0, wrap(op, err)
+	}
+	return out, int(total), nil
+}
+
+type nhiDocRow struct {
+	NHIID     string `gorm:"column:nhi_id;primaryKey"`
+	Source    string
+	Raw       []byte
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (nhiDocRow) TableName() string { return "scim_nhi_docs" }
+
+func (r nhiDocRow) doc() store.NHIDoc {
+	return store.NHIDoc{NHIID: r.NHIID, Source: r.Source, Raw: r.Raw, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)}
+}
+
+// PutNHIDoc creates or replaces the document of an NHI; the NHI must exist.
+func (t *txn) PutNHIDoc(ctx context.Context, d store.NHIDoc) (store.NHIDoc, error) {
+	op := fmt.Sprintf("put nhi doc %q", d.NHIID)
+	if d.NHIID == "" || d.Source == "" || len(d.Raw) == 0 {
+		return store.NHIDoc{}, fmt.Errorf("gormstore: %s: nhi id, source and document are required", op)
+	}
+	var out store.NHIDoc
+	err := t.atomic(ctx, func(t *txn) error {
+		now := t.stamp()
+		var old nhiDocRow
+		err := t.conn(ctx).Where("nhi_id = ?", d.NHIID).Take(&old).Error
+		row := nhiDocRow{NHIID: d.NHIID, Source: d.Source, Raw: d.Raw, CreatedAt: now, UpdatedAt: now}
+		switch {
+		case err == nil:
+			row.CreatedAt = old.CreatedAt
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return err
+		}
+		err = t.conn(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "nhi_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"source", "raw", "updated_at"}),
+		}).Create(&row).Error
+		out = row.doc()
+		return err
+	})
+	if err != nil {
+		return store.NHIDoc{}, wrap(op, err)
+	}
+	return out, nil
+}
+
+// GetNHIDoc returns the document of an NHI.
+func (t *txn) GetNHIDoc(ctx context.Context, nhiID string) (store.NHIDoc, error) {
+	var row nhiDocRow
+	if err := t.conn(ctx).Where("nhi_id = ?", nhiID).Take(&row).Error; err != nil {
+		return store.NHIDoc{}, wrap(fmt.Sprintf("get nhi doc %q", nhiID), err)
+	}
+	return row.doc(), nil
+}
+
+// DeleteNHIDoc removes the document of an NHI.
+func (t *txn) DeleteNHIDoc(ctx context.Context, nhiID string) error {
+	res := t.conn(ctx).Where("nhi_id = ?", nhiID).Delete(&nhiDocRow{})
+	if res.Error != nil {
+		return wrap(fmt.Sprintf("delete nhi doc %q", nhiID), res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return wrap(fmt.Sprintf("delete nhi doc %q", nhiID), store.ErrNotFound)
+	}
+	return nil
+}
