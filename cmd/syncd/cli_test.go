@@ -220,11 +220,6 @@ func TestTokenCreateListRevoke(t *testing.T) {
 		if _, err := token.Authenticate(t.Context(), st, secret, store.ScopeAPI); err == nil {
 			t.Fatal("a scim token authenticated for the api scope")
 		}
-		last := "A"
-		if strings.HasSuffix(secret, "A") {
-			last = "B" // always a different secret
-		}
-		if _, err := token.Authenticate(t.Context(), st, secret[:len(secret)-1]+last, store.ScopeSCIM); err == nil {
 		wrong := secret[:len(secret)-1] + "A"
 		if wrong == secret { // the secret ended in "A" already (1 in 64)
 			wrong = secret[:len(secret)-1] + "B"

@@ -75,21 +75,17 @@ type daemon struct {
 
 func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slog.Logger) (*daemon, error) {
 	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux(), holder: processHolder()}
-	d := &daemon{cfg: cfg, store: st, logger: logger, mux: http.NewServeMux()}
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	d.mux.HandleFunc("GET /readyz", d.readyz)
 	// Access and NHI first: the API serves both, the web pages show NHI
-	// findings.
-	// Pulls start last: their runs ask the NHI runner to evaluate.
-	for _, start := range []func(context.Context) error{d.startAccess, d.startNHI, d.startWeb, d.startPull} {
+	// findings. Pulls start last: their runs ask the NHI runner to evaluate.
+	for _, start := range []func(context.Context) error{d.startAccess, d.startNHI, d.startWeb, d.startSCIM, d.startPull} {
 		if err := start(ctx); err != nil {
 			return nil, err
 		}
-	if err := d.startSCIM(ctx); err != nil {
-		return nil, err
 	}
 	return d, nil
 }

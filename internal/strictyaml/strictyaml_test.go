@@ -16,13 +16,13 @@ func (d *dur) UnmarshalText(b []byte) error {
 }
 
 type sample struct {
-	Name    string            `yaml:"name"`
-	Count   int               `yaml:"count"`
-	On      bool              `yaml:"on"`
-	Wait    dur               `yaml:"wait"`
-	Tags    []string          `yaml:"tags"`
-	Labels  map[string]string `yaml:"labels"`
-	Items   []item            `yaml:"items"`
+	Name   string            `yaml:"name"`
+	Count  int               `yaml:"count"`
+	On     bool              `yaml:"on"`
+	Wait   dur               `yaml:"wait"`
+	Tags   []string          `yaml:"tags"`
+	Labels map[string]string `yaml:"labels"`
+	Items  []item            `yaml:"items"`
 }
 
 type item struct {
