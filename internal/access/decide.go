@@ -93,14 +93,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 	if err != nil {
 		return Outcome{}, mapErr("decide", err)
 	}
-	if out.Grant != nil {
-		g, secret, err := s.fulfill(ctx, out.Grant.ID)
-		if err != nil {
-			return out, err
-		}
-		out.Grant, out.Secret = &g, secret
-	}
-	return out, nil
+	return s.fulfillOutcome(ctx, out)
 }
 
 // Explanation is a request's decision record and every approver decision.

@@ -15,6 +15,21 @@ type secretCarrier interface {
 	TakeSecret(grantID string) string
 }
 
+// fulfillOutcome fulfills the grant an outcome created, after its
+// transaction committed, and returns the outcome with the grant as it now
+// stands and any issued secret.
+func (s *Service) fulfillOutcome(ctx context.Context, out Outcome) (Outcome, error) {
+	if out.Grant == nil {
+		return out, nil
+	}
+	g, secret, err := s.fulfill(ctx, out.Grant.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Grant, out.Secret = &g, secret
+	return out, nil
+}
+
 // fulfill runs the item's fulfiller for a pending grant and records the
 // outcome: active when done, still pending when a person must confirm,
 // failed (never active) with the error otherwise. It runs outside any

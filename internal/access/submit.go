@@ -154,14 +154,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, mapErr("submit", err)
 	}
-	if out.Grant != nil {
-		g, secret, err := s.fulfill(ctx, out.Grant.ID)
-		if err != nil {
-			return out, err
-		}
-		out.Grant, out.Secret = &g, secret
-	}
-	return out, nil
+	return s.fulfillOutcome(ctx, out)
 }
 
 func dueAfter(now time.Time, timeout time.Duration) *time.Time {

@@ -1,21 +1,15 @@
 package nhi_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/nhi"
-	"github.com/syncd-dev/syncd/internal/scim"
+	"github.com/syncd-dev/syncd/internal/scim/scimtest"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
-	"github.com/syncd-dev/syncd/internal/token"
 )
 
 // TestLeaverThroughSCIMPush deactivates an NHI owner the way Entra and
@@ -32,39 +26,8 @@ func TestLeaverThroughSCIMPush(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var h http.Handler
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-		defer srv.Close()
-		server, err := scim.New(scim.Config{BaseURL: srv.URL + "/scim/v2"}, st, ids, nil, time.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/scim/v2/", http.StripPrefix("/scim", server))
-		h = mux
-		secret, _, err := token.Issue(ctx, st, now, "test", "okta", store.ScopeSCIM, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		push := func(method, path string, body any) map[string]any {
-			t.Helper()
-			raw, _ := json.Marshal(body)
-			req, _ := http.NewRequestWithContext(ctx, method, srv.URL+"/scim/v2"+path, bytes.NewReader(raw))
-			req.Header.Set("Authorization", "Bearer "+secret)
-			req.Header.Set("Content-Type", "application/scim+json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode/100 != 2 {
-				t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-			}
-			var out map[string]any
-			_ = json.Unmarshal(b, &out)
-			return out
-		}
+		scimSrv := scimtest.Start(t, st, ids, "okta")
+		push := scimSrv.Call
 		user := func(login, manager string) map[string]any {
 			u := map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": login + "@example.com", "active": true}
 			if manager != "" {
@@ -90,8 +53,7 @@ func TestLeaverThroughSCIMPush(t *testing.T) {
 			t.Fatalf("before the leaver: %+v %v", sum, err)
 		}
 
-		push("PATCH", "/Users/"+owner, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
-			"Operations": []any{map[string]any{"op": "Replace", "value": map[string]any{"active": "False"}}}})
+		scimSrv.Deactivate(owner)
 		if p, _ := st.GetPerson(ctx, owner); p.Status != store.StatusDisabled {
 			t.Fatalf("owner after active:false: %s", p.Status)
 		}

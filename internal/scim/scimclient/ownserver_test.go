@@ -1,23 +1,15 @@
 package scimclient_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/pull"
-	"github.com/syncd-dev/syncd/internal/scim"
 	"github.com/syncd-dev/syncd/internal/scim/scimclient"
+	"github.com/syncd-dev/syncd/internal/scim/scimtest"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
-	"github.com/syncd-dev/syncd/internal/token"
 )
 
 // TestPullFromSyncdsOwnSCIMServer points the client at syncd's own SCIM
@@ -31,39 +23,8 @@ func TestPullFromSyncdsOwnSCIMServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var h http.Handler
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-		defer srv.Close()
-		server, err := scim.New(scim.Config{BaseURL: srv.URL + "/scim/v2"}, upstream, ids, nil, time.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/scim/v2/", http.StripPrefix("/scim", server))
-		h = mux
-		secret, _, err := token.Issue(ctx, upstream, time.Now(), "test", "hr-feed", store.ScopeSCIM, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		call := func(method, path string, body any) map[string]any {
-			t.Helper()
-			raw, _ := json.Marshal(body)
-			req, _ := http.NewRequestWithContext(ctx, method, srv.URL+"/scim/v2"+path, bytes.NewReader(raw))
-			req.Header.Set("Authorization", "Bearer "+secret)
-			req.Header.Set("Content-Type", "application/scim+json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode/100 != 2 {
-				t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-			}
-			var out map[string]any
-			_ = json.Unmarshal(b, &out)
-			return out
-		}
+		upstreamSCIM := scimtest.Start(t, upstream, ids, "hr-feed")
+		call := upstreamSCIM.Call
 		user := func(login, dept, title, manager string) map[string]any {
 			u := map[string]any{
 				"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
@@ -85,7 +46,7 @@ func TestPullFromSyncdsOwnSCIMServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src, err := scimclient.New(scimclient.Config{Name: "hr", BaseURL: srv.URL + "/scim/v2", Token: secret, PageSize: 2}, nil)
+		src, err := scimclient.New(scimclient.Config{Name: "hr", BaseURL: upstreamSCIM.Base, Token: upstreamSCIM.Token, PageSize: 2}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,8 +76,7 @@ func TestPullFromSyncdsOwnSCIMServer(t *testing.T) {
 		}
 
 		// A deactivation and a deletion upstream.
-		call("PATCH", "/Users/"+bob, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
-			"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}}})
+		upstreamSCIM.Deactivate(bob)
 		run, err = runner.Run(ctx, src, pull.Options{Full: true})
 		if err != nil {
 			t.Fatal(err)
@@ -124,11 +84,7 @@ func TestPullFromSyncdsOwnSCIMServer(t *testing.T) {
 		if p := onePerson(t, down, "E-bob"); p.Status != store.StatusDisabled {
 			t.Fatalf("bob after deactivation: %s", p.Status)
 		}
-		req, _ := http.NewRequestWithContext(ctx, "DELETE", fmt.Sprintf("%s/scim/v2/Users/%s", srv.URL, ann), nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
-			t.Fatalf("delete upstream: %v %v", resp, err)
-		}
+		call("DELETE", "/Users/"+ann, nil)
 		run, err = runner.Run(ctx, src, pull.Options{Full: true})
 		if err != nil || run.Counts.Terminated != 1 {
 			t.Fatalf("full pull after delete: %+v %v", run, err)
