@@ -193,20 +193,24 @@ func TestProjectionPagingFilters(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	st := gormtest.SQLite(t)
-	e := newEnv(t, st, scim.Config{RatePerSecond: 1, Burst: 2})
-	e.do("GET", "/Users", nil).want(t, 200)
-	e.do("GET", "/Users", nil).want(t, 200)
-	r := e.do("GET", "/Users", nil).want(t, http.StatusTooManyRequests)
-	if r.Header.Get("Retry-After") == "" {
-		t.Fatal("no Retry-After")
-	}
-	// Another token has its own bucket.
-	e.doAs(e.issue("okta"), "GET", "/Users", nil).want(t, 200)
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		e := newEnv(t, st, scim.Config{RatePerSecond: 1, Burst: 2})
+		e.do("GET", "/Users", nil).want(t, 200)
+		e.do("GET", "/Users", nil).want(t, 200)
+		r := e.do("GET", "/Users", nil).want(t, http.StatusTooManyRequests)
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+		// Another token has its own bucket.
+		e.doAs(e.issue("okta"), "GET", "/Users", nil).want(t, 200)
+	})
 }
 
 func TestStoreFailureIsGeneric(t *testing.T) {
-	st := gormtest.SQLite(t)
+	gormtest.ForEach(t, testStoreFailureIsGeneric)
+}
+
+func testStoreFailureIsGeneric(t *testing.T, st *gormstore.Store) {
 	e := newEnv(t, st, scim.Config{})
 	tok := e.token
 	e.do("POST", "/Users", newUser("a@x.test", nil)).want(t, 201)
