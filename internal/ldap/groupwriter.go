@@ -151,7 +151,7 @@ func (g *GroupWriter) wrap(op string, err error) error {
 	var d errDialled
 	switch {
 	case errors.As(err, &d):
-		return fmt.Errorf("ldap: %s: group writer: %s: %w", g.cfg.Name, op, d.err)
+		return d.err // already names the source, the account and the class
 	case goldap.IsErrorWithCode(err, goldap.LDAPResultNoSuchObject):
 		return fmt.Errorf("ldap: %s: %s: %w: %w", g.cfg.Name, op, ErrNoSuchGroup, err)
 	case goldap.IsErrorWithCode(err, goldap.LDAPResultInsufficientAccessRights),
