@@ -126,7 +126,11 @@ func (g *GroupWriter) modify(ctx context.Context, req *goldap.ModifyRequest) err
 			g.conn = conn
 		}
 		err := g.conn.Modify(req)
-		if err == nil || attempt > 0 || !dropped(err) {
+		// A connection cut while the request was in flight fails with an
+		// untyped read error and leaves the connection closing. Repeating
+		// the change is safe: adding a present member or removing an
+		// absent one succeeds.
+		if err == nil || attempt > 0 || !(dropped(err) || g.conn.IsClosing()) {
 			return err
 		}
 		g.conn.Close()

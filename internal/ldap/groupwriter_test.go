@@ -2,7 +2,11 @@ package ldap_test
 
 import (
 	"errors"
+	"io"
+	"net"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/ldap"
@@ -86,5 +90,74 @@ func TestGroupWriterAgainstSlapd(t *testing.T) {
 	}
 	if _, err := ldap.NewGroupWriter(sourceConfig(srv), ldap.WriteCredentials{BindDN: srv.ReaderDN, BindPassword: srv.ReaderPassword}); err == nil {
 		t.Fatal("the read-only pull account was accepted as the write bind")
+	}
+}
+
+// cutter forwards TCP to target and can cut every open connection, as a
+// server restart or an idle timeout in a firewall does.
+type cutter struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newCutter(t *testing.T, target string) *cutter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutter{ln: ln}
+	t.Cleanup(func() { ln.Close(); c.cut() })
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.conns = append(c.conns, in, out)
+			c.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return c
+}
+
+func (c *cutter) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	c.conns = nil
+}
+
+func TestGroupWriterRedialsAfterADroppedConnection(t *testing.T) {
+	srv := ldaptest.Start(t, ldaptest.Options{LDIF: ldaptest.Generate(suffix, ldaptest.Directory{People: 4, Groups: 2})})
+	proxy := newCutter(t, strings.TrimPrefix(srv.URL, "ldap://"))
+	cfg := sourceConfig(srv)
+	cfg.URL = "ldap://" + proxy.ln.Addr().String()
+	w, err := ldap.NewGroupWriter(cfg, ldap.WriteCredentials{BindDN: srv.WriterDN, BindPassword: srv.WriterPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	group := ldaptest.GroupDN(suffix, 0)
+	if err := w.AddMember(t.Context(), group, ldaptest.PersonDN(suffix, 1)); err != nil {
+		t.Fatal(err)
+	}
+	proxy.cut()
+	if err := w.AddMember(t.Context(), group, ldaptest.PersonDN(suffix, 3)); err != nil {
+		t.Fatalf("after the connection was cut: %v", err)
+	}
+	if got := srv.Members(t, group); !slices.Contains(got, ldaptest.PersonDN(suffix, 3)) {
+		t.Fatalf("members %v", got)
 	}
 }
