@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -18,8 +19,7 @@ type GroupWriter interface {
 // the item's Params["source"] names becomes a member of Params["group"].
 // The DN is the "dn" attribute of the holder's link from that source (set
 // by every LDAP pull); a holder without one fails clearly. The grant's
-// fulfillment reference is the member DN, so the take-back removes the DN
-// that was added even when the holder's link has changed since.
+// fulfillment reference is the member DN that was added.
 type LDAPGroup struct {
 	Store store.Store
 	// Writers are the directories with write credentials, by source name.
@@ -42,21 +42,30 @@ func (l *LDAPGroup) Grant(ctx context.Context, g store.Grant, it Item, holder st
 	return dn, true, nil
 }
 
-// Revoke removes the DN the grant added (its fulfillment reference), or
-// the holder's current DN for a grant recorded without one.
+// Revoke removes the DN the grant added (its fulfillment reference) and
+// the holder's current DN when it differs: a renamed entry keeps its
+// memberships under the new DN (OpenLDAP refint, AD), so the old one alone
+// would leave the access in place.
 func (l *LDAPGroup) Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error {
 	w, group, err := l.target(it)
 	if err != nil {
 		return err
 	}
-	dn := g.FulfillmentRef
-	if dn == "" {
-		if dn, err = l.holderDN(ctx, it, holder); err != nil {
-			return err
-		}
+	var dns []string
+	if g.FulfillmentRef != "" {
+		dns = append(dns, g.FulfillmentRef)
 	}
-	if err := w.RemoveMember(ctx, group, dn); err != nil {
-		return fmt.Errorf("ldap-group: %w", err)
+	current, err := l.holderDN(ctx, it, holder)
+	switch {
+	case err == nil && !strings.EqualFold(current, g.FulfillmentRef):
+		dns = append(dns, current)
+	case err != nil && len(dns) == 0:
+		return err
+	}
+	for _, dn := range dns {
+		if err := w.RemoveMember(ctx, group, dn); err != nil {
+			return fmt.Errorf("ldap-group: %w", err)
+		}
 	}
 	return nil
 }

@@ -46,6 +46,22 @@ func opsOrg(t *testing.T, st store.Store) map[string]string {
 	return ids
 }
 
+// relink records a new DN on login's link from "corp", as a pull after a
+// rename does.
+func relink(t *testing.T, st store.Store, login, dn string) {
+	t.Helper()
+	svc, err := identity.New(identity.Config{Sources: map[string]identity.SourceRole{"corp": identity.RoleDirectory}}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Apply(t.Context(), identity.Batch{Source: "corp", Changes: []identity.Change{{Op: identity.OpUpsert, Record: identity.Record{
+		ExternalID: login, DN: dn,
+		Attributes: map[string]string{"userName": login, "email": login + "@example.com", "department": "Operations", "title": "Operator"}}}}})
+	if err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("relink: %v %+v", err, res.Rejected)
+	}
+}
+
 // deployRole is the pre-approved service-account role: Operations people
 // get it at once, fulfilled by adding them to an LDAP group.
 func deployRole(ids map[string]string, group string) *access.Catalog {
@@ -122,6 +138,15 @@ func TestLDAPGroupFlow(t *testing.T) {
 			t.Fatalf("oscar listed %d times", n)
 		}
 
+		// Oscar's entry is renamed: the group follows (memberof refint) and
+		// the next pull records the new DN on his link.
+		renamed := "uid=oscar.renamed,ou=people," + ldapSuffix
+		srv.Modify(t, "dn: "+oscarDN+"\nchangetype: modrdn\nnewrdn: uid=oscar.renamed\ndeleteoldrdn: 0\n")
+		relink(t, st, "oscar", renamed)
+		if !slices.Contains(srv.Members(t, group), renamed) {
+			t.Fatalf("fixture: the group did not follow the rename: %v", srv.Members(t, group))
+		}
+
 		// Expiry ends the grant and takes the membership back.
 		c.t = c.t.Add(8 * 24 * time.Hour)
 		res, err := svc.Sweep(t.Context())
@@ -132,8 +157,8 @@ func TestLDAPGroupFlow(t *testing.T) {
 		if ended.State != store.GrantEnded || ended.FulfillmentStatus != "removed" {
 			t.Fatalf("after expiry: %+v", ended)
 		}
-		if slices.Contains(srv.Members(t, group), oscarDN) {
-			t.Fatalf("%s is still a member after expiry", oscarDN)
+		if got := srv.Members(t, group); slices.Contains(got, oscarDN) || slices.Contains(got, renamed) {
+			t.Fatalf("oscar is still a member after expiry: %v", got)
 		}
 		// Taking back again is a no-op.
 		if err := f.Revoke(t.Context(), ended, it, holder); err != nil {
