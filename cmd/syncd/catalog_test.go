@@ -39,6 +39,12 @@ func TestConfigValidateCompilesCatalog(t *testing.T) {
     risk: low
     approval:
       autoApprove: {when: 'beneficiary.department'}
+  - id: c
+    name: C
+    kind: service-account-role
+    owner: o@example.com
+    risk: low
+    fulfillment: {type: ldap-group, params: {source: corp}}
 `)
 	code, _, errOut := cli(t, noEnv, "config", "validate", "--config", cfg)
 	if code != exitUsage {
@@ -46,6 +52,7 @@ func TestConfigValidateCompilesCatalog(t *testing.T) {
 	}
 	for _, want := range []string{
 		`catalog.yaml: items[1].kind: must be one of`,
+		`catalog.yaml: items[2].fulfillment.params.group: missing (ldap-group needs source and group)`,
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)

@@ -163,6 +163,15 @@ func (it CatalogItem) check(p string) ConfigErrors {
 	if it.Fulfillment.Type != "" && !slices.Contains(access.FulfillmentTypes, it.Fulfillment.Type) {
 		add("fulfillment.type", "must be one of %s, got %q", strings.Join(access.FulfillmentTypes, ", "), it.Fulfillment.Type)
 	}
+	if it.Fulfillment.Type == "ldap-group" {
+		// source names an LDAP source with write credentials; group is the
+		// group's DN.
+		for _, k := range []string{"source", "group"} {
+			if it.Fulfillment.Params[k] == "" {
+				add("fulfillment.params."+k, "missing (ldap-group needs source and group)")
+			}
+		}
+	}
 	return errs
 }
 

@@ -43,6 +43,25 @@ type LDAPSourceConfig struct {
 	ServiceAccounts    LDAPServiceConfig `yaml:"serviceAccounts"`
 	Attributes         map[string]string `yaml:"attributes"`
 	MaxValueLength     int               `yaml:"maxValueLength"`
+	// Write enables ldap-group fulfillment against this directory.
+	Write *LDAPWriteConfig `yaml:"write"`
+
+	password string // resolved by validateSources
+}
+
+// LDAPWriteConfig is the separate account ldap-group fulfillment binds as
+// to change group membership; the pull account stays read-only. URL, TLS
+// options and timeouts are the source's.
+//
+//	write:
+//	  bindDN: cn=syncd-writer,ou=services,dc=example,dc=org
+//	  bindPasswordFile: /run/secrets/ldap-write-password
+//	  emptyGroupMember: ""   # member left in a groupOfNames emptied by a revocation
+type LDAPWriteConfig struct {
+	BindDN           string `yaml:"bindDN"`
+	BindPasswordEnv  string `yaml:"bindPasswordEnv"`
+	BindPasswordFile string `yaml:"bindPasswordFile"`
+	EmptyGroupMember string `yaml:"emptyGroupMember"`
 
 	password string // resolved by validateSources
 }
@@ -98,7 +117,7 @@ func (c *Config) validateSources(getenv func(string) string) ConfigErrors {
 			errs = append(errs, FieldError{Path: p + path, Msg: fmt.Sprintf(format, args...)})
 		}
 		if !s.pulled() {
-			if s.LDAP.URL != "" || s.SCIM.URL != "" || s.Interval != 0 {
+			if s.LDAP.URL != "" || s.LDAP.Write != nil || s.SCIM.URL != "" || s.Interval != 0 {
 				add("", "pull options (interval, ldap, scim) only apply to type ldap or scim")
 			}
 			continue
@@ -122,8 +141,21 @@ func (c *Config) validateSources(getenv func(string) string) ConfigErrors {
 				add(".ldap.bindPassword", "%v", err)
 			}
 			s.LDAP.password = pw
+			if w := s.LDAP.Write; w != nil {
+				switch {
+				case w.BindDN == "":
+					add(".ldap.write.bindDN", "missing")
+				case strings.EqualFold(w.BindDN, s.LDAP.BindDN):
+					add(".ldap.write.bindDN", "must not be the read-only pull account (ldap.bindDN)")
+				}
+				pw, err := secret(getenv, w.BindPasswordEnv, w.BindPasswordFile, "bindPasswordEnv", "bindPasswordFile")
+				if err != nil {
+					add(".ldap.write.bindPassword", "%v", err)
+				}
+				w.password = pw
+			}
 		case "scim":
-			if s.LDAP.URL != "" {
+			if s.LDAP.URL != "" || s.LDAP.Write != nil {
 				add(".ldap", "only for type ldap")
 			}
 			for _, fe := range s.scimConfig().Validate() {
@@ -181,6 +213,16 @@ func (s SourceConfig) ldapConfig() ldap.Config {
 		c.ServiceAccounts = &ldap.ServiceAccounts{BaseDN: sa.BaseDN, Filter: sa.Filter, NamePatterns: sa.NamePatterns, OwnerAttribute: sa.OwnerAttribute}
 	}
 	return c
+}
+
+// groupWriter returns the ldap-group writer of an LDAP source with write
+// credentials, nil for any other source.
+func (s SourceConfig) groupWriter() (*ldap.GroupWriter, error) {
+	w := s.LDAP.Write
+	if s.Type != "ldap" || w == nil {
+		return nil, nil
+	}
+	return ldap.NewGroupWriter(s.ldapConfig(), ldap.WriteCredentials{BindDN: w.BindDN, BindPassword: w.password, EmptyMember: w.EmptyGroupMember})
 }
 
 // scimConfig maps the YAML onto package scimclient's configuration.

@@ -110,7 +110,7 @@ func TestShippedConfigsValidate(t *testing.T) {
 	for _, f := range []string{"../../configs/syncd.example.yaml", "../../configs/demo.yaml"} {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			// The example's pulled sources read their secrets from these.
-			secrets := envMap(map[string]string{"SYNCD_LDAP_PASSWORD": "x", "SYNCD_AD_PASSWORD": "x", "SYNCD_HR_TOKEN": "x"})
+			secrets := envMap(map[string]string{"SYNCD_LDAP_PASSWORD": "x", "SYNCD_LDAP_WRITE_PASSWORD": "x", "SYNCD_AD_PASSWORD": "x", "SYNCD_HR_TOKEN": "x"})
 			if _, err := loadConfig(f, secrets); err != nil {
 				t.Fatalf("%s:\n%v", f, err)
 			}

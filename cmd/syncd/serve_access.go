@@ -24,9 +24,26 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	if len(errs) > 0 {
 		return errs
 	}
+	// ldap-group fulfillment writes to every LDAP source with write
+	// credentials; writers connect on first use.
+	writers := map[string]access.GroupWriter{}
+	for _, src := range d.cfg.Sources {
+		w, err := src.groupWriter()
+		if err != nil {
+			return err
+		}
+		if w != nil {
+			writers[src.Name] = w
+			go func() {
+				<-ctx.Done()
+				w.Close()
+			}()
+		}
+	}
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
-		"manual":  access.Manual{},
-		"api-key": &access.APIKey{Store: d.store, Now: time.Now},
+		"ldap-group": &access.LDAPGroup{Store: d.store, Writers: writers},
+		"manual":     access.Manual{},
+		"api-key":    &access.APIKey{Store: d.store, Now: time.Now},
 		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.

@@ -17,8 +17,11 @@ import (
 
 // dial connects and binds as the configured account. Failures are wrapped
 // in a source error class: a wrong password is not a TLS problem.
-func (s *Source) dial(ctx context.Context) (*goldap.Conn, error) {
-	c := s.cfg
+func (s *Source) dial(ctx context.Context) (*goldap.Conn, error) { return dialConfig(ctx, s.cfg) }
+
+// dialConfig connects to c.URL with c's TLS options and timeouts and binds
+// as c.BindDN; the group writer shares it with its own bind.
+func dialConfig(ctx context.Context, c Config) (*goldap.Conn, error) {
 	tlsCfg := &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // opt-in, documented as tests only
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)

@@ -23,6 +23,9 @@ type Server struct {
 	// Reader is the read-only account syncd binds as; anonymous reads are
 	// denied.
 	ReaderDN, ReaderPassword string
+	// Writer may change the member attribute of groups under ou=groups
+	// and nothing else (the group writer's separate write bind).
+	WriterDN, WriterPassword string
 	// Admin is the rootdn, for changing the directory in tests.
 	AdminDN, AdminPassword string
 	Dir                    string
@@ -90,6 +93,7 @@ func Launch(dir string, o Options) (*Server, func(), error) {
 	s := &Server{
 		Suffix: o.Suffix, Dir: dir,
 		ReaderDN: "cn=reader," + o.Suffix, ReaderPassword: "reader-secret",
+		WriterDN: "cn=writer," + o.Suffix, WriterPassword: "writer-secret",
 		AdminDN: "cn=admin," + o.Suffix, AdminPassword: "admin-secret",
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
@@ -109,7 +113,7 @@ func Launch(dir string, o Options) (*Server, func(), error) {
 		return nil, nil, err
 	}
 	ldif := filepath.Join(dir, "load.ldif")
-	if err := os.WriteFile(ldif, []byte(baseLDIF(o.Suffix, s.ReaderPassword)+o.LDIF), 0o600); err != nil {
+	if err := os.WriteFile(ldif, []byte(baseLDIF(o.Suffix, s.ReaderPassword, s.WriterPassword)+o.LDIF), 0o600); err != nil {
 		return nil, nil, err
 	}
 	for _, f := range []string{ldif, o.LDIFFile} {
@@ -224,6 +228,10 @@ limits dn.exact="%[7]s" size=unlimited time=unlimited
 access to attrs=userPassword
   by anonymous auth
   by * none
+access to dn.subtree="ou=groups,%[2]s" attrs=member
+  by dn.exact="%[8]s" write
+  by dn.exact="%[7]s" read
+  by * none
 access to *
   by dn.exact="%[7]s" read
   by * none
@@ -235,10 +243,10 @@ memberof-member-ad member
 memberof-memberof-ad memberOf
 memberof-refint true
 overlay ppolicy
-`, dir, o.Suffix, s.AdminDN, s.AdminPassword, o.MaxSizeMB*1024*1024, tlsConf, s.ReaderDN)
+`, dir, o.Suffix, s.AdminDN, s.AdminPassword, o.MaxSizeMB*1024*1024, tlsConf, s.ReaderDN, s.WriterDN)
 }
 
-func baseLDIF(suffix, readerPassword string) string {
+func baseLDIF(suffix, readerPassword, writerPassword string) string {
 	dc := strings.TrimPrefix(strings.SplitN(suffix, ",", 2)[0], "dc=")
 	return fmt.Sprintf(`dn: %[1]s
 objectClass: dcObject
@@ -252,6 +260,12 @@ objectClass: simpleSecurityObject
 cn: reader
 userPassword: %[3]s
 
+dn: cn=writer,%[1]s
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: writer
+userPassword: %[4]s
+
 dn: ou=people,%[1]s
 objectClass: organizationalUnit
 ou: people
@@ -264,7 +278,7 @@ dn: ou=services,%[1]s
 objectClass: organizationalUnit
 ou: services
 
-`, suffix, dc, readerPassword)
+`, suffix, dc, readerPassword, writerPassword)
 }
 
 func freePort() (int, error) {
@@ -307,6 +321,30 @@ func (s *Server) Apply(ldif string) error {
 		return fmt.Errorf("ldapmodify: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// Members returns the member values of groupDN, read as the admin with
+// ldapsearch.
+func (s *Server) Members(t testing.TB, groupDN string) []string {
+	t.Helper()
+	path, err := lookPath("ldapsearch")
+	if err != nil {
+		t.Fatalf("ldaptest: %v", err)
+	}
+	out, err := exec.Command(path, "-x", "-LLL", "-o", "ldif-wrap=no", "-H", s.URL, "-D", s.AdminDN, "-w", s.AdminPassword,
+		"-b", groupDN, "-s", "base", "(objectClass=*)", "member").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ldaptest: ldapsearch %s: %v\n%s", groupDN, err, out)
+	}
+	var members []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "member: "); ok {
+			members = append(members, v)
+		} else if line == "member:" {
+			members = append(members, "")
+		}
+	}
+	return members
 }
 
 // PID is slapd's process id (benchmarks read its memory).
