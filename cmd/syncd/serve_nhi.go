@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // nhiRunner runs NHI evaluations in serve, one at a time: on the
@@ -31,6 +33,25 @@ func (r *nhiRunner) EvaluateSoon() {
 // Prometheus gauge at /metrics, and the evaluation loop.
 func (d *daemon) startNHI(ctx context.Context) error {
 	svc := d.cfg.nhiService(d.store, d.logger)
+	// The "disable" remediation action writes back to every LDAP source
+	// with write credentials (ppolicy lock / ACCOUNTDISABLE).
+	for _, src := range d.cfg.Sources {
+		w, err := src.groupWriter()
+		if err != nil {
+			return err
+		}
+		if w == nil {
+			continue
+		}
+		if svc.Disablers == nil {
+			svc.Disablers = map[string]nhi.Disabler{}
+		}
+		svc.Disablers[src.Name] = ldapDisabler{w}
+		go func() {
+			<-ctx.Done()
+			w.Close()
+		}()
+	}
 	d.nhi = &nhiRunner{svc: svc, trigger: make(chan struct{}, 1)}
 	d.apiAuth = api.Chain{api.TokenAuthenticator{Store: d.store}}
 	srv := &api.Server{
@@ -70,4 +91,12 @@ func (d *daemon) nhiLoop(ctx context.Context, every time.Duration) {
 			d.logger.Error("nhi evaluation failed", "err", err)
 		}
 	}
+}
+
+// ldapDisabler disables an NHI pulled from LDAP in its directory, found by
+// its stable id (the NHI's external id).
+type ldapDisabler struct{ w *ldap.GroupWriter }
+
+func (l ldapDisabler) DisableNHI(ctx context.Context, n store.NHI) error {
+	return l.w.DisableAccount(ctx, n.ExternalID)
 }
