@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -94,7 +95,10 @@ func classify(name, op string, err error) error {
 		kind = source.ErrUnreachable
 	}
 	var ne net.Error
-	if kind == source.ErrProtocol && errors.As(err, &ne) {
+	// A connection cut while a response was being read surfaces as an
+	// untyped EOF: the server went away, so retrying on a new connection
+	// may succeed.
+	if kind == source.ErrProtocol && (errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
 		kind = source.ErrUnreachable
 	}
 	return fmt.Errorf("ldap: %s: %s: %w: %w", name, op, kind, err)

@@ -3,6 +3,7 @@ package pull_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,16 +21,19 @@ import (
 // memSource is a narrow in-memory source for the runner's own logic and
 // the scheduler; the LDAP tests run the same runner against real slapd.
 type memSource struct {
-	name     string
-	mu       sync.Mutex
-	people   []identity.Record
-	rejects  []string
-	fail     error
-	delay    time.Duration
-	active   atomic.Int32
-	max      atomic.Int32
-	calls    atomic.Int32
-	requests []source.Request
+	name    string
+	mu      sync.Mutex
+	people  []identity.Record
+	rejects []string
+	fail    error
+	// failTimes makes the next calls fail with failWith.
+	failTimes atomic.Int32
+	failWith  error
+	delay     time.Duration
+	active    atomic.Int32
+	max       atomic.Int32
+	calls     atomic.Int32
+	requests  []source.Request
 }
 
 func (m *memSource) Name() string { return m.name }
@@ -55,6 +59,10 @@ func (m *memSource) Pull(ctx context.Context, req source.Request, sink source.Si
 		case <-ctx.Done():
 			return source.Result{}, ctx.Err()
 		}
+	}
+	if m.failTimes.Load() > 0 {
+		m.failTimes.Add(-1)
+		return source.Result{}, m.failWith
 	}
 	if m.fail != nil {
 		return source.Result{}, m.fail
@@ -226,4 +234,48 @@ func TestRunStopsWhenLeaseIsLost(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "lost to another process") || run.Status != store.RunFailed {
 		t.Fatalf("run after losing its lease: %v %+v", err, run)
 	}
+}
+
+// TestSchedulerReconnectsWhenUnreachable: a run that could not reach the
+// source is retried on a new connection within the same round, not at the
+// next interval (an hour here); other failures are not retried.
+func TestSchedulerReconnectsWhenUnreachable(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		flaky := &memSource{name: "flaky", people: []identity.Record{rec("a", "ann")}}
+		flaky.failTimes.Store(2)
+		flaky.failWith = fmt.Errorf("ldap: flaky: read: %w: connection reset", source.ErrUnreachable)
+		authFails := &memSource{name: "auth", fail: fmt.Errorf("ldap: auth: bind: %w", source.ErrAuth)}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		sched := &pull.Scheduler{Runner: newRunner(t, st, "r1"), Tick: time.Millisecond, Retries: []time.Duration{time.Millisecond, time.Millisecond},
+			Jobs: []pull.Job{{Source: flaky, Interval: time.Hour}, {Source: authFails, Interval: time.Hour}}}
+		go func() {
+			deadline := time.After(30 * time.Second)
+			succeeded := func() bool {
+				runs, _ := st.ListSyncRuns(context.Background(), "flaky", 1)
+				return len(runs) == 1 && runs[0].Status == store.RunSucceeded
+			}
+			for !succeeded() || authFails.calls.Load() < 1 {
+				select {
+				case <-deadline:
+					cancel()
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
+			}
+			time.Sleep(20 * time.Millisecond) // let a wrongful extra retry show up
+			cancel()
+		}()
+		sched.Run(ctx)
+		runs, err := st.ListSyncRuns(context.Background(), "flaky", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 3 || runs[0].Status != store.RunSucceeded || runs[1].Status != store.RunFailed || runs[2].Status != store.RunFailed {
+			t.Fatalf("flaky runs (newest first): %+v", runs)
+		}
+		if n := authFails.calls.Load(); n != 1 {
+			t.Fatalf("an authentication failure was retried: %d calls", n)
+		}
+	})
 }

@@ -34,6 +34,11 @@ type Scheduler struct {
 	// AfterRun, when set, is called after each finished run of this
 	// replica (e.g. to evaluate the NHI orphan rules on the new data).
 	AfterRun func(store.SyncRun)
+	// Retries are the waits before running a source again, on a new
+	// connection, when a run failed because the source could not be
+	// reached (connection refused or dropped mid-read); default 2s, 10s.
+	// Other failures wait for the next interval.
+	Retries []time.Duration
 }
 
 // Run blocks until ctx is cancelled, then waits for running pulls to stop.
@@ -75,7 +80,7 @@ func (s *Scheduler) loop(ctx context.Context, j Job) {
 // decision is taken again under the lease, so two replicas that both saw
 // the job due run it once.
 func (s *Scheduler) runIfDue(ctx context.Context, j Job, log *slog.Logger) {
-	due, _, err := s.due(ctx, j)
+	due, _, err := s.due(ctx, j, false)
 	if err != nil {
 		log.Warn("pull schedule", "err", err)
 		return
@@ -83,35 +88,54 @@ func (s *Scheduler) runIfDue(ctx context.Context, j Job, log *slog.Logger) {
 	if !due {
 		return
 	}
-	plan := func(ctx context.Context) (bool, bool, error) { return s.due(ctx, j) }
-	run, err := s.Runner.Run(ctx, j.Source, Options{Plan: plan})
-	switch {
-	case errors.Is(err, ErrNotDue):
-		log.Debug("pull schedule: another replica has just run this source")
-		return
-	case errors.Is(err, ErrBusy):
-		log.Debug("pull schedule: another replica is running this source")
-	case err != nil && ctx.Err() == nil:
-		log.Error("pull failed", "run", run.ID, "mode", run.Mode, "err", err)
-	case err == nil:
-		c := run.Counts
-		log.Info("pull finished", "run", run.ID, "mode", run.Mode, "read", c.Read, "created", c.Created,
-			"updated", c.Updated, "unchanged", c.Unchanged, "terminated", c.Terminated, "rejected", c.Rejected)
+	retries := s.Retries
+	if retries == nil {
+		retries = []time.Duration{2 * time.Second, 10 * time.Second}
 	}
-	if s.AfterRun != nil && run.ID != 0 {
-		s.AfterRun(run)
+	for attempt := 0; ; attempt++ {
+		// A retry runs although the failed run just started, so it asks
+		// only whether the run is full.
+		retry := attempt > 0
+		plan := func(ctx context.Context) (bool, bool, error) { return s.due(ctx, j, retry) }
+		run, err := s.Runner.Run(ctx, j.Source, Options{Plan: plan})
+		switch {
+		case errors.Is(err, ErrNotDue):
+			log.Debug("pull schedule: another replica has just run this source")
+			return
+		case errors.Is(err, ErrBusy):
+			log.Debug("pull schedule: another replica is running this source")
+		case err != nil && ctx.Err() == nil:
+			log.Error("pull failed", "run", run.ID, "mode", run.Mode, "attempt", attempt+1, "err", err)
+		case err == nil:
+			c := run.Counts
+			log.Info("pull finished", "run", run.ID, "mode", run.Mode, "read", c.Read, "created", c.Created,
+				"updated", c.Updated, "unchanged", c.Unchanged, "terminated", c.Terminated, "rejected", c.Rejected)
+		}
+		if s.AfterRun != nil && run.ID != 0 {
+			s.AfterRun(run)
+		}
+		if err == nil || !errors.Is(err, source.ErrUnreachable) || attempt >= len(retries) || ctx.Err() != nil {
+			return
+		}
+		log.Info("pull: reconnecting", "in", retries[attempt].String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retries[attempt]):
+		}
 	}
 }
 
-// due reports whether j should run now, and whether fully.
-func (s *Scheduler) due(ctx context.Context, j Job) (due, full bool, err error) {
+// due reports whether j should run now, and whether fully; retry skips
+// the interval check (the run that failed has just started).
+func (s *Scheduler) due(ctx context.Context, j Job, retry bool) (due, full bool, err error) {
 	name := j.Source.Name()
 	now := s.Runner.now()
 	runs, err := s.Runner.Store.ListSyncRuns(ctx, name, 1)
 	if err != nil {
 		return false, false, fmt.Errorf("list runs: %w", err)
 	}
-	if len(runs) > 0 && runs[0].StartedAt.Add(j.Interval).After(now) {
+	if !retry && len(runs) > 0 && runs[0].StartedAt.Add(j.Interval).After(now) {
 		return false, false, nil
 	}
 	state, err := s.Runner.Store.GetSourceState(ctx, name)
