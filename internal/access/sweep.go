@@ -13,13 +13,16 @@ import (
 // SweepResult counts what one sweep did.
 type SweepResult struct {
 	TimedOut, Escalated, Expired, Noticed, Retried int
-	Errors                                         []error
+	// Imported and ImportEnded count directory-group memberships recorded
+	// as grants, and imported grants ended because the membership went.
+	Imported, ImportEnded int
+	Errors                []error
 }
 
 // Sweep applies stage timeouts (deny, or escalate to the fallback once),
 // ends grants whose window has passed (taking them back through their
-// fulfiller), records pre-expiry notices for holders, and retries failed
-// fulfillments. Safe to run again: every step checks state first.
+// fulfiller), records pre-expiry notices for holders, imports
+// directory-group memberships as grants, and retries failed fulfillments. Safe to run again: every step checks state first.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	now := s.now()
@@ -74,6 +77,10 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 				res.Noticed++
 			}
 		}
+	}
+
+	if err := s.importDirectoryGrants(ctx, &res); err != nil {
+		res.Errors = append(res.Errors, err)
 	}
 
 	failed, err := s.Store.ListGrants(ctx, store.GrantQuery{States: []store.GrantState{store.GrantFailed}, Limit: 100})

@@ -1,0 +1,84 @@
+package access_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/policy"
+	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
+	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
+)
+
+// TestDirectoryMembershipsBecomeImportedGrants: members of the directory
+// group behind an ldap-group item get grants with assurance "imported"
+// (once), a removed membership ends its imported grant, and a grant
+// requested through syncd is left alone.
+func TestDirectoryMembershipsBecomeImportedGrants(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		ctx := t.Context()
+		ids := org(t, st)
+		c := &clock{time.Now().UTC()}
+		cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{ID: "ops-role", Name: "Ops", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["pat"],
+			Eligibility: policy.Eligibility{Departments: []string{"Engineering"}}, AutoApprove: &policy.Condition{JobFunctions: []string{"engineer"}}, MaxDuration: 30 * 24 * time.Hour},
+			Fulfillment: access.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": "cn=ops,ou=groups,dc=example,dc=org"}}}}}
+		svc, err := access.NewService(st, cat, map[string]access.Fulfiller{"ldap-group": access.Manual{}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Now = c.now
+		g, err := st.CreateGroup(ctx, store.Group{Source: "corp", ExternalID: "uuid-ops", DisplayName: "ops"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddGroupMembers(ctx, g.ID, []string{ids["dana"], ids["sam"]}); err != nil {
+			t.Fatal(err)
+		}
+		// Devon asked for the role through syncd: that grant is not imported.
+		if _, err := svc.Submit(ctx, access.Submission{RequesterID: ids["devon"], ItemID: "ops-role"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddGroupMembers(ctx, g.ID, []string{ids["devon"]}); err != nil {
+			t.Fatal(err)
+		}
+
+		res, err := svc.Sweep(ctx)
+		if err != nil || res.Imported != 2 || len(res.Errors) > 0 {
+			t.Fatalf("first sweep: %+v %v", res, err)
+		}
+		if res, _ = svc.Sweep(ctx); res.Imported != 0 || res.ImportEnded != 0 {
+			t.Fatalf("second sweep imported again: %+v", res)
+		}
+		held := func(who string) []store.Grant {
+			gs, err := st.ListGrants(ctx, store.GrantQuery{HolderID: ids[who], ItemID: "ops-role"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return gs
+		}
+		if gs := held("dana"); len(gs) != 1 || gs[0].Assurance != store.AssuranceImported || gs[0].State != store.GrantActive {
+			t.Fatalf("dana: %+v", gs)
+		}
+		if gs := held("devon"); len(gs) != 1 || gs[0].Assurance != store.AssuranceAutoApproved {
+			t.Fatalf("devon: %+v", gs)
+		}
+
+		if err := st.RemoveGroupMembers(ctx, g.ID, []string{ids["sam"], ids["devon"]}); err != nil {
+			t.Fatal(err)
+		}
+		if res, err = svc.Sweep(ctx); err != nil || res.ImportEnded != 1 {
+			t.Fatalf("sweep after removal: %+v %v", res, err)
+		}
+		if gs := held("sam"); gs[0].State != store.GrantEnded || gs[0].EndedBy != "source:corp" {
+			t.Fatalf("sam after removal: %+v", gs)
+		}
+		if gs := held("devon"); gs[0].State == store.GrantEnded || gs[0].Assurance != store.AssuranceAutoApproved {
+			t.Fatalf("a requested grant was ended by a directory change: %+v", gs)
+		}
+		if _, err := audit.Verify(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
