@@ -41,9 +41,10 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		}
 	}
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
-		"ldap-group": &access.LDAPGroup{Store: d.store, Writers: writers},
-		"manual":     access.Manual{},
-		"api-key":    &access.APIKey{Store: d.store, Now: time.Now},
+		"ldap-group":      &access.LDAPGroup{Store: d.store, Writers: writers},
+		"manual":          access.Manual{},
+		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now},
+		"api-key":         &access.APIKey{Store: d.store, Now: time.Now},
 		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.

@@ -31,12 +31,12 @@ type Target struct {
 
 // Fulfillment says how a grant is carried out.
 type Fulfillment struct {
-	Type   string // ldap-group, scim, webhook, manual, api-key
+	Type   string // ldap-group, scim, webhook, manual, api-key, service-account
 	Params map[string]string
 }
 
 // FulfillmentTypes lists the known fulfillment adapters.
-var FulfillmentTypes = []string{"ldap-group", "scim", "webhook", "manual", "api-key"}
+var FulfillmentTypes = []string{"ldap-group", "scim", "webhook", "manual", "api-key", "service-account"}
 
 // Catalog is a loaded catalog: its items in file order and the approver
 // groups its stages may name, with members resolved to person IDs.

@@ -19,7 +19,11 @@ type Submission struct {
 	ItemID        string
 	Justification string
 	Environment   string
-	Start, End    time.Time // zero Start: now; zero End: Start + the item's default duration
+	// NHIName and Project name the service account a service-account item
+	// onboards, and the project it belongs to (name or id).
+	NHIName    string
+	Project    string
+	Start, End time.Time // zero Start: now; zero End: Start + the item's default duration
 }
 
 // Outcome is the result of a submission or an approver's decision.
@@ -59,6 +63,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		sub.End = sub.Start.Add(d)
 	}
 	sub.Start, sub.End = sub.Start.UTC().Truncate(time.Microsecond), sub.End.UTC().Truncate(time.Microsecond)
+	if it.Fulfillment.Type == "service-account" {
+		if err := s.checkOnboarding(ctx, &sub, now); err != nil {
+			return Outcome{}, err
+		}
+	}
 
 	var out Outcome
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
@@ -86,8 +95,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 
 		req := store.AccessRequest{
 			ItemID: it.ID, RequesterID: sub.RequesterID, BeneficiaryID: sub.BeneficiaryID,
-			Justification: sub.Justification, Environment: sub.Environment, Start: sub.Start, End: sub.End,
-			CatalogVersion: d.CatalogVersion, CreatedAt: now,
+			Justification: sub.Justification, Environment: sub.Environment, NHIName: sub.NHIName, Project: sub.Project,
+			Start: sub.Start, End: sub.End, CatalogVersion: d.CatalogVersion, CreatedAt: now,
 		}
 		switch d.Outcome {
 		case policy.Deny:

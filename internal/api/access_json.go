@@ -14,6 +14,8 @@ type requestJSON struct {
 	BeneficiaryID  string      `json:"beneficiary_id"`
 	Justification  string      `json:"justification,omitempty"`
 	Environment    string      `json:"environment,omitempty"`
+	NHIName        string      `json:"nhi_name,omitempty"`
+	Project        string      `json:"project,omitempty"`
 	Start          time.Time   `json:"start"`
 	End            time.Time   `json:"end"`
 	State          string      `json:"state"`
@@ -35,7 +37,7 @@ type stageJSON struct {
 
 func toRequest(r store.AccessRequest) requestJSON {
 	out := requestJSON{ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID,
-		Justification: r.Justification, Environment: r.Environment, Start: r.Start, End: r.End, State: string(r.State),
+		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, Start: r.Start, End: r.End, State: string(r.State),
 		CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID, Stage: r.Stage, StageDue: r.StageDue, CreatedAt: r.CreatedAt}
 	for _, st := range r.Stages {
 		out.Stages = append(out.Stages, stageJSON{Name: st.Name, Approvers: st.Approvers, Quorum: st.Quorum, Approved: st.Approved, Escalated: st.Escalated})

@@ -42,6 +42,8 @@ type submitBody struct {
 	Beneficiary   string  `json:"beneficiary"`
 	Justification string  `json:"justification"`
 	Environment   string  `json:"environment"`
+	NHIName       string  `json:"nhi_name"`
+	Project       string  `json:"project"`
 	Start         *string `json:"start"`
 	End           *string `json:"end"`
 }
@@ -68,7 +70,8 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", errs)
 		return
 	}
-	sub := access.Submission{RequesterID: p.PersonID, BeneficiaryID: b.Beneficiary, ItemID: b.Item, Justification: b.Justification, Environment: b.Environment}
+	sub := access.Submission{RequesterID: p.PersonID, BeneficiaryID: b.Beneficiary, ItemID: b.Item, Justification: b.Justification,
+		Environment: b.Environment, NHIName: b.NHIName, Project: b.Project}
 	if start != nil {
 		sub.Start = *start
 	}

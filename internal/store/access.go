@@ -16,12 +16,16 @@ const (
 
 // AccessRequest is one request for a catalog item.
 type AccessRequest struct {
-	ID             string
-	ItemID         string
-	RequesterID    string
-	BeneficiaryID  string
-	Justification  string
-	Environment    string
+	ID            string
+	ItemID        string
+	RequesterID   string
+	BeneficiaryID string
+	Justification string
+	Environment   string
+	// NHIName and Project describe the identity a request onboards
+	// (service-account fulfillment); empty otherwise.
+	NHIName        string
+	Project        string
 	Start, End     time.Time
 	State          RequestState
 	CatalogVersion string

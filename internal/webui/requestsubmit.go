@@ -25,6 +25,8 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		ItemID:        strings.TrimSpace(r.PostFormValue("item")),
 		Justification: strings.TrimSpace(r.PostFormValue("justification")),
 		Environment:   strings.TrimSpace(r.PostFormValue("environment")),
+		NHIName:       strings.TrimSpace(r.PostFormValue("nhi_name")),
+		Project:       strings.TrimSpace(r.PostFormValue("project")),
 	}
 	if end := strings.TrimSpace(r.PostFormValue("end")); end != "" {
 		t, err := time.Parse("2006-01-02", end)
@@ -38,6 +40,9 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, access.ErrForbidden):
 		s.Fail(w, r, http.StatusForbidden, "Not allowed", "You may request access for yourself or for your direct reports.")
+		return
+	case errors.Is(err, access.ErrInvalid):
+		s.Fail(w, r, http.StatusBadRequest, "Cannot request this", strings.TrimPrefix(err.Error(), "access: "))
 		return
 	case errors.Is(err, access.ErrNotFound):
 		s.Fail(w, r, http.StatusNotFound, "Unknown item", "There is no catalog item "+sub.ItemID+".")

@@ -21,6 +21,8 @@ type requestRow struct {
 	BeneficiaryID  string
 	Justification  string
 	Environment    string
+	NHIName        string `gorm:"column:nhi_name"`
+	Project        string
 	StartAt        time.Time
 	EndAt          time.Time
 	State          string
@@ -45,7 +47,7 @@ func requestToRow(r store.AccessRequest) (requestRow, error) {
 	}
 	row := requestRow{
 		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID,
-		Justification: r.Justification, Environment: r.Environment, StartAt: utc(r.Start), EndAt: utc(r.End),
+		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, StartAt: utc(r.Start), EndAt: utc(r.End),
 		State: string(r.State), CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID,
 		Stages: string(stages), Stage: r.Stage, StageDue: utcPtr(r.StageDue),
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
@@ -59,7 +61,7 @@ func requestToRow(r store.AccessRequest) (requestRow, error) {
 func (r requestRow) toRequest() (store.AccessRequest, error) {
 	out := store.AccessRequest{
 		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID,
-		Justification: r.Justification, Environment: r.Environment, Start: utc(r.StartAt), End: utc(r.EndAt),
+		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, Start: utc(r.StartAt), End: utc(r.EndAt),
 		State: store.RequestState(r.State), CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID,
 		Stage: r.Stage, StageDue: utcPtr(r.StageDue), CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}

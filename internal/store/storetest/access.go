@@ -38,9 +38,10 @@ func testRequestLifecycle(t *testing.T, s store.Store) {
 	due := at(time.Hour)
 	in := pendingRequest(a, b, c)
 	in.StageDue = &due
+	in.NHIName, in.Project = "svc-etl", "apollo"
 	r, err := s.CreateRequest(t.Context(), in)
 	must(t, "create", err)
-	if r.ID == "" || r.State != store.RequestPending || len(r.Stages) != 1 || r.Stages[0].Fallback[0] != c.ID {
+	if r.ID == "" || r.State != store.RequestPending || len(r.Stages) != 1 || r.Stages[0].Fallback[0] != c.ID || r.NHIName != "svc-etl" || r.Project != "apollo" {
 		t.Fatalf("created %+v", r)
 	}
 	wantStamp(t, "created", r.CreatedAt)
