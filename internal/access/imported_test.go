@@ -82,3 +82,33 @@ func TestDirectoryMembershipsBecomeImportedGrants(t *testing.T) {
 		}
 	})
 }
+
+// TestExtendGoesThroughPolicy: an extension is a request from the grant's
+// end, so the item's maximum applies to it and it is auto-approved only
+// when policy says so.
+func TestExtendGoesThroughPolicy(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		ctx := t.Context()
+		ids := org(t, st)
+		c := &clock{time.Now().UTC()}
+		svc := newService(t, st, ids, c)
+		out, err := svc.Submit(ctx, access.Submission{RequesterID: ids["dana"], ItemID: "finance-reports", End: c.t.Add(10 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFulfillment(ctx, ids["olga"], out.Grant.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Extend(ctx, ids["dana"], out.Grant.ID, c.t.Add(5*24*time.Hour), "x"); err == nil {
+			t.Fatal("an extension ending before the grant was accepted")
+		}
+		long, err := svc.Extend(ctx, ids["dana"], out.Grant.ID, c.t.Add(200*24*time.Hour), "quarter close")
+		if err != nil || long.Request.State != store.RequestDenied || long.Decision.Rule != "window.too-long" {
+			t.Fatalf("too-long extension: %+v %v", long.Decision, err)
+		}
+		ok, err := svc.Extend(ctx, ids["dana"], out.Grant.ID, c.t.Add(40*24*time.Hour), "quarter close")
+		if err != nil || ok.Grant == nil || !ok.Grant.Start.Equal(out.Grant.End) || ok.Grant.Assurance != store.AssuranceAutoApproved {
+			t.Fatalf("extension: %+v %v", ok, err)
+		}
+	})
+}

@@ -132,6 +132,9 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 			t.Fatalf("grant: %v", g)
 		}
 		gid := g["id"].(string)
+		// Extensions go through policy; a grant not yet active is not extended.
+		h.want("sam", "POST", "/api/v1/grants/"+gid+"/extend", map[string]any{"end": time.Now().AddDate(0, 3, 0).Format(time.RFC3339)}, 409)
+		h.want("sam", "POST", "/api/v1/grants/"+gid+"/extend", map[string]any{}, 400)
 		h.want("sam", "POST", "/api/v1/grants/"+gid+"/confirm", nil, 403)
 		h.want("olga", "POST", "/api/v1/grants/"+gid+"/confirm", nil, 200)
 		h.want("sam", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "done"}, 403)

@@ -62,6 +62,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"GET /api/v1/grants", s.listGrants},
 			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant},
 			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant},
+			{"POST /api/v1/grants/{id}/extend", s.extendGrant},
 		}...)
 	}
 	for _, rt := range routes {
