@@ -84,6 +84,25 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	if mine := sam.Get(e.base + "/requests"); !strings.Contains(mine.Body, "approved") || !strings.Contains(mine.Body, "awaiting-confirmation") {
 		t.Fatalf("sam after approval: %s", mine.Body)
 	}
+	// Carol owns the item: she confirms the manual fulfillment, then Sam
+	// may ask for an extension, which is a new request.
+	grantID := regexp.MustCompile(`action="/grants/([0-9a-f-]{36})/confirm"`).FindStringSubmatch(carol.Get(e.base + "/approvals").Body)
+	if grantID == nil {
+		t.Fatal("carol has nothing to confirm")
+	}
+	if resp := e.post(sam, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(sam)}}); !strings.Contains(resp.Body, "nobody confirms their own grant") {
+		t.Fatalf("holder confirmed own grant: %s", resp.Body)
+	}
+	if resp := e.post(carol, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(carol)}}); !strings.Contains(resp.Body, "fulfillment confirmed, grant active") {
+		t.Fatalf("confirm: %s", resp.Body)
+	}
+	until := time.Now().AddDate(0, 0, 45).Format("2006-01-02")
+	if resp := e.post(sam, "/grants/"+grantID[1]+"/extend", url.Values{"end": {until}, "justification": {"Q4"}, "csrf_token": {e.csrf(sam)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("extend: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := e.post(rita, "/grants/"+grantID[1]+"/extend", url.Values{"end": {until}, "csrf_token": {e.csrf(rita)}}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("someone else's grant extended: %d", resp.StatusCode)
+	}
 	// The lint page is for catalog owners, admins and auditors.
 	if resp := sam.Get(e.base + "/catalog/lint"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("lint as sam: %d", resp.StatusCode)

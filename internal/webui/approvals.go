@@ -18,6 +18,9 @@ type approvalsPage struct {
 	Available bool
 	Pending   []approvalRow
 	Results   []string
+	// ToConfirm are grants of items the viewer owns whose manual
+	// fulfillment waits for them.
+	ToConfirm []store.Grant
 }
 
 // approvals is the viewer's inbox: requests whose current stage lists
@@ -41,6 +44,23 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, results
 			row.Explanation = d.Explanation
 		}
 		data.Pending = append(data.Pending, row)
+	}
+	if s.Access != nil {
+		for _, it := range s.Access.Catalog().Items {
+			if it.OwnerID != p.PersonID {
+				continue
+			}
+			gs, err := s.Store.ListGrants(ctx, store.GrantQuery{ItemID: it.ID, States: []store.GrantState{store.GrantPending}, Limit: 200})
+			if err != nil {
+				s.internal(w, r, "approvals: grants to confirm", err)
+				return
+			}
+			for _, g := range gs {
+				if g.FulfillmentStatus == "awaiting-confirmation" {
+					data.ToConfirm = append(data.ToConfirm, g)
+				}
+			}
+		}
 	}
 	s.render(w, r, http.StatusOK, "approvals", data)
 }
@@ -75,4 +95,20 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		results = append(results, id+": "+string(out.Request.State))
 	}
 	s.renderApprovals(w, r, results)
+}
+
+// confirmGrant records that the viewer, the item's owner, carried out a
+// manual fulfillment.
+func (s *Server) confirmGrant(w http.ResponseWriter, r *http.Request) {
+	if s.Access == nil {
+		s.notFound(w, r, "Grant")
+		return
+	}
+	p := auth.PrincipalFrom(r.Context())
+	g, err := s.Access.ConfirmFulfillment(r.Context(), p.PersonID, r.PathValue("id"), p.Has(auth.RoleAdmin))
+	if err != nil {
+		s.renderApprovals(w, r, []string{r.PathValue("id") + ": " + err.Error()})
+		return
+	}
+	s.renderApprovals(w, r, []string{g.ID + ": fulfillment confirmed, grant " + string(g.State)})
 }

@@ -20,6 +20,7 @@ type requestsPage struct {
 	Available bool
 	Requests  []requestRow
 	Grants    []store.Grant
+	Notices   []store.Notification
 }
 
 // requests lists the requests the viewer made or benefits from, each with
@@ -54,6 +55,10 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Grants = gs
+	if data.Notices, err = s.Store.ListNotifications(ctx, p.PersonID, true); err != nil {
+		s.internal(w, r, "requests: notices", err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "requests", data)
 }
 

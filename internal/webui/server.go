@@ -92,6 +92,8 @@ func (s *Server) Handler() http.Handler {
 	page("GET /requests/{id}", s.request)
 	page("GET /approvals", s.approvals)
 	action("POST /approvals", s.decide)
+	action("POST /grants/{id}/extend", s.extendGrant)
+	action("POST /grants/{id}/confirm", s.confirmGrant)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /charts/identities.svg", s.identitiesChart)
