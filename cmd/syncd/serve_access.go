@@ -43,6 +43,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
 		"ldap-group": &access.LDAPGroup{Store: d.store, Writers: writers},
 		"manual":     access.Manual{},
+		"scim":       d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
 		"api-key":    &access.APIKey{Store: d.store, Now: time.Now},
 		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
