@@ -141,12 +141,15 @@ func TestSCIMGroupFlow(t *testing.T) {
 }
 
 // TestSCIMGroupFailures: a holder the application does not know, and a
-// group it does not have, leave the grant failed, never active.
+// group it does not have, leave the grant failed, never active; once the
+// user exists downstream, the sweep's retry grants the access.
 func TestSCIMGroupFailures(t *testing.T) {
 	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
 		ids := org(t, st)
 		srv, group, _ := wikiApp(t, st)
 		c := &clock{time.Now().UTC()}
+		var svc *access.Service
+		grants := map[string]string{} // holder → grant id
 		cases := []struct {
 			name, holder, group, wantErr string
 		}{
@@ -155,7 +158,7 @@ func TestSCIMGroupFailures(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				svc := wikiService(t, st, srv, ids, tc.group, c)
+				svc = wikiService(t, st, srv, ids, tc.group, c)
 				out, err := svc.Submit(t.Context(), access.Submission{RequesterID: ids[tc.holder], ItemID: "wiki-editor",
 					Justification: "notes", End: c.t.Add(24 * time.Hour)})
 				if err != nil {
@@ -168,10 +171,32 @@ func TestSCIMGroupFailures(t *testing.T) {
 				if strings.Contains(g.FulfillmentError, srv.Token) {
 					t.Fatal("the token leaked into the error")
 				}
+				grants[tc.holder] = g.ID
 			})
 		}
 		if got := wikiMembers(t, srv, group); len(got) != 0 {
 			t.Fatalf("a failed grant changed the group: %v", got)
+		}
+
+		// Sam gets a user downstream and the item names the real group
+		// again: the sweep retries both failed grants, and both succeed.
+		sam := srv.Call("POST", "/Users", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+			"userName": "sam", "active": true})["id"].(string)
+		svc = wikiService(t, st, srv, ids, group, c)
+		res, err := svc.Sweep(t.Context())
+		if err != nil || res.Retried != 2 {
+			t.Fatalf("sweep: %+v %v", res, err)
+		}
+		for _, holder := range []string{"sam", "dana"} {
+			if g, _ := st.GetGrant(t.Context(), grants[holder]); g.State != store.GrantActive || g.FulfillmentError != "" {
+				t.Fatalf("%s's grant after the retry: %+v", holder, g)
+			}
+		}
+		if g, _ := st.GetGrant(t.Context(), grants["sam"]); g.FulfillmentRef != sam {
+			t.Fatalf("sam's grant refers to %q, want %q", g.FulfillmentRef, sam)
+		}
+		if got := wikiMembers(t, srv, group); len(got) != 2 || !slices.Contains(got, sam) {
+			t.Fatalf("members after the retry: %v", got)
 		}
 	})
 }
