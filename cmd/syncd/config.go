@@ -24,6 +24,7 @@ type Config struct {
 	Web      WebConfig      `yaml:"web"`
 	NHI      NHIConfig      `yaml:"nhi"`
 	SCIM     SCIMConfig     `yaml:"scim"`
+	Access   AccessConfig   `yaml:"access"`
 }
 
 // ServerConfig is the HTTP listener.

@@ -1,12 +1,14 @@
 package scimclient
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,59 +28,85 @@ type response struct {
 	date time.Time
 }
 
-// get fetches path?query with the bearer token, retrying 429 and 5xx up
-// to MaxRetries times, waiting Retry-After when the server sends it and
-// exponentially (1s, 2s, 4s, ... at most 30s) otherwise.
+// get fetches path?query with the bearer token, retrying 429 and 5xx (see
+// send), and maps the final status to the source package's errors.
 func (s *Source) get(ctx context.Context, path string, q url.Values) (response, int, error) {
 	u := strings.TrimRight(s.cfg.BaseURL, "/") + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
+	body, resp, attempts, err := send(ctx, s.cfg, s.Logger, s.now, http.MethodGet, path, q, nil)
+	if err != nil {
+		return response{}, 0, err
+	}
+	out := response{body: body}
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		out.date = d.UTC()
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return out, resp.StatusCode, nil
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP %d", source.ErrAuth, path, resp.StatusCode)
+	case resp.StatusCode == http.StatusNotFound:
+		return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP 404 (check the url)", source.ErrNoSuchBase, u)
+	case retryable(resp.StatusCode):
+		return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP %d after %d retries", source.ErrUnreachable, path, resp.StatusCode, attempts-1)
+	}
+	return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP %d: %.200s", source.ErrProtocol, path, resp.StatusCode, body)
+}
+
+func retryable(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
+}
+
+// send makes one SCIM request with the bearer token, retrying 429 and 5xx
+// up to cfg.MaxRetries times, waiting Retry-After when the server sends it
+// and exponentially (1s, 2s, 4s, ... at most 30s) otherwise. It returns
+// the last answer whatever its status, and how many requests were made;
+// an error only when no answer could be read. cfg must have its defaults.
+func send(ctx context.Context, cfg Config, logger *slog.Logger, now func() time.Time, method, path string, q url.Values, payload []byte) ([]byte, *http.Response, int, error) {
+	u := strings.TrimRight(cfg.BaseURL, "/") + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
 	backoff := time.Second
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return response{}, 0, fmt.Errorf("%w: %w", source.ErrProtocol, err)
+		var rd io.Reader
+		if payload != nil {
+			rd = bytes.NewReader(payload)
 		}
-		req.Header.Set("Authorization", "Bearer "+s.cfg.Token)
-		req.Header.Set("Accept", "application/scim+json, application/json")
-		resp, err := s.cfg.HTTPClient.Do(req)
+		req, err := http.NewRequestWithContext(ctx, method, u, rd)
 		if err != nil {
-			return response{}, 0, classify(err)
+			return nil, nil, attempt, fmt.Errorf("%w: %w", source.ErrProtocol, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+cfg.Token)
+		req.Header.Set("Accept", "application/scim+json, application/json")
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/scim+json")
+		}
+		resp, err := cfg.HTTPClient.Do(req)
+		if err != nil {
+			return nil, nil, attempt + 1, classify(err)
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 		resp.Body.Close()
 		if err != nil {
-			return response{}, resp.StatusCode, fmt.Errorf("%w: read %s: %w", source.ErrUnreachable, path, err)
+			return nil, resp, attempt + 1, fmt.Errorf("%w: read %s %s: %w", source.ErrUnreachable, method, path, err)
 		}
-		retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
-		if retryable && attempt < s.cfg.MaxRetries {
-			wait := retryAfter(resp.Header.Get("Retry-After"), s.now())
+		if retryable(resp.StatusCode) && attempt < cfg.MaxRetries {
+			wait := retryAfter(resp.Header.Get("Retry-After"), now())
 			if wait <= 0 {
 				wait = backoff
 				backoff = min(backoff*2, 30*time.Second)
 			}
-			s.Logger.Info("scim: retrying", "source", s.cfg.Name, "path", path, "status", resp.StatusCode, "wait", wait.String())
-			if err := s.cfg.Sleep(ctx, wait); err != nil {
-				return response{}, resp.StatusCode, err
+			logger.Info("scim: retrying", "source", cfg.Name, "method", method, "path", path, "status", resp.StatusCode, "wait", wait.String())
+			if err := cfg.Sleep(ctx, wait); err != nil {
+				return nil, resp, attempt + 1, err
 			}
 			continue
 		}
-		out := response{body: body}
-		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-			out.date = d.UTC()
-		}
-		switch {
-		case resp.StatusCode == http.StatusOK:
-			return out, resp.StatusCode, nil
-		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-			return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP %d", source.ErrAuth, path, resp.StatusCode)
-		case resp.StatusCode == http.StatusNotFound:
-			return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP 404 (check the url)", source.ErrNoSuchBase, u)
-		case retryable:
-			return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP %d after %d retries", source.ErrUnreachable, path, resp.StatusCode, attempt)
-		}
-		return out, resp.StatusCode, fmt.Errorf("%w: GET %s: HTTP %d: %.200s", source.ErrProtocol, path, resp.StatusCode, body)
+		return body, resp, attempt + 1, nil
 	}
 }
 

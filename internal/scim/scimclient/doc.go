@@ -1,6 +1,8 @@
-// Package scimclient pulls users and groups from an upstream SCIM 2.0
-// service (an HR system) as a client (RFC 7644 section 3.4.2): paged with
-// startIndex/count, incremental by meta.lastModified where the server
-// filters, retrying 429 and 5xx with Retry-After. It is a pull source for
-// package pull and does not use the SCIM server library.
+// Package scimclient is syncd's SCIM 2.0 client. Source pulls users and
+// groups from an upstream service (an HR system) (RFC 7644 section
+// 3.4.2): paged with startIndex/count, incremental by meta.lastModified
+// where the server filters, retrying 429 and 5xx with Retry-After; it is a
+// pull source for package pull. GroupWriter changes group membership in a
+// downstream application with the same conventions (RFC 7644 section
+// 3.5.2), for access fulfillment. It does not use the SCIM server library.
 package scimclient
