@@ -44,11 +44,8 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		"ldap-group":      &access.LDAPGroup{Store: d.store, Writers: writers},
 		"manual":          access.Manual{},
 		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now},
+		"scim":            d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
 		"api-key":         &access.APIKey{Store: d.store, Now: time.Now},
-		"ldap-group": &access.LDAPGroup{Store: d.store, Writers: writers},
-		"manual":     access.Manual{},
-		"scim":       d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
-		"api-key":    &access.APIKey{Store: d.store, Now: time.Now},
 		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.
