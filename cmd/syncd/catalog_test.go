@@ -141,3 +141,23 @@ items:
 		t.Fatalf("exit %d, want 1 on errors", code)
 	}
 }
+
+func TestCatalogFulfillmentParamsValidated(t *testing.T) {
+	cfg := writeCatalogConfig(t, filepath.Join(t.TempDir(), "x.db"), `items:
+  - {id: a, name: A, kind: group, owner: o@x, risk: low, fulfillment: {type: scim, params: {group: g1}}}
+  - {id: b, name: B, kind: group, owner: o@x, risk: low, fulfillment: {type: scim, params: {app: wiki, group: g1}}}
+  - {id: c, name: C, kind: group, owner: o@x, risk: low, fulfillment: {type: webhook, params: {url: "https://hooks.example/x"}}}
+`)
+	code, _, errOut := cli(t, noEnv, "config", "validate", "--config", cfg)
+	if code != exitUsage || !strings.Contains(errOut, "items[0].fulfillment.params.app: missing (scim needs app and group)") ||
+		!strings.Contains(errOut, "items[2].fulfillment.params.secretEnv: missing (webhook needs url and secretEnv)") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	cfg = writeCatalogConfig(t, filepath.Join(t.TempDir(), "x.db"), `items:
+  - {id: b, name: B, kind: group, owner: o@x, risk: low, fulfillment: {type: scim, params: {app: wiki, group: g1}}}
+`)
+	code, _, errOut = cli(t, noEnv, "config", "validate", "--config", cfg)
+	if code != exitUsage || !strings.Contains(errOut, `item "b": fulfillment.params.app: "wiki" is not in access.scimApps`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

@@ -163,13 +163,13 @@ func (it CatalogItem) check(p string) ConfigErrors {
 	if it.Fulfillment.Type != "" && !slices.Contains(access.FulfillmentTypes, it.Fulfillment.Type) {
 		add("fulfillment.type", "must be one of %s, got %q", strings.Join(access.FulfillmentTypes, ", "), it.Fulfillment.Type)
 	}
-	if it.Fulfillment.Type == "ldap-group" {
-		// source names an LDAP source with write credentials; group is the
-		// group's DN.
-		for _, k := range []string{"source", "group"} {
-			if it.Fulfillment.Params[k] == "" {
-				add("fulfillment.params."+k, "missing (ldap-group needs source and group)")
-			}
+	// Params each fulfillment needs: ldap-group names an LDAP source with
+	// write credentials and the group's DN; scim an app under
+	// access.scimApps and the group's id there; webhook its url.
+	required := map[string][]string{"ldap-group": {"source", "group"}, "scim": {"app", "group"}, "webhook": {"url", "secretEnv"}}
+	for _, k := range required[it.Fulfillment.Type] {
+		if it.Fulfillment.Params[k] == "" {
+			add("fulfillment.params."+k, "missing (%s needs %s)", it.Fulfillment.Type, strings.Join(required[it.Fulfillment.Type], " and "))
 		}
 	}
 	return errs
@@ -225,6 +225,15 @@ func (c *Config) validateCatalog() ConfigErrors {
 	if _, perrs := policy.Compile(cat.Specs()); len(perrs) > 0 {
 		for _, e := range perrs {
 			errs = append(errs, FieldError{Path: "catalog", Msg: e.Error()})
+		}
+	}
+	apps := map[string]bool{}
+	for _, a := range c.Access.SCIMApps {
+		apps[a.Name] = true
+	}
+	for _, it := range cat.Items {
+		if app := it.Fulfillment.Params["app"]; it.Fulfillment.Type == "scim" && app != "" && !apps[app] {
+			errs = append(errs, FieldError{Path: "catalog", Msg: fmt.Sprintf("item %q: fulfillment.params.app: %q is not in access.scimApps", it.ID, app)})
 		}
 	}
 	return errs
