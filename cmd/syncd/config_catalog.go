@@ -47,6 +47,14 @@ type CatalogItem struct {
 	SoDConflicts          []string          `yaml:"sodConflicts"`
 	Fulfillment           CatalogFulfilment `yaml:"fulfillment"`
 	NHI                   CatalogNHI        `yaml:"nhi"`
+	// Birthright: holders of these job functions get the item without a
+	// request, and lose it when they no longer hold one.
+	Birthright CatalogBirthright `yaml:"birthright"`
+}
+
+// CatalogBirthright names the job functions an item comes with.
+type CatalogBirthright struct {
+	JobFunctions []string `yaml:"jobFunctions"`
 }
 
 // CatalogTarget is the system and entitlement an item grants.
@@ -212,6 +220,7 @@ func (it CatalogItem) toItem(resolve func(string) string) access.Item {
 		Target:          access.Target{System: it.Target.System, Entitlement: it.Target.Entitlement},
 		DefaultDuration: time.Duration(it.DefaultDuration),
 		Fulfillment:     access.Fulfillment{Type: it.Fulfillment.Type, Params: it.Fulfillment.Params},
+		Birthright:      it.Birthright.JobFunctions,
 	}
 }
 

@@ -21,6 +21,9 @@ type Item struct {
 	Target          Target
 	DefaultDuration time.Duration
 	Fulfillment     Fulfillment
+	// Birthright lists job functions whose holders get the item without a
+	// request (assurance birthright) and lose it with the function.
+	Birthright []string
 }
 
 // Target is the system and entitlement an item grants.

@@ -16,7 +16,10 @@ type SweepResult struct {
 	// Imported and ImportEnded count directory-group memberships recorded
 	// as grants, and imported grants ended because the membership went.
 	Imported, ImportEnded int
-	Errors                []error
+	// Birthright and BirthrightEnded count grants given and taken back by
+	// job function.
+	Birthright, BirthrightEnded int
+	Errors                      []error
 }
 
 // Sweep applies stage timeouts (deny, or escalate to the fallback once),
@@ -80,6 +83,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 
 	if err := s.importDirectoryGrants(ctx, &res); err != nil {
+		res.Errors = append(res.Errors, err)
+	}
+	if err := s.reconcileBirthrights(ctx, &res); err != nil {
 		res.Errors = append(res.Errors, err)
 	}
 
