@@ -285,7 +285,7 @@ func TestAuditVerifyNamesTamperedEvent(t *testing.T) {
 
 func rawDB(t *testing.T, driver, dsn string) *sql.DB {
 	t.Helper()
-	name := map[string]string{gormstore.DriverSQLite: gormstore.SQLiteMattn, gormstore.DriverPostgres: "pgx"}[driver]
+	name := map[string]string{gormstore.DriverSQLite: gormstore.DefaultSQLiteDriver, gormstore.DriverPostgres: "pgx"}[driver]
 	db, err := sql.Open(name, dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	sqlite3 "github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -92,13 +91,8 @@ func unavailable(err error) error {
 // driver: mattn's sqlite3.Error, or modernc's *sqlite.Error (matched by its
 // Code method, so this package does not link modernc).
 func sqliteCode(err error) (int, bool) {
-	var me sqlite3.Error
-	if errors.As(err, &me) {
-		return int(me.ExtendedCode), true
-	}
-	var mp *sqlite3.Error
-	if errors.As(err, &mp) && mp != nil {
-		return int(mp.ExtendedCode), true
+	if code, ok := mattnCode(err); ok {
+		return code, true
 	}
 	var ce interface{ Code() int }
 	if errors.As(err, &ce) {

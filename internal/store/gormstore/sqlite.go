@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	_ "github.com/mattn/go-sqlite3" // registers "sqlite3", the default SQLite driver
 )
 
 // sqliteDSN turns a file path or "file:" URI into a "file:" URI carrying the

@@ -85,7 +85,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	case DriverSQLite:
 		name := o.SQLiteDriver
 		if name == "" {
-			name = SQLiteMattn
+			name = DefaultSQLiteDriver
 		}
 		label = "sqlite (" + name + ")"
 		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout)

@@ -29,10 +29,11 @@ func ForEach(t *testing.T, fn func(t *testing.T, s *gormstore.Store)) {
 }
 
 // SQLite returns a migrated store on a new file in t.TempDir(), using the
-// default driver (mattn). It is closed when the test ends.
+// default driver (mattn with cgo, else modernc). It is closed when the
+// test ends.
 func SQLite(t testing.TB) *gormstore.Store {
 	t.Helper()
-	return SQLiteDriver(t, gormstore.SQLiteMattn)
+	return SQLiteDriver(t, gormstore.DefaultSQLiteDriver)
 }
 
 // SQLiteDriver is SQLite with a chosen database/sql driver name; for
