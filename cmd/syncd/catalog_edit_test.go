@@ -173,6 +173,14 @@ func TestCatalogItemsOverHTTP(t *testing.T) {
 		h.want("dana", "PUT", "/api/v1/catalog/items/reports", reportsItem("low", ""), 403)
 		h.want("mia", "PUT", "/api/v1/catalog/items/dash", reportsItem("low", ""), 403)
 		h.want("dana", "POST", "/api/v1/catalog/items/reports/retire", nil, 403)
+		// What an item grants stays with the reviewed files and admins.
+		ldap := reportsItem("high", "")
+		ldap["fulfillment"] = map[string]any{"type": "ldap-group", "params": map[string]any{"source": "ad", "group": "cn=admins"}}
+		h.want("olga", "PUT", "/api/v1/catalog/items/reports", ldap, 403)
+		h.want("olga", "PUT", "/api/v1/catalog/items/admins", ldap, 403)
+		target := reportsItem("high", "")
+		target["target"] = map[string]any{"system": "erp", "entitlement": "root"}
+		h.want("olga", "PUT", "/api/v1/catalog/items/reports", target, 403)
 
 		// Bad input: 400 naming the field, nothing stored.
 		bad := []struct {

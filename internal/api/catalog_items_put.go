@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 
+	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -58,10 +60,33 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "catalog owners may only own the items they change; owner must be you", nil)
 		return
 	}
+	if !p.Admin() {
+		if msg := ownerMayGrant(s.runningItem(id), it); msg != "" {
+			writeError(w, http.StatusForbidden, msg, nil)
+			return
+		}
+	}
 	v, applied, err := s.storeItemVersion(r.Context(), p, store.CatalogItemVersion{ItemID: id, Definition: def.Bytes(), Retired: it.Retired})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"version": toCatalogVersion(v), "applied": applied, "catalog_version": s.Access.Policy().Version})
+}
+
+// ownerMayGrant reports why a catalog owner may not make this change, or
+// "". What an item grants and how (target and fulfillment) is changed in
+// the reviewed catalog files or by an admin: otherwise an owner could
+// define an item granting any group, auto-approve it and request it.
+func ownerMayGrant(running *access.Item, it access.Item) string {
+	if running == nil {
+		if it.Fulfillment.Type != "" && it.Fulfillment.Type != "manual" {
+			return "catalog owners may create only items with manual fulfillment; other fulfillment is set in the catalog files or by an admin"
+		}
+		return ""
+	}
+	if running.Target != it.Target || running.Fulfillment.Type != it.Fulfillment.Type || !maps.Equal(running.Fulfillment.Params, it.Fulfillment.Params) {
+		return "catalog owners may not change an item's target or fulfillment; change them in the catalog files or ask an admin"
+	}
+	return ""
 }
