@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"errors"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -9,6 +12,7 @@ import (
 var catalogTests = []test{
 	{"versions", testCatalogItemVersions},
 	{"rolled back", testCatalogItemRolledBack},
+	{"concurrent", testCatalogItemConcurrent},
 }
 
 func testCatalogItemVersions(t *testing.T, s store.Store) {
@@ -68,5 +72,42 @@ func testCatalogItemRolledBack(t *testing.T, s store.Store) {
 	must(t, "put after rollback", err)
 	if v.Version != 1 {
 		t.Fatalf("version after rollback = %d, want 1", v.Version)
+	}
+}
+
+// Concurrent writers of one item never share a version: each write either
+// gets its own next version or ErrConflict (the caller retries).
+func testCatalogItemConcurrent(t *testing.T, s store.Store) {
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		got []int
+	)
+	for range 8 {
+		wg.Go(func() {
+			v, err := s.PutCatalogItem(t.Context(), store.CatalogItemVersion{ItemID: "a", Definition: []byte(`{}`)})
+			if errors.Is(err, store.ErrConflict) {
+				return
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			got = append(got, v.Version)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(got)
+	versions, err := s.ListCatalogItemVersions(t.Context(), "a")
+	must(t, "versions", err)
+	if len(got) == 0 || len(versions) != len(got) {
+		t.Fatalf("%d writes succeeded, %d versions stored", len(got), len(versions))
+	}
+	for i, v := range got {
+		if v != i+1 {
+			t.Fatalf("versions handed out %v, want 1..%d", got, len(got))
+		}
 	}
 }
