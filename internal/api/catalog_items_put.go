@@ -36,6 +36,10 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	running := s.runningItem(id)
+	if !mayEditItem(w, p, running) {
+		return
+	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{{Field: "(body)", Msg: err.Error()}})
@@ -51,9 +55,6 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", fields)
 		return
 	}
-	if !mayEditItem(w, p, s.runningItem(id)) {
-		return
-	}
 	// A catalog owner cannot hand an item to someone else: the new
 	// owner would not have asked for it.
 	if !p.Admin() && it.OwnerID != p.PersonID {
@@ -61,7 +62,7 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.Admin() {
-		if msg := ownerMayGrant(s.runningItem(id), it); msg != "" {
+		if msg := ownerMayGrant(running, it); msg != "" {
 			writeError(w, http.StatusForbidden, msg, nil)
 			return
 		}
