@@ -34,7 +34,9 @@ func cmdCatalogLint(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "syncd catalog lint: no catalog.files configured")
 		return exitUsage
 	}
-	cat, errs := cfg.Catalog.loadCatalog(personResolver(ctx, st))
+	// The catalog in force: files and the item versions stored through
+	// the API.
+	cat, errs := cfg.Catalog.effectiveCatalog(ctx, st)
 	if len(errs) > 0 {
 		for _, fe := range errs {
 			fmt.Fprintf(e.stderr, "  %s\n", fe)
@@ -111,7 +113,7 @@ func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
 	defer st.Close()
 	cfg, _ := loadConfig(path, e.getenv)
 	resolve := personResolver(ctx, st)
-	cat, errs := cfg.Catalog.loadCatalog(resolve)
+	cat, errs := cfg.Catalog.effectiveCatalog(ctx, st)
 	if len(errs) > 0 {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", errs)
 		return exitUsage

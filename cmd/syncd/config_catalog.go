@@ -160,7 +160,10 @@ func (c CatalogConfig) loadCatalog(resolve func(ref string) string) (*access.Cat
 func (it CatalogItem) check(p string) ConfigErrors {
 	var errs ConfigErrors
 	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Path: p + "." + field, Msg: fmt.Sprintf(format, args...)})
+		if p != "" {
+			field = p + "." + field
+		}
+		errs = append(errs, FieldError{Path: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	if it.Name == "" {
 		add("name", "missing")

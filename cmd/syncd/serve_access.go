@@ -20,7 +20,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		d.logger.Info("access requests off (catalog.files not set)")
 		return nil
 	}
-	cat, errs := d.cfg.Catalog.loadCatalog(personResolver(ctx, d.store))
+	cat, errs := d.cfg.Catalog.effectiveCatalog(ctx, d.store)
 	if len(errs) > 0 {
 		return errs
 	}
@@ -72,12 +72,8 @@ func (d *daemon) accessLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if cat, errs := d.cfg.Catalog.loadCatalog(personResolver(ctx, d.store)); len(errs) == 0 {
-			if err := d.access.SetCatalog(cat); err != nil {
-				d.logger.Error("catalog reload", "err", err)
-			}
-		} else {
-			d.logger.Error("catalog reload", "err", errs)
+		if err := d.catalogEditor().Reload(ctx); err != nil {
+			d.logger.Error("catalog reload", "err", err)
 		}
 		// Deadlines, expiries and notices run on one replica at a time.
 		var res access.SweepResult

@@ -60,6 +60,9 @@ func (d *daemon) startNHI(ctx context.Context) error {
 		// the chain is read per request, through this closure.
 		Auth: api.AuthenticatorFunc(func(r *http.Request) (api.Principal, error) { return d.apiAuth.Authenticate(r) }),
 	}
+	if d.access != nil {
+		srv.Catalog = d.catalogEditor()
+	}
 	// Browsers call the API with a session cookie: refuse cross-origin
 	// state changes outright (Sec-Fetch-Site / Origin), on top of the
 	// session's CSRF token. Token clients send neither header and pass.

@@ -16,8 +16,11 @@ type Server struct {
 	// Access serves the catalog, requests, approvals and grants; nil
 	// leaves those routes out.
 	Access *access.Service
-	Auth   Authenticator
-	Logger *slog.Logger
+	// Catalog lets admins and catalog owners change catalog items; nil
+	// (or a nil Access) leaves those routes out.
+	Catalog CatalogEditor
+	Auth    Authenticator
+	Logger  *slog.Logger
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -63,6 +66,16 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant},
 			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant},
 			{"POST /api/v1/grants/{id}/extend", s.extendGrant},
+		}...)
+	}
+	if s.Access != nil && s.Catalog != nil {
+		routes = append(routes, []struct {
+			pattern string
+			h       http.HandlerFunc
+		}{
+			{"PUT /api/v1/catalog/items/{id}", s.putCatalogItem},
+			{"GET /api/v1/catalog/items/{id}/versions", s.listCatalogItemVersions},
+			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem},
 		}...)
 	}
 	for _, rt := range routes {

@@ -175,3 +175,28 @@ type AccessTx interface {
 	CreateNotification(ctx context.Context, n Notification) (Notification, error)
 	ListNotifications(ctx context.Context, personID string, unreadOnly bool) ([]Notification, error)
 }
+
+// CatalogItemVersion is one version of a catalog item changed through the
+// API. Definition is the item as the API received it (JSON); Version
+// starts at 1 and grows by one with each change of the item.
+type CatalogItemVersion struct {
+	ItemID     string
+	Version    int
+	Definition []byte
+	Author     string
+	Retired    bool
+	CreatedAt  time.Time
+}
+
+// CatalogTx keeps the versions of catalog items changed through the API.
+type CatalogTx interface {
+	// PutCatalogItem stores v as the item's next version (the last one
+	// plus one; Version and a zero CreatedAt are set by the store). Two
+	// writers racing for the same version: one gets ErrConflict.
+	PutCatalogItem(ctx context.Context, v CatalogItemVersion) (CatalogItemVersion, error)
+	// ListCatalogItems returns the latest version of every item, by ID.
+	ListCatalogItems(ctx context.Context) ([]CatalogItemVersion, error)
+	// ListCatalogItemVersions returns every version of one item, oldest
+	// first; none is an empty list, not an error.
+	ListCatalogItemVersions(ctx context.Context, itemID string) ([]CatalogItemVersion, error)
+}

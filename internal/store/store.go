@@ -11,6 +11,7 @@ type Tx interface {
 	GroupTx
 	NHITx
 	AccessTx
+	CatalogTx
 	WebTx
 	FindingTx
 	TaskTx

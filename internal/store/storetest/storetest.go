@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"groups", groupTests},
 		{"nhis", nhiTests},
 		{"access", accessTests},
+		{"catalog", catalogTests},
 		{"web", webTests},
 		{"findings", findingTests},
 		{"tasks", taskTests},

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// catalogVersionJSON is one stored version of an item.
+type catalogVersionJSON struct {
+	Item       string  `json:"item"`
+	Version    int     `json:"version"`
+	Author     string  `json:"author"`
+	Retired    bool    `json:"retired"`
+	CreatedAt  string  `json:"created_at"`
+	Definition rawJSON `json:"definition,omitempty"`
+}
+
+func toCatalogVersion(v store.CatalogItemVersion) catalogVersionJSON {
+	return catalogVersionJSON{Item: v.ItemID, Version: v.Version, Author: v.Author, Retired: v.Retired,
+		CreatedAt: v.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z"), Definition: v.Definition}
+}
+
+// putCatalogItem: PUT /api/v1/catalog/items/{id}: create or change an
+// item; the body has the fields of a catalog file item. The change is a
+// new version, audited, and in force when the call returns.
+func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	if !mayEditCatalog(w, p) {
+		return
+	}
+	id := r.PathValue("id")
+	running := s.runningItem(id)
+	if !mayEditItem(w, p, running) {
+		return
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{{Field: "(body)", Msg: err.Error()}})
+		return
+	}
+	var def bytes.Buffer
+	if err := json.Compact(&def, raw); err != nil || !bytes.HasPrefix(def.Bytes(), []byte("{")) {
+		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{{Field: "(body)", Msg: "send one JSON object"}})
+		return
+	}
+	it, fields := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
+	if len(fields) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", fields)
+		return
+	}
+	// A catalog owner cannot hand an item to someone else: the new
+	// owner would not have asked for it.
+	if !p.Admin() && it.OwnerID != p.PersonID {
+		writeError(w, http.StatusForbidden, "catalog owners may only own the items they change; owner must be you", nil)
+		return
+	}
+	if !p.Admin() {
+		if msg := ownerMayGrant(running, it); msg != "" {
+			writeError(w, http.StatusForbidden, msg, nil)
+			return
+		}
+	}
+	v, applied, err := s.storeItemVersion(r.Context(), p, store.CatalogItemVersion{ItemID: id, Definition: def.Bytes(), Retired: it.Retired})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": toCatalogVersion(v), "applied": applied, "catalog_version": s.Access.Policy().Version})
+}
+
+// ownerMayGrant reports why a catalog owner may not make this change, or
+// "". What an item grants and how (target and fulfillment) is changed in
+// the reviewed catalog files or by an admin: otherwise an owner could
+// define an item granting any group, auto-approve it and request it.
+func ownerMayGrant(running *access.Item, it access.Item) string {
+	if running == nil {
+		if it.Fulfillment.Type != "" && it.Fulfillment.Type != "manual" {
+			return "catalog owners may create only items with manual fulfillment; other fulfillment is set in the catalog files or by an admin"
+		}
+		return ""
+	}
+	if running.Target != it.Target || running.Fulfillment.Type != it.Fulfillment.Type || !maps.Equal(running.Fulfillment.Params, it.Fulfillment.Params) {
+		return "catalog owners may not change an item's target or fulfillment; change them in the catalog files or ask an admin"
+	}
+	return ""
+}
