@@ -181,6 +181,9 @@ func TestCatalogItemsOverHTTP(t *testing.T) {
 		target := reportsItem("high", "")
 		target["target"] = map[string]any{"system": "erp", "entitlement": "root"}
 		h.want("olga", "PUT", "/api/v1/catalog/items/reports", target, 403)
+		birthright := reportsItem("high", "")
+		birthright["birthright"] = map[string]any{"jobFunctions": []string{"finance-analyst"}}
+		h.want("olga", "PUT", "/api/v1/catalog/items/reports", birthright, 403)
 
 		// Bad input: 400 naming the field, nothing stored.
 		bad := []struct {

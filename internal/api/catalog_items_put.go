@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/nhi"
@@ -80,6 +81,14 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 // the reviewed catalog files or by an admin: otherwise an owner could
 // define an item granting any group, auto-approve it and request it.
 func ownerMayGrant(running *access.Item, it access.Item) string {
+	var was []string
+	if running != nil {
+		was = running.Birthright
+	}
+	if !slices.Equal(was, it.Birthright) {
+		// A birthright grants without any request or approval.
+		return "catalog owners may not change an item's birthright job functions; change them in the catalog files or ask an admin"
+	}
 	if running == nil {
 		if it.Fulfillment.Type != "" && it.Fulfillment.Type != "manual" {
 			return "catalog owners may create only items with manual fulfillment; other fulfillment is set in the catalog files or by an admin"
