@@ -151,6 +151,20 @@ func TestCatalogItemsOverHTTP(t *testing.T) {
 			t.Fatalf("catalog before: %v", before)
 		}
 
+		// What-if first: dana's auto-approved request would need approval
+		// at high risk. Simulating stores nothing.
+		h.want("dana", "POST", "/api/v1/requests", map[string]any{"item": "reports"}, 201)
+		sim := h.want("olga", "POST", "/api/v1/catalog/items/reports/simulate", reportsItem("high", ""), 200)
+		if sim["requests"] != float64(1) || len(sim["changed"].([]any)) != 1 ||
+			sim["changed"].([]any)[0].(map[string]any)["new"] != "approval" {
+			t.Fatalf("simulate: %v", sim)
+		}
+		h.want("dana", "POST", "/api/v1/catalog/items/reports/simulate", reportsItem("high", ""), 403)
+		h.want("olga", "POST", "/api/v1/catalog/items/reports/simulate", map[string]any{"risk": "extreme"}, 400)
+		if acts := h.auditActions(); len(acts) != 0 {
+			t.Fatalf("simulation changed the catalog: %v", acts)
+		}
+
 		// The owner raises the risk: a new version, audited, in force at once.
 		out := h.want("olga", "PUT", "/api/v1/catalog/items/reports", reportsItem("high", ""), 200)
 		v := out["version"].(map[string]any)

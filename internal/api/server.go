@@ -76,6 +76,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"PUT /api/v1/catalog/items/{id}", s.putCatalogItem},
 			{"GET /api/v1/catalog/items/{id}/versions", s.listCatalogItemVersions},
 			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem},
+			{"POST /api/v1/catalog/items/{id}/simulate", s.simulateCatalogItem},
 		}...)
 	}
 	for _, rt := range routes {
