@@ -71,7 +71,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				approvers = append(approvers, st.Approved...)
 			}
 			g, err := tx.CreateGrant(ctx, store.Grant{
-				ItemID: req.ItemID, HolderID: req.BeneficiaryID, RequestID: req.ID, DecisionID: req.DecisionID,
+				ItemID: req.ItemID, HolderID: req.BeneficiaryID, HolderNHIID: req.BeneficiaryNHIID, RequestID: req.ID, DecisionID: req.DecisionID,
 				Assurance: store.AssuranceApproved, ApproverIDs: approvers, Start: req.Start, End: req.End,
 				State: store.GrantPending, CreatedAt: now,
 			})

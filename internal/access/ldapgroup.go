@@ -13,6 +13,9 @@ import (
 type GroupWriter interface {
 	AddMember(ctx context.Context, groupDN, memberDN string) error
 	RemoveMember(ctx context.Context, groupDN, memberDN string) error
+	// AccountDN finds the DN of the entry with a stable id (entryUUID or
+	// objectGUID): how a service account granted the item is named.
+	AccountDN(ctx context.Context, stableID string) (string, error)
 }
 
 // LDAPGroup fulfills ldap-group items: the holder's DN in the directory
@@ -32,7 +35,7 @@ func (l *LDAPGroup) Grant(ctx context.Context, g store.Grant, it Item, holder st
 	if err != nil {
 		return "", false, err
 	}
-	dn, err := l.holderDN(ctx, it, holder)
+	dn, err := l.holderDN(ctx, w, g, it, holder)
 	if err != nil {
 		return "", false, err
 	}
@@ -55,7 +58,7 @@ func (l *LDAPGroup) Revoke(ctx context.Context, g store.Grant, it Item, holder s
 	if g.FulfillmentRef != "" {
 		dns = append(dns, g.FulfillmentRef)
 	}
-	current, err := l.holderDN(ctx, it, holder)
+	current, err := l.holderDN(ctx, w, g, it, holder)
 	switch {
 	case err == nil && !strings.EqualFold(current, g.FulfillmentRef):
 		dns = append(dns, current)
@@ -82,9 +85,25 @@ func (l *LDAPGroup) target(it Item) (GroupWriter, string, error) {
 	return w, group, nil
 }
 
-// holderDN finds the holder's DN in the item's source.
-func (l *LDAPGroup) holderDN(ctx context.Context, it Item, holder store.Person) (string, error) {
+// holderDN finds the holder's DN in the item's source: a person's from
+// their link, a service account's (a grant held by an NHI) by its stable
+// id in the directory.
+func (l *LDAPGroup) holderDN(ctx context.Context, w GroupWriter, g store.Grant, it Item, holder store.Person) (string, error) {
 	src := it.Fulfillment.Params["source"]
+	if g.HolderNHIID != "" {
+		n, err := l.Store.GetNHI(ctx, g.HolderNHIID)
+		if err != nil {
+			return "", fmt.Errorf("ldap-group: nhi %s: %w", g.HolderNHIID, err)
+		}
+		if n.Source != src || n.ExternalID == "" {
+			return "", fmt.Errorf("ldap-group: %s is not an account of source %q", n.Name, src)
+		}
+		dn, err := w.AccountDN(ctx, n.ExternalID)
+		if err != nil {
+			return "", fmt.Errorf("ldap-group: %s: %w", n.Name, err)
+		}
+		return dn, nil
+	}
 	links, err := l.Store.ListSourceLinks(ctx, holder.ID)
 	if err != nil {
 		return "", fmt.Errorf("ldap-group: links of %s: %w", holder.ID, err)

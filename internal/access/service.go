@@ -123,6 +123,21 @@ func heldItems(ctx context.Context, tx store.Tx, personID string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
+	out := make([]string, 0, len(gs))
+	for _, g := range gs {
+		if g.HolderNHIID == "" { // grants of the person's NHIs are the NHIs'
+			out = append(out, g.ItemID)
+		}
+	}
+	return out, nil
+}
+
+// heldByNHI returns the ids of items a non-human identity holds now.
+func heldByNHI(ctx context.Context, tx store.Tx, nhiID string) ([]string, error) {
+	gs, err := tx.ListGrants(ctx, store.GrantQuery{HolderNHIID: nhiID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]string, len(gs))
 	for i, g := range gs {
 		out[i] = g.ItemID

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
@@ -16,9 +17,12 @@ import (
 type Submission struct {
 	RequesterID   string
 	BeneficiaryID string // "" means the requester
-	ItemID        string
-	Justification string
-	Environment   string
+	// BeneficiaryNHI asks for a non-human identity the requester owns (or
+	// co-owns); the grant is held by the NHI, its owner accountable.
+	BeneficiaryNHI string
+	ItemID         string
+	Justification  string
+	Environment    string
 	// NHIName and Project name the service account a service-account item
 	// onboards, and the project it belongs to (name or id).
 	NHIName    string
@@ -79,22 +83,38 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		if err != nil {
 			return fmt.Errorf("beneficiary: %w", err)
 		}
-		if sub.BeneficiaryID != sub.RequesterID && beneficiary.ManagerID != sub.RequesterID {
+		var forNHI *policy.NHI
+		if sub.BeneficiaryNHI != "" {
+			n, err := tx.GetNHI(ctx, sub.BeneficiaryNHI)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("access: nhi %q: %w", sub.BeneficiaryNHI, ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			if n.OwnerID != sub.RequesterID && !slices.Contains(n.CoOwnerIDs, sub.RequesterID) {
+				return fmt.Errorf("access: only an owner of %s may request for it: %w", n.Name, ErrForbidden)
+			}
+			forNHI = &policy.NHI{ID: n.ID, Name: n.Name, Kind: string(n.Kind), Environment: n.Environment, ProjectID: n.ProjectID, Status: string(n.Status)}
+		} else if sub.BeneficiaryID != sub.RequesterID && beneficiary.ManagerID != sub.RequesterID {
 			return fmt.Errorf("access: %s may request only for themselves or a direct report: %w", sub.RequesterID, ErrForbidden)
 		}
 		grants, err := heldItems(ctx, tx, sub.BeneficiaryID)
+		if forNHI != nil {
+			grants, err = heldByNHI(ctx, tx, forNHI.ID)
+		}
 		if err != nil {
 			return err
 		}
 		in := policy.Input{
 			Requester: requester, Beneficiary: beneficiary, ItemID: it.ID, Grants: grants, Now: now,
-			Request: policy.Request{Start: sub.Start, End: sub.End, Justification: sub.Justification, Environment: sub.Environment},
+			Request: policy.Request{Start: sub.Start, End: sub.End, Justification: sub.Justification, Environment: sub.Environment, NHI: forNHI},
 		}
 		cur := s.current.Load()
 		d := cur.pol.Evaluate(in, cur.cat)
 
 		req := store.AccessRequest{
-			ItemID: it.ID, RequesterID: sub.RequesterID, BeneficiaryID: sub.BeneficiaryID,
+			ItemID: it.ID, RequesterID: sub.RequesterID, BeneficiaryID: sub.BeneficiaryID, BeneficiaryNHIID: sub.BeneficiaryNHI,
 			Justification: sub.Justification, Environment: sub.Environment, NHIName: sub.NHIName, Project: sub.Project,
 			Start: sub.Start, End: sub.End, CatalogVersion: d.CatalogVersion, CreatedAt: now,
 		}
@@ -143,7 +163,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		switch d.Outcome {
 		case policy.AutoApprove:
 			g, err := tx.CreateGrant(ctx, store.Grant{
-				ItemID: it.ID, HolderID: sub.BeneficiaryID, RequestID: req.ID, DecisionID: rec.ID,
+				ItemID: it.ID, HolderID: sub.BeneficiaryID, HolderNHIID: sub.BeneficiaryNHI, RequestID: req.ID, DecisionID: rec.ID,
 				Assurance: store.AssuranceAutoApproved, Start: sub.Start, End: sub.End, State: store.GrantPending, CreatedAt: now,
 			})
 			if err != nil {

@@ -12,6 +12,7 @@ type requestJSON struct {
 	ItemID         string      `json:"item_id"`
 	RequesterID    string      `json:"requester_id"`
 	BeneficiaryID  string      `json:"beneficiary_id"`
+	BeneficiaryNHI string      `json:"beneficiary_nhi_id,omitempty"`
 	Justification  string      `json:"justification,omitempty"`
 	Environment    string      `json:"environment,omitempty"`
 	NHIName        string      `json:"nhi_name,omitempty"`
@@ -36,7 +37,7 @@ type stageJSON struct {
 }
 
 func toRequest(r store.AccessRequest) requestJSON {
-	out := requestJSON{ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID,
+	out := requestJSON{ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID, BeneficiaryNHI: r.BeneficiaryNHIID,
 		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, Start: r.Start, End: r.End, State: string(r.State),
 		CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID, Stage: r.Stage, StageDue: r.StageDue, CreatedAt: r.CreatedAt}
 	for _, st := range r.Stages {
@@ -49,6 +50,7 @@ type grantJSON struct {
 	ID                string     `json:"id"`
 	ItemID            string     `json:"item_id"`
 	HolderID          string     `json:"holder_id"`
+	HolderNHIID       string     `json:"holder_nhi_id,omitempty"`
 	RequestID         string     `json:"request_id,omitempty"`
 	DecisionID        int64      `json:"decision_id,omitempty"`
 	Assurance         string     `json:"assurance"`
@@ -64,7 +66,7 @@ type grantJSON struct {
 }
 
 func toGrant(g store.Grant) grantJSON {
-	return grantJSON{ID: g.ID, ItemID: g.ItemID, HolderID: g.HolderID, RequestID: g.RequestID, DecisionID: g.DecisionID,
+	return grantJSON{ID: g.ID, ItemID: g.ItemID, HolderID: g.HolderID, HolderNHIID: g.HolderNHIID, RequestID: g.RequestID, DecisionID: g.DecisionID,
 		Assurance: g.Assurance, ApproverIDs: g.ApproverIDs, Start: g.Start, End: g.End, State: string(g.State),
 		FulfillmentStatus: g.FulfillmentStatus, FulfillmentError: g.FulfillmentError, EndedAt: g.EndedAt, EndedBy: g.EndedBy, EndReason: g.EndReason}
 }

@@ -38,14 +38,16 @@ func (s *Server) failAccess(w http.ResponseWriter, err error) {
 }
 
 type submitBody struct {
-	Item          string  `json:"item"`
-	Beneficiary   string  `json:"beneficiary"`
-	Justification string  `json:"justification"`
-	Environment   string  `json:"environment"`
-	NHIName       string  `json:"nhi_name"`
-	Project       string  `json:"project"`
-	Start         *string `json:"start"`
-	End           *string `json:"end"`
+	Item        string `json:"item"`
+	Beneficiary string `json:"beneficiary"`
+	// BeneficiaryNHI: an NHI the caller owns, for whom they ask.
+	BeneficiaryNHI string  `json:"beneficiary_nhi"`
+	Justification  string  `json:"justification"`
+	Environment    string  `json:"environment"`
+	NHIName        string  `json:"nhi_name"`
+	Project        string  `json:"project"`
+	Start          *string `json:"start"`
+	End            *string `json:"end"`
 }
 
 // submitRequest: POST /api/v1/requests. The answer carries the decision in
@@ -70,7 +72,7 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", errs)
 		return
 	}
-	sub := access.Submission{RequesterID: p.PersonID, BeneficiaryID: b.Beneficiary, ItemID: b.Item, Justification: b.Justification,
+	sub := access.Submission{RequesterID: p.PersonID, BeneficiaryID: b.Beneficiary, BeneficiaryNHI: b.BeneficiaryNHI, ItemID: b.Item, Justification: b.Justification,
 		Environment: b.Environment, NHIName: b.NHIName, Project: b.Project}
 	if start != nil {
 		sub.Start = *start

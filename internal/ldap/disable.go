@@ -25,10 +25,7 @@ func (g *GroupWriter) DisableAccount(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("ldap: %s: disable %s: %w", g.cfg.Name, id, err)
 	}
-	base := g.cfg.People.BaseDN
-	if sa := g.cfg.ServiceAccounts; sa != nil && sa.BaseDN != "" {
-		base = sa.BaseDN
-	}
+	base := g.accountBase()
 	e, err := g.findOne(ctx, base, filter, "userAccountControl")
 	if err != nil {
 		return g.wrap("disable "+id, err)
@@ -54,6 +51,33 @@ func (g *GroupWriter) DisableAccount(ctx context.Context, id string) error {
 		return nil
 	}
 	return g.wrap("disable "+e.DN, err)
+}
+
+// AccountDN returns the DN of the entry whose stable id is id, searched
+// under the service-account base (else the people base).
+func (g *GroupWriter) AccountDN(ctx context.Context, id string) (string, error) {
+	filter, err := g.idFilter(id)
+	if err != nil {
+		return "", fmt.Errorf("ldap: %s: find %s: %w", g.cfg.Name, id, err)
+	}
+	base := g.accountBase()
+	e, err := g.findOne(ctx, base, filter)
+	if err != nil {
+		return "", g.wrap("find "+id, err)
+	}
+	if e == nil {
+		return "", fmt.Errorf("ldap: %s: find %s: %w under %s", g.cfg.Name, id, ErrNoSuchAccount, base)
+	}
+	return e.DN, nil
+}
+
+// accountBase is where accounts are searched: the service-account base,
+// else the people base.
+func (g *GroupWriter) accountBase() string {
+	if sa := g.cfg.ServiceAccounts; sa != nil && sa.BaseDN != "" {
+		return sa.BaseDN
+	}
+	return g.cfg.People.BaseDN
 }
 
 // idFilter matches the stable id attribute of the preset.

@@ -34,6 +34,8 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 		return deny("item.retired", "item %s is retired", s.ID)
 	case in.Beneficiary.Status != "active":
 		return deny("beneficiary.inactive", "%s is %s, not active", who, orUnknown(in.Beneficiary.Status))
+	case in.Request.NHI != nil && in.Request.NHI.Status != "active":
+		return deny("beneficiary.inactive", "%s %s is %s, not active", in.Request.NHI.Kind, in.Request.NHI.Name, orUnknown(in.Request.NHI.Status))
 	}
 
 	r := in.Request

@@ -27,8 +27,18 @@ func activationOf(in Input, s ItemSpec) map[string]any {
 			"justification": in.Request.Justification,
 			"environment":   in.Request.Environment,
 			"forSelf":       in.Requester.ID == in.Beneficiary.ID,
+			"nhi":           nhiVars(in.Request.NHI),
 		},
 	}
+}
+
+// nhiVars is request.nhi: empty strings when the request is for a person,
+// so conditions can test request.nhi.kind without a presence check.
+func nhiVars(n *NHI) map[string]any {
+	if n == nil {
+		n = &NHI{}
+	}
+	return map[string]any{"id": n.ID, "name": n.Name, "kind": n.Kind, "environment": n.Environment, "projectId": n.ProjectID, "status": n.Status}
 }
 
 func personVars(p Person) map[string]any {

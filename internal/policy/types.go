@@ -36,6 +36,14 @@ type Request struct {
 	Start, End    time.Time
 	Justification string
 	Environment   string // NHI credential items: the target environment
+	// NHI is the non-human identity the request is for, when an owner asks
+	// for their NHI; the beneficiary is then that owner.
+	NHI *NHI `json:",omitempty"`
+}
+
+// NHI is what policy knows of a non-human beneficiary.
+type NHI struct {
+	ID, Name, Kind, Environment, ProjectID, Status string
 }
 
 // Input is everything one decision is made from; it is stored with the

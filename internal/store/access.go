@@ -20,8 +20,11 @@ type AccessRequest struct {
 	ItemID        string
 	RequesterID   string
 	BeneficiaryID string
-	Justification string
-	Environment   string
+	// BeneficiaryNHIID is set when the request is for a non-human
+	// identity; BeneficiaryID is then its owner, the accountable person.
+	BeneficiaryNHIID string
+	Justification    string
+	Environment      string
 	// NHIName and Project describe the identity a request onboards
 	// (service-account fulfillment); empty otherwise.
 	NHIName        string
@@ -110,9 +113,12 @@ const (
 
 // Grant is a person holding a catalog item.
 type Grant struct {
-	ID          string
-	ItemID      string
-	HolderID    string
+	ID       string
+	ItemID   string
+	HolderID string
+	// HolderNHIID is the non-human identity holding the grant, when it is
+	// one; HolderID is then its owner.
+	HolderNHIID string
 	RequestID   string // "" for birthright and imported grants
 	DecisionID  int64
 	Assurance   string
@@ -132,11 +138,12 @@ type Grant struct {
 
 // GrantQuery selects grants; empty fields do not filter.
 type GrantQuery struct {
-	HolderID  string
-	ItemID    string
-	States    []GrantState // nil: all
-	EndBefore *time.Time   // active grants ending before this time
-	Limit     int
+	HolderID    string
+	HolderNHIID string
+	ItemID      string
+	States      []GrantState // nil: all
+	EndBefore   *time.Time   // active grants ending before this time
+	Limit       int
 }
 
 // Notification is a message the UI shows a person (pre-expiry notices,

@@ -17,6 +17,7 @@ type grantRow struct {
 	ID                string `gorm:"primaryKey"`
 	ItemID            string
 	HolderID          string
+	HolderNHIID       string `gorm:"column:holder_nhi_id"`
 	RequestID         string
 	DecisionID        int64
 	Assurance         string
@@ -42,7 +43,7 @@ func grantToRow(g store.Grant) (grantRow, error) {
 		return grantRow{}, err
 	}
 	return grantRow{
-		ID: g.ID, ItemID: g.ItemID, HolderID: g.HolderID, RequestID: g.RequestID, DecisionID: g.DecisionID,
+		ID: g.ID, ItemID: g.ItemID, HolderID: g.HolderID, HolderNHIID: g.HolderNHIID, RequestID: g.RequestID, DecisionID: g.DecisionID,
 		Assurance: g.Assurance, ApproverIDs: string(approvers), StartAt: utc(g.Start), EndAt: utc(g.End),
 		State: string(g.State), FulfillmentStatus: g.FulfillmentStatus, FulfillmentError: g.FulfillmentError,
 		FulfillmentRef: g.FulfillmentRef, EndedAt: utcPtr(g.EndedAt), EndedBy: g.EndedBy, EndReason: g.EndReason,
@@ -52,7 +53,7 @@ func grantToRow(g store.Grant) (grantRow, error) {
 
 func (r grantRow) toGrant() (store.Grant, error) {
 	g := store.Grant{
-		ID: r.ID, ItemID: r.ItemID, HolderID: r.HolderID, RequestID: r.RequestID, DecisionID: r.DecisionID,
+		ID: r.ID, ItemID: r.ItemID, HolderID: r.HolderID, HolderNHIID: r.HolderNHIID, RequestID: r.RequestID, DecisionID: r.DecisionID,
 		Assurance: r.Assurance, Start: utc(r.StartAt), End: utc(r.EndAt), State: store.GrantState(r.State),
 		FulfillmentStatus: r.FulfillmentStatus, FulfillmentError: r.FulfillmentError, FulfillmentRef: r.FulfillmentRef,
 		EndedAt: utcPtr(r.EndedAt), EndedBy: r.EndedBy, EndReason: r.EndReason,
@@ -173,6 +174,9 @@ func (t *txn) ListGrants(ctx context.Context, q store.GrantQuery) ([]store.Grant
 	}
 	if q.ItemID != "" {
 		db = db.Where("item_id = ?", q.ItemID)
+	}
+	if q.HolderNHIID != "" {
+		db = db.Where("holder_nhi_id = ?", q.HolderNHIID)
 	}
 	if len(q.States) > 0 {
 		states := make([]string, len(q.States))

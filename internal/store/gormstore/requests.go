@@ -15,22 +15,23 @@ import (
 )
 
 type requestRow struct {
-	ID             string `gorm:"primaryKey"`
-	ItemID         string
-	RequesterID    string
-	BeneficiaryID  string
-	Justification  string
-	Environment    string
-	NHIName        string `gorm:"column:nhi_name"`
-	Project        string
-	StartAt        time.Time
-	EndAt          time.Time
-	State          string
-	CatalogVersion string
-	DecisionID     int64
-	Stages         string
-	Stage          int
-	StageDue       *time.Time
+	ID               string `gorm:"primaryKey"`
+	ItemID           string
+	RequesterID      string
+	BeneficiaryID    string
+	BeneficiaryNHIID string `gorm:"column:beneficiary_nhi_id"`
+	Justification    string
+	Environment      string
+	NHIName          string `gorm:"column:nhi_name"`
+	Project          string
+	StartAt          time.Time
+	EndAt            time.Time
+	State            string
+	CatalogVersion   string
+	DecisionID       int64
+	Stages           string
+	Stage            int
+	StageDue         *time.Time
 	// Approvers is "|id|id|" of the current stage of a pending request, so
 	// an approver's inbox is one indexed-enough LIKE away.
 	Approvers string
@@ -46,7 +47,7 @@ func requestToRow(r store.AccessRequest) (requestRow, error) {
 		return requestRow{}, err
 	}
 	row := requestRow{
-		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID,
+		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID, BeneficiaryNHIID: r.BeneficiaryNHIID,
 		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, StartAt: utc(r.Start), EndAt: utc(r.End),
 		State: string(r.State), CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID,
 		Stages: string(stages), Stage: r.Stage, StageDue: utcPtr(r.StageDue),
@@ -60,7 +61,7 @@ func requestToRow(r store.AccessRequest) (requestRow, error) {
 
 func (r requestRow) toRequest() (store.AccessRequest, error) {
 	out := store.AccessRequest{
-		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID,
+		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID, BeneficiaryNHIID: r.BeneficiaryNHIID,
 		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, Start: utc(r.StartAt), End: utc(r.EndAt),
 		State: store.RequestState(r.State), CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID,
 		Stage: r.Stage, StageDue: utcPtr(r.StageDue), CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),

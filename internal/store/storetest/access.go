@@ -38,10 +38,10 @@ func testRequestLifecycle(t *testing.T, s store.Store) {
 	due := at(time.Hour)
 	in := pendingRequest(a, b, c)
 	in.StageDue = &due
-	in.NHIName, in.Project = "svc-etl", "apollo"
+	in.NHIName, in.Project, in.BeneficiaryNHIID = "svc-etl", "apollo", "nhi-1"
 	r, err := s.CreateRequest(t.Context(), in)
 	must(t, "create", err)
-	if r.ID == "" || r.State != store.RequestPending || len(r.Stages) != 1 || r.Stages[0].Fallback[0] != c.ID || r.NHIName != "svc-etl" || r.Project != "apollo" {
+	if r.ID == "" || r.State != store.RequestPending || len(r.Stages) != 1 || r.Stages[0].Fallback[0] != c.ID || r.NHIName != "svc-etl" || r.Project != "apollo" || r.BeneficiaryNHIID != "nhi-1" {
 		t.Fatalf("created %+v", r)
 	}
 	wantStamp(t, "created", r.CreatedAt)
@@ -181,7 +181,7 @@ func testGrants(t *testing.T, s store.Store) {
 	if up.State != store.GrantActive {
 		t.Fatalf("%+v", up)
 	}
-	g2, err := s.CreateGrant(t.Context(), store.Grant{ItemID: "other", HolderID: a.ID, Assurance: store.AssuranceBirthright, Start: at(0), End: at(72 * time.Hour), State: store.GrantActive})
+	g2, err := s.CreateGrant(t.Context(), store.Grant{ItemID: "other", HolderID: a.ID, HolderNHIID: "nhi-7", Assurance: store.AssuranceBirthright, Start: at(0), End: at(72 * time.Hour), State: store.GrantActive})
 	must(t, "second", err)
 	soon := at(48 * time.Hour)
 	for _, tc := range []struct {
@@ -194,6 +194,7 @@ func testGrants(t *testing.T, s store.Store) {
 		{"state", store.GrantQuery{States: []store.GrantState{store.GrantActive}}, 2},
 		{"ending before", store.GrantQuery{EndBefore: &soon}, 1},
 		{"other holder", store.GrantQuery{HolderID: b.ID}, 0},
+		{"held by an NHI", store.GrantQuery{HolderNHIID: "nhi-7"}, 1},
 	} {
 		got, err := s.ListGrants(t.Context(), tc.q)
 		must(t, tc.name, err)
