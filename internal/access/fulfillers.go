@@ -211,20 +211,26 @@ func (a *APIKey) TakeSecret(grantID string) string {
 
 // Revoke retires the credential's NHI.
 func (a *APIKey) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
-	n, err := a.Store.GetNHIByExternalID(ctx, "request", g.ID)
+	return retireIssuedNHI(ctx, a.Store, a.Now(), "api-key", g.ID)
+}
+
+// retireIssuedNHI retires the NHI a fulfillment created for a grant (its
+// external id in source "request" is the grant id), with its audit event.
+func retireIssuedNHI(ctx context.Context, st store.Store, now time.Time, kind, grantID string) error {
+	n, err := st.GetNHIByExternalID(ctx, "request", grantID)
 	if err != nil {
-		return fmt.Errorf("api-key: %w", err)
+		return fmt.Errorf("%s: %w", kind, err)
 	}
-	now := a.Now().UTC().Truncate(time.Microsecond)
-	return a.Store.InTx(ctx, func(tx store.Tx) error {
+	now = now.UTC().Truncate(time.Microsecond)
+	return st.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.UpdateNHI(ctx, n.ID, func(n store.NHI) (store.NHI, error) {
 			n.Status = store.NHIRetired
 			return n, nil
 		}); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.retired", Target: "nhi:" + n.ID,
-			Details: map[string]any{"grant": g.ID, "reason": "grant ended"}})
+		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: "nhi.retired", Target: "nhi:" + n.ID,
+			Details: map[string]any{"grant": grantID, "reason": "grant ended"}})
 		return err
 	})
 }

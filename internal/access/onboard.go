@@ -85,20 +85,5 @@ func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it Item, holde
 
 // Revoke retires the service account.
 func (a ServiceAccount) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
-	n, err := a.Store.GetNHIByExternalID(ctx, "request", g.ID)
-	if err != nil {
-		return fmt.Errorf("service-account: %w", err)
-	}
-	now := a.Now().UTC().Truncate(time.Microsecond)
-	return a.Store.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.UpdateNHI(ctx, n.ID, func(n store.NHI) (store.NHI, error) {
-			n.Status = store.NHIRetired
-			return n, nil
-		}); err != nil {
-			return err
-		}
-		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:service-account", Action: "nhi.retired", Target: "nhi:" + n.ID,
-			Details: map[string]any{"grant": g.ID, "reason": "grant ended"}})
-		return err
-	})
+	return retireIssuedNHI(ctx, a.Store, a.Now(), "service-account", g.ID)
 }
