@@ -20,7 +20,12 @@ func withCatalog(e *env, ui *webui.Server) {
 		ID: "reports", Name: "Sales reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: e.ids["carol"],
 		Eligibility: policy.Eligibility{Departments: []string{"Sales"}},
 		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
+		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}},
+		{ItemSpec: policy.ItemSpec{
+			ID: "svc-role", Name: "Service account role", Kind: "service-account-role", Risk: policy.RiskLow, OwnerID: e.ids["carol"],
+			Eligibility: policy.Eligibility{When: `request.nhi.kind == "service-account"`},
+			Stages:      []policy.StageSpec{{Name: "owner", Approvers: []policy.ApproverSpec{{ItemOwner: true}}}},
+			MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
 	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {
 		e.t.Fatal(err)
@@ -34,8 +39,9 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	e := newEnvWith(t, false, []string{"hr"}, idpUsers, (*env).seed, withCatalog)
 
 	rita := e.as("rita")
-	if page := rita.Get(e.base + "/catalog"); page.StatusCode != 200 || !strings.Contains(page.Body, "Rita Report is not eligible for reports") || strings.Contains(page.Body, `id="request-reports"`) {
-		t.Fatalf("rita's catalog: %d %s", page.StatusCode, page.Body)
+	// Ron owns no NHI: an item he may not request shows no form.
+	if page := e.as("ron").Get(e.base + "/catalog"); page.StatusCode != 200 || !strings.Contains(page.Body, "Ron Deep is not eligible for reports") || strings.Contains(page.Body, `id="request-reports"`) {
+		t.Fatalf("ron's catalog: %d %s", page.StatusCode, page.Body)
 	}
 
 	sam := e.as("sam")
@@ -107,7 +113,32 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	if resp := sam.Get(e.base + "/catalog/lint"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("lint as sam: %d", resp.StatusCode)
 	}
-	if resp := carol.Get(e.base + "/catalog/lint"); resp.StatusCode != 200 || !strings.Contains(resp.Body, "1 item(s)") {
+	if resp := carol.Get(e.base + "/catalog/lint"); resp.StatusCode != 200 || !strings.Contains(resp.Body, "2 item(s)") {
 		t.Fatalf("lint as carol: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestRequestForAnOwnedNHIThroughPages: the catalog form offers the NHIs
+// the viewer owns; a request for one is the NHI's, and nobody else may ask
+// for it.
+func TestRequestForAnOwnedNHIThroughPages(t *testing.T) {
+	e := newEnvWith(t, false, []string{"hr"}, idpUsers, (*env).seed, withCatalog)
+	mike := e.as("mike")
+	page := mike.Get(e.base + "/catalog")
+	if !strings.Contains(page.Body, `value="nhi:`+e.nhis["svc-mike"]+`"`) {
+		t.Fatalf("mike's NHIs not offered: %s", page.Body)
+	}
+	resp := e.post(mike, "/requests", url.Values{"item": {"svc-role"}, "beneficiary": {"nhi:" + e.nhis["svc-mike"]}, "csrf_token": {e.csrf(mike)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request for svc-mike: %d %s", resp.StatusCode, resp.Body)
+	}
+	sam := e.as("sam")
+	resp = e.post(sam, "/requests", url.Values{"item": {"svc-role"}, "beneficiary": {"nhi:" + e.nhis["svc-mike"]}, "csrf_token": {e.csrf(sam)}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("sam asked for mike's NHI: %d", resp.StatusCode)
+	}
+	inbox := e.as("carol").Get(e.base + "/approvals")
+	if !strings.Contains(inbox.Body, "svc-role") {
+		t.Fatalf("carol's inbox lacks the NHI request: %s", inbox.Body)
 	}
 }

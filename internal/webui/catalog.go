@@ -5,6 +5,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 type catalogPage struct {
@@ -13,6 +14,7 @@ type catalogPage struct {
 	Version   string
 	Entries   []access.Entry
 	Reports   []personOption // people the viewer may request for
+	NHIs      []personOption // non-human identities the viewer owns
 }
 
 type personOption struct{ ID, Name string }
@@ -35,6 +37,14 @@ func (s *Server) catalog(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internal(w, r, "catalog: reports", err)
 		return
+	}
+	nhis, err := s.Store.ListNHIs(r.Context(), store.NHIQuery{OwnerID: p.PersonID, Status: store.NHIActive, Limit: 200})
+	if err != nil {
+		s.internal(w, r, "catalog: nhis", err)
+		return
+	}
+	for _, n := range nhis {
+		data.NHIs = append(data.NHIs, personOption{ID: "nhi:" + n.ID, Name: n.Name + " (" + string(n.Kind) + ")"})
 	}
 	data.Available, data.Version, data.Entries, data.Reports = true, s.Access.Policy().Version, entries, reports
 	s.render(w, r, http.StatusOK, "catalog", data)

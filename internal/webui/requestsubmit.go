@@ -28,6 +28,9 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		NHIName:       strings.TrimSpace(r.PostFormValue("nhi_name")),
 		Project:       strings.TrimSpace(r.PostFormValue("project")),
 	}
+	if id, ok := strings.CutPrefix(sub.BeneficiaryID, "nhi:"); ok {
+		sub.BeneficiaryID, sub.BeneficiaryNHI = "", id // a non-human identity the viewer owns
+	}
 	if end := strings.TrimSpace(r.PostFormValue("end")); end != "" {
 		t, err := time.Parse("2006-01-02", end)
 		if err != nil {
@@ -39,7 +42,7 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	out, err := s.Access.Submit(r.Context(), sub)
 	switch {
 	case errors.Is(err, access.ErrForbidden):
-		s.Fail(w, r, http.StatusForbidden, "Not allowed", "You may request access for yourself or for your direct reports.")
+		s.Fail(w, r, http.StatusForbidden, "Not allowed", "You may request access for yourself, your direct reports, or the non-human identities you own.")
 		return
 	case errors.Is(err, access.ErrInvalid):
 		s.Fail(w, r, http.StatusBadRequest, "Cannot request this", strings.TrimPrefix(err.Error(), "access: "))
