@@ -53,7 +53,7 @@ func (s *Service) Browse(ctx context.Context, personID string) ([]Entry, error) 
 		in.ItemID = it.ID
 		in.Request = policy.Request{Start: now, End: now.Add(d), Justification: "(preview)", Environment: firstOr(it.Environments)}
 		dec := cur.pol.Evaluate(in, cur.cat)
-		out = append(out, Entry{Item: it, Outcome: dec.Outcome, Explanation: dec.Explanation()})
+		out = append(out, Entry{Item: it, Outcome: dec.Outcome, Explanation: dec.ExplanationNamed(personNames(ctx, s.Store))})
 	}
 	return out, nil
 }

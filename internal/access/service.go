@@ -144,3 +144,15 @@ func heldByNHI(ctx context.Context, tx store.Tx, nhiID string) ([]string, error)
 	}
 	return out, nil
 }
+
+// personNames names approvers in explanations: display name, else
+// userName; "" (the id is kept) when the person cannot be read.
+func personNames(ctx context.Context, tx store.Tx) func(string) string {
+	return func(id string) string {
+		p, err := tx.GetPerson(ctx, id)
+		if err != nil {
+			return ""
+		}
+		return personName(p)
+	}
+}

@@ -134,7 +134,7 @@ func TestFinanceRoleAutoApprovesOnlyForFinanceJobFunction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.Request.State != store.RequestPending || out.Grant != nil || !strings.Contains(out.Decision.Explanation, "needs approval: Sam is in department Sales") {
+		if out.Request.State != store.RequestPending || out.Grant != nil || out.Decision.Explanation != "needs approval: Sam is in department Sales; item risk low; stage manager: 1 of [Mia]" {
 			t.Fatalf("sam: %+v", out)
 		}
 		if _, err := svc.Decide(t.Context(), ids["sam"], out.Request.ID, true, ""); !errors.Is(err, access.ErrForbidden) {

@@ -136,13 +136,14 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		if req, err = tx.CreateRequest(ctx, req); err != nil {
 			return err
 		}
+		explanation := d.ExplanationNamed(personNames(ctx, tx))
 		inputs, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
 		rec, err := tx.CreatePolicyDecision(ctx, store.PolicyDecision{
 			RequestID: req.ID, Outcome: string(d.Outcome), Rule: d.Rule, Reasons: d.Reasons,
-			Explanation: d.Explanation(), CatalogVersion: d.CatalogVersion, Inputs: inputs, CreatedAt: now,
+			Explanation: explanation, CatalogVersion: d.CatalogVersion, Inputs: inputs, CreatedAt: now,
 		})
 		if err != nil {
 			return err
@@ -158,7 +159,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		entries := []audit.Entry{{
 			Actor: "person:" + sub.RequesterID, Action: "request.submitted", Target: "request:" + req.ID,
 			Details: map[string]any{"item": it.ID, "beneficiary": sub.BeneficiaryID, "outcome": d.Outcome, "rule": d.Rule,
-				"explanation": d.Explanation(), "catalogVersion": d.CatalogVersion, "decision": rec.ID},
+				"explanation": explanation, "catalogVersion": d.CatalogVersion, "decision": rec.ID},
 		}}
 		switch d.Outcome {
 		case policy.AutoApprove:

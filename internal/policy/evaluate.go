@@ -105,10 +105,7 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 	}
 	d.Outcome, d.Rule, d.Stages = Approval, "approval", stages
 	d.Reasons = append(d.Reasons, "item risk "+s.Risk)
-	for _, st := range stages {
-		d.Reasons = append(d.Reasons, describeStage(st))
-	}
-	return d
+	return d // Explanation adds the stages, with names when it has them
 }
 
 // eligible returns why the beneficiary may request the item, or "".

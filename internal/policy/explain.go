@@ -66,9 +66,17 @@ func ineligibleWhy(e Eligibility, b Person) string {
 	return strings.Join(parts, ", ")
 }
 
-func describeStage(st Stage) string {
-	need := st.Quorum
-	s := fmt.Sprintf("stage %s: %d of %s", st.Name, need, list(st.Approvers))
+func describeStage(st Stage, name func(string) string) string {
+	who := st.Approvers
+	if name != nil {
+		who = make([]string, len(st.Approvers))
+		for i, id := range st.Approvers {
+			if who[i] = name(id); who[i] == "" {
+				who[i] = id
+			}
+		}
+	}
+	s := fmt.Sprintf("stage %s: %d of %s", st.Name, st.Quorum, list(who))
 	if st.Escalated {
 		s += " (fallback approvers: nobody else was eligible)"
 	}

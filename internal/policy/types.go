@@ -1,6 +1,10 @@
 package policy
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Risk tiers, lowest first.
 const (
@@ -68,15 +72,19 @@ type Decision struct {
 }
 
 // Explanation renders the decision for people: "auto-approved: Dana holds
-// job function finance-analyst; item risk low".
-func (d Decision) Explanation() string {
+// job function finance-analyst; item risk low". Approvers appear by id.
+func (d Decision) Explanation() string { return d.ExplanationNamed(nil) }
+
+// ExplanationNamed is Explanation with each stage's approvers named by
+// name (nil, or an empty answer, keeps the id).
+func (d Decision) ExplanationNamed(name func(personID string) string) string {
 	verb := map[Outcome]string{Deny: "denied", AutoApprove: "auto-approved", Approval: "needs approval"}[d.Outcome]
-	if len(d.Reasons) == 0 {
+	parts := slices.Clone(d.Reasons)
+	for _, st := range d.Stages {
+		parts = append(parts, describeStage(st, name))
+	}
+	if len(parts) == 0 {
 		return verb
 	}
-	out := verb + ": " + d.Reasons[0]
-	for _, r := range d.Reasons[1:] {
-		out += "; " + r
-	}
-	return out
+	return verb + ": " + strings.Join(parts, "; ")
 }
