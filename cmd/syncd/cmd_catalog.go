@@ -24,12 +24,11 @@ func cmdCatalogLint(ctx context.Context, e env, args []string) int {
 	}); code >= 0 {
 		return code
 	}
-	st, code := openMigrated(ctx, e, "catalog lint", path)
+	st, cfg, code := openMigrated(ctx, e, "catalog lint", path)
 	if code >= 0 {
 		return code
 	}
 	defer st.Close()
-	cfg, _ := loadConfig(path, e.getenv) // already validated by openMigrated
 	if len(cfg.Catalog.Files) == 0 {
 		fmt.Fprintln(e.stderr, "syncd catalog lint: no catalog.files configured")
 		return exitUsage
@@ -106,12 +105,11 @@ func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "syncd catalog simulate: --item and --policy are required")
 		return exitUsage
 	}
-	st, code := openMigrated(ctx, e, "catalog simulate", path)
+	st, cfg, code := openMigrated(ctx, e, "catalog simulate", path)
 	if code >= 0 {
 		return code
 	}
 	defer st.Close()
-	cfg, _ := loadConfig(path, e.getenv)
 	resolve := personResolver(ctx, st)
 	cat, errs := cfg.Catalog.effectiveCatalog(ctx, st)
 	if len(errs) > 0 {

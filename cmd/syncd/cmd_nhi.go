@@ -47,11 +47,7 @@ func cmdNHIOrphans(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd nhi orphans: --rule %q is unknown (use %s)\n", rule, strings.Join(nhi.Rules, ", "))
 		return exitUsage
 	}
-	cfg, code := mustConfig(e, "nhi orphans", path)
-	if code >= 0 {
-		return code
-	}
-	st, code := openMigrated(ctx, e, "nhi orphans", path)
+	st, cfg, code := openMigrated(ctx, e, "nhi orphans", path)
 	if code >= 0 {
 		return code
 	}
@@ -145,7 +141,7 @@ func cmdNHIList(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd nhi list: --kind %q is unknown\n", kind)
 		return exitUsage
 	}
-	st, code := openMigrated(ctx, e, "nhi list", path)
+	st, _, code := openMigrated(ctx, e, "nhi list", path)
 	if code >= 0 {
 		return code
 	}
@@ -233,10 +229,11 @@ func cmdNHIImport(ctx context.Context, e env, args []string) int {
 	if code := checkFormat(e, "nhi import", format, []string{"table", "json"}); code >= 0 {
 		return code
 	}
-	cfg, code := mustConfig(e, "nhi import", path)
+	st, cfg, code := openMigrated(ctx, e, "nhi import", path)
 	if code >= 0 {
 		return code
 	}
+	defer st.Close()
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd nhi import: %v\n", err)
@@ -248,11 +245,6 @@ func cmdNHIImport(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd nhi import: %s: %v\n", file, err)
 		return exitFailure
 	}
-	st, code := openMigrated(ctx, e, "nhi import", path)
-	if code >= 0 {
-		return code
-	}
-	defer st.Close()
 	rep, err := cfg.nhiService(st, newLogger(e.stderr, cfg.Log)).Import(ctx, "cli:import", rows, dryRun)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd nhi import: %v\n", err)
@@ -291,11 +283,7 @@ func cmdNHIEvaluate(ctx context.Context, e env, args []string) int {
 	}); code >= 0 {
 		return code
 	}
-	cfg, code := mustConfig(e, "nhi evaluate", path)
-	if code >= 0 {
-		return code
-	}
-	st, code := openMigrated(ctx, e, "nhi evaluate", path)
+	st, cfg, code := openMigrated(ctx, e, "nhi evaluate", path)
 	if code >= 0 {
 		return code
 	}

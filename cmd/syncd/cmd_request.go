@@ -29,7 +29,7 @@ func cmdRequestList(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd request list: --state must be pending, approved or denied, got %q\n", state)
 		return exitUsage
 	}
-	st, code := openMigrated(ctx, e, "request list", path)
+	st, _, code := openMigrated(ctx, e, "request list", path)
 	if code >= 0 {
 		return code
 	}

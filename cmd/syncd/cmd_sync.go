@@ -132,7 +132,7 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 	}); code >= 0 {
 		return code
 	}
-	st, code := openMigrated(ctx, e, "sync status", path)
+	st, _, code := openMigrated(ctx, e, "sync status", path)
 	if code >= 0 {
 		return code
 	}

@@ -25,7 +25,7 @@ func cmdTokenCreate(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "syncd token create: --name and --scope are required")
 		return exitUsage
 	}
-	st, code := openMigrated(ctx, e, "token create", path)
+	st, _, code := openMigrated(ctx, e, "token create", path)
 	if code >= 0 {
 		return code
 	}
@@ -46,7 +46,7 @@ func cmdTokenList(ctx context.Context, e env, args []string) int {
 	}); code >= 0 {
 		return code
 	}
-	st, code := openMigrated(ctx, e, "token list", path)
+	st, _, code := openMigrated(ctx, e, "token list", path)
 	if code >= 0 {
 		return code
 	}
@@ -78,7 +78,7 @@ func cmdTokenRevoke(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "syncd token revoke: --name is required")
 		return exitUsage
 	}
-	st, code := openMigrated(ctx, e, "token revoke", path)
+	st, _, code := openMigrated(ctx, e, "token revoke", path)
 	if code >= 0 {
 		return code
 	}

@@ -78,23 +78,24 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (*gormstore
 }
 
 // openMigrated loads the configuration and opens a store whose schema is
-// current (migrating first when storage.autoMigrate is set).
-func openMigrated(ctx context.Context, e env, cmd, path string) (*gormstore.Store, int) {
+// current (migrating first when storage.autoMigrate is set); it returns
+// the configuration too, so commands do not read the file twice.
+func openMigrated(ctx context.Context, e env, cmd, path string) (*gormstore.Store, Config, int) {
 	cfg, code := mustConfig(e, cmd, path)
 	if code >= 0 {
-		return nil, code
+		return nil, cfg, code
 	}
 	st, err := openStore(ctx, cfg, newLogger(e.stderr, cfg.Log))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd %s: %v\n", cmd, err)
-		return nil, exitFailure
+		return nil, cfg, exitFailure
 	}
 	if err := ensureSchema(ctx, st, cfg.Storage.AutoMigrate); err != nil {
 		st.Close()
 		fmt.Fprintf(e.stderr, "syncd %s: %v\n", cmd, err)
-		return nil, exitFailure
+		return nil, cfg, exitFailure
 	}
-	return st, -1
+	return st, cfg, -1
 }
 
 // ensureSchema refuses an outdated schema unless autoMigrate is on.
