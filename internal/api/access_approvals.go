@@ -18,11 +18,7 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	out := make([]requestJSON, len(rs))
-	for i, x := range rs {
-		out[i] = toRequest(x)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+	writeRequests(w, rs)
 }
 
 type decisionBody struct {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,7 +97,8 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := store.RequestQuery{State: store.RequestState(r.URL.Query().Get("state")), ItemID: r.URL.Query().Get("item"), Limit: 200}
 	if !p.seesAll() {
-		mine := map[string]store.AccessRequest{}
+		var mine []store.AccessRequest
+		seen := map[string]bool{}
 		for _, qq := range []store.RequestQuery{{RequesterID: p.PersonID}, {BeneficiaryID: p.PersonID}} {
 			qq.State, qq.ItemID, qq.Limit = q.State, q.ItemID, q.Limit
 			rs, err := s.Store.ListRequests(r.Context(), qq)
@@ -105,14 +107,20 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			for _, x := range rs {
-				mine[x.ID] = x
+				if !seen[x.ID] {
+					seen[x.ID] = true
+					mine = append(mine, x)
+				}
 			}
 		}
-		out := []requestJSON{}
-		for _, x := range mine {
-			out = append(out, toRequest(x))
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+		// Newest first, like the store's own order.
+		slices.SortFunc(mine, func(a, b store.AccessRequest) int {
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
+		writeRequests(w, mine)
 		return
 	}
 	q.BeneficiaryID = r.URL.Query().Get("beneficiary")
@@ -121,6 +129,11 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	writeRequests(w, rs)
+}
+
+// writeRequests answers {"requests": [...]}, an empty list as [].
+func writeRequests(w http.ResponseWriter, rs []store.AccessRequest) {
 	out := make([]requestJSON, len(rs))
 	for i, x := range rs {
 		out[i] = toRequest(x)
