@@ -5,19 +5,14 @@ import (
 	"fmt"
 	"sort"
 
-	"cel.dev/cel-go/cel"
+	"github.com/syncd-dev/syncd/internal/policy"
 )
 
-// compiledRule is a Rule with its CEL program, compiled once.
+// compiledRule is a Rule with its CEL condition, compiled once. Rules see
+// one variable, person, a map from canonical attribute name to value.
 type compiledRule struct {
 	Rule
-	prg cel.Program
-}
-
-// ruleEnv is the CEL environment rules are checked against: one variable,
-// person, a map from canonical attribute name to value.
-func ruleEnv() (*cel.Env, error) {
-	return cel.NewEnv(cel.Variable("person", cel.MapType(cel.StringType, cel.DynType)))
+	cond *policy.Expr
 }
 
 // compileRules compiles every rule, collecting all problems.
@@ -33,10 +28,6 @@ func compileRules(rules []Rule) ([]compiledRule, []error) {
 			what = fmt.Sprintf("rule #%d", i+1)
 		}
 		errs = append(errs, &ConfigError{Path: path, What: what, Err: err})
-	}
-	env, err := ruleEnv()
-	if err != nil {
-		return nil, []error{fmt.Errorf("identity: rule environment: %w", err)}
 	}
 	out := make([]compiledRule, 0, len(rules))
 	seen := map[string]bool{}
@@ -55,21 +46,12 @@ func compileRules(rules []Rule) ([]compiledRule, []error) {
 			add(i, r, "when", errors.New("missing condition"))
 			continue
 		}
-		ast, iss := env.Compile(r.When)
-		if iss != nil && iss.Err() != nil {
-			add(i, r, "when", fmt.Errorf("compile: %w", iss.Err()))
-			continue
-		}
-		if !ast.OutputType().IsExactType(cel.BoolType) {
-			add(i, r, "when", fmt.Errorf("condition returns %s, want bool", ast.OutputType()))
-			continue
-		}
-		prg, err := env.Program(ast)
+		cond, err := policy.CompileExpr(r.When, "person")
 		if err != nil {
-			add(i, r, "when", fmt.Errorf("program: %w", err))
+			add(i, r, "when", err)
 			continue
 		}
-		out = append(out, compiledRule{Rule: r, prg: prg})
+		out = append(out, compiledRule{Rule: r, cond: cond})
 	}
 	return out, errs
 }
@@ -91,14 +73,9 @@ func evalRules(rules []compiledRule, attrs map[string]string) (map[string]string
 	out := map[string]string{}
 	var failed []RuleError
 	for _, r := range rules {
-		val, _, err := r.prg.Eval(vars)
+		match, err := r.cond.Eval(vars)
 		if err != nil {
 			failed = append(failed, RuleError{Rule: r.Name, Err: err})
-			continue
-		}
-		match, ok := val.Value().(bool)
-		if !ok {
-			failed = append(failed, RuleError{Rule: r.Name, Err: fmt.Errorf("returned %T, want bool", val.Value())})
 			continue
 		}
 		if !match {

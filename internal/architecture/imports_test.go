@@ -1,0 +1,147 @@
+package architecture
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/syncd-dev/syncd"
+
+// owners maps a third-party module path prefix to the one package (and its
+// children) that may import it in non-test code.
+var owners = map[string]string{
+	"gorm.io/":                            "internal/store/gormstore",
+	"github.com/pressly/goose":            "internal/store/gormstore",
+	"github.com/jackc/pgx":                "internal/store/gormstore",
+	"github.com/mattn/go-sqlite3":         "internal/store/gormstore",
+	"modernc.org/sqlite":                  "internal/store/gormstore",
+	"github.com/elimity-com/scim":         "internal/scim",
+	"github.com/go-ldap/ldap":             "internal/ldap",
+	"github.com/xuri/excelize":            "internal/evidence",
+	"cel.dev/cel-go":                      "internal/policy",
+	"github.com/coreos/go-oidc":           "internal/auth",
+	"github.com/zitadel/oidc":             "internal/demoidp",
+	"github.com/prometheus/client_golang": "internal/metrics",
+	"gopkg.in/yaml.v3":                    "internal/strictyaml",
+	"github.com/chromedp/":                "internal/webui", // tests only today; kept to one home
+}
+
+// surface is what domain packages must never import: the HTTP surface and
+// the command.
+var surface = []string{"internal/webui", "internal/api", "cmd/"}
+
+// mayImportSurface are the packages that are themselves the surface or
+// wire it.
+var mayImportSurface = []string{"cmd/", "internal/webui", "internal/api", "internal/architecture"}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", module+"/...")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []pkg
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		p.ImportPath = strings.TrimPrefix(p.ImportPath, module+"/")
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found %d packages; expected the whole module", len(pkgs))
+	}
+	return pkgs
+}
+
+func within(path, root string) bool {
+	root = strings.TrimSuffix(root, "/")
+	return path == root || strings.HasPrefix(path, root+"/")
+}
+
+// ownerViolations lists every non-test import of a third-party library
+// outside its owner package.
+func ownerViolations(pkgs []pkg) []string {
+	var out []string
+	for _, p := range pkgs {
+		for _, imp := range p.Imports {
+			for prefix, owner := range owners {
+				if strings.HasPrefix(imp, prefix) && !within(p.ImportPath, owner) {
+					out = append(out, p.ImportPath+" imports "+imp+"; only "+owner+" may")
+				}
+			}
+		}
+	}
+	return out
+}
+
+// surfaceViolations lists every domain package importing webui, api or cmd.
+func surfaceViolations(pkgs []pkg) []string {
+	var out []string
+	for _, p := range pkgs {
+		exempt := false
+		for _, m := range mayImportSurface {
+			if within(p.ImportPath, m) {
+				exempt = true
+			}
+		}
+		if exempt {
+			continue
+		}
+		for _, imp := range p.Imports {
+			imp = strings.TrimPrefix(imp, module+"/")
+			for _, s := range surface {
+				if within(imp, s) {
+					out = append(out, p.ImportPath+" imports "+imp+": domain packages never import webui, api or cmd")
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestThirdPartyLibrariesHaveOneOwner(t *testing.T) {
+	for _, v := range ownerViolations(listPackages(t)) {
+		t.Error(v + " (see docs/architecture.md)")
+	}
+}
+
+func TestDomainPackagesDoNotImportTheSurface(t *testing.T) {
+	for _, v := range surfaceViolations(listPackages(t)) {
+		t.Error(v + " (see docs/architecture.md)")
+	}
+}
+
+// TestRulesCatchAViolation proves the checks above can fail: a made-up
+// domain package importing gorm and webui is reported by both, and the
+// owner of gorm importing it is not.
+func TestRulesCatchAViolation(t *testing.T) {
+	pkgs := []pkg{
+		{ImportPath: "internal/access", Imports: []string{"gorm.io/gorm", module + "/internal/webui"}},
+		{ImportPath: "internal/store/gormstore", Imports: []string{"gorm.io/gorm"}},
+	}
+	if got := ownerViolations(pkgs); len(got) != 1 || !strings.HasPrefix(got[0], "internal/access imports gorm.io/gorm") {
+		t.Errorf("ownerViolations = %q, want exactly internal/access's gorm import", got)
+	}
+	if got := surfaceViolations(pkgs); len(got) != 1 || !strings.HasPrefix(got[0], "internal/access imports internal/webui") {
+		t.Errorf("surfaceViolations = %q, want exactly internal/access's webui import", got)
+	}
+}
