@@ -294,4 +294,23 @@ type ReviewTx interface {
 
 	// ScanGrants pages over grants ordered by ID.
 	ScanGrants(ctx context.Context, q GrantScan) ([]Grant, error)
+	// ListPersonsByID returns the persons with these IDs (missing ones
+	// are absent), in no particular order: one query per generation page.
+	ListPersonsByID(ctx context.Context, ids []string) ([]Person, error)
+	// ListOpenJobFunctionsOf returns the current job functions of each of
+	// these persons, sorted; persons without any are absent.
+	ListOpenJobFunctionsOf(ctx context.Context, ids []string) (map[string][]string, error)
+	// CountPeers counts, per current job function, its holders, and per
+	// (job function, catalog item) the holders of an active grant of the
+	// item: what "held by fewer than X% of peers" needs, in two queries.
+	CountPeers(ctx context.Context) (PeerCounts, error)
+	// ListMoverEventsAfter returns mover events with ID > afterID in ID
+	// order, at most limit (100 when 0).
+	ListMoverEventsAfter(ctx context.Context, afterID int64, limit int) ([]MoverEvent, error)
+}
+
+// PeerCounts are job-function populations and item holders per function.
+type PeerCounts struct {
+	Persons map[string]int            // job function -> persons holding it
+	Holders map[string]map[string]int // job function -> item -> persons with an active grant
 }

@@ -17,6 +17,7 @@ var reviewTests = []test{
 	{"review counts", testReviewCounts},
 	{"review decisions history", testReviewDecisions},
 	{"scan grants pages by id", testScanGrants},
+	{"generation reads: persons, job functions, peers, movers", testReviewReads},
 }
 
 func newCampaign(t *testing.T, s store.Tx, def, period string) store.Campaign {
@@ -325,4 +326,40 @@ func testScanGrants(t *testing.T, s store.Store) {
 		after = page[len(page)-1].ID
 	}
 	same(t, "scanned", seen, []string{ids[0], ids[1], ids[3], ids[4]})
+}
+
+func testReviewReads(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b, c := accessPeople(t, s)
+	for _, jf := range []struct{ p, f string }{{a.ID, "analyst"}, {b.ID, "analyst"}, {b.ID, "oncall"}, {c.ID, "sales"}} {
+		_, err := s.OpenJobFunction(ctx, store.JobFunctionAssignment{PersonID: jf.p, JobFunction: jf.f, ValidFrom: at(0)})
+		must(t, "open "+jf.f, err)
+	}
+	ps, err := s.ListPersonsByID(ctx, []string{a.ID, c.ID, "nobody"})
+	must(t, "persons", err)
+	if len(ps) != 2 {
+		t.Fatalf("persons by id: %+v", ps)
+	}
+	jfs, err := s.ListOpenJobFunctionsOf(ctx, []string{a.ID, b.ID})
+	must(t, "job functions", err)
+	same(t, "job functions", jfs, map[string][]string{a.ID: {"analyst"}, b.ID: {"analyst", "oncall"}})
+	for _, h := range []string{a.ID, c.ID} {
+		_, err := s.CreateGrant(ctx, store.Grant{ItemID: "reports", HolderID: h, Assurance: "approved", Start: at(0), End: at(time.Hour), State: store.GrantActive})
+		must(t, "grant", err)
+	}
+	pc, err := s.CountPeers(ctx)
+	must(t, "peers", err)
+	same(t, "peers", pc, store.PeerCounts{
+		Persons: map[string]int{"analyst": 2, "oncall": 1, "sales": 1},
+		Holders: map[string]map[string]int{"analyst": {"reports": 1}, "sales": {"reports": 1}},
+	})
+	e1, err := s.CreateMoverEvent(ctx, store.MoverEvent{PersonID: a.ID, Old: []string{"analyst"}, New: []string{"sales"}, Cause: "title", OccurredAt: at(0)})
+	must(t, "mover", err)
+	e2, err := s.CreateMoverEvent(ctx, store.MoverEvent{PersonID: b.ID, Old: []string{"sales"}, New: []string{"analyst"}, Cause: "title", OccurredAt: at(0)})
+	must(t, "mover", err)
+	evs, err := s.ListMoverEventsAfter(ctx, e1.ID, 0)
+	must(t, "movers after", err)
+	if len(evs) != 1 || evs[0].ID != e2.ID || evs[0].New[0] != "analyst" {
+		t.Fatalf("movers after: %+v", evs)
+	}
 }
