@@ -170,4 +170,3 @@ func TestGenerationChild(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
