@@ -18,7 +18,13 @@ import (
 func requestRemediation(s *Service, it store.ReviewItem, now time.Time) store.Remediation {
 	r := store.Remediation{State: store.RemediationRequested, RequestedAt: &now}
 	if it.NHIID != "" {
-		r.VerifySource = it.Snapshot.Source
+		// NHIs created by hand, by import or by a request have no pull
+		// that could verify them; fulfilled is as far as they go.
+		switch it.Snapshot.Source {
+		case "", "import", "api", "request":
+		default:
+			r.VerifySource = it.Snapshot.Source
+		}
 		return r
 	}
 	if ci, ok := s.items()[it.ItemID]; ok && ci.Fulfillment.Type == "ldap-group" {
