@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -265,7 +266,23 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 		return nil, err
 	}
 	now := s.now()
-	moves := map[string]*store.MoverEvent{}
+	// The latest mover event of holders whose job functions no longer
+	// justify a grant, read in one query for the page.
+	var unjustified []string
+	for _, g := range grants {
+		if it, ok := items[g.ItemID]; ok && move == nil {
+			if why, rests := justifiedBy(g, it, jfs[g.HolderID]); rests && len(why) == 0 {
+				unjustified = append(unjustified, g.HolderID)
+			}
+		}
+	}
+	moves := map[string]store.MoverEvent{}
+	if len(unjustified) > 0 {
+		slices.Sort(unjustified)
+		if moves, err = tx.LastMoverEvents(ctx, slices.Compact(unjustified)); err != nil {
+			return nil, err
+		}
+	}
 	var out []store.ReviewItem
 	for _, g := range grants {
 		holder, ok := dir.person(g.HolderID)
@@ -305,20 +322,8 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 		if nhiHolder != nil {
 			f.LastUsed = nhiHolder.LastUsedAt
 		}
-		if known && move == nil {
-			if why, rests := justifiedBy(g, it, f.JobFunctions); rests && len(why) == 0 {
-				if _, seen := moves[g.HolderID]; !seen {
-					evs, err := tx.ListMoverEvents(ctx, g.HolderID)
-					if err != nil {
-						return nil, err
-					}
-					moves[g.HolderID] = nil
-					if len(evs) > 0 {
-						moves[g.HolderID] = &evs[len(evs)-1]
-					}
-				}
-				f.LastMove = moves[g.HolderID]
-			}
+		if ev, ok := moves[g.HolderID]; ok && move == nil {
+			f.LastMove = &ev
 		}
 		rec, reason := recommendGrant(f)
 		sub := subject{HolderID: g.HolderID, ManagerID: holder.ManagerID, ItemOwnerID: it.OwnerID}

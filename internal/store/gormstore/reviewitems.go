@@ -213,8 +213,13 @@ func (t *txn) CreateReviewItems(ctx context.Context, items []store.ReviewItem) (
 		rows[i] = row
 	}
 	out := make([]store.ReviewItem, len(rows))
+	fast := t.postgres() && plainNew(items)
 	err := t.atomic(ctx, func(t *txn) error {
-		if err := t.conn(ctx).CreateInBatches(&rows, batchSize).Error; err != nil {
+		if fast {
+			if err := t.createReviewItemsPG(ctx, rows); err != nil {
+				return err
+			}
+		} else if err := t.conn(ctx).CreateInBatches(&rows, batchSize).Error; err != nil {
 			return err
 		}
 		var revs []reviewerRow
@@ -228,6 +233,9 @@ func (t *txn) CreateReviewItems(ctx context.Context, items []store.ReviewItem) (
 		}
 		if len(revs) == 0 {
 			return nil
+		}
+		if fast {
+			return t.createReviewersPG(ctx, revs)
 		}
 		return t.conn(ctx).CreateInBatches(&revs, batchSize).Error
 	})
