@@ -54,7 +54,7 @@ type Service struct {
 	Now     func() time.Time
 	Logger  *slog.Logger
 	// PageSize is how many grants or NHIs one generation step freezes;
-	// 2000 when 0.
+	// 5000 when 0.
 	PageSize int
 
 	defs  map[string]*Definition
@@ -116,7 +116,7 @@ func (s *Service) logger() *slog.Logger {
 
 func (s *Service) pageSize() int {
 	if s.PageSize <= 0 {
-		return 2000
+		return 5000
 	}
 	return s.PageSize
 }
