@@ -208,6 +208,17 @@ func TestQuarterlyCampaignThroughAPI(t *testing.T) {
 		if bulk.Decided != 5 || len(bulk.Failed) != 0 {
 			t.Fatalf("bulk %+v", bulk)
 		}
+		var withHistory struct {
+			review.ItemJSON
+			History []struct {
+				Decision, By, RecommendationShown string
+			} `json:"history"`
+		}
+		c.do("GET", fmt.Sprintf("/api/v1/review-items/%d", byHolder[person[4]].ID), person[0], nil, 200, &withHistory)
+		if len(withHistory.History) != 1 || withHistory.History[0].Decision != "revoke" || withHistory.History[0].RecommendationShown == "" {
+			t.Fatalf("item history %+v", withHistory.History)
+		}
+		c.do("GET", fmt.Sprintf("/api/v1/review-items/%d", byHolder[person[4]].ID), person[4], nil, 404, nil) // not their item to see
 		got, err := st.GetReviewItem(ctx, byHolder[person[4]].ID)
 		must(t, "item", err)
 		if got.DecidedIssuer != "https://idp.test" || got.DecidedSubject != "sub-"+person[0] {
