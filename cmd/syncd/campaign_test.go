@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -205,5 +206,40 @@ func TestDemoStartsWithACampaignInProgress(t *testing.T) {
 	}
 	if n.Certified == 0 || n.Revoked == 0 || n.Undecided == 0 || n.Remediation[store.RemediationVerified] == 0 {
 		t.Fatalf("demo campaign counts %+v", n)
+	}
+}
+
+// TestCampaignConfigValidation names every problem of a bad definition.
+func TestCampaignConfigValidation(t *testing.T) {
+	_, err := parseConfig([]byte(`storage: {driver: sqlite, dsn: x.db}
+review:
+  campaigns:
+    - name: bad
+      kind: grants
+      scope: 'grant.item =='
+      stages:
+        - {reviewers: [boss]}
+        - {reviewers: [manager], advance: sometimes}
+        - {reviewers: [manager]}
+        - {reviewers: [manager]}
+      schedule: {frequency: fortnightly, start: yesterday}
+      default: {action: purge, capPercent: 120}
+    - name: bad
+      kind: mover
+      stages: [{reviewers: [manager]}]
+`), noEnv)
+	var ce ConfigErrors
+	if !errors.As(err, &ce) {
+		t.Fatalf("want config errors, got %v", err)
+	}
+	got := ce.Error()
+	for _, want := range []string{
+		"review.campaigns[0].scope", "review.campaigns[0].stages", `unknown reviewer "boss"`, "review.campaigns[0].stages[1].advance",
+		"review.campaigns[0].schedule.frequency", "review.campaigns[0].schedule.start", "review.campaigns[0].default.action",
+		"review.campaigns[0].default.capPercent", "review.campaigns[1].name",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
 	}
 }
