@@ -172,5 +172,14 @@ func BenchmarkCampaignPostgres(b *testing.B) {
 		if stat.Total != n {
 			b.Fatalf("status total %d", stat.Total)
 		}
+		// Closing applies the capped default to every undecided item in
+		// one transaction: measured on request (it is the slow path).
+		if os.Getenv("REVIEW_BENCH_CLOSE") != "" {
+			t0 := time.Now()
+			if _, err := svc.Close(ctx, c.ID, "bench"); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(time.Since(t0).Seconds(), "close-s")
+		}
 	}
 }
