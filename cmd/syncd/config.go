@@ -25,6 +25,7 @@ type Config struct {
 	NHI      NHIConfig      `yaml:"nhi"`
 	SCIM     SCIMConfig     `yaml:"scim"`
 	Access   AccessConfig   `yaml:"access"`
+	Review   ReviewConfig   `yaml:"review"`
 }
 
 // ServerConfig is the HTTP listener.

@@ -27,6 +27,7 @@ var owners = map[string]string{
 	"github.com/zitadel/oidc":             "internal/demoidp",
 	"github.com/prometheus/client_golang": "internal/metrics",
 	"gopkg.in/yaml.v3":                    "internal/strictyaml",
+	"github.com/robfig/cron":              "internal/review",
 	"github.com/chromedp/":                "internal/webui", // tests only today; kept to one home
 }
 
