@@ -358,3 +358,24 @@ func TestRunnerTerminatesOnlyConfirmedAbsences(t *testing.T) {
 		}
 	})
 }
+
+// TestRunRetryingReconnects: a source that cannot be reached is run again
+// after each wait (what `syncd sync` does, like serve); other failures
+// are not retried.
+func TestRunRetryingReconnects(t *testing.T) {
+	st := gormtest.SQLite(t)
+	r := newRunner(t, st, "r1")
+	src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann")}, failWith: fmt.Errorf("dial: %w", source.ErrUnreachable)}
+	src.failTimes.Store(2)
+	var waits []time.Duration
+	run, err := pull.RunRetrying(t.Context(), r, src, pull.Options{}, []time.Duration{time.Millisecond, 2 * time.Millisecond},
+		func(_ int, wait time.Duration, _ error) { waits = append(waits, wait) })
+	if err != nil || run.Status != store.RunSucceeded || len(waits) != 2 || src.calls.Load() != 3 {
+		t.Fatalf("retrying an unreachable source: %v %+v waits %v calls %d", err, run, waits, src.calls.Load())
+	}
+	src.failWith = fmt.Errorf("bind: %w", source.ErrAuth)
+	src.failTimes.Store(1)
+	if _, err := pull.RunRetrying(t.Context(), r, src, pull.Options{}, []time.Duration{time.Millisecond}, nil); !errors.Is(err, source.ErrAuth) || src.calls.Load() != 4 {
+		t.Fatalf("an auth failure is final: %v calls %d", err, src.calls.Load())
+	}
+}
