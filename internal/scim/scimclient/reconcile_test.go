@@ -360,3 +360,96 @@ func assertPartialAudited(t *testing.T, st store.Store, runID int64) store.Audit
 	t.Fatalf("no %s event for run %d", pull.ActionRunPartial, runID)
 	return store.AuditEvent{}
 }
+
+// TestIncrementalPullReadsOnlyWhatChanged: meta.lastModified travels with
+// fractional seconds, so an incremental pull from another syncd resumes
+// exactly after the newest change it saw instead of re-reading the whole
+// second's records. The proxy moves the upstream's Date on, as if the run
+// came a while after the changes (the mark is capped by Date).
+func TestIncrementalPullReadsOnlyWhatChanged(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, down *gormstore.Store) {
+		f := newHRFixture(t, down, 30)
+		f.proxy.set(func(m *mutatingProxy) { m.dateShift = 10 * time.Second })
+		if _, err := f.runner.Run(t.Context(), f.src, pull.Options{Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		f.up.Call("PATCH", "/Users/"+f.ids["u007"], map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "Lead"}}})
+		run, err := f.runner.Run(t.Context(), f.src, pull.Options{})
+		if err != nil || run.Mode != pull.ModeIncremental || run.Counts.Read != 1 || run.Counts.Updated != 1 {
+			t.Fatalf("incremental run after one change: %+v %v", run, err)
+		}
+		run, err = f.runner.Run(t.Context(), f.src, pull.Options{})
+		if err != nil || run.Counts.Read != 0 {
+			t.Fatalf("incremental run with no change read %d: %+v %v", run.Counts.Read, run, err)
+		}
+		got := f.up.Call("GET", "/Users/"+f.ids["u007"], nil)
+		lm, _ := got["meta"].(map[string]any)["lastModified"].(string)
+		if _, err := time.Parse(time.RFC3339Nano, lm); err != nil || !strings.Contains(lm, ".") {
+			t.Fatalf("meta.lastModified %q lacks fractional seconds", lm)
+		}
+	})
+}
+
+// TestSCIMViewOfPulledSource: a SCIM token scoped to a pulled source sees
+// its people as SCIM users (userName, name, emails, active, enterprise
+// attributes with the manager by SCIM id), never the pull's internal keys,
+// and can filter them like any view.
+func TestSCIMViewOfPulledSource(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, down *gormstore.Store) {
+		f := newHRFixture(t, down, 3)
+		boss := f.ids["u000"]
+		f.up.Call("PATCH", "/Users/"+f.ids["u001"], map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": map[string]any{"value": boss}}}})
+		if _, err := f.runner.Run(t.Context(), f.src, pull.Options{Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		dids, err := identity.New(identity.Config{Sources: map[string]identity.SourceRole{"hr": identity.RoleHR}}, down)
+		if err != nil {
+			t.Fatal(err)
+		}
+		view := scimtest.Start(t, down, dids, "hr") // a token scoped to the pulled source
+		list := view.Call("GET", "/Users?count=100", nil)
+		res, _ := list["Resources"].([]any)
+		if len(res) != 3 {
+			t.Fatalf("view lists %d users: %v", len(res), list)
+		}
+		bossDown := ""
+		for _, x := range res {
+			u := x.(map[string]any)
+			if u["userName"] == "u000" {
+				bossDown = u["id"].(string)
+			}
+		}
+		for _, x := range res {
+			u := x.(map[string]any)
+			login, _ := u["userName"].(string)
+			for _, k := range []string{"a", "m", "d", "urn:syncd:params:pull"} {
+				if _, bad := u[k]; bad {
+					t.Fatalf("%s carries internal key %q: %v", login, k, u)
+				}
+			}
+			ent, _ := u["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)
+			name, _ := u["name"].(map[string]any)
+			emails, _ := u["emails"].([]any)
+			if !strings.HasPrefix(login, "u00") || u["active"] != true || name["givenName"] != "G"+login || len(emails) != 1 ||
+				ent["employeeNumber"] != "E-"+login || ent["department"] != "Ops" || u["externalId"] != f.ids[login] {
+				t.Fatalf("pulled user in SCIM form: %v", u)
+			}
+			schemas := fmt.Sprint(u["schemas"])
+			if !strings.Contains(schemas, "urn:ietf:params:scim:schemas:core:2.0:User") || !strings.Contains(schemas, "enterprise:2.0:User") {
+				t.Fatalf("schemas %s", schemas)
+			}
+			if login == "u001" {
+				mgr, _ := ent["manager"].(map[string]any)
+				if mgr["value"] != bossDown || bossDown == "" {
+					t.Fatalf("u001's manager %v, want %s", ent["manager"], bossDown)
+				}
+			}
+		}
+		found := view.Call("GET", "/Users?filter="+url.QueryEscape(`userName eq "u002"`), nil)
+		if found["totalResults"] != float64(1) {
+			t.Fatalf("filter on a pulled view: %v", found)
+		}
+	})
+}
