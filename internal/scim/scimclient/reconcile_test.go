@@ -35,6 +35,8 @@ type mutatingProxy struct {
 	page        func(w http.ResponseWriter, r *http.Request) bool
 	// dateShift moves the Date header, as if the run happened later.
 	dateShift time.Duration
+	// empty answers every /Users listing with no users.
+	empty bool
 }
 
 func (m *mutatingProxy) start(t *testing.T, upstreamBase string) string {
@@ -56,6 +58,14 @@ func (m *mutatingProxy) start(t *testing.T, upstreamBase string) string {
 		return nil
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		empty := m.empty
+		m.mu.Unlock()
+		if empty && strings.HasSuffix(r.URL.Path, "/Users") && r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/scim+json")
+			_, _ = io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}`)
+			return
+		}
 		if strings.HasSuffix(r.URL.Path, "/Users") && r.Method == http.MethodGet && r.URL.Query().Get("filter") == "" {
 			if si, _ := strconv.Atoi(r.URL.Query().Get("startIndex")); si > 1 {
 				m.mu.Lock()
@@ -452,4 +462,19 @@ func TestSCIMViewOfPulledSource(t *testing.T) {
 			t.Fatalf("filter on a pulled view: %v", found)
 		}
 	})
+}
+
+// TestEmptySCIMAnswerSpeaksOfSCIM: a full read that lists nobody while
+// people are linked fails the run, and the error names what to check for
+// a SCIM source (its url and token), not an LDAP base DN.
+func TestEmptySCIMAnswerSpeaksOfSCIM(t *testing.T) {
+	f := newHRFixture(t, gormtest.SQLite(t), 3)
+	f.proxy.set(func(m *mutatingProxy) { m.empty = true })
+	run, err := f.runner.Run(t.Context(), f.src, pull.Options{Full: true})
+	if err == nil || run.Status != store.RunFailed || strings.Contains(err.Error(), "base DN") || !strings.Contains(err.Error(), "check the url") {
+		t.Fatalf("empty SCIM answer: %v %+v", err, run)
+	}
+	if got := f.terminated(t); len(got) != 0 {
+		t.Fatalf("terminated %v after an empty answer", got)
+	}
 }
