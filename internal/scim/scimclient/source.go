@@ -106,6 +106,10 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 	if err != nil {
 		return source.Result{}, err
 	}
+	// A /Users read that was no snapshot may have missed changed users
+	// whose lastModified is older than the newest seen: it does not move
+	// the mark, so the next run reads them again.
+	usersInconsistent := len(notes) > 0 || !complete
 	res := source.Result{Full: full && complete}
 	if full && !complete {
 		notes = append(notes, "a page of /Users was malformed, so the read was not complete and no deletion was looked for")
@@ -138,6 +142,8 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 		mark = serverStart.Add(-time.Second)
 	}
 	switch {
+	case usersInconsistent:
+		res.Watermark = req.Watermark
 	case !mark.IsZero():
 		res.Watermark = mark.Format(time.RFC3339Nano)
 	case !prev.IsZero():
