@@ -166,7 +166,7 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 		return exitFailure
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tSOURCE\tMODE\tSTATUS\tSTARTED\tTOOK\tREAD\tCREATED\tUPDATED\tUNCHANGED\tDISABLED\tTERMINATED\tREJECTED\tERROR")
+	fmt.Fprintln(w, "RUN\tSOURCE\tMODE\tSTATUS\tSTARTED\tTOOK\tREAD\tCREATED\tUPDATED\tUNCHANGED\tDISABLED\tTERMINATED\tREJECTED\tERROR OR SKIPPED")
 	for _, r := range runs {
 		c := r.Counts
 		took := "-"

@@ -467,6 +467,11 @@ func TestSCIMViewOfPulledSource(t *testing.T) {
 		if found["totalResults"] != float64(1) {
 			t.Fatalf("filter on a pulled view: %v", found)
 		}
+		one := view.Call("GET", "/Users/"+bossDown+"?attributes=userName,meta", nil)
+		lm, _ := one["meta"].(map[string]any)["lastModified"].(string)
+		if one["userName"] != "u000" || one["title"] != nil || !strings.Contains(lm, ".") {
+			t.Fatalf("GET one pulled user with attributes: %v", one)
+		}
 	})
 }
 
