@@ -27,62 +27,80 @@ type PullExtra struct {
 var enterpriseAttrs = []string{identity.AttrEmployeeNumber, identity.AttrDepartment, identity.AttrCostCenter,
 	identity.AttrOrganization, identity.AttrDivision}
 
+// document is Document's shape: typed, so rendering it costs about what
+// the internal form did (it runs for every record of a full read).
+type document struct {
+	ExternalID  string      `json:"externalId,omitempty"`
+	UserName    string      `json:"userName,omitempty"`
+	DisplayName string      `json:"displayName,omitempty"`
+	Title       string      `json:"title,omitempty"`
+	Name        *docName    `json:"name,omitempty"`
+	Emails      []docEmail  `json:"emails,omitempty"`
+	Active      *bool       `json:"active,omitempty"`
+	Enterprise  *enterprise `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+	Pull        PullExtra   `json:"urn:syncd:params:pull"`
+}
+
+type docName struct {
+	GivenName  string `json:"givenName,omitempty"`
+	FamilyName string `json:"familyName,omitempty"`
+}
+
+type docEmail struct {
+	Value   string `json:"value"`
+	Type    string `json:"type"`
+	Primary bool   `json:"primary"`
+}
+
+type enterprise struct {
+	EmployeeNumber string `json:"employeeNumber,omitempty"`
+	Department     string `json:"department,omitempty"`
+	CostCenter     string `json:"costCenter,omitempty"`
+	Organization   string `json:"organization,omitempty"`
+	Division       string `json:"division,omitempty"`
+}
+
 // Document is the representation of a pulled record kept on its link: a
 // SCIM 2.0 user document of the record's attributes, so every source's
 // view renders and filters as SCIM whatever the source's own format, plus
 // the pull's own references under PullKey. It is deterministic (the
 // runner compares documents to skip unchanged records).
 func Document(r identity.Record) []byte {
-	doc := map[string]any{}
 	a := r.Attributes
-	if r.ExternalID != "" {
-		doc["externalId"] = r.ExternalID
-	}
-	set := func(m map[string]any, k, v string) {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	set(doc, "userName", a[identity.AttrUserName])
-	set(doc, "displayName", a[identity.AttrDisplayName])
-	set(doc, "title", a[identity.AttrTitle])
-	name := map[string]any{}
-	set(name, "givenName", a[identity.AttrGivenName])
-	set(name, "familyName", a[identity.AttrFamilyName])
-	if len(name) > 0 {
-		doc["name"] = name
+	d := document{ExternalID: r.ExternalID, UserName: a[identity.AttrUserName], DisplayName: a[identity.AttrDisplayName],
+		Title: a[identity.AttrTitle], Pull: PullExtra{DN: r.DN}}
+	if g, f := a[identity.AttrGivenName], a[identity.AttrFamilyName]; g != "" || f != "" {
+		d.Name = &docName{GivenName: g, FamilyName: f}
 	}
 	if e := a[identity.AttrEmail]; e != "" {
-		doc["emails"] = []any{map[string]any{"value": e, "type": "work", "primary": true}}
+		d.Emails = []docEmail{{Value: e, Type: "work", Primary: true}}
 	}
 	switch a[identity.AttrStatus] {
 	case "active":
-		doc["active"] = true
+		t := true
+		d.Active = &t
 	case "disabled", "terminated":
-		doc["active"] = false
+		f := false
+		d.Active = &f
 	}
-	ent := map[string]any{}
-	for _, k := range enterpriseAttrs {
-		set(ent, k, a[k])
+	ent := enterprise{EmployeeNumber: a[identity.AttrEmployeeNumber], Department: a[identity.AttrDepartment],
+		CostCenter: a[identity.AttrCostCenter], Organization: a[identity.AttrOrganization], Division: a[identity.AttrDivision]}
+	if ent != (enterprise{}) {
+		d.Enterprise = &ent
 	}
-	if len(ent) > 0 {
-		doc[EnterpriseSchema] = ent
-	}
-	extra := PullExtra{DN: r.DN}
 	if r.Manager != nil {
 		m := *r.Manager
-		extra.Manager = &m
+		d.Pull.Manager = &m
 	}
 	for k, v := range a {
 		if !documented(k) {
-			if extra.Attributes == nil {
-				extra.Attributes = map[string]string{}
+			if d.Pull.Attributes == nil {
+				d.Pull.Attributes = map[string]string{}
 			}
-			extra.Attributes[k] = v
+			d.Pull.Attributes[k] = v
 		}
 	}
-	doc[PullKey] = extra
-	b, _ := json.Marshal(doc) // maps marshal with sorted keys
+	b, _ := json.Marshal(d) // struct fields in order, map keys sorted
 	return b
 }
 
