@@ -37,7 +37,10 @@ func (s *Source) Exists(ctx context.Context, refs []source.Ref) ([]bool, error) 
 			continue
 		}
 		q := url.Values{"filter": {fmt.Sprintf("id eq %q", r.ExternalID)}, "count": {"1"}}
-		resp, _, err := s.get(ctx, path, q)
+		resp, status, err := s.get(ctx, path, q)
+		if status == http.StatusBadRequest {
+			continue // the server does not filter on id (RFC 7644 3.4.2.2 lets it refuse): the 404 stands
+		}
 		if err != nil {
 			return nil, fmt.Errorf("scimclient: %s: confirm %s %s: %w", s.cfg.Name, r.Kind, r.ExternalID, err)
 		}
