@@ -22,21 +22,28 @@ import (
 )
 
 // cmdSync runs one pull now: progress on a terminal, a one-line summary
-// otherwise; exit 1 when the run failed.
+// otherwise; exit 1 when the run failed, 3 when it was partial. An
+// unreachable source is retried as serve does (after 2 s and 10 s, on a
+// new connection); the NHI orphan rules are evaluated after the run.
 func cmdSync(ctx context.Context, e env, args []string) int {
 	var (
-		path, name string
-		full       bool
+		path, name      string
+		full, confirmed bool
 	)
 	if _, code := flags(e, "sync", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&path, "config", "", "configuration file")
 		fs.StringVar(&name, "source", "", "name of the source to pull (type ldap or scim)")
 		fs.BoolVar(&full, "full", false, "read everything and reconcile deletions")
+		fs.BoolVar(&confirmed, "confirm-deletions", false, "with --full: terminate the people the source no longer has even beyond its maxDeletionShare (each absence is still confirmed with the source)")
 	}); code >= 0 {
 		return code
 	}
 	if name == "" {
 		fmt.Fprintln(e.stderr, "syncd sync: --source is required")
+		return exitUsage
+	}
+	if confirmed && !full {
+		fmt.Fprintln(e.stderr, "syncd sync: --confirm-deletions needs --full (only a full run finds deletions)")
 		return exitUsage
 	}
 	cfg, code := mustConfig(e, "sync", path)
@@ -72,12 +79,17 @@ func cmdSync(ctx context.Context, e env, args []string) int {
 	defer src.Close()
 
 	tuneGC(e.getenv)
-	opts := pull.Options{Full: full}
+	opts := pull.Options{Full: full, ConfirmDeletions: confirmed}
 	tty := isTerminal(e.stdout)
 	if tty {
 		opts.Progress = func(p pull.Progress) { fmt.Fprintf(e.stdout, "\r%s", progressLine(p)) }
 	}
-	run, err := runner.Run(ctx, src, opts)
+	run, err := pull.RunRetrying(ctx, runner, src, opts, nil, func(attempt int, wait time.Duration, err error) {
+		if tty {
+			fmt.Fprintln(e.stdout)
+		}
+		fmt.Fprintf(e.stderr, "syncd sync: %s unreachable (attempt %d): %v; retrying in %s\n", name, attempt, err, wait)
+	})
 	if tty {
 		fmt.Fprintln(e.stdout)
 	}
@@ -86,9 +98,20 @@ func cmdSync(ctx context.Context, e env, args []string) int {
 		return exitFailure
 	}
 	fmt.Fprintln(e.stdout, summaryLine(run))
+	// New people, leavers and service accounts change orphan findings, as
+	// after every pull in serve.
+	if sum, evErr := cfg.nhiService(st, logger).Evaluate(ctx); evErr != nil {
+		fmt.Fprintf(e.stderr, "syncd sync: evaluate NHI orphan rules: %v\n", evErr)
+	} else {
+		fmt.Fprintln(e.stdout, orphanLine(sum))
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd sync: %s: %v\n", name, err)
 		return exitFailure
+	}
+	if run.Status == store.RunPartial {
+		fmt.Fprintf(e.stderr, "syncd sync: %s: run %d is partial: %s\n", name, run.ID, run.Error)
+		return exitPartial
 	}
 	return exitOK
 }
@@ -143,7 +166,7 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 		return exitFailure
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tSOURCE\tMODE\tSTATUS\tSTARTED\tTOOK\tREAD\tCREATED\tUPDATED\tUNCHANGED\tDISABLED\tTERMINATED\tREJECTED\tERROR")
+	fmt.Fprintln(w, "RUN\tSOURCE\tMODE\tSTATUS\tSTARTED\tTOOK\tREAD\tCREATED\tUPDATED\tUNCHANGED\tDISABLED\tTERMINATED\tREJECTED\tERROR OR SKIPPED")
 	for _, r := range runs {
 		c := r.Counts
 		took := "-"
@@ -243,9 +266,29 @@ func newRunner(cfg Config, st store.Store, logger *slog.Logger) (*pull.Runner, e
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	r := &pull.Runner{Store: st, Identity: ids, Logger: logger, Holder: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())}
+	shares := map[string]float64{}
+	for _, s := range cfg.Sources {
+		if s.pulled() && s.MaxDeletionShare > 0 {
+			shares[s.Name] = s.MaxDeletionShare
+		}
+	}
+	r := &pull.Runner{Store: st, Identity: ids, Logger: logger, MaxDeletionShare: shares,
+		Holder: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())}
 	if verify := cfg.verifyAfterRun(logger); verify != nil {
 		r.AfterRun = func(ctx context.Context, run store.SyncRun) error { return verify(ctx, st, run) }
 	}
 	return r, nil
+}
+
+// exitPartial: the run applied what it read but skipped part of its work
+// (deletion detection); its Error says why.
+const exitPartial = 3
+
+// orphanLine summarises the NHI evaluation that follows a sync.
+func orphanLine(s nhi.Summary) string {
+	open := 0
+	for _, n := range s.OpenByRule {
+		open += n
+	}
+	return fmt.Sprintf("NHI orphan rules: %d open findings (%d opened, %d reopened, %d resolved)", open, s.Opened, s.Reopened, s.Resolved)
 }

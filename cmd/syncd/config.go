@@ -110,6 +110,7 @@ type JobFunctionRule struct {
 //	    type: ldap
 //	    interval: 15m      # between runs, incremental where possible
 //	    fullInterval: 24h  # between full reconciliations (finds deletions)
+//	    maxDeletionShare: 0.1  # a full run terminating more waits for --confirm-deletions
 //	    ldap: {...}
 type SourceConfig struct {
 	Name string `yaml:"name"`
@@ -117,10 +118,13 @@ type SourceConfig struct {
 	Type string `yaml:"type"` // scim-push | ldap | scim
 
 	// Pulled sources (type ldap or scim): see config_sources.go.
-	Interval     Duration         `yaml:"interval"`
-	FullInterval Duration         `yaml:"fullInterval"`
-	LDAP         LDAPSourceConfig `yaml:"ldap"`
-	SCIM         SCIMPullConfig   `yaml:"scim"`
+	Interval     Duration `yaml:"interval"`
+	FullInterval Duration `yaml:"fullInterval"`
+	// MaxDeletionShare is the share of the source's people a full run may
+	// terminate (0 < x <= 1; 0.1 when unset); see pull.Runner.
+	MaxDeletionShare float64          `yaml:"maxDeletionShare"`
+	LDAP             LDAPSourceConfig `yaml:"ldap"`
+	SCIM             SCIMPullConfig   `yaml:"scim"`
 }
 
 // Duration is a time.Duration written as "30s", "5m", "24h".

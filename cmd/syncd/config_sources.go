@@ -128,6 +128,9 @@ func (c *Config) validateSources(getenv func(string) string) ConfigErrors {
 		if s.FullInterval < 0 {
 			add(".fullInterval", "must not be negative")
 		}
+		if s.MaxDeletionShare < 0 || s.MaxDeletionShare > 1 {
+			add(".maxDeletionShare", "must be between 0 and 1 (0.1 is a tenth of the source's people)")
+		}
 		switch s.Type {
 		case "ldap":
 			if s.SCIM.URL != "" {

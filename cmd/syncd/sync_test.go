@@ -59,8 +59,10 @@ func TestSyncCommand(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "corp full succeeded") || !strings.Contains(out, "read 120, created 120") {
 		t.Fatalf("first sync: %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
-	if strings.Count(out, "\n") != 1 {
-		t.Errorf("not a terminal, so one summary line expected, got %q", out)
+	// Not a terminal: the run's summary line, then the orphan rules'
+	// (evaluated after every sync, as serve does).
+	if strings.Count(out, "\n") != 2 || !regexp.MustCompile(`\nNHI orphan rules: [1-9]\d* open findings`).MatchString(out) {
+		t.Errorf("want a summary line and the orphan evaluation, got %q", out)
 	}
 	code, out, _ = cli(t, pw, "sync", "--config", cfg, "--source", "corp")
 	if code != exitOK || !strings.Contains(out, "corp incremental succeeded") || !strings.Contains(out, "created 0, updated 0") {
@@ -70,10 +72,8 @@ func TestSyncCommand(t *testing.T) {
 	if code != exitOK || strings.Count(out, "corp") != 2 || !strings.Contains(out, "incremental") {
 		t.Fatalf("sync status: %d\n%s", code, out)
 	}
-	// After an orphan evaluation, sync status totals the open findings.
-	if code, _, errOut := cli(t, pw, "nhi", "evaluate", "--config", cfg); code != exitOK {
-		t.Fatalf("nhi evaluate: %d %s", code, errOut)
-	}
+	// sync evaluated the orphan rules, so sync status totals the open
+	// findings without a separate nhi evaluate.
 	_, out, _ = cli(t, pw, "sync", "status", "--config", cfg)
 	if !regexp.MustCompile(`open NHI orphan findings: [1-9]\d* \(no-owner [1-9]`).MatchString(out) {
 		t.Fatalf("sync status lacks the NHI totals:\n%s", out)
@@ -87,6 +87,10 @@ func TestSyncCommand(t *testing.T) {
 	code, _, errOut = cli(t, pw, "sync", "--config", cfg, "--source", "nope")
 	if code != exitUsage || !strings.Contains(errOut, `no source named "nope"`) {
 		t.Fatalf("unknown source: %d %q", code, errOut)
+	}
+	code, _, errOut = cli(t, pw, "sync", "--config", cfg, "--source", "corp", "--confirm-deletions")
+	if code != exitUsage || !strings.Contains(errOut, "needs --full") {
+		t.Fatalf("--confirm-deletions without --full: %d %q", code, errOut)
 	}
 	code, _, errOut = cli(t, pw, "sync", "--config", cfg)
 	if code != exitUsage || !strings.Contains(errOut, "--source is required") {

@@ -54,8 +54,9 @@ func (p *pass) members(ctx context.Context, tx store.Tx, g source.Group) ([]stri
 }
 
 // applyGroups writes each group and its members, one transaction each,
-// and with complete deletes the source's groups it did not return.
-func (p *pass) applyGroups(ctx context.Context, complete bool) error {
+// and with complete deletes the source's groups it did not return and the
+// source confirms are gone.
+func (p *pass) applyGroups(ctx context.Context, src source.Source, complete bool) error {
 	seen := map[string]bool{}
 	for _, g := range p.groups {
 		seen[g.ExternalID] = true
@@ -70,6 +71,7 @@ func (p *pass) applyGroups(ctx context.Context, complete bool) error {
 	if !complete {
 		return nil
 	}
+	var vanished []store.Group
 	after := ""
 	for {
 		list, err := p.r.Store.ListGroups(ctx, store.GroupQuery{Source: p.src, AfterID: after, Limit: 500})
@@ -77,30 +79,48 @@ func (p *pass) applyGroups(ctx context.Context, complete bool) error {
 			return fmt.Errorf("pull: %s: list groups: %w", p.src, err)
 		}
 		for _, g := range list {
-			if seen[g.ExternalID] {
-				continue
-			}
-			err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-				members, err := tx.ListGroupMembers(ctx, g.ID)
-				if err != nil {
-					return err
-				}
-				if err := tx.DeleteGroup(ctx, g.ID); err != nil {
-					return err
-				}
-				return p.audit(ctx, tx, ActionGroupDeleted, "group:"+g.ID, map[string]any{
-					"source": p.src, "externalId": g.ExternalID, "name": g.DisplayName, "members": members,
-					"cause": "not returned by a complete read of the source"})
-			})
-			if err != nil {
-				return fmt.Errorf("pull: %s: delete vanished group %s: %w", p.src, g.DisplayName, err)
+			if !seen[g.ExternalID] {
+				vanished = append(vanished, g)
 			}
 		}
 		if len(list) < 500 {
-			return nil
+			break
 		}
 		after = list[len(list)-1].ID
 	}
+	refs := make([]source.Ref, len(vanished))
+	for i, g := range vanished {
+		refs[i] = source.Ref{Kind: source.KindGroup, ExternalID: g.ExternalID}
+	}
+	absent, ok := p.confirmAbsent(ctx, src, "groups", refs)
+	if !ok {
+		return ctx.Err()
+	}
+	gone := map[string]bool{}
+	for _, r := range absent {
+		gone[r.ExternalID] = true
+	}
+	for _, g := range vanished {
+		if !gone[g.ExternalID] {
+			continue
+		}
+		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+			members, err := tx.ListGroupMembers(ctx, g.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteGroup(ctx, g.ID); err != nil {
+				return err
+			}
+			return p.audit(ctx, tx, ActionGroupDeleted, "group:"+g.ID, map[string]any{
+				"source": p.src, "externalId": g.ExternalID, "name": g.DisplayName, "members": members,
+				"cause": "not returned by a complete read of the source, and confirmed gone"})
+		})
+		if err != nil {
+			return fmt.Errorf("pull: %s: delete vanished group %s: %w", p.src, g.DisplayName, err)
+		}
+	}
+	return nil
 }
 
 func (p *pass) applyGroup(ctx context.Context, tx store.Tx, g source.Group) error {

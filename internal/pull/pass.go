@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/identity"
@@ -37,10 +35,20 @@ type pass struct {
 
 	counts     store.RunCounts
 	rejections []store.Rejection
+	// partial lists why the run did less than it was asked to (deletion
+	// detection skipped, an inconsistent read); empty for a clean run.
+	partial []string
+	// duplicates counts records the source returned more than once.
+	duplicates int
+	// confirmDeletions lifts the mass-termination threshold (an operator
+	// confirmed); held is how many terminations the threshold held back.
+	confirmDeletions bool
+	held             int
 }
 
 type known struct {
 	personID string
+	dn       string
 	digest   digest
 }
 
@@ -54,7 +62,7 @@ func (p *pass) loadKnown(ctx context.Context) error {
 			return fmt.Errorf("pull: %s: list links: %w", p.src, err)
 		}
 		for _, k := range keys {
-			p.known[k.ExternalID] = known{personID: k.PersonID, digest: digestOf(k.Raw)}
+			p.known[k.ExternalID] = known{personID: k.PersonID, dn: k.DN, digest: digestOf(k.Raw)}
 			p.idToPerson[k.ExternalID] = k.PersonID
 			if k.DN != "" {
 				p.dnToPerson[lower(k.DN)] = k.PersonID
@@ -84,6 +92,12 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 	if err != nil {
 		return res, err
 	}
+	if res.Inconsistent != "" {
+		p.partial = append(p.partial, "the read was not a consistent snapshot: "+res.Inconsistent)
+	}
+	if p.duplicates > 0 {
+		p.partial = append(p.partial, fmt.Sprintf("the source returned %d records more than once during the read", p.duplicates))
+	}
 	if err := p.flush(ctx); err != nil {
 		return res, err
 	}
@@ -95,16 +109,16 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 			}
 			p.lazy = false
 		}
-		if err := p.unlinkVanished(ctx); err != nil {
+		if err := p.unlinkVanished(ctx, src); err != nil {
 			return res, err
 		}
 		phase("unlink vanished")
 	}
-	if err := p.applyGroups(ctx, res.Groups); err != nil {
+	if err := p.applyGroups(ctx, src, res.Groups); err != nil {
 		return res, err
 	}
 	phase("groups")
-	if err := p.applyServices(ctx, res.ServiceAccounts); err != nil {
+	if err := p.applyServices(ctx, src, res.ServiceAccounts); err != nil {
 		return res, err
 	}
 	phase("service accounts")
@@ -119,7 +133,14 @@ func (p *pass) Person(ctx context.Context, r identity.Record) error {
 		p.report() // progress also while every record is unchanged
 	}
 	if r.Raw == nil {
-		r.Raw = canonicalRaw(r)
+		r.Raw = source.Document(r)
+	}
+	if p.seen[r.ExternalID] {
+		// Offset paging over a collection that grew meanwhile hands a
+		// record out twice; applying it twice would only repeat work.
+		p.duplicates++
+		p.counts.Read--
+		return nil
 	}
 	p.seen[r.ExternalID] = true
 	same, err := p.unchanged(ctx, r)
@@ -272,26 +293,6 @@ func (p *pass) flush(ctx context.Context) error {
 	}
 	p.report()
 	return nil
-}
-
-// unlinkVanished unlinks every record of the source that a complete read
-// did not return; identity terminates persons no source asserts any more.
-func (p *pass) unlinkVanished(ctx context.Context) error {
-	if p.counts.Read == 0 && len(p.known) > 0 {
-		return fmt.Errorf("pull: %s: the source returned no people but %d are linked; refusing to unlink them all (check the base DN and filter)", p.src, len(p.known))
-	}
-	for _, id := range slices.Sorted(maps.Keys(p.known)) {
-		if p.seen[id] {
-			continue
-		}
-		p.batch = append(p.batch, identity.Change{Op: identity.OpUnlink, Record: identity.Record{ExternalID: id}})
-		if len(p.batch) >= p.batchSize() {
-			if err := p.flush(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	return p.flush(ctx)
 }
 
 func (p *pass) report() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,10 @@ type memSource struct {
 	max       atomic.Int32
 	calls     atomic.Int32
 	requests  []source.Request
+	// hidden are records that exist but the enumeration misses (an
+	// inconsistent paged read); existsErr fails confirmation.
+	hidden    []string
+	existsErr error
 }
 
 func (m *memSource) Name() string { return m.name }
@@ -78,6 +83,23 @@ func (m *memSource) Pull(ctx context.Context, req source.Request, sink source.Si
 	return source.Result{Full: req.Full || req.Watermark == "", Watermark: "w"}, nil
 }
 
+// Exists confirms absence from what the source holds now.
+func (m *memSource) Exists(_ context.Context, refs []source.Ref) ([]bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.existsErr != nil {
+		return nil, m.existsErr
+	}
+	out := make([]bool, len(refs))
+	for i, r := range refs {
+		for _, p := range m.people {
+			out[i] = out[i] || p.ExternalID == r.ExternalID
+		}
+		out[i] = out[i] || slices.Contains(m.rejects, r.ExternalID) || slices.Contains(m.hidden, r.ExternalID)
+	}
+	return out, nil
+}
+
 func rec(id, userName string) identity.Record {
 	return identity.Record{ExternalID: id, Attributes: map[string]string{"userName": userName}}
 }
@@ -95,6 +117,7 @@ func TestRunnerReconciles(t *testing.T) {
 	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
 		ctx := t.Context()
 		r := newRunner(t, st, "r1")
+		r.MaxDeletionShare = map[string]float64{"hr": 0.5} // one of three
 		src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann"), rec("b", "bob"), rec("c", "cid")}}
 		run, err := r.Run(ctx, src, pull.Options{})
 		if err != nil || run.Counts.Created != 3 || run.Mode != pull.ModeFull || run.Watermark != "w" {
@@ -278,4 +301,81 @@ func TestSchedulerReconnectsWhenUnreachable(t *testing.T) {
 			t.Fatalf("an authentication failure was retried: %d calls", n)
 		}
 	})
+}
+
+// TestRunnerTerminatesOnlyConfirmedAbsences: people a full read missed
+// are terminated only when the source confirms each is gone; a failed
+// confirmation, or too many still there, terminates nobody and the run is
+// partial with the reason.
+func TestRunnerTerminatesOnlyConfirmedAbsences(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		ctx := t.Context()
+		r := newRunner(t, st, "r1")
+		r.MaxDeletionShare = map[string]float64{"hr": 1}
+		var people []identity.Record
+		for i := range 20 {
+			people = append(people, rec(fmt.Sprintf("p%02d", i), fmt.Sprintf("user%02d", i)))
+		}
+		src := &memSource{name: "hr", people: people}
+		if _, err := r.Run(ctx, src, pull.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		status := func(user string) store.Status {
+			ps, _ := st.FindPersons(ctx, store.MatchUserName, user)
+			return ps[0].Status
+		}
+		// p01 is gone; p02 exists but the read missed it: one of two
+		// missed is still there, so the read is distrusted.
+		src.mu.Lock()
+		src.people = append(slices.Clone(people[:1]), people[3:]...)
+		src.hidden = []string{"p02"}
+		src.mu.Unlock()
+		run, err := r.Run(ctx, src, pull.Options{Full: true})
+		if err != nil || run.Status != store.RunPartial || run.Counts.Terminated != 0 || !strings.Contains(run.Error, "still exist") {
+			t.Fatalf("inconsistent read: %v %s %q %+v", err, run.Status, run.Error, run.Counts)
+		}
+		if status("user01") != store.StatusActive || status("user02") != store.StatusActive {
+			t.Fatal("terminated after an inconsistent read")
+		}
+		// Confirmation failing terminates nobody either.
+		src.mu.Lock()
+		src.hidden, src.existsErr = nil, errors.New("connection reset")
+		src.mu.Unlock()
+		run, err = r.Run(ctx, src, pull.Options{Full: true})
+		if err != nil || run.Status != store.RunPartial || run.Counts.Terminated != 0 || !strings.Contains(run.Error, "connection reset") {
+			t.Fatalf("failed confirmation: %v %s %q %+v", err, run.Status, run.Error, run.Counts)
+		}
+		// Confirmed: both go.
+		src.mu.Lock()
+		src.existsErr = nil
+		src.mu.Unlock()
+		run, err = r.Run(ctx, src, pull.Options{Full: true})
+		if err != nil || run.Status != store.RunSucceeded || run.Counts.Terminated != 2 {
+			t.Fatalf("confirmed: %v %s %q %+v", err, run.Status, run.Error, run.Counts)
+		}
+		if status("user01") != store.StatusTerminated || status("user02") != store.StatusTerminated || status("user03") != store.StatusActive {
+			t.Fatal("wrong people terminated")
+		}
+	})
+}
+
+// TestRunRetryingReconnects: a source that cannot be reached is run again
+// after each wait (what `syncd sync` does, like serve); other failures
+// are not retried.
+func TestRunRetryingReconnects(t *testing.T) {
+	st := gormtest.SQLite(t)
+	r := newRunner(t, st, "r1")
+	src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann")}, failWith: fmt.Errorf("dial: %w", source.ErrUnreachable)}
+	src.failTimes.Store(2)
+	var waits []time.Duration
+	run, err := pull.RunRetrying(t.Context(), r, src, pull.Options{}, []time.Duration{time.Millisecond, 2 * time.Millisecond},
+		func(_ int, wait time.Duration, _ error) { waits = append(waits, wait) })
+	if err != nil || run.Status != store.RunSucceeded || len(waits) != 2 || src.calls.Load() != 3 {
+		t.Fatalf("retrying an unreachable source: %v %+v waits %v calls %d", err, run, waits, src.calls.Load())
+	}
+	src.failWith = fmt.Errorf("bind: %w", source.ErrAuth)
+	src.failTimes.Store(1)
+	if _, err := pull.RunRetrying(t.Context(), r, src, pull.Options{}, []time.Duration{time.Millisecond}, nil); !errors.Is(err, source.ErrAuth) || src.calls.Load() != 4 {
+		t.Fatalf("an auth failure is final: %v calls %d", err, src.calls.Load())
+	}
 }

@@ -3,7 +3,6 @@ package pull
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,10 +40,16 @@ type Runner struct {
 	BatchSize int
 	// LeaseTTL is how long a lease lasts without renewal; 2m when 0.
 	LeaseTTL time.Duration
-	// AfterRun, when set, is called with each run that succeeded, after
+	// AfterRun, when set, is called with each run that succeeded (not a
+	// partial one), after
 	// it is recorded: recertification verifies take-backs against what
 	// the pull saw. Its error is logged, never the run's.
 	AfterRun func(ctx context.Context, run store.SyncRun) error
+	// MaxDeletionShare is, per source name, the share of its people a
+	// full run may terminate (0.25 for a quarter); a run that would
+	// terminate more holds them all, reports itself partial, and waits
+	// for Options.ConfirmDeletions. DefaultMaxDeletionShare when absent.
+	MaxDeletionShare map[string]float64
 }
 
 // Options are per run.
@@ -56,6 +61,10 @@ type Options struct {
 	Plan func(ctx context.Context) (due, full bool, err error)
 	// Progress, when set, is called after every batch.
 	Progress func(Progress)
+	// ConfirmDeletions lets a full run terminate more than the source's
+	// MaxDeletionShare (an operator checked the source is right). Every
+	// absence is still confirmed with the source one by one.
+	ConfirmDeletions bool
 }
 
 // Progress is how far a run has come.
@@ -132,7 +141,7 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	if err != nil {
 		return store.SyncRun{}, fmt.Errorf("pull: %s: record run: %w", name, err)
 	}
-	p := &pass{r: r, src: name, mode: mode, lazy: !full, started: time.Now(), progress: o.Progress,
+	p := &pass{r: r, src: name, mode: mode, lazy: !full, started: time.Now(), progress: o.Progress, confirmDeletions: o.ConfirmDeletions,
 		seen: map[string]bool{}, dnToPerson: map[string]string{}, idToPerson: map[string]string{}}
 	res, runErr := p.execute(runCtx, src, source.Request{Full: full, Watermark: state.Watermark})
 	if cause := context.Cause(runCtx); cause != nil && ctx.Err() == nil {
@@ -140,7 +149,9 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	}
 	if runErr == nil {
 		next := store.SourceState{Source: name, Watermark: res.Watermark, LastFullAt: state.LastFullAt}
-		if res.Full {
+		// A full run that skipped deletion detection has not reconciled:
+		// the next scheduled run is full again.
+		if res.Full && len(p.partial) == 0 {
 			at := r.now()
 			next.LastFullAt = &at
 		}
@@ -152,7 +163,9 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	if err != nil {
 		return final, err
 	}
-	if runErr == nil && r.AfterRun != nil {
+	// A partial run may have missed what it did not read: it verifies
+	// nothing.
+	if runErr == nil && r.AfterRun != nil && final.Status != store.RunPartial {
 		if err := r.AfterRun(context.WithoutCancel(ctx), final); err != nil {
 			r.logger().Warn("after run", "source", name, "run", final.ID, "err", err)
 		}
@@ -160,25 +173,68 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	return final, runErr
 }
 
-// finish writes the run's outcome.
+// emptyHint is what to check when a source answered nobody, in the
+// source's own terms.
+func (r *Runner) emptyHint(src source.Source) string {
+	if h, ok := src.(interface{ EmptyHint() string }); ok {
+		return h.EmptyHint()
+	}
+	return "check the source's configuration"
+}
+
+// ActionRunPartial is audited for a run that skipped part of its work
+// (deletion detection, mostly), with the reasons.
+const ActionRunPartial = "sync.run_partial"
+
+// finish writes the run's outcome; a partial run is audited in the same
+// transaction, so the alert cannot be lost.
 func (r *Runner) finish(ctx context.Context, id int64, p *pass, res source.Result, runErr error) (store.SyncRun, error) {
+	if runErr == nil && len(p.partial) > 0 {
+		var out store.SyncRun
+		err := r.Store.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			out, err = tx.UpdateSyncRun(ctx, id, func(run store.SyncRun) (store.SyncRun, error) {
+				return r.outcome(run, p, res, nil), nil
+			})
+			if err != nil {
+				return err
+			}
+			return p.audit(ctx, tx, ActionRunPartial, fmt.Sprintf("sync_run:%d", id), map[string]any{
+				"source": p.src, "mode": out.Mode, "reasons": p.partial, "heldTerminations": p.held, "counts": out.Counts})
+		})
+		if err == nil {
+			r.logger().Warn("pull run partial", "source", p.src, "run", id, "reason", out.Error)
+		}
+		return out, err
+	}
 	return r.Store.UpdateSyncRun(ctx, id, func(run store.SyncRun) (store.SyncRun, error) {
-		done := r.now()
-		run.FinishedAt = &done
-		run.Counts = p.counts
-		run.Rejections = p.rejections
-		if res.Full {
-			run.Mode = ModeFull
-		}
-		if runErr != nil {
-			run.Status = store.RunFailed
-			run.Error = runErr.Error()
-		} else {
-			run.Status = store.RunSucceeded
-			run.Watermark = res.Watermark
-		}
-		return run, nil
+		return r.outcome(run, p, res, runErr), nil
 	})
+}
+
+// outcome is run as it ends: failed with the error, partial with its
+// reasons in Error, or succeeded.
+func (r *Runner) outcome(run store.SyncRun, p *pass, res source.Result, runErr error) store.SyncRun {
+	done := r.now()
+	run.FinishedAt = &done
+	run.Counts = p.counts
+	run.Rejections = p.rejections
+	if res.Full {
+		run.Mode = ModeFull
+	}
+	switch {
+	case runErr != nil:
+		run.Status = store.RunFailed
+		run.Error = runErr.Error()
+	case len(p.partial) > 0:
+		run.Status = store.RunPartial
+		run.Error = strings.Join(p.partial, "; ")
+		run.Watermark = res.Watermark
+	default:
+		run.Status = store.RunSucceeded
+		run.Watermark = res.Watermark
+	}
+	return run
 }
 
 // renew keeps the lease while the run lasts; losing it cancels the run.
@@ -230,17 +286,6 @@ func digestOf(raw []byte) digest {
 	var d digest
 	copy(d[:], sum[:16])
 	return d
-}
-
-// canonicalRaw is the record as kept on its link when the source gives no
-// representation of its own: mapped attributes, manager reference and DN.
-func canonicalRaw(rec identity.Record) []byte {
-	b, _ := json.Marshal(struct {
-		A map[string]string    `json:"a"`
-		M *identity.ManagerRef `json:"m,omitempty"`
-		D string               `json:"d,omitempty"`
-	}{rec.Attributes, rec.Manager, rec.DN})
-	return b
 }
 
 func lower(s string) string { return strings.ToLower(s) }

@@ -11,9 +11,10 @@ import (
 )
 
 // applyServices records each service account as an NHI, one transaction
-// each; with complete, the source's accounts it did not return are
-// retired (never deleted: their history and findings stay).
-func (p *pass) applyServices(ctx context.Context, complete bool) error {
+// each; with complete, the source's accounts it did not return and the
+// source confirms are gone are retired (never deleted: their history and
+// findings stay).
+func (p *pass) applyServices(ctx context.Context, src source.Source, complete bool) error {
 	seen := map[string]bool{}
 	for _, a := range p.services {
 		seen[a.ExternalID] = true
@@ -28,6 +29,7 @@ func (p *pass) applyServices(ctx context.Context, complete bool) error {
 	if !complete {
 		return nil
 	}
+	var vanished []store.NHI
 	after := ""
 	for {
 		list, err := p.r.Store.ListNHIs(ctx, store.NHIQuery{Source: p.src, Kind: store.KindServiceAccount, AfterID: after, Limit: 500})
@@ -35,29 +37,47 @@ func (p *pass) applyServices(ctx context.Context, complete bool) error {
 			return fmt.Errorf("pull: %s: list service accounts: %w", p.src, err)
 		}
 		for _, n := range list {
-			if seen[n.ExternalID] || n.Status == store.NHIRetired {
-				continue
-			}
-			err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-				if _, err := tx.UpdateNHI(ctx, n.ID, func(x store.NHI) (store.NHI, error) {
-					x.Status, x.UpdatedAt = store.NHIRetired, p.r.now()
-					return x, nil
-				}); err != nil {
-					return err
-				}
-				return p.audit(ctx, tx, ActionNHIRetired, "nhi:"+n.ID, map[string]any{
-					"source": p.src, "externalId": n.ExternalID, "name": n.Name,
-					"cause": "not returned by a complete read of the source"})
-			})
-			if err != nil {
-				return fmt.Errorf("pull: %s: retire service account %s: %w", p.src, n.Name, err)
+			if !seen[n.ExternalID] && n.Status != store.NHIRetired {
+				vanished = append(vanished, n)
 			}
 		}
 		if len(list) < 500 {
-			return nil
+			break
 		}
 		after = list[len(list)-1].ID
 	}
+	refs := make([]source.Ref, len(vanished))
+	for i, n := range vanished {
+		refs[i] = source.Ref{Kind: source.KindServiceAccount, ExternalID: n.ExternalID}
+	}
+	absent, ok := p.confirmAbsent(ctx, src, "service accounts", refs)
+	if !ok {
+		return ctx.Err()
+	}
+	gone := map[string]bool{}
+	for _, r := range absent {
+		gone[r.ExternalID] = true
+	}
+	for _, n := range vanished {
+		if !gone[n.ExternalID] {
+			continue
+		}
+		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+			if _, err := tx.UpdateNHI(ctx, n.ID, func(x store.NHI) (store.NHI, error) {
+				x.Status, x.UpdatedAt = store.NHIRetired, p.r.now()
+				return x, nil
+			}); err != nil {
+				return err
+			}
+			return p.audit(ctx, tx, ActionNHIRetired, "nhi:"+n.ID, map[string]any{
+				"source": p.src, "externalId": n.ExternalID, "name": n.Name,
+				"cause": "not returned by a complete read of the source, and confirmed gone"})
+		})
+		if err != nil {
+			return fmt.Errorf("pull: %s: retire service account %s: %w", p.src, n.Name, err)
+		}
+	}
+	return nil
 }
 
 // owner resolves an owner reference: a DN names a person of this source,

@@ -62,7 +62,7 @@ func (h *groupHandler) resource(ctx context.Context, rq *request, g store.Group,
 		doc["members"] = members
 	}
 	res.Attributes = doc
-	return res, nil
+	return withPreciseMeta(res), nil
 }
 
 // groupDoc splits a pushed group into its document (without members) and

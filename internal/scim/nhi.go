@@ -92,7 +92,7 @@ func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resour
 	doc["groups"] = []any{}
 	doc[SyncdSchema] = map[string]any{"status": string(n.Status), "jobFunctions": []string{}, "kind": string(n.Kind)}
 	res.Attributes = doc
-	return res, nil
+	return withPreciseMeta(res), nil
 }
 
 // applyNHIDoc sets the NHI fields a pushed document decides.

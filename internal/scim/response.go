@@ -152,6 +152,7 @@ func splitList(s string) []string {
 // schemas are always returned.
 func (s *Server) shape(doc map[string]any, idx schemaIndex, attrs, excluded []string) map[string]any {
 	delete(doc, "password")
+	preciseMeta(doc)
 	core := UserSchema
 	if hasSchema(doc, GroupSchema) {
 		core = GroupSchema

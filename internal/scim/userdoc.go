@@ -185,7 +185,7 @@ func decodeDoc(raw []byte) (map[string]any, error) {
 // personResource is what GET returns for a person: the document this
 // source pushed, its groups in this source, and the syncd extension.
 func (s *Server) personResource(ctx context.Context, source string, it store.ViewItem, withGroups bool) (lib.Resource, error) {
-	doc, err := decodeDoc(it.Raw)
+	doc, pulled, managed, err := viewDoc(it.Raw, it.ExternalID)
 	if err != nil {
 		return lib.Resource{}, err
 	}
@@ -207,6 +207,16 @@ func (s *Server) personResource(ctx context.Context, source string, it store.Vie
 		names = append(names, j.JobFunction)
 	}
 	doc[SyncdSchema] = map[string]any{"status": string(p.Status), "jobFunctions": names}
+	if pulled && managed && p.ManagerID != "" {
+		// The pulled source named the manager in its own terms (a DN, its
+		// own id); the view names them by their SCIM id (RFC 7643 4.3).
+		ext, _ := doc[EnterpriseSchema].(map[string]any)
+		if ext == nil {
+			ext = map[string]any{}
+			doc[EnterpriseSchema] = ext
+		}
+		ext["manager"] = map[string]any{"value": p.ManagerID, "$ref": s.cfg.BaseURL + "/Users/" + p.ManagerID}
+	}
 	if withGroups {
 		gs, err := s.Store.ListPersonGroups(ctx, it.ID, source)
 		if err != nil {
@@ -220,5 +230,5 @@ func (s *Server) personResource(ctx context.Context, source string, it store.Vie
 		doc["groups"] = groups
 	}
 	res.Attributes = doc
-	return res, nil
+	return withPreciseMeta(res), nil
 }

@@ -38,6 +38,11 @@ type Result struct {
 	// Groups and ServiceAccounts report whether the source enumerated them
 	// completely this run, so vanished ones can be marked.
 	Groups, ServiceAccounts bool
+	// Inconsistent, when set, says why the enumeration was not a snapshot
+	// (the collection changed while it was paged: totalResults moved,
+	// records came twice or fewer came than announced). The runner then
+	// still confirms every absence one by one, and reports the run partial.
+	Inconsistent string
 }
 
 // Sink receives what a source reads. Person records are batched by the

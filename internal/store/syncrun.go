@@ -9,6 +9,10 @@ const (
 	RunRunning   RunStatus = "running"
 	RunSucceeded RunStatus = "succeeded"
 	RunFailed    RunStatus = "failed"
+	// RunPartial: the run applied what it read but skipped part of its
+	// work (deletion detection after an inconsistent read, or terminations
+	// held by the mass-termination threshold); Error says what and why.
+	RunPartial RunStatus = "partial"
 )
 
 // RunCounts are the per-run counters a source reports.
@@ -32,6 +36,8 @@ type SyncRun struct {
 	FinishedAt *time.Time
 	Counts     RunCounts
 	Watermark  string
+	// Error is why the run failed or, for a partial run, what it skipped
+	// and why.
 	Error      string
 	Rejections []Rejection
 }

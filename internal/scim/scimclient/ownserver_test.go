@@ -50,7 +50,9 @@ func TestPullFromSyncdsOwnSCIMServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		runner := &pull.Runner{Store: down, Identity: dids, Holder: "test"}
+		// Three people: one deletion is a third of them, over the default
+		// mass-termination threshold.
+		runner := &pull.Runner{Store: down, Identity: dids, Holder: "test", MaxDeletionShare: map[string]float64{"hr": 0.5}}
 		run, err := runner.Run(ctx, src, pull.Options{})
 		if err != nil || run.Mode != pull.ModeFull || run.Counts.Read != 3 || run.Counts.Created != 3 || run.Counts.Rejected != 0 {
 			t.Fatalf("first pull: %+v %v", run, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/source"
@@ -86,7 +87,8 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 
 	var newest, serverStart time.Time
 	complete := true
-	err = s.pages(ctx, "/Users", filter, &serverStart, sink, func(raw json.RawMessage) error {
+	var notes []string
+	err = s.pages(ctx, "/Users", filter, &serverStart, &notes, sink, func(raw json.RawMessage) error {
 		r, mod, err := mapUser(raw, s.cfg.MaxValueLength)
 		if err != nil {
 			id := r.ExternalID
@@ -104,11 +106,18 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 	if err != nil {
 		return source.Result{}, err
 	}
+	// A /Users read that was no snapshot may have missed changed users
+	// whose lastModified is older than the newest seen: it does not move
+	// the mark, so the next run reads them again.
+	usersInconsistent := len(notes) > 0 || !complete
 	res := source.Result{Full: full && complete}
+	if full && !complete {
+		notes = append(notes, "a page of /Users was malformed, so the read was not complete and no deletion was looked for")
+	}
 	if s.cfg.Groups {
 		groupsComplete := true
 		var ignored time.Time
-		err = s.pages(ctx, "/Groups", "", &ignored, sink, func(raw json.RawMessage) error {
+		err = s.pages(ctx, "/Groups", "", &ignored, &notes, sink, func(raw json.RawMessage) error {
 			g, err := mapGroup(raw)
 			if err != nil {
 				sink.Reject(resourceID(raw), err.Error())
@@ -120,7 +129,11 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 			return source.Result{}, err
 		}
 		res.Groups = groupsComplete
+		if !groupsComplete {
+			notes = append(notes, "a page of /Groups was malformed, so no group deletion was looked for")
+		}
 	}
+	res.Inconsistent = strings.Join(notes, "; ")
 	// The mark is the newest change seen, but never after the server's
 	// clock when the read began (less a second for Date's resolution), so
 	// a record changed while the pages were read is read again next time.
@@ -129,6 +142,8 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 		mark = serverStart.Add(-time.Second)
 	}
 	switch {
+	case usersInconsistent:
+		res.Watermark = req.Watermark
 	case !mark.IsZero():
 		res.Watermark = mark.Format(time.RFC3339Nano)
 	case !prev.IsZero():
@@ -143,9 +158,19 @@ func (s *Source) Pull(ctx context.Context, req source.Request, sink source.Sink)
 // the latest page states it. A malformed page is rejected, skipped by
 // count, and makes the read incomplete (no deletions are inferred from
 // it); three malformed pages in a row fail the run.
-func (s *Source) pages(ctx context.Context, path, filter string, serverStart *time.Time, sink source.Sink, fn func(json.RawMessage) error, complete *bool) error {
-	start, total, bad := 1, -1, 0
-	for range 1_000_000 {
+//
+// Offset paging over a collection that changes meanwhile is not a
+// snapshot: a deletion shifts every later resource one place back (one is
+// never seen), an insertion one place on (one is seen twice). What gives
+// that away (totalResults moving between pages, an id seen twice, fewer
+// distinct ids than announced) is added to notes; the runner then trusts
+// no absence the source does not confirm (Exists).
+func (s *Source) pages(ctx context.Context, path, filter string, serverStart *time.Time, notes *[]string, sink source.Sink, fn func(json.RawMessage) error, complete *bool) error {
+	start, total, bad, first := 1, -1, 0, -1
+	ids := map[string]bool{}
+	dups := 0
+	totalMoved, done := false, false
+	for n := 0; n < 1_000_000 && !done; n++ {
 		q := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(s.cfg.PageSize)}}
 		if filter != "" {
 			q.Set("filter", filter)
@@ -165,21 +190,39 @@ func (s *Source) pages(ctx context.Context, path, filter string, serverStart *ti
 				return fmt.Errorf("scimclient: %s: %s: %w: three malformed pages in a row", s.cfg.Name, path, source.ErrProtocol)
 			}
 			start += s.cfg.PageSize
-			if total >= 0 && start > total {
-				return nil
-			}
+			done = total >= 0 && start > total
 			continue
+		}
+		if first < 0 {
+			first = p.TotalResults
+		} else if p.TotalResults != total {
+			totalMoved = true
 		}
 		bad, total = 0, p.TotalResults
 		for _, raw := range p.Resources {
+			if id := resourceID(raw); id != "" {
+				if ids[id] {
+					dups++
+				}
+				ids[id] = true
+			}
 			if err := fn(raw); err != nil {
 				return err
 			}
 		}
 		start += len(p.Resources)
-		if len(p.Resources) == 0 || start > p.TotalResults {
-			return nil
-		}
+		done = len(p.Resources) == 0 || start > p.TotalResults
 	}
-	return fmt.Errorf("scimclient: %s: %s: too many pages", s.cfg.Name, path)
+	if !done {
+		return fmt.Errorf("scimclient: %s: %s: too many pages", s.cfg.Name, path)
+	}
+	switch {
+	case totalMoved:
+		*notes = append(*notes, fmt.Sprintf("%s: totalResults changed from %d to %d while the pages were read", path, first, total))
+	case dups > 0:
+		*notes = append(*notes, fmt.Sprintf("%s: %d resources came twice", path, dups))
+	case *complete && len(ids) < total:
+		*notes = append(*notes, fmt.Sprintf("%s: %d distinct resources read, %d announced", path, len(ids), total))
+	}
+	return nil
 }
