@@ -50,6 +50,9 @@ func commands() []command {
 		{"nhi evaluate", "nhi evaluate --config F", "run the orphan rules once and print the summary", cmdNHIEvaluate},
 		{"sync status", "sync status --config F [--source NAME] [--limit N] [--rejections]", "list recent pull runs with their counts and errors", cmdSyncStatus},
 		{"sync", "sync --config F --source NAME [--full]", "pull one ldap or scim source now; exit 1 if the run fails", cmdSync},
+		{"evidence keygen", "evidence keygen --out FILE", "create an Ed25519 evidence signing key (PKCS#8 PEM); prints the public key", cmdEvidenceKeygen},
+		{"evidence export", "evidence export --config F (--campaign ID | --requests --from DATE --to DATE) --out FILE.xlsx", "write a signed evidence workbook", cmdEvidenceExport},
+		{"evidence verify", "evidence verify FILE.xlsx [--public-key FILE] [--config F]", "check a workbook's sheet hashes, signature and chain head; exit 1 naming the first edit", cmdEvidenceVerify},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
