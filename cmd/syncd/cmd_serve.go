@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 )
 
@@ -68,7 +69,8 @@ type daemon struct {
 	// when the web UI is on.
 	apiAuth api.Chain
 	access  *access.Service // nil when no catalog is configured
-	holder  string          // this process in job leases
+	review  *review.Service
+	holder  string // this process in job leases
 	// background is the scheduled work serve waits for on shutdown.
 	background sync.WaitGroup
 }
@@ -82,7 +84,7 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 	d.mux.HandleFunc("GET /readyz", d.readyz)
 	// Access and NHI first: the API serves both, the web pages show NHI
 	// findings. Pulls start last: their runs ask the NHI runner to evaluate.
-	for _, start := range []func(context.Context) error{d.startAccess, d.startNHI, d.startWeb, d.startSCIM, d.startPull} {
+	for _, start := range []func(context.Context) error{d.startAccess, d.startReview, d.startNHI, d.startWeb, d.startSCIM, d.startPull} {
 		if err := start(ctx); err != nil {
 			return nil, err
 		}

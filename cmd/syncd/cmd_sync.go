@@ -243,5 +243,9 @@ func newRunner(cfg Config, st store.Store, logger *slog.Logger) (*pull.Runner, e
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	return &pull.Runner{Store: st, Identity: ids, Logger: logger, Holder: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())}, nil
+	r := &pull.Runner{Store: st, Identity: ids, Logger: logger, Holder: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())}
+	if verify := cfg.verifyAfterRun(logger); verify != nil {
+		r.AfterRun = func(ctx context.Context, run store.SyncRun) error { return verify(ctx, st, run) }
+	}
+	return r, nil
 }

@@ -26,6 +26,7 @@ type Config struct {
 	SCIM     SCIMConfig     `yaml:"scim"`
 	Access   AccessConfig   `yaml:"access"`
 	Evidence EvidenceConfig `yaml:"evidence"`
+	Review   ReviewConfig   `yaml:"review"`
 }
 
 // ServerConfig is the HTTP listener.

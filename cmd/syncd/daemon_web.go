@@ -88,5 +88,5 @@ func (s sessionAuthenticator) Authenticate(r *http.Request) (api.Principal, erro
 	for i, r := range p.Roles {
 		roles[i] = string(r)
 	}
-	return api.Principal{PersonID: p.PersonID, Roles: roles}, nil
+	return api.Principal{PersonID: p.PersonID, Roles: roles, Issuer: p.Issuer, Subject: p.Subject}, nil
 }

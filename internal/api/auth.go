@@ -20,6 +20,10 @@ type Principal struct {
 	PersonID  string
 	TokenName string
 	Roles     []string
+	// Issuer and Subject are the OIDC identity the session signed in
+	// with ("" for tokens): review decisions record them.
+	Issuer  string
+	Subject string
 }
 
 // Admin reports whether p may change any object. A token principal is an

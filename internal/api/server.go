@@ -6,6 +6,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -19,8 +20,10 @@ type Server struct {
 	// Catalog lets admins and catalog owners change catalog items; nil
 	// (or a nil Access) leaves those routes out.
 	Catalog CatalogEditor
-	Auth    Authenticator
-	Logger  *slog.Logger
+	// Review serves campaigns and review items; nil leaves those routes out.
+	Review *review.Service
+	Auth   Authenticator
+	Logger *slog.Logger
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -78,6 +81,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem},
 			{"POST /api/v1/catalog/items/{id}/simulate", s.simulateCatalogItem},
 		}...)
+	}
+	if s.Review != nil {
+		routes = append(routes, reviewRoutes(s)...)
 	}
 	for _, rt := range routes {
 		mux.HandleFunc(rt.pattern, s.authenticated(rt.h))

@@ -41,6 +41,10 @@ type Runner struct {
 	BatchSize int
 	// LeaseTTL is how long a lease lasts without renewal; 2m when 0.
 	LeaseTTL time.Duration
+	// AfterRun, when set, is called with each run that succeeded, after
+	// it is recorded: recertification verifies take-backs against what
+	// the pull saw. Its error is logged, never the run's.
+	AfterRun func(ctx context.Context, run store.SyncRun) error
 }
 
 // Options are per run.
@@ -147,6 +151,11 @@ func (r *Runner) Run(ctx context.Context, src source.Source, o Options) (store.S
 	final, err := r.finish(context.WithoutCancel(ctx), run.ID, p, res, runErr)
 	if err != nil {
 		return final, err
+	}
+	if runErr == nil && r.AfterRun != nil {
+		if err := r.AfterRun(context.WithoutCancel(ctx), final); err != nil {
+			r.logger().Warn("after run", "source", name, "run", final.ID, "err", err)
+		}
 	}
 	return final, runErr
 }

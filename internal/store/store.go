@@ -19,6 +19,7 @@ type Tx interface {
 	ViewTx
 	NHIDocTx
 	EvidenceTx
+	ReviewTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

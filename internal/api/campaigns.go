@@ -1,0 +1,145 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/review"
+)
+
+func reviewRoutes(s *Server) []struct {
+	pattern string
+	h       http.HandlerFunc
+} {
+	return []struct {
+		pattern string
+		h       http.HandlerFunc
+	}{
+		{"GET /api/v1/campaigns", s.listCampaigns},
+		{"POST /api/v1/campaigns", s.startCampaign},
+		{"GET /api/v1/campaigns/{id}", s.getCampaign},
+		{"GET /api/v1/campaigns/{id}/items", s.listReviewItems},
+		{"POST /api/v1/campaigns/{id}/decisions", s.bulkReviewDecision},
+		{"POST /api/v1/campaigns/{id}/close", s.closeCampaign},
+		{"POST /api/v1/review-items/{id}/decision", s.decideReviewItem},
+	}
+}
+
+// failReview maps campaign errors onto responses.
+func (s *Server) failReview(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, review.ErrForbidden):
+		writeError(w, http.StatusForbidden, err.Error(), nil)
+	case errors.Is(err, review.ErrInvalid), errors.Is(err, review.ErrUnknownDefinition):
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+	case errors.Is(err, review.ErrClosed):
+		writeError(w, http.StatusConflict, err.Error(), nil)
+	default:
+		s.fail(w, err)
+	}
+}
+
+type campaignJSON struct {
+	ID         string    `json:"id"`
+	Definition string    `json:"definition"`
+	Kind       string    `json:"kind"`
+	State      string    `json:"state"`
+	Stage      int       `json:"stage"`
+	Stages     int       `json:"stages"`
+	StartedAt  time.Time `json:"startedAt"`
+	StageDueAt time.Time `json:"stageDueAt"`
+	DueAt      time.Time `json:"dueAt"`
+	Items      int       `json:"items"`
+}
+
+// listCampaigns: GET /api/v1/campaigns[?definition=]: the definitions and
+// the campaigns that started, newest first.
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.Review.List(r.Context(), r.URL.Query().Get("definition"))
+	if err != nil {
+		s.failReview(w, err)
+		return
+	}
+	type def struct {
+		Name        string `json:"name"`
+		Kind        string `json:"kind"`
+		Description string `json:"description,omitempty"`
+		Schedule    string `json:"schedule,omitempty"`
+	}
+	defs := []def{}
+	for _, d := range s.Review.Definitions() {
+		defs = append(defs, def{Name: d.Name, Kind: d.Kind, Description: d.Description, Schedule: d.Schedule.Frequency})
+	}
+	out := make([]campaignJSON, len(cs))
+	for i, c := range cs {
+		out[i] = campaignJSON{ID: c.ID, Definition: c.Definition, Kind: c.Kind, State: string(c.State), Stage: c.Stage, Stages: c.Stages,
+			StartedAt: c.StartedAt, StageDueAt: c.StageDueAt, DueAt: c.DueAt, Items: c.Generated}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"definitions": defs, "campaigns": out})
+}
+
+type startCampaignBody struct {
+	Definition string `json:"definition"`
+}
+
+// startCampaign: POST /api/v1/campaigns {"definition"}: an admin (or an
+// API token) starts a campaign now. Generation runs before the answer.
+func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	if !p.Admin() {
+		writeError(w, http.StatusForbidden, "only an admin starts campaigns", nil)
+		return
+	}
+	var b startCampaignBody
+	if fe := decode(w, r, &b); fe != nil {
+		writeError(w, http.StatusBadRequest, "invalid input", []nhi.FieldError{*fe})
+		return
+	}
+	if b.Definition == "" {
+		writeError(w, http.StatusBadRequest, "invalid input", []nhi.FieldError{{Field: "definition", Msg: "missing"}})
+		return
+	}
+	c, err := s.Review.Start(r.Context(), b.Definition, p.Actor(), review.StartOptions{})
+	if err != nil {
+		s.failReview(w, err)
+		return
+	}
+	st, err := s.Review.Status(r.Context(), c.ID)
+	if err != nil {
+		s.failReview(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
+}
+
+// getCampaign: GET /api/v1/campaigns/{id}: the campaign's counts.
+func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Review.Status(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.failReview(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// closeCampaign: POST /api/v1/campaigns/{id}/close: an admin applies the
+// non-response default now and closes the campaign.
+func (s *Server) closeCampaign(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	if !p.Admin() {
+		writeError(w, http.StatusForbidden, "only an admin closes campaigns", nil)
+		return
+	}
+	if _, err := s.Review.Close(r.Context(), r.PathValue("id"), p.Actor()); err != nil {
+		s.failReview(w, err)
+		return
+	}
+	st, err := s.Review.Status(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.failReview(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
