@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/evidence"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // cmdEvidenceKeygen writes a new signing key and prints its public key
@@ -90,7 +91,7 @@ func cmdEvidenceExport(ctx context.Context, e env, args []string) int {
 		if requests {
 			return ex.ExportRequests(ctx, st, fromT, toT, w)
 		}
-		return exportCampaign(ctx, ex, st, campaign, w)
+		return exportCampaign(ctx, cfg, ex, st, campaign, w)
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd evidence export: %v\n", err)
@@ -229,7 +230,24 @@ func cmdEvidenceVerify(ctx context.Context, e env, args []string) int {
 	return exitOK
 }
 
-// exportCampaign writes a campaign's workbook.
-func exportCampaign(_ context.Context, _ *evidence.Exporter, _ any, id string, _ io.Writer) error {
-	return fmt.Errorf("campaign %q: campaign evidence is not built yet (campaigns land with the review package)", id)
+// exportCampaign writes a campaign's workbook; item owners come from the
+// catalog in force (an empty catalog leaves them blank).
+func exportCampaign(ctx context.Context, cfg Config, ex *evidence.Exporter, st store.Store, id string, w io.Writer) error {
+	return ex.ExportCampaign(ctx, st, id, cfg.evidenceCatalog(ctx, st), w)
+}
+
+// evidenceCatalog looks catalog items up in the catalog in force.
+func (c Config) evidenceCatalog(ctx context.Context, st store.Tx) func(string) (evidence.CatalogItem, bool) {
+	items := map[string]evidence.CatalogItem{}
+	if len(c.Catalog.Files) > 0 {
+		if cat, errs := c.Catalog.effectiveCatalog(ctx, st); len(errs) == 0 && cat != nil {
+			for _, it := range cat.Items {
+				items[it.ID] = evidence.CatalogItem{Name: it.Name, OwnerID: it.OwnerID}
+			}
+		}
+	}
+	return func(id string) (evidence.CatalogItem, bool) {
+		it, ok := items[id]
+		return it, ok
+	}
 }

@@ -59,6 +59,9 @@ func (w *Writer) Finish(out io.Writer, meta Meta, key ed25519.PrivateKey) error 
 	if w.open != nil {
 		return fmt.Errorf("evidence: sheet %q still open", w.open.name)
 	}
+	if w.raw {
+		return w.save(out)
+	}
 	if len(key) != ed25519.PrivateKeySize {
 		return fmt.Errorf("evidence: no signing key (evidence.signingKeyFile)")
 	}

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -35,6 +36,8 @@ type Exporter struct {
 	Key       []byte // ed25519.PrivateKey
 	Generator string // "syncd <version>"
 	Now       func() time.Time
+
+	raw bool // benchmark baseline: plain StreamWriter, no hashing, no Manifest
 }
 
 func (e *Exporter) now() time.Time {
@@ -91,6 +94,42 @@ func (p *people) get(ctx context.Context, id string) (store.Person, error) {
 	}
 	p.cache[id] = v
 	return v, nil
+}
+
+// batchPersons is a source that loads many persons in one query.
+type batchPersons interface {
+	ListPersonsByID(ctx context.Context, ids []string) ([]store.Person, error)
+}
+
+// load fetches the persons not cached yet in one query.
+func (p *people) load(ctx context.Context, src batchPersons, ids []string) error {
+	var missing []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := p.cache[id]; !ok && id != "" && !seen[id] {
+			missing = append(missing, id)
+			seen[id] = true
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if len(p.cache)+len(missing) > 100000 {
+		clear(p.cache)
+	}
+	ps, err := src.ListPersonsByID(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("evidence: persons: %w", err)
+	}
+	for _, v := range ps {
+		p.cache[v.ID] = v
+	}
+	for _, id := range missing {
+		if _, ok := p.cache[id]; !ok {
+			p.cache[id] = store.Person{ID: id}
+		}
+	}
+	return nil
 }
 
 // name is how a person reads in a workbook: display name, else userName,

@@ -45,6 +45,10 @@ type Writer struct {
 	timeStyle int
 	sheets    []sheetRecord
 	open      *Sheet
+	// raw makes the writer a plain StreamWriter of the same cells: no
+	// neutralising, hashing, table or Manifest. Only the benchmark's
+	// baseline uses it.
+	raw bool
 }
 
 type sheetRecord struct {
@@ -234,6 +238,9 @@ func asTime(v any) (time.Time, bool, error) {
 // writePhysical writes one row of physical cells and hashes it.
 func (s *Sheet) writePhysical(vals []any) error {
 	s.row++
+	if s.w.raw {
+		return s.writeRaw(vals)
+	}
 	cells := s.cells[:len(vals)]
 	for i, v := range vals {
 		var c cell
@@ -288,6 +295,29 @@ func (s *Sheet) writePhysical(vals []any) error {
 	return nil
 }
 
+// writeRaw writes vals as a plain StreamWriter caller would.
+func (s *Sheet) writeRaw(vals []any) error {
+	for i, v := range vals {
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				vals[i] = nil
+			}
+		case bool:
+			vals[i] = "no"
+			if x {
+				vals[i] = "yes"
+			}
+		case timeCell:
+			vals[i] = excelize.Cell{StyleID: s.w.timeStyle, Value: float64(x)}
+		case time.Time:
+			vals[i] = x.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	cellRef, _ := excelize.CoordinatesToCellName(1, s.row)
+	return s.sw.SetRow(cellRef, vals)
+}
+
 func (s *Sheet) intCell(n int64) (any, cell) {
 	if n > -1e15 && n < 1e15 {
 		return n, cell{kindNumber, strconv.FormatInt(n, 10)}
@@ -308,7 +338,7 @@ func (s *Sheet) Close() error {
 	}
 	s.finished = true
 	s.w.open = nil
-	if s.table && s.width > 0 {
+	if s.table && s.width > 0 && !s.w.raw {
 		last := s.row
 		if last < 2 {
 			// A table needs a data row; the empty one it takes is

@@ -21,4 +21,7 @@ type EvidenceTx interface {
 	// ListGrantsByRequest returns the grants created by any of these
 	// requests, ordered by creation.
 	ListGrantsByRequest(ctx context.Context, requestIDs []string) ([]Grant, error)
+	// ListGrantsByID returns the grants with these IDs (missing ones are
+	// absent), in no particular order.
+	ListGrantsByID(ctx context.Context, ids []string) ([]Grant, error)
 }

@@ -53,3 +53,23 @@ func (t *txn) ListGrantsByRequest(ctx context.Context, requestIDs []string) ([]s
 	}
 	return out, nil
 }
+
+// ListGrantsByID returns the grants with these IDs.
+func (t *txn) ListGrantsByID(ctx context.Context, ids []string) ([]store.Grant, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []grantRow
+	if err := t.conn(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, wrap("list grants by id", err)
+	}
+	out := make([]store.Grant, 0, len(rows))
+	for _, r := range rows {
+		g, err := r.toGrant()
+		if err != nil {
+			return nil, fmt.Errorf("gormstore: list grants by id: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}

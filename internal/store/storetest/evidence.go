@@ -59,6 +59,11 @@ func testScanRequests(t *testing.T, s store.Store) {
 	if len(grants) != 1 || grants[0].ID != g.ID {
 		t.Fatalf("grants by request = %+v", grants)
 	}
+	byID, err := s.ListGrantsByID(t.Context(), []string{g.ID, "missing"})
+	must(t, "grants by id", err)
+	if len(byID) != 1 || byID[0].ID != g.ID || byID[0].RequestID != ids[1] {
+		t.Fatalf("grants by id = %+v", byID)
+	}
 	none, err := s.ListGrantsByRequest(t.Context(), nil)
 	must(t, "no ids", err)
 	if len(none) != 0 {
