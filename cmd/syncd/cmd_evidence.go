@@ -251,3 +251,29 @@ func (c Config) evidenceCatalog(ctx context.Context, st store.Tx) func(string) (
 		return it, ok
 	}
 }
+
+// campaignEvidence serves campaign workbooks to the web UI and the API.
+type campaignEvidence struct {
+	cfg Config
+	ex  *evidence.Exporter
+	st  store.Store
+}
+
+// ExportCampaign implements api.EvidenceExporter and
+// webui.EvidenceExporter.
+func (c campaignEvidence) ExportCampaign(ctx context.Context, id string, w io.Writer) error {
+	return exportCampaign(ctx, c.cfg, c.ex, c.st, id, w)
+}
+
+// campaignEvidence is the evidence download of serve; nil (no route)
+// without a signing key.
+func (d *daemon) campaignEvidence() *campaignEvidence {
+	ex, err := d.cfg.evidenceExporter()
+	if err != nil {
+		if d.cfg.Evidence.SigningKeyFile != "" {
+			d.logger.Error("evidence downloads are off", "err", err)
+		}
+		return nil
+	}
+	return &campaignEvidence{cfg: d.cfg, ex: ex, st: d.store}
+}

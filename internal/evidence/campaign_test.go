@@ -69,7 +69,7 @@ func seedCampaign(t *testing.T, st store.Store) campaignFixture {
 	closed := launch.Add(14 * 24 * time.Hour)
 	f.c, err = st.CreateCampaign(ctx, store.Campaign{Definition: "quarterly-finance", DefinitionVersion: "a1b2c3", Period: "2026-11-01T00:00:00Z",
 		Parameters: []byte(`{"name":"quarterly-finance","kind":"grants","scope":"grant.item in [\"finance-reports\", \"vpn\"]","stages":[{"name":"manager","reviewers":["manager"],"duration":"336h0m0s"}],"frequency":"quarterly","default":"revoke","capPercent":10,"capItems":0}`),
-		Kind: store.CampaignGrants, State: store.CampaignClosed, Stages: 1, StartedBy: "schedule", StartedAt: launch,
+		Kind:       store.CampaignGrants, State: store.CampaignClosed, Stages: 1, StartedBy: "schedule", StartedAt: launch,
 		StageDueAt: closed, DueAt: closed, ClosedAt: &closed, Generated: 3})
 	if err != nil {
 		t.Fatal(err)
