@@ -28,6 +28,22 @@ func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.
 	}
 	svc.Logger = logger.With("component", "review")
 	svc.NHI = c.nhiService(st, logger)
+	// Revoked LDAP service accounts are locked in their directory too.
+	for _, src := range c.Sources {
+		w, err := src.groupWriter()
+		if err != nil {
+			return nil, closeFn, err
+		}
+		if w == nil {
+			continue
+		}
+		if svc.Directories == nil {
+			svc.Directories = map[string]review.NHIDisabler{}
+		}
+		svc.Directories[src.Name] = ldapDisabler{w}
+		prev := closeFn
+		closeFn = func() { prev(); w.Close() }
+	}
 	if acc == nil && len(c.Catalog.Files) > 0 {
 		acc, closeFn, err = c.reviewAccess(ctx, st, logger)
 		if err != nil {

@@ -23,6 +23,7 @@ func reviewRoutes(s *Server) []struct {
 		{"GET /api/v1/campaigns/{id}/items", s.listReviewItems},
 		{"POST /api/v1/campaigns/{id}/decisions", s.bulkReviewDecision},
 		{"POST /api/v1/campaigns/{id}/close", s.closeCampaign},
+		{"GET /api/v1/review-items/{id}", s.getReviewItem},
 		{"POST /api/v1/review-items/{id}/decision", s.decideReviewItem},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -89,8 +90,11 @@ func (s *Service) create(ctx context.Context, d *Definition, id, period, by stri
 // processes generating the same campaign take turns on its row lock, so
 // no grant is frozen twice.
 func (s *Service) Generate(ctx context.Context, id string, progress func(int)) (store.Campaign, error) {
+	// Persons read for one page serve the next ones too (managers repeat):
+	// the cache grows with the people involved, never with the grants.
+	cache := map[string]*store.Person{}
 	for {
-		c, done, err := s.generateStep(ctx, id)
+		c, done, err := s.generateStep(ctx, id, cache)
 		if err != nil {
 			return c, err
 		}
@@ -104,7 +108,7 @@ func (s *Service) Generate(ctx context.Context, id string, progress func(int)) (
 }
 
 // generateStep freezes one page. done reports that generation is over.
-func (s *Service) generateStep(ctx context.Context, id string) (store.Campaign, bool, error) {
+func (s *Service) generateStep(ctx context.Context, id string, cache map[string]*store.Person) (store.Campaign, bool, error) {
 	var out store.Campaign
 	done := false
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
@@ -122,9 +126,9 @@ func (s *Service) generateStep(ctx context.Context, id string) (store.Campaign, 
 			var last bool
 			switch c.Kind {
 			case store.CampaignNHIs:
-				items, cursor, last, err = s.nhiPage(ctx, tx, d, c)
+				items, cursor, last, err = s.nhiPage(ctx, tx, d, c, cache)
 			default:
-				items, cursor, last, err = s.grantPage(ctx, tx, d, c)
+				items, cursor, last, err = s.grantPage(ctx, tx, d, c, cache)
 			}
 			if err != nil {
 				return c, err
@@ -220,7 +224,7 @@ func grantSource(g store.Grant) string {
 }
 
 // grantPage freezes the next page of grants in scope.
-func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign) ([]store.ReviewItem, string, bool, error) {
+func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache map[string]*store.Person) ([]store.ReviewItem, string, bool, error) {
 	page := s.pageSize()
 	grants, err := tx.ScanGrants(ctx, store.GrantScan{AfterID: c.GenCursor, States: []store.GrantState{store.GrantActive}, Limit: page})
 	if err != nil {
@@ -229,7 +233,7 @@ func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c s
 	if len(grants) == 0 {
 		return nil, "", true, nil
 	}
-	items, err := s.grantItems(ctx, tx, d, c, grants, nil)
+	items, err := s.grantItems(ctx, tx, d, c, grants, nil, cache)
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -238,10 +242,13 @@ func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c s
 
 // grantItems builds the review items of grants that are in d's scope.
 // move, for a mover micro-review, is the event that opened it.
-func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, grants []store.Grant, move *store.MoverEvent) ([]store.ReviewItem, error) {
+func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, grants []store.Grant, move *store.MoverEvent, cache map[string]*store.Person) ([]store.ReviewItem, error) {
 	cat := s.catalog()
 	items := s.items()
 	dir := newPeople(ctx, tx, cat.ApproverGroups)
+	if cache != nil {
+		dir.cache = cache
+	}
 	holders := make([]string, 0, len(grants))
 	var owners []string
 	for _, g := range grants {
@@ -265,7 +272,23 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 		return nil, err
 	}
 	now := s.now()
-	moves := map[string]*store.MoverEvent{}
+	// The latest mover event of holders whose job functions no longer
+	// justify a grant, read in one query for the page.
+	var unjustified []string
+	for _, g := range grants {
+		if it, ok := items[g.ItemID]; ok && move == nil {
+			if why, rests := justifiedBy(g, it, jfs[g.HolderID]); rests && len(why) == 0 {
+				unjustified = append(unjustified, g.HolderID)
+			}
+		}
+	}
+	moves := map[string]store.MoverEvent{}
+	if len(unjustified) > 0 {
+		slices.Sort(unjustified)
+		if moves, err = tx.LastMoverEvents(ctx, slices.Compact(unjustified)); err != nil {
+			return nil, err
+		}
+	}
 	var out []store.ReviewItem
 	for _, g := range grants {
 		holder, ok := dir.person(g.HolderID)
@@ -305,20 +328,8 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 		if nhiHolder != nil {
 			f.LastUsed = nhiHolder.LastUsedAt
 		}
-		if known && move == nil {
-			if why, rests := justifiedBy(g, it, f.JobFunctions); rests && len(why) == 0 {
-				if _, seen := moves[g.HolderID]; !seen {
-					evs, err := tx.ListMoverEvents(ctx, g.HolderID)
-					if err != nil {
-						return nil, err
-					}
-					moves[g.HolderID] = nil
-					if len(evs) > 0 {
-						moves[g.HolderID] = &evs[len(evs)-1]
-					}
-				}
-				f.LastMove = moves[g.HolderID]
-			}
+		if ev, ok := moves[g.HolderID]; ok && move == nil {
+			f.LastMove = &ev
 		}
 		rec, reason := recommendGrant(f)
 		sub := subject{HolderID: g.HolderID, ManagerID: holder.ManagerID, ItemOwnerID: it.OwnerID}
@@ -358,7 +369,7 @@ func displayName(p store.Person) string {
 }
 
 // nhiPage freezes the next page of NHIs in scope.
-func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign) ([]store.ReviewItem, string, bool, error) {
+func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache map[string]*store.Person) ([]store.ReviewItem, string, bool, error) {
 	page := s.pageSize()
 	nhis, err := tx.ListNHIs(ctx, store.NHIQuery{AfterID: c.GenCursor, Status: store.NHIActive, Limit: page})
 	if err != nil {
@@ -369,6 +380,9 @@ func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c sto
 	}
 	cat := s.catalog()
 	dir := newPeople(ctx, tx, cat.ApproverGroups)
+	if cache != nil {
+		dir.cache = cache
+	}
 	var owners []string
 	for _, n := range nhis {
 		owners = append(owners, n.OwnerID)

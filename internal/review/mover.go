@@ -135,7 +135,7 @@ func (s *Service) openMover(ctx context.Context, tx store.Tx, d *Definition, ev 
 	if err != nil {
 		return c, err
 	}
-	items, err := s.grantItems(ctx, tx, d, c, grants, &ev)
+	items, err := s.grantItems(ctx, tx, d, c, grants, &ev, nil)
 	if err != nil {
 		return c, err
 	}

@@ -18,7 +18,13 @@ import (
 func requestRemediation(s *Service, it store.ReviewItem, now time.Time) store.Remediation {
 	r := store.Remediation{State: store.RemediationRequested, RequestedAt: &now}
 	if it.NHIID != "" {
-		r.VerifySource = it.Snapshot.Source
+		// NHIs created by hand, by import or by a request have no pull
+		// that could verify them; fulfilled is as far as they go.
+		switch it.Snapshot.Source {
+		case "", "import", "api", "request":
+		default:
+			r.VerifySource = it.Snapshot.Source
+		}
 		return r
 	}
 	if ci, ok := s.items()[it.ItemID]; ok && ci.Fulfillment.Type == "ldap-group" {
@@ -44,11 +50,23 @@ func (s *Service) remediate(ctx context.Context, it store.ReviewItem) (store.Rev
 	var rerr error
 	if it.NHIID != "" {
 		adapter = "nhi"
-		if s.NHI == nil {
+		n, err := s.Store.GetNHI(ctx, it.NHIID)
+		switch {
+		case err != nil:
+			rerr = err
+		case s.NHI == nil:
 			rerr = errors.New("no NHI service configured")
-		} else if _, err := s.NHI.RetireNHI(ctx, by, it.NHIID, nil); err != nil {
-			if n, gerr := s.Store.GetNHI(ctx, it.NHIID); gerr != nil || n.Status == store.NHIActive {
-				rerr = err
+		case s.Directories[n.Source] != nil && n.Status == store.NHIActive:
+			adapter = "nhi+" + n.Source
+			if err := s.Directories[n.Source].DisableNHI(ctx, n); err != nil {
+				rerr = fmt.Errorf("disable in %s: %w", n.Source, err)
+			}
+		}
+		if rerr == nil {
+			if _, err := s.NHI.RetireNHI(ctx, by, it.NHIID, nil); err != nil {
+				if n, gerr := s.Store.GetNHI(ctx, it.NHIID); gerr != nil || n.Status == store.NHIActive {
+					rerr = err
+				}
 			}
 		}
 	} else {

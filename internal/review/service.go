@@ -38,6 +38,12 @@ type NHIRetirer interface {
 	RetireNHI(ctx context.Context, actor, id string, check func(store.NHI) error) (store.NHI, error)
 }
 
+// NHIDisabler disables an NHI in the directory it came from (an LDAP
+// service account locked through the source's write account).
+type NHIDisabler interface {
+	DisableNHI(ctx context.Context, n store.NHI) error
+}
+
 // CatalogSource gives the catalog in force; *access.Service implements it.
 type CatalogSource interface {
 	Catalog() *access.Catalog
@@ -51,10 +57,13 @@ type Service struct {
 	Catalog CatalogSource
 	Revoker Revoker
 	NHI     NHIRetirer
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Directories disable revoked NHIs in their source before they are
+	// retired, by source name; sources without one are retired in syncd only.
+	Directories map[string]NHIDisabler
+	Now         func() time.Time
+	Logger      *slog.Logger
 	// PageSize is how many grants or NHIs one generation step freezes;
-	// 1000 when 0.
+	// 5000 when 0.
 	PageSize int
 
 	defs  map[string]*Definition
@@ -116,7 +125,7 @@ func (s *Service) logger() *slog.Logger {
 
 func (s *Service) pageSize() int {
 	if s.PageSize <= 0 {
-		return 1000
+		return 5000
 	}
 	return s.PageSize
 }

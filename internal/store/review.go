@@ -307,6 +307,9 @@ type ReviewTx interface {
 	// ListMoverEventsAfter returns mover events with ID > afterID in ID
 	// order, at most limit (100 when 0).
 	ListMoverEventsAfter(ctx context.Context, afterID int64, limit int) ([]MoverEvent, error)
+	// LastMoverEvents returns each person's latest mover event; persons
+	// without one are absent.
+	LastMoverEvents(ctx context.Context, personIDs []string) (map[string]MoverEvent, error)
 }
 
 // PeerCounts are job-function populations and item holders per function.

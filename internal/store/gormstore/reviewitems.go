@@ -213,21 +213,36 @@ func (t *txn) CreateReviewItems(ctx context.Context, items []store.ReviewItem) (
 		rows[i] = row
 	}
 	out := make([]store.ReviewItem, len(rows))
+	fast := t.postgres() && plainNew(items)
 	err := t.atomic(ctx, func(t *txn) error {
-		if err := t.conn(ctx).CreateInBatches(&rows, batchSize).Error; err != nil {
+		if fast {
+			if err := t.createReviewItemsPG(ctx, rows); err != nil {
+				return err
+			}
+		} else if err := t.conn(ctx).CreateInBatches(&rows, batchSize).Error; err != nil {
 			return err
 		}
 		var revs []reviewerRow
 		for i, r := range rows {
-			it, err := r.toReviewItem()
-			if err != nil {
-				return err
+			// What was written, without decoding it back: generation
+			// writes a million of these.
+			it := items[i]
+			it.ID, it.State, it.Version = r.ID, store.ReviewItemState(r.State), r.Version
+			it.CreatedAt, it.UpdatedAt = r.CreatedAt, r.UpdatedAt
+			it.Snapshot = normSnapshot(it.Snapshot)
+			if len(it.ReviewerIDs) == 0 {
+				it.ReviewerIDs = nil
 			}
+			it.DecidedAt = utcPtr(it.DecidedAt)
+			it.Remediation = normRemediation(it.Remediation)
 			out[i] = it
 			revs = append(revs, reviewerRows(it)...)
 		}
 		if len(revs) == 0 {
 			return nil
+		}
+		if fast {
+			return t.createReviewersPG(ctx, revs)
 		}
 		return t.conn(ctx).CreateInBatches(&revs, batchSize).Error
 	})
@@ -548,4 +563,20 @@ func (t *txn) ListReviewDecisions(ctx context.Context, campaignID string, itemID
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// normSnapshot is the snapshot as it reads back: times in UTC to the
+// microsecond, an empty job-function list as nil.
+func normSnapshot(s store.ReviewSnapshot) store.ReviewSnapshot {
+	s.Start, s.Expiry, s.LastUsedAt = utc(s.Start), utcPtr(s.Expiry), utcPtr(s.LastUsedAt)
+	if len(s.JobFunctions) == 0 {
+		s.JobFunctions = nil
+	}
+	return s
+}
+
+func normRemediation(r store.Remediation) store.Remediation {
+	r.RequestedAt, r.FulfilledAt, r.VerifiedAt = utcPtr(r.RequestedAt), utcPtr(r.FulfilledAt), utcPtr(r.VerifiedAt)
+	r.FailedAt, r.EscalatedAt = utcPtr(r.FailedAt), utcPtr(r.EscalatedAt)
+	return r
 }

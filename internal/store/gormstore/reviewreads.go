@@ -100,3 +100,25 @@ func (t *txn) ListMoverEventsAfter(ctx context.Context, afterID int64, limit int
 	}
 	return out, nil
 }
+
+// LastMoverEvents returns each person's latest mover event.
+func (t *txn) LastMoverEvents(ctx context.Context, personIDs []string) (map[string]store.MoverEvent, error) {
+	out := map[string]store.MoverEvent{}
+	for chunk := range slices.Chunk(personIDs, batchSize) {
+		var rows []moverRow
+		if err := t.conn(ctx).Where("person_id IN ?", chunk).Order("person_id, id").Find(&rows).Error; err != nil {
+			return nil, wrap("last mover events", err)
+		}
+		for _, r := range rows {
+			e := store.MoverEvent{ID: r.ID, PersonID: r.PersonID, Cause: r.Cause, OccurredAt: utc(r.OccurredAt)}
+			if err := json.Unmarshal([]byte(r.OldFunctions), &e.Old); err != nil {
+				return nil, wrap("last mover events", fmt.Errorf("event %d: %w", r.ID, err))
+			}
+			if err := json.Unmarshal([]byte(r.NewFunctions), &e.New); err != nil {
+				return nil, wrap("last mover events", fmt.Errorf("event %d: %w", r.ID, err))
+			}
+			out[r.PersonID] = e // ordered by id: the last one stays
+		}
+	}
+	return out, nil
+}
