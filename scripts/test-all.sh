@@ -28,6 +28,10 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql-common)
 # loopback from a temporary directory; the packaged service is not used).
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapmodify >/dev/null || need+=(ldap-utils)
+# LibreOffice Calc and pdftotext for the evidence workbook tests (headless
+# PDF rendering and re-save).
+command -v soffice >/dev/null || need+=(libreoffice-calc)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing ${need[*]}"
 	as_root apt-get update -q

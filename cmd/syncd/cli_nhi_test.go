@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -187,10 +189,20 @@ func TestServeWiresNHIAPIAndMetrics(t *testing.T) {
 	})
 }
 
-func TestCSVSafe(t *testing.T) {
-	for in, want := range map[string]string{"svc": "svc", "": "", "=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "@x": "'@x", "-2": "'-2", "a=b": "a=b"} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
-		}
+// TestOrphansCSVNeutralisesFormulas: the CSV export uses the product's one
+// rule (evidence.SafeText), LF and tab included.
+func TestOrphansCSVNeutralisesFormulas(t *testing.T) {
+	var b strings.Builder
+	err := writeOrphansCSV(&b, []nhi.Orphan{{ID: "n1", Name: "=HYPERLINK(\"http://x\")", Kind: "api-key", Owner: "+cmd|' /C calc'!A0", Project: "\n=1", Environment: "@SUM(1)", Rules: []string{"no-owner"}, Reasons: []string{"-2+3"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"n1", "'=HYPERLINK(\"http://x\")", "api-key", "'@SUM(1)", "'+cmd|' /C calc'!A0", "'\n=1", "no-owner", "'-2+3"}
+	if strings.Join(recs[1], "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("row = %q, want %q", recs[1], want)
 	}
 }

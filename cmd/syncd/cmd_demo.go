@@ -150,7 +150,12 @@ func demoConfig(dbPath, listen, base string, getenv func(string) string) (Config
 	}
 	cfg.Review.Campaigns = demoCampaigns()
 	cfg.Web.Session.InsecureCookie = true // plain http on loopback
-	errs := cfg.validate(getenv)          // web is still off here: no issuer yet
+	key, err := demoEvidenceKey(filepath.Dir(dbPath))
+	if err != nil {
+		return cfg, ConfigErrors{{Path: "evidence.signingKeyFile", Msg: err.Error()}}
+	}
+	cfg.Evidence.SigningKeyFile = key
+	errs := cfg.validate(getenv) // web is still off here: no issuer yet
 	return cfg, errs
 }
 

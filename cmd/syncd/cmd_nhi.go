@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/evidence"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -99,22 +100,12 @@ func writeOrphansCSV(w io.Writer, orphans []nhi.Orphan) error {
 	for _, o := range orphans {
 		row := []string{o.ID, o.Name, o.Kind, o.Environment, o.Owner, o.Project, strings.Join(o.Rules, ";"), strings.Join(o.Reasons, "; ")}
 		for i, c := range row {
-			row[i] = csvSafe(c)
+			row[i] = evidence.SafeText(c)
 		}
 		_ = cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe defuses spreadsheet formulas: names and owners come from
-// outside sources, and a cell starting with = + - @ would be evaluated
-// when the report is opened in a spreadsheet (OWASP "CSV injection").
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // cmdNHIList prints the inventory, filtered.

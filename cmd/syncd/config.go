@@ -25,6 +25,7 @@ type Config struct {
 	NHI      NHIConfig      `yaml:"nhi"`
 	SCIM     SCIMConfig     `yaml:"scim"`
 	Access   AccessConfig   `yaml:"access"`
+	Evidence EvidenceConfig `yaml:"evidence"`
 	Review   ReviewConfig   `yaml:"review"`
 }
 

@@ -31,6 +31,9 @@ func (d *daemon) startWeb(ctx context.Context) error {
 		server.Findings = d.nhi.svc
 	}
 	server.Access = d.access
+	if ev := d.campaignEvidence(); ev != nil {
+		server.Evidence = ev
+	}
 	ui, err := webui.New(server)
 	if err != nil {
 		return err

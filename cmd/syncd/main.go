@@ -54,6 +54,9 @@ func commands() []command {
 		{"campaign close", "campaign close --config F --id ID", "apply the non-response default now and close the campaign", cmdCampaignClose},
 		{"sync status", "sync status --config F [--source NAME] [--limit N] [--rejections]", "list recent pull runs with their counts and errors", cmdSyncStatus},
 		{"sync", "sync --config F --source NAME [--full]", "pull one ldap or scim source now; exit 1 if the run fails", cmdSync},
+		{"evidence keygen", "evidence keygen --out FILE", "create an Ed25519 evidence signing key (PKCS#8 PEM); prints the public key", cmdEvidenceKeygen},
+		{"evidence export", "evidence export --config F (--campaign ID | --requests --from DATE --to DATE) --out FILE.xlsx", "write a signed evidence workbook", cmdEvidenceExport},
+		{"evidence verify", "evidence verify FILE.xlsx [--public-key FILE] [--config F]", "check a workbook's sheet hashes, signature and chain head; exit 1 naming the first edit", cmdEvidenceVerify},
 		{"version", "version", "print the version", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}

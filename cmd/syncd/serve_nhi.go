@@ -63,6 +63,9 @@ func (d *daemon) startNHI(ctx context.Context) error {
 	if d.access != nil {
 		srv.Catalog = d.catalogEditor()
 	}
+	if ev := d.campaignEvidence(); ev != nil {
+		srv.Evidence = ev
+	}
 	// Browsers call the API with a session cookie: refuse cross-origin
 	// state changes outright (Sec-Fetch-Site / Origin), on top of the
 	// session's CSRF token. Token clients send neither header and pass.

@@ -10,6 +10,12 @@ import (
 var version = ""
 
 func cmdVersion(_ context.Context, e env, _ []string) int {
+	fmt.Fprintf(e.stdout, "syncd %s\n", versionString())
+	return exitOK
+}
+
+// versionString is the build's version, "devel" when unknown.
+func versionString() string {
 	v := version
 	if v == "" {
 		v = "devel"
@@ -17,6 +23,5 @@ func cmdVersion(_ context.Context, e env, _ []string) int {
 			v = bi.Main.Version
 		}
 	}
-	fmt.Fprintf(e.stdout, "syncd %s\n", v)
-	return exitOK
+	return v
 }

@@ -22,8 +22,11 @@ type Server struct {
 	Catalog CatalogEditor
 	// Review serves campaigns and review items; nil leaves those routes out.
 	Review *review.Service
-	Auth   Authenticator
-	Logger *slog.Logger
+	// Evidence writes campaign evidence workbooks; nil leaves the
+	// download out.
+	Evidence EvidenceExporter
+	Auth     Authenticator
+	Logger   *slog.Logger
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -84,6 +87,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.Review != nil {
 		routes = append(routes, reviewRoutes(s)...)
+	}
+	if s.Evidence != nil {
+		routes = append(routes, struct {
+			pattern string
+			h       http.HandlerFunc
+		}{"GET /api/v1/campaigns/{id}/evidence.xlsx", s.campaignEvidence})
 	}
 	for _, rt := range routes {
 		mux.HandleFunc(rt.pattern, s.authenticated(rt.h))

@@ -18,6 +18,7 @@ type Tx interface {
 	PullTx
 	ViewTx
 	NHIDocTx
+	EvidenceTx
 	ReviewTx
 
 	// Persons.

@@ -26,6 +26,9 @@ type Server struct {
 	Findings Findings // nil: not wired
 	// Access is the request flow; nil when no catalog is configured.
 	Access *access.Service
+	// Evidence writes campaign evidence workbooks; nil leaves the
+	// download out.
+	Evidence EvidenceExporter
 	// Sources are the configured source names, shown on the sync page
 	// even before their first run.
 	Sources []string
@@ -98,6 +101,9 @@ func (s *Server) Handler() http.Handler {
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /charts/identities.svg", s.identitiesChart)
 	page("GET /charts/findings.svg", s.findingsChart)
+	if s.Evidence != nil {
+		page("GET /campaigns/{id}/evidence.xlsx", s.campaignEvidence)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	})

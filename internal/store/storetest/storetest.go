@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"personrefs", personRefTests},
 		{"pull", pullTests},
 		{"views", viewTests},
+		{"evidence", evidenceTests},
 		{"review", reviewTests},
 	}
 	for _, g := range groups {

@@ -1,0 +1,31 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/evidence"
+)
+
+// EvidenceExporter writes a campaign's evidence workbook (package
+// evidence); store.ErrNotFound for an unknown campaign.
+type EvidenceExporter interface {
+	ExportCampaign(ctx context.Context, campaignID string, w io.Writer) error
+}
+
+// campaignEvidence: GET /api/v1/campaigns/{id}/evidence.xlsx, for
+// auditors and admins: the signed workbook as an attachment, never cached.
+func (s *Server) campaignEvidence(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	if !p.seesAll() {
+		writeError(w, http.StatusForbidden, "evidence is for auditors and administrators", nil)
+		return
+	}
+	id := r.PathValue("id")
+	if err := evidence.ServeWorkbook(w, "campaign-"+id+"-evidence.xlsx", func(out io.Writer) error {
+		return s.Evidence.ExportCampaign(r.Context(), id, out)
+	}); err != nil {
+		s.fail(w, err)
+	}
+}
