@@ -25,6 +25,7 @@ type Config struct {
 	NHI      NHIConfig      `yaml:"nhi"`
 	SCIM     SCIMConfig     `yaml:"scim"`
 	Access   AccessConfig   `yaml:"access"`
+	Security SecurityConfig `yaml:"security"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -159,6 +160,7 @@ func defaultConfig() Config {
 		Identity: IdentityConfig{
 			MatchKeys: []string{"employeeNumber", "email", "userName"},
 		},
-		Web: webDefaults(),
+		Web:      webDefaults(),
+		Security: securityDefaults(),
 	}
 }

@@ -219,8 +219,8 @@ func TestSignInLinksPersonAndMapsRoles(t *testing.T) {
 		t.Fatalf("identity: %+v %v", id, err)
 	}
 	events, err := e.store.ListAudit(t.Context(), 0, 1000)
-	if err != nil || events[len(events)-1].Action != "auth.identity-linked" {
-		t.Fatalf("last audit event: %+v %v", events[len(events)-1], err)
+	if err != nil || events[len(events)-2].Action != "auth.identity-linked" || events[len(events)-1].Action != "auth.signed_in" {
+		t.Fatalf("last audit events: %+v %v", events[len(events)-2:], err)
 	}
 
 	// Bob matches case-insensitively and gets no role from "staff".
@@ -391,7 +391,10 @@ func TestLogoutDestroysSessionServerSide(t *testing.T) {
 		t.Fatalf("logout without token: %d", resp.StatusCode)
 	}
 	resp := b.PostForm(e.base+"/auth/logout", url.Values{auth.CSRFField: {p.CSRF}})
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Location(), "/signed-out") {
+	// The provider has an end_session_endpoint: sign-out ends its session
+	// too and comes back to /signed-out.
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Location(), "/end_session?") ||
+		!strings.Contains(resp.Location(), url.QueryEscape(e.base+"/signed-out")) {
 		t.Fatalf("logout: %d %q", resp.StatusCode, resp.Location())
 	}
 	// Replaying the old cookie from another client gets nothing: the

@@ -106,5 +106,5 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusForbidden, "Request refused", "This request came from another site, so syncd refused it (cross-origin protection).")
 	}))
-	return securityHeaders(cop.Handler(s.Auth.Authenticate(mux)))
+	return securityHeaders(s.Auth.EndSessionOrigin(), cop.Handler(s.Auth.Authenticate(mux)))
 }
