@@ -38,6 +38,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	acfg := d.cfg.Web.authConfig()
 	acfg.TrustUnverifiedEmail = d.cfg.Security.TrustUnverifiedEmail
 	acfg.FailuresPerMinute = d.cfg.Security.FailuresPerMinute
+	acfg.Events, acfg.Limiter = d.security().events, d.security().limiter
 	a, err := auth.New(ctx, acfg, d.store, nil, d.logger.With("component", "auth"), ui.Fail)
 	if err != nil {
 		return fmt.Errorf("web sign-in: %w", err)

@@ -37,6 +37,7 @@ type secServe struct {
 	st     *gormstore.Store
 	scim   string            // SCIM bearer token of source hr
 	ids    map[string]string // userName → person id
+	nhis   map[string]string // NHI name → id
 	scimID map[string]string // userName → SCIM resource id
 	logs   *syncBuffer
 	cfg    string
@@ -76,7 +77,7 @@ func newSecServe(t *testing.T, extra string) *secServe {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &secServe{t: t, base: "http://" + ln.Addr().String(), ids: map[string]string{}, scimID: map[string]string{}, logs: &syncBuffer{}}
+	h := &secServe{t: t, base: "http://" + ln.Addr().String(), ids: map[string]string{}, nhis: map[string]string{}, scimID: map[string]string{}, logs: &syncBuffer{}}
 	h.idp = authtest.StartIDP(t, h.base+"/auth/callback", secUsers)
 	if err := os.WriteFile(filepath.Join(dir, "catalog.yaml"), []byte(`items:
   - id: reports
@@ -147,6 +148,20 @@ web:
 	})
 	for _, u := range []struct{ name, manager string }{{"carol", ""}, {"alice", ""}, {"mike", "carol"}, {"rita", "mike"}, {"sam", "carol"}, {"eve", "carol"}} {
 		h.pushUser(u.name, u.manager)
+	}
+	pr, err := st.CreateProject(t.Context(), store.Project{Name: "apollo", OwnerID: h.ids["sam"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []struct{ name, owner, project string }{
+		{"svc-rita", "rita", ""}, {"svc-sam", "sam", ""}, {"svc-orphan", "", ""}, {"svc-apollo", "", pr.ID},
+	} {
+		got, err := st.CreateNHI(t.Context(), store.NHI{Kind: store.KindServiceAccount, Name: n.name, Source: "ldap",
+			Environment: "prod", OwnerID: h.ids[n.owner], ProjectID: n.project})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.nhis[n.name] = got.ID
 	}
 	return h
 }

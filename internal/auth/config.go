@@ -44,6 +44,10 @@ type Config struct {
 	// FailuresPerMinute bounds failed sign-ins per client address before
 	// 429; 20 when 0.
 	FailuresPerMinute int
+	// Events and Limiter, when set, are shared with the JSON API; New
+	// makes its own otherwise.
+	Events  *Recorder
+	Limiter *Limiter
 
 	// HTTPClient talks to the IdP (discovery, keys, token endpoint);
 	// http.DefaultClient when nil.

@@ -31,6 +31,18 @@ type Recorder struct {
 	overall int
 }
 
+// NewRecorder records at most 30 events a minute per client address and
+// 600 overall.
+func NewRecorder(st store.Store, now func() time.Time, logger *slog.Logger) *Recorder {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Recorder{Store: st, Now: now, Logger: logger, PerClient: 30, Total: 600}
+}
+
 // Record appends one security event for r's client.
 func (rc *Recorder) Record(r *http.Request, actor, action, target string, details map[string]string) {
 	if rc == nil {

@@ -76,6 +76,13 @@ func New(ctx context.Context, cfg Config, st store.Store, now func() time.Time, 
 	if perMinute <= 0 {
 		perMinute = 20
 	}
+	events, limiter := cfg.Events, cfg.Limiter
+	if events == nil {
+		events = NewRecorder(st, now, logger)
+	}
+	if limiter == nil {
+		limiter = NewLimiter(perMinute, now)
+	}
 	return &Auth{
 		cfg:      cfg,
 		sessions: &Sessions{Store: st, Now: now, Idle: cfg.IdleTimeout, Absolute: cfg.AbsoluteTimeout, Secure: cfg.CookieSecure, Persistent: cfg.PersistentCookie},
@@ -94,8 +101,8 @@ func New(ctx context.Context, cfg Config, st store.Store, now func() time.Time, 
 		fail:     fail,
 		callback: u.Path,
 		loginKey: sealKey(cfg.ClientSecret),
-		events:   &Recorder{Store: st, Now: now, Logger: logger, PerClient: 30, Total: 600},
-		limiter:  NewLimiter(perMinute, now),
+		events:   events,
+		limiter:  limiter,
 
 		endSession: meta.EndSession,
 	}, nil
