@@ -180,3 +180,36 @@ func TestSecurityEventsAreAudited(t *testing.T) {
 		t.Fatalf("audit verify: %d %s %s", code, out, errOut)
 	}
 }
+
+// Gap 3, server-side request forgery: a catalog change through the API
+// naming a webhook destination outside security.webhookAllowList is
+// refused at once with a 4xx naming the list; nothing is stored.
+func TestCatalogWebhookAllowList(t *testing.T) {
+	h := newSecServe(t, "security: {webhookAllowList: ['https://hooks.example.com/syncd/']}\n")
+	getenv := envMap(map[string]string{"SYNCD_TEST_OIDC_SECRET": authtest.ClientSecret})
+	code, tok, errOut := cli(t, getenv, "token", "create", "--config", h.cfg, "--name", "cat", "--scope", "catalog:write,admin,read", "--owner", "carol")
+	if code != exitOK {
+		t.Fatalf("token: %s", errOut)
+	}
+	tok = strings.TrimSpace(tok)
+	item := func(url string) map[string]any {
+		return map[string]any{"name": "Reports", "kind": "app-role", "owner": "carol@example.com", "risk": "low",
+			"approval":    map[string]any{"autoApprove": map[string]any{"when": "true"}, "stages": []any{map[string]any{"name": "m", "approvers": []any{map[string]any{"manager": true}}}}},
+			"maxDuration": "30d", "fulfillment": map[string]any{"type": "webhook", "params": map[string]any{"url": url, "secretEnv": "HOOK_SECRET"}}}
+	}
+	before := len(h.audit())
+	for _, url := range []string{"http://169.254.169.254/latest/meta-data/", "https://hooks.example.com.evil.example/syncd/x", "https://hooks.example.com@evil.example/syncd/"} {
+		r := h.api(nil, tok, http.MethodPut, "/api/v1/catalog/items/reports", item(url))
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "webhookAllowList") || !strings.Contains(r.Body, "https://hooks.example.com/syncd/") {
+			t.Fatalf("webhook %s: %d %s", url, r.StatusCode, r.Body)
+		}
+	}
+	for _, e := range h.audit()[before:] {
+		if strings.HasPrefix(e.Action, "catalog.") {
+			t.Fatalf("a refused change left %s", e.Action)
+		}
+	}
+	if r := h.api(nil, tok, http.MethodPut, "/api/v1/catalog/items/reports", item("https://hooks.example.com/syncd/reports")); r.StatusCode >= 400 {
+		t.Fatalf("allowed webhook: %d %s", r.StatusCode, r.Body)
+	}
+}
