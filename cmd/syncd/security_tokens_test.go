@@ -213,3 +213,30 @@ func TestCatalogWebhookAllowList(t *testing.T) {
 		t.Fatalf("allowed webhook: %d %s", r.StatusCode, r.Body)
 	}
 }
+
+// The audit trail can be read: syncd audit export and GET /api/v1/audit.
+func TestAuditExportAndAPI(t *testing.T) {
+	h := newSecServe(t, "")
+	h.as("rita")
+	h.as("mike")
+	getenv := envMap(map[string]string{"SYNCD_TEST_OIDC_SECRET": "x"})
+	code, out, errOut := cli(t, getenv, "audit", "export", "--config", h.cfg, "--action", audit.ActionSignedIn, "--from", "2000-01-01")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 2 || !strings.Contains(lines[0], `"action":"auth.signed_in"`) || !strings.Contains(lines[0], `"prev_hash":`) || !strings.Contains(lines[0], `"seq":`) {
+		t.Fatalf("export jsonl: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = cli(t, getenv, "audit", "export", "--config", h.cfg, "--format", "csv", "--to", "2000-01-01")
+	if code != exitOK || strings.TrimSpace(out) != "seq,time,actor,action,target,details,hash,prev_hash" {
+		t.Fatalf("export csv before 2000: %q", out)
+	}
+	alice := h.as("alice")
+	r := h.api(alice, "", http.MethodGet, "/api/v1/audit?action=auth.signed_in&limit=1", nil)
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, `"next":"`) {
+		t.Fatalf("audit page 1: %d %s", r.StatusCode, r.Body)
+	}
+	next := strings.Split(strings.Split(r.Body, `"next":"`)[1], `"`)[0]
+	r2 := h.api(alice, "", http.MethodGet, "/api/v1/audit?action=auth.signed_in&limit=5&after="+next, nil)
+	if r2.StatusCode != http.StatusOK || strings.Count(r2.Body, `"seq":`) != 2 {
+		t.Fatalf("audit page 2: %d %s", r2.StatusCode, r2.Body)
+	}
+}
