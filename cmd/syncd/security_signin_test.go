@@ -135,3 +135,34 @@ func TestLinkByEmailNeedsVerifiedEmail(t *testing.T) {
 		t.Fatalf("config validate: %d %q", code, errOut)
 	}
 }
+
+// Gap 9: unknown and forbidden objects answer the same, without internal
+// wording; error pages show the request id.
+func TestErrorsAreUniform(t *testing.T) {
+	h := newSecServe(t, "")
+	rita := h.as("rita")
+	resp := h.api(rita, "", http.MethodPost, "/api/v1/requests", map[string]any{"item": "reports", "justification": "x"})
+	reqID := strings.Split(strings.Split(resp.Body, `"id":"`)[1], `"`)[0]
+	sam := h.as("sam")
+	body := func(s string) string { return strings.Split(s, `,"request_id"`)[0] }
+	known := h.api(sam, "", http.MethodPost, "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true})
+	unknown := h.api(sam, "", http.MethodPost, "/api/v1/requests/no-such-request/decision", map[string]any{"approve": true})
+	if known.StatusCode != unknown.StatusCode || body(known.Body) != body(unknown.Body) || !strings.Contains(unknown.Body, `"request_id":"`) {
+		t.Fatalf("API: existing %d %s, unknown %d %s", known.StatusCode, known.Body, unknown.StatusCode, unknown.Body)
+	}
+	csrf := h.csrf(sam)
+	for _, id := range []string{reqID, "no-such-request"} {
+		page := sam.PostForm(h.base+"/approvals", url.Values{"csrf_token": {csrf}, "request": {id}, "decision": {"approve"}})
+		for _, leak := range []string{"gormstore", "access:", "not an approver", "update request"} {
+			if strings.Contains(page.Body, leak) {
+				t.Errorf("approvals page for %s shows %q", id, leak)
+			}
+		}
+		if !strings.Contains(page.Body, id+": not found") {
+			t.Errorf("approvals page for %s: no uniform 'not found'", id)
+		}
+	}
+	if page := sam.Get(h.base + "/nhis/" + h.nhis["svc-rita"]); page.StatusCode != http.StatusNotFound || !strings.Contains(page.Body, "request id") {
+		t.Errorf("error page: %d without a request id", page.StatusCode)
+	}
+}
