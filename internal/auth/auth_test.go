@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
 	"github.com/syncd-dev/syncd/internal/demoidp"
@@ -480,5 +481,31 @@ func TestSessionPrincipalForTheAPI(t *testing.T) {
 	req.Header.Set("X-CSRF-Token", p.CSRF)
 	if resp := b.Do(req); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST with header token: %d", resp.StatusCode)
+	}
+}
+
+// Every request re-checks the person's status (cached a few seconds): a
+// status changed by any path ends the session within statusTTL.
+func TestSessionEndsWhenPersonIsNoLongerActive(t *testing.T) {
+	e := newEnv(t)
+	b := authtest.NewBrowser(t)
+	b.SignIn(e.base, "/me", "bob", "pw-bob")
+	p, resp := me(t, b, e.base)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/me: %d", resp.StatusCode)
+	}
+	if _, err := e.store.UpdatePerson(t.Context(), p.PersonID, func(old store.Person) (store.Person, error) {
+		old.Status = store.StatusDisabled
+		return old, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(4 * time.Second) // past the status cache
+	if _, resp := me(t, b, e.base); resp.StatusCode == http.StatusOK {
+		t.Fatalf("/me after the person was disabled: %d", resp.StatusCode)
+	}
+	evs, err := e.store.ListAudit(t.Context(), 0, 1000)
+	if err != nil || evs[len(evs)-1].Action != audit.ActionSessionRevoked {
+		t.Fatalf("last event %+v %v", evs[len(evs)-1], err)
 	}
 }
