@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -93,6 +95,9 @@ type catalogEditor struct {
 	cfg    CatalogConfig
 	store  store.Store
 	access *access.Service
+	// webhookAllow is security.webhookAllowList: a change naming a webhook
+	// destination outside it is refused at once, before any four-eyes step.
+	webhookAllow []string
 }
 
 // ParseItem implements api.CatalogEditor.
@@ -104,6 +109,11 @@ func (e catalogEditor) ParseItem(ctx context.Context, id string, def []byte) (ac
 	}
 	if len(fields) > 0 {
 		return access.Item{}, fields
+	}
+	if it.Fulfillment.Type == "webhook" {
+		if err := authz.ValidateWebhookURL(e.webhookAllow, it.Fulfillment.Params["url"]); err != nil {
+			return access.Item{}, []nhi.FieldError{{Field: "fulfillment.params.url", Msg: strings.TrimPrefix(err.Error(), "authz: ")}}
+		}
 	}
 	item := it.toItem(personResolver(ctx, e.store))
 	if it.Owner == "" {
@@ -148,5 +158,5 @@ func (e catalogEditor) Reload(ctx context.Context) error {
 // catalogEditor rebuilds the catalog from its files and the item versions
 // stored through the API; the API calls it after each change.
 func (d *daemon) catalogEditor() catalogEditor {
-	return catalogEditor{cfg: d.cfg.Catalog, store: d.store, access: d.access}
+	return catalogEditor{cfg: d.cfg.Catalog, store: d.store, access: d.access, webhookAllow: d.cfg.Security.WebhookAllowList}
 }

@@ -203,7 +203,7 @@ func TestTokenCreateListRevoke(t *testing.T) {
 		if code, _, errOut := cli(t, noEnv, "token", "create", "--config", cfg, "--name", "entra", "--scope", "api"); code != exitFailure || !strings.Contains(errOut, "exists already") {
 			t.Fatalf("duplicate name: %d %q", code, errOut)
 		}
-		if code, _, errOut := cli(t, noEnv, "token", "create", "--config", cfg, "--name", "x", "--scope", "admin"); code != exitFailure || !strings.Contains(errOut, "must be scim or api") {
+		if code, _, errOut := cli(t, noEnv, "token", "create", "--config", cfg, "--name", "x", "--scope", "superuser"); code != exitFailure || !strings.Contains(errOut, "use one or more of") {
 			t.Fatalf("bad scope: %d %q", code, errOut)
 		}
 

@@ -13,8 +13,12 @@ func cmdConfigValidate(_ context.Context, e env, args []string) int {
 	}); code >= 0 {
 		return code
 	}
-	if _, code := mustConfig(e, "config validate", path); code >= 0 {
+	cfg, code := mustConfig(e, "config validate", path)
+	if code >= 0 {
 		return code
+	}
+	for _, w := range cfg.securityWarnings() {
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", path)
 	return exitOK

@@ -70,7 +70,8 @@ type daemon struct {
 	apiAuth api.Chain
 	access  *access.Service // nil when no catalog is configured
 	review  *review.Service
-	holder  string // this process in job leases
+	holder  string         // this process in job leases
+	sec     *securityParts // security event recorder and failure limiter, shared by web and API
 	// background is the scheduled work serve waits for on shutdown.
 	background sync.WaitGroup
 }

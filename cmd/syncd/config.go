@@ -27,6 +27,7 @@ type Config struct {
 	Access   AccessConfig   `yaml:"access"`
 	Evidence EvidenceConfig `yaml:"evidence"`
 	Review   ReviewConfig   `yaml:"review"`
+	Security SecurityConfig `yaml:"security"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -165,6 +166,7 @@ func defaultConfig() Config {
 		Identity: IdentityConfig{
 			MatchKeys: []string{"employeeNumber", "email", "userName"},
 		},
-		Web: webDefaults(),
+		Web:      webDefaults(),
+		Security: securityDefaults(),
 	}
 }

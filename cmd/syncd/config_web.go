@@ -33,6 +33,7 @@ import (
 //	    idleTimeout: 30m
 //	    absoluteTimeout: 12h
 //	    insecureCookie: false    # true only for http://127.0.0.1 development
+//	    persistentCookie: false  # true: the cookie outlives the browser
 type WebConfig struct {
 	OIDC    OIDCConfig          `yaml:"oidc"`
 	Roles   map[string][]string `yaml:"roles"`
@@ -63,6 +64,9 @@ type SessionConfig struct {
 	// browser keeps the cookie over plain http; allowed only when syncd
 	// listens on loopback.
 	InsecureCookie bool `yaml:"insecureCookie"`
+	// PersistentCookie gives the session cookie a Max-Age, so it survives
+	// a browser restart; off by default (the cookie ends with the browser).
+	PersistentCookie bool `yaml:"persistentCookie"`
 }
 
 // Enabled reports whether the web UI is configured.
@@ -174,6 +178,6 @@ func (w WebConfig) authConfig() auth.Config {
 		LinkBy: auth.LinkBy(w.OIDC.LinkBy), LinkClaim: w.OIDC.LinkClaim, GroupsClaim: w.OIDC.GroupsClaim,
 		RoleGroups:  roles,
 		IdleTimeout: time.Duration(w.Session.IdleTimeout), AbsoluteTimeout: time.Duration(w.Session.AbsoluteTimeout),
-		CookieSecure: !w.Session.InsecureCookie,
+		CookieSecure: !w.Session.InsecureCookie, PersistentCookie: w.Session.PersistentCookie,
 	}
 }

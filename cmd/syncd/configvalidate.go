@@ -107,6 +107,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.validateAccess(getenv)...)
 	errs = append(errs, c.validateEvidence()...)
 	errs = append(errs, c.validateReview()...)
+	errs = append(errs, c.validateSecurity()...)
 	return errs
 }
 

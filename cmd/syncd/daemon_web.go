@@ -38,7 +38,11 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := auth.New(ctx, d.cfg.Web.authConfig(), d.store, nil, d.logger.With("component", "auth"), ui.Fail)
+	acfg := d.cfg.Web.authConfig()
+	acfg.TrustUnverifiedEmail = d.cfg.Security.TrustUnverifiedEmail
+	acfg.FailuresPerMinute = d.cfg.Security.FailuresPerMinute
+	acfg.Events, acfg.Limiter = d.security().events, d.security().limiter
+	a, err := auth.New(ctx, acfg, d.store, nil, d.logger.With("component", "auth"), ui.Fail)
 	if err != nil {
 		return fmt.Errorf("web sign-in: %w", err)
 	}

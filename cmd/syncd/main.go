@@ -38,6 +38,7 @@ func commands() []command {
 		{"migrate", "migrate --config F", "apply pending database migrations and print the schema version", cmdMigrate},
 		{"config validate", "config validate --config F", "check a configuration file and report every problem", cmdConfigValidate},
 		{"audit verify", "audit verify --config F", "walk the audit hash chain; exit 1 naming the first broken event", cmdAuditVerify},
+		{"audit export", "audit export --config F [--from DATE] [--to DATE] [--action A] [--format jsonl|csv]", "print audit events with their hashes, one per line", cmdAuditExport},
 		{"token create", "token create --config F --name N --scope scim|api [--source S]", "create a bearer token; prints the secret alone on stdout", cmdTokenCreate},
 		{"token list", "token list --config F", "list tokens (never their secrets)", cmdTokenList},
 		{"token revoke", "token revoke --config F --name N", "revoke a token by name or id", cmdTokenRevoke},

@@ -54,8 +54,10 @@ func (d *daemon) startNHI(ctx context.Context) error {
 	}
 	d.nhi = &nhiRunner{svc: svc, trigger: make(chan struct{}, 1)}
 	d.apiAuth = api.Chain{api.TokenAuthenticator{Store: d.store}}
+	sec := d.security()
 	srv := &api.Server{
 		Store: d.store, NHI: svc, Access: d.access, Review: d.review, Logger: d.logger.With("component", "api"),
+		Events: sec.events, Limiter: sec.limiter,
 		// startWeb adds the OIDC session to the chain when the web UI is on;
 		// the chain is read per request, through this closure.
 		Auth: api.AuthenticatorFunc(func(r *http.Request) (api.Principal, error) { return d.apiAuth.Authenticate(r) }),

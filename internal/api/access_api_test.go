@@ -94,7 +94,7 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 		}
 		// Nobody decides on their own request; outsiders are refused.
 		h.want("sam", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 403)
-		h.want("olga", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 403)
+		h.want("olga", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 404) // not hers to see: as unknown
 		h.want("token", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 403)
 		h.want("mia", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": false}, 400)
 		h.want("mia", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{}, 400)

@@ -1,7 +1,11 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/audit"
 
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -41,7 +45,7 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input", []nhi.FieldError{{Field: "approve", Msg: "required: true or false"}})
 		return
 	}
-	out, err := s.Access.Decide(r.Context(), p.PersonID, r.PathValue("id"), *b.Approve, b.Comment)
+	out, err := s.decideVisible(r, p, r.PathValue("id"), *b.Approve, b.Comment)
 	if err != nil {
 		s.failAccess(w, err)
 		return
@@ -79,12 +83,28 @@ func (s *Server) bulkDecide(w http.ResponseWriter, r *http.Request) {
 	}
 	results := make([]result, 0, len(b.Requests))
 	for _, id := range b.Requests {
-		out, err := s.Access.Decide(r.Context(), p.PersonID, id, *b.Approve, b.Comment)
+		out, err := s.decideVisible(r, p, id, *b.Approve, b.Comment)
 		if err != nil {
-			results = append(results, result{Request: id, Error: err.Error()})
+			msg := publicMessage(err)
+			if errors.Is(err, access.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+				msg = "not found"
+			}
+			results = append(results, result{Request: id, Error: msg})
 			continue
 		}
 		results = append(results, result{Request: id, State: string(out.Request.State)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+}
+
+// decideVisible decides a request the caller may see; one they may not
+// see is "not found", exactly like an unknown id, so ids cannot be probed.
+func (s *Server) decideVisible(r *http.Request, p Principal, id string, approve bool, comment string) (access.Outcome, error) {
+	if _, err := s.Access.Explain(r.Context(), p.PersonID, id, p.seesAll()); err != nil {
+		if errors.Is(err, access.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
+			s.record(r, p.Actor(), audit.ActionAccessDenied, "request:"+id, map[string]string{"action": "decide", "object": "request"})
+		}
+		return access.Outcome{}, err
+	}
+	return s.Access.Decide(r.Context(), p.PersonID, id, approve, comment)
 }

@@ -25,14 +25,14 @@ func personOnly(w http.ResponseWriter, p Principal) bool {
 // failAccess maps the request flow's errors onto responses.
 func (s *Server) failAccess(w http.ResponseWriter, err error) {
 	switch {
+	case errors.Is(err, access.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not found", nil)
 	case errors.Is(err, access.ErrForbidden):
-		writeError(w, http.StatusForbidden, err.Error(), nil)
-	case errors.Is(err, access.ErrNotFound):
-		writeError(w, http.StatusNotFound, err.Error(), nil)
+		writeError(w, http.StatusForbidden, publicMessage(err), nil)
 	case errors.Is(err, access.ErrInvalid):
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		writeError(w, http.StatusBadRequest, publicMessage(err), nil)
 	case errors.Is(err, access.ErrStateChanged):
-		writeError(w, http.StatusConflict, err.Error(), nil)
+		writeError(w, http.StatusConflict, publicMessage(err), nil)
 	default:
 		s.fail(w, err)
 	}

@@ -68,7 +68,7 @@ func newHarness(t *testing.T, s *gormstore.Store) *harness {
 	}
 	svc := &nhi.Service{Store: s, Now: clock, Remediation: nhi.Remediation{Deadline: 24 * time.Hour, FallbackTeam: "security"}}
 	mux := http.NewServeMux()
-	(&api.Server{Store: s, NHI: svc, Auth: api.Chain{api.TokenAuthenticator{Store: s}, personAuth{admins: map[string]bool{h.ids["root"]: true}}}}).Register(mux)
+	(&api.Server{Store: s, NHI: svc, Auth: api.Chain{api.TokenAuthenticator{Store: s, Now: clock}, personAuth{admins: map[string]bool{h.ids["root"]: true}}}}).Register(mux)
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h
@@ -169,7 +169,10 @@ func TestNHILifecycleOverHTTP(t *testing.T) {
 		if created["source"] != "api" || created["status"] != "active" || created["expires_at"] != "2027-01-31T00:00:00Z" {
 			t.Fatalf("created %v", created)
 		}
-		got := h.want("alice", "GET", "/api/v1/nhis/"+id, nil, http.StatusOK)
+		// An ownerless NHI is an admin's to see (issue 12: the API follows
+		// the same object policy as the web UI).
+		h.want("alice", "GET", "/api/v1/nhis/"+id, nil, http.StatusNotFound)
+		got := h.want("root", "GET", "/api/v1/nhis/"+id, nil, http.StatusOK)
 		fs, _ := got["findings"].([]any)
 		if len(fs) != 1 || fs[0].(map[string]any)["rule"] != nhi.RuleNoOwner {
 			t.Fatalf("findings of an ownerless NHI: %v", got["findings"])
@@ -184,7 +187,8 @@ func TestNHILifecycleOverHTTP(t *testing.T) {
 		}
 
 		// Nobody owns it: bob may not take it, the token (admin) may assign alice.
-		h.want("bob", "PATCH", "/api/v1/nhis/"+id, map[string]any{"owner": "bob"}, http.StatusForbidden)
+		// (bob cannot see it either, so it is as unknown to him as a missing id).
+		h.want("bob", "PATCH", "/api/v1/nhis/"+id, map[string]any{"owner": "bob"}, http.StatusNotFound)
 		up := h.want("token", "PATCH", "/api/v1/nhis/"+id, map[string]any{"owner": "alice@example.com"}, http.StatusOK)
 		if up["owner_id"] != h.ids["alice"] {
 			t.Fatalf("owner after patch %v", up)
@@ -192,8 +196,8 @@ func TestNHILifecycleOverHTTP(t *testing.T) {
 		if f := h.want("token", "GET", "/api/v1/findings?rule=no-owner", nil, http.StatusOK); len(f["items"].([]any)) != 0 {
 			t.Fatalf("no-owner finding did not resolve: %v", f)
 		}
-		h.want("bob", "PATCH", "/api/v1/nhis/"+id, map[string]any{"description": "mine now"}, http.StatusForbidden)
-		h.want("bob", "POST", "/api/v1/nhis/"+id+"/retire", nil, http.StatusForbidden)
+		h.want("bob", "PATCH", "/api/v1/nhis/"+id, map[string]any{"description": "mine now"}, http.StatusNotFound)
+		h.want("bob", "POST", "/api/v1/nhis/"+id+"/retire", nil, http.StatusNotFound)
 		h.want("alice", "PATCH", "/api/v1/nhis/"+id, map[string]any{"expires_at": "2026-05-01"}, http.StatusOK)
 		f := h.want("alice", "GET", "/api/v1/findings?nhi="+id, nil, http.StatusOK)
 		items := f["items"].([]any)
@@ -202,7 +206,7 @@ func TestNHILifecycleOverHTTP(t *testing.T) {
 		}
 		fid := int64(items[0].(map[string]any)["id"].(float64))
 		ackPath := "/api/v1/findings/" + itoa(fid) + "/acknowledge"
-		h.want("bob", "POST", ackPath, map[string]any{"justification": "x", "expires": "2026-07-01"}, http.StatusForbidden)
+		h.want("bob", "POST", ackPath, map[string]any{"justification": "x", "expires": "2026-07-01"}, http.StatusNotFound) // not his to see
 		bad := h.want("alice", "POST", ackPath, map[string]any{"justification": "", "expires": "2026-07-01"}, http.StatusBadRequest)
 		if fl := fieldsOf(bad); len(fl) != 1 || !strings.HasPrefix(fl[0], "justification:") {
 			t.Fatalf("ack without justification: %v", bad)
@@ -303,7 +307,8 @@ func TestProjectsAndTasksOverHTTP(t *testing.T) {
 		if len(f["items"].([]any)) != 1 {
 			t.Fatalf("project-ended findings %v", f)
 		}
-		h.want("bob", "PATCH", "/api/v1/projects/"+pid, map[string]any{"end_date": "2027-01-01"}, http.StatusForbidden)
+		// bob may not see alice's project: as unknown as a missing one.
+		h.want("bob", "PATCH", "/api/v1/projects/"+pid, map[string]any{"end_date": "2027-01-01"}, http.StatusNotFound)
 		bad := h.want("alice", "PATCH", "/api/v1/projects/"+pid, map[string]any{"end_date": "2025-01-01"}, http.StatusBadRequest)
 		if fl := fieldsOf(bad); len(fl) != 1 || !strings.HasPrefix(fl[0], "end_date:") {
 			t.Fatalf("end before start: %v", bad)
@@ -317,7 +322,10 @@ func TestProjectsAndTasksOverHTTP(t *testing.T) {
 		if len(resolved["items"].([]any)) != 1 {
 			t.Fatalf("resolved history %v", resolved)
 		}
-		list := h.want("bob", "GET", "/api/v1/projects", nil, http.StatusOK)
+		if list := h.want("bob", "GET", "/api/v1/projects", nil, http.StatusOK); len(list["items"].([]any)) != 0 {
+			t.Fatalf("bob sees alice's project: %v", list)
+		}
+		list := h.want("alice", "GET", "/api/v1/projects", nil, http.StatusOK)
 		if len(list["items"].([]any)) != 1 {
 			t.Fatalf("projects %v", list)
 		}

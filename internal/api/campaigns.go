@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"github.com/syncd-dev/syncd/internal/store"
 	"net/http"
 	"time"
 
@@ -9,22 +10,17 @@ import (
 	"github.com/syncd-dev/syncd/internal/review"
 )
 
-func reviewRoutes(s *Server) []struct {
-	pattern string
-	h       http.HandlerFunc
-} {
-	return []struct {
-		pattern string
-		h       http.HandlerFunc
-	}{
-		{"GET /api/v1/campaigns", s.listCampaigns},
-		{"POST /api/v1/campaigns", s.startCampaign},
-		{"GET /api/v1/campaigns/{id}", s.getCampaign},
-		{"GET /api/v1/campaigns/{id}/items", s.listReviewItems},
-		{"POST /api/v1/campaigns/{id}/decisions", s.bulkReviewDecision},
-		{"POST /api/v1/campaigns/{id}/close", s.closeCampaign},
-		{"GET /api/v1/review-items/{id}", s.getReviewItem},
-		{"POST /api/v1/review-items/{id}/decision", s.decideReviewItem},
+func reviewRoutes(s *Server) []route {
+	const read, rev = store.ScopeRead, store.ScopeReviews
+	return []route{
+		{"GET /api/v1/campaigns", s.listCampaigns, read},
+		{"POST /api/v1/campaigns", s.startCampaign, rev},
+		{"GET /api/v1/campaigns/{id}", s.getCampaign, read},
+		{"GET /api/v1/campaigns/{id}/items", s.listReviewItems, read},
+		{"POST /api/v1/campaigns/{id}/decisions", s.bulkReviewDecision, rev},
+		{"POST /api/v1/campaigns/{id}/close", s.closeCampaign, rev},
+		{"GET /api/v1/review-items/{id}", s.getReviewItem, read},
+		{"POST /api/v1/review-items/{id}/decision", s.decideReviewItem, rev},
 	}
 }
 

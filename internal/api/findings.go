@@ -1,10 +1,12 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -38,7 +40,12 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid query", errs)
 		return
 	}
-	fs, err := s.Store.ListFindings(r.Context(), q)
+	all, err := s.Store.ListFindings(r.Context(), q)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	fs, err := s.visibleFindings(r, all)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -90,7 +97,7 @@ func (s *Server) acknowledgeFinding(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	if err := ownsNHI(p)(n); err != nil {
+	if err := s.canNHI(r)(n); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -100,4 +107,34 @@ func (s *Server) acknowledgeFinding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, toFinding(out))
+}
+
+// visibleFindings keeps the findings on NHIs the caller may read.
+func (s *Server) visibleFindings(r *http.Request, all []store.Finding) ([]store.Finding, error) {
+	ctx, sub := r.Context(), principalFrom(r.Context()).subject()
+	seen := map[string]bool{}
+	var out []store.Finding
+	for _, f := range all {
+		ok, known := seen[f.NHIID]
+		if !known {
+			n, err := s.Store.GetNHI(ctx, f.NHIID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			if err == nil {
+				o, err := s.nhiObject(ctx, n)
+				if err != nil {
+					return nil, err
+				}
+				if ok, err = s.policy().Allowed(ctx, sub, authz.Read, o); err != nil {
+					return nil, err
+				}
+			}
+			seen[f.NHIID] = ok
+		}
+		if ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }

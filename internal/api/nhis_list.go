@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -34,7 +35,7 @@ func (s *Server) listNHIs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid query", errs)
 		return
 	}
-	ns, err := s.Store.ListNHIs(r.Context(), q)
+	ns, err := s.visibleNHIs(r, q)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -61,4 +62,40 @@ func limitParam(s string, errs []nhi.FieldError) (int, []nhi.FieldError) {
 		return 0, append(errs, nhi.FieldError{Field: "limit", Msg: fmt.Sprintf("must be a number from 1 to %d, got %q", maxPage, s)})
 	}
 	return n, errs
+}
+
+// visibleNHIs walks the matches in id order and keeps up to q.Limit the
+// caller may read, as the web UI's list does.
+func (s *Server) visibleNHIs(r *http.Request, q store.NHIQuery) ([]store.NHI, error) {
+	ctx, sub := r.Context(), principalFrom(r.Context()).subject()
+	want := q.Limit
+	q.Limit = maxPage
+	var out []store.NHI
+	for len(out) < want {
+		ns, err := s.Store.ListNHIs(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range ns {
+			o, err := s.nhiObject(ctx, n)
+			if err != nil {
+				return nil, err
+			}
+			ok, err := s.policy().Allowed(ctx, sub, authz.Read, o)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, n)
+				if len(out) == want {
+					return out, nil
+				}
+			}
+		}
+		if len(ns) < q.Limit {
+			break
+		}
+		q.AfterID = ns[len(ns)-1].ID
+	}
+	return out, nil
 }

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/syncd-dev/syncd/internal/nhi"
-	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // updateNHIRequest is the body of PATCH /api/v1/nhis/{id}: absent fields
@@ -19,16 +17,6 @@ type updateNHIRequest struct {
 	Environment *string `json:"environment"`
 	OwningTeam  *string `json:"owning_team"`
 	Description *string `json:"description"`
-}
-
-// ownsNHI lets admins and the NHI's owner through.
-func ownsNHI(p Principal) func(store.NHI) error {
-	return func(n store.NHI) error {
-		if p.Admin() || (p.PersonID != "" && n.OwnerID == p.PersonID) {
-			return nil
-		}
-		return fmt.Errorf("only the owner of NHI %q or an admin may change it: %w", n.Name, errForbidden)
-	}
 }
 
 // updateNHI: PATCH /api/v1/nhis/{id}.
@@ -46,8 +34,9 @@ func (s *Server) updateNHI(w http.ResponseWriter, r *http.Request) {
 	patch.RotatedAt, _ = dateField(&errs, "rotated_at", req.RotatedAt)
 	patch.LastUsedAt, _ = dateField(&errs, "last_used_at", req.LastUsedAt)
 	patch.Invalid = errs
-	n, err := s.NHI.UpdateNHI(r.Context(), p.Actor(), r.PathValue("id"), patch, ownsNHI(p))
+	n, err := s.NHI.UpdateNHI(r.Context(), p.Actor(), r.PathValue("id"), patch, s.canNHI(r))
 	if err != nil {
+		s.denied(r, err, "nhi:"+r.PathValue("id"), "nhi")
 		s.fail(w, err)
 		return
 	}
@@ -57,8 +46,9 @@ func (s *Server) updateNHI(w http.ResponseWriter, r *http.Request) {
 // retireNHI: POST /api/v1/nhis/{id}/retire.
 func (s *Server) retireNHI(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	n, err := s.NHI.RetireNHI(r.Context(), p.Actor(), r.PathValue("id"), ownsNHI(p))
+	n, err := s.NHI.RetireNHI(r.Context(), p.Actor(), r.PathValue("id"), s.canNHI(r))
 	if err != nil {
+		s.denied(r, err, "nhi:"+r.PathValue("id"), "nhi")
 		s.fail(w, err)
 		return
 	}

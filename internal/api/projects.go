@@ -1,9 +1,9 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -23,10 +23,21 @@ type updateProjectRequest struct {
 
 // listProjects: GET /api/v1/projects.
 func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.Store.ListProjects(r.Context())
+	all, err := s.Store.ListProjects(r.Context())
 	if err != nil {
 		s.fail(w, err)
 		return
+	}
+	var ps []store.Project
+	for _, pr := range all {
+		ok, err := s.policy().Allowed(r.Context(), principalFrom(r.Context()).subject(), authz.Read, authz.Project{Project: pr})
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		if ok {
+			ps = append(ps, pr)
+		}
 	}
 	out := struct {
 		Items []projectJSON `json:"items"`
@@ -40,6 +51,12 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 // getProject: GET /api/v1/projects/{id}.
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
 	p, err := s.Store.GetProject(r.Context(), r.PathValue("id"))
+	if err == nil {
+		var ok bool
+		if ok, err = s.allowed(r, authz.Read, authz.Project{Project: p}, "project:"+p.ID); err == nil && !ok {
+			err = store.ErrNotFound
+		}
+	}
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -95,13 +112,9 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 		patch.Status = &st
 	}
 	patch.Invalid = errs
-	out, err := s.NHI.UpdateProject(r.Context(), p.Actor(), r.PathValue("id"), patch, func(old store.Project) error {
-		if p.Admin() || (p.PersonID != "" && old.OwnerID == p.PersonID) {
-			return nil
-		}
-		return fmt.Errorf("only the owner of project %q or an admin may change it: %w", old.Name, errForbidden)
-	})
+	out, err := s.NHI.UpdateProject(r.Context(), p.Actor(), r.PathValue("id"), patch, s.canProject(r))
 	if err != nil {
+		s.denied(r, err, "project:"+r.PathValue("id"), "project")
 		s.fail(w, err)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/reqid"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -17,6 +18,8 @@ import (
 type errorBody struct {
 	Error  string           `json:"error"`
 	Fields []nhi.FieldError `json:"fields,omitempty"`
+	// RequestID finds the log line with the internal detail.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -27,7 +30,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string, fields []nhi.FieldError) {
-	writeJSON(w, status, errorBody{Error: msg, Fields: fields})
+	writeJSON(w, status, errorBody{Error: msg, Fields: fields, RequestID: w.Header().Get(reqid.Header)})
 }
 
 // fail maps a service error onto a response.
@@ -40,7 +43,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{*fe})
 	case errors.Is(err, errForbidden):
-		writeError(w, http.StatusForbidden, err.Error(), nil)
+		writeError(w, http.StatusForbidden, publicMessage(err), nil)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found", nil)
 	case errors.Is(err, nhi.ErrClosed):
@@ -48,9 +51,26 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "conflicting change; retry", nil)
 	default:
-		s.logger().Error("api", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error", nil)
+		s.logger().Error("api", "err", err, "request_id", w.Header().Get(reqid.Header))
+		writeError(w, http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil)
 	}
+}
+
+// publicMessage is an error's text for a response body: the package
+// prefix and the sentinel's own words are dropped, and anything naming a
+// storage layer is replaced (its detail goes to the log only).
+func publicMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"access: ", "nhi: ", "api: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	for _, sentinel := range []string{": forbidden", ": not allowed", ": invalid request", ": request is no longer pending"} {
+		msg = strings.TrimSuffix(msg, sentinel)
+	}
+	if strings.Contains(msg, "gormstore") || strings.Contains(msg, "sql") {
+		return "not possible"
+	}
+	return msg
 }
 
 var errForbidden = errors.New("forbidden")

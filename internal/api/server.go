@@ -6,6 +6,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/nhi"
+	"github.com/syncd-dev/syncd/internal/reqid"
 	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -27,6 +28,10 @@ type Server struct {
 	Evidence EvidenceExporter
 	Auth     Authenticator
 	Logger   *slog.Logger
+	// Events records security events and Limiter throttles failed
+	// authentication; both optional.
+	Events  Events
+	Limiter Limiter
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -36,65 +41,70 @@ func (s *Server) logger() *slog.Logger {
 	return s.Logger
 }
 
+// route is one API route and the token scope it needs (sessions are
+// bounded by roles and the object policy only).
+type route struct {
+	pattern string
+	h       http.HandlerFunc
+	scope   store.Scope
+}
+
 // Register adds the API's routes to mux.
 func (s *Server) Register(mux *http.ServeMux) {
-	routes := []struct {
-		pattern string
-		h       http.HandlerFunc
-	}{
-		{"GET /api/v1/nhis", s.listNHIs},
-		{"POST /api/v1/nhis", s.createNHI},
-		{"GET /api/v1/nhis/{id}", s.getNHI},
-		{"PATCH /api/v1/nhis/{id}", s.updateNHI},
-		{"POST /api/v1/nhis/{id}/retire", s.retireNHI},
-		{"GET /api/v1/projects", s.listProjects},
-		{"POST /api/v1/projects", s.createProject},
-		{"GET /api/v1/projects/{id}", s.getProject},
-		{"PATCH /api/v1/projects/{id}", s.updateProject},
-		{"GET /api/v1/findings", s.listFindings},
-		{"POST /api/v1/findings/{id}/acknowledge", s.acknowledgeFinding},
-		{"GET /api/v1/tasks", s.listTasks},
-		{"POST /api/v1/tasks/{id}/accept", s.acceptTask},
+	// Each route names the token scope it needs (sessions are bounded by
+	// roles and the object policy only).
+	const (
+		read    = store.ScopeRead
+		nhiW    = store.ScopeNHIWrite
+		reqW    = store.ScopeRequests
+		catalog = store.ScopeCatalogWrite
+	)
+	routes := []route{
+		{"GET /api/v1/nhis", s.listNHIs, read},
+		{"POST /api/v1/nhis", s.createNHI, nhiW},
+		{"GET /api/v1/nhis/{id}", s.getNHI, read},
+		{"PATCH /api/v1/nhis/{id}", s.updateNHI, nhiW},
+		{"POST /api/v1/nhis/{id}/retire", s.retireNHI, nhiW},
+		{"GET /api/v1/projects", s.listProjects, read},
+		{"POST /api/v1/projects", s.createProject, nhiW},
+		{"GET /api/v1/projects/{id}", s.getProject, read},
+		{"PATCH /api/v1/projects/{id}", s.updateProject, nhiW},
+		{"GET /api/v1/findings", s.listFindings, read},
+		{"POST /api/v1/findings/{id}/acknowledge", s.acknowledgeFinding, nhiW},
+		{"GET /api/v1/tasks", s.listTasks, read},
+		{"POST /api/v1/tasks/{id}/accept", s.acceptTask, nhiW},
+		{"GET /api/v1/audit", s.listAudit, store.ScopeAudit},
 	}
 	if s.Access != nil {
-		routes = append(routes, []struct {
-			pattern string
-			h       http.HandlerFunc
-		}{
-			{"GET /api/v1/catalog", s.browseCatalog},
-			{"POST /api/v1/requests", s.submitRequest},
-			{"GET /api/v1/requests", s.listRequests},
-			{"GET /api/v1/requests/{id}/explanation", s.explainRequest},
-			{"POST /api/v1/requests/{id}/decision", s.decideRequest},
-			{"GET /api/v1/approvals", s.listApprovals},
-			{"POST /api/v1/approvals/bulk", s.bulkDecide},
-			{"GET /api/v1/grants", s.listGrants},
-			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant},
-			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant},
-			{"POST /api/v1/grants/{id}/extend", s.extendGrant},
+		routes = append(routes, []route{
+			{"GET /api/v1/catalog", s.browseCatalog, read},
+			{"POST /api/v1/requests", s.submitRequest, reqW},
+			{"GET /api/v1/requests", s.listRequests, read},
+			{"GET /api/v1/requests/{id}/explanation", s.explainRequest, read},
+			{"POST /api/v1/requests/{id}/decision", s.decideRequest, reqW},
+			{"GET /api/v1/approvals", s.listApprovals, read},
+			{"POST /api/v1/approvals/bulk", s.bulkDecide, reqW},
+			{"GET /api/v1/grants", s.listGrants, read},
+			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant, reqW},
+			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant, reqW},
+			{"POST /api/v1/grants/{id}/extend", s.extendGrant, reqW},
 		}...)
 	}
 	if s.Access != nil && s.Catalog != nil {
-		routes = append(routes, []struct {
-			pattern string
-			h       http.HandlerFunc
-		}{
-			{"PUT /api/v1/catalog/items/{id}", s.putCatalogItem},
-			{"GET /api/v1/catalog/items/{id}/versions", s.listCatalogItemVersions},
-			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem},
-			{"POST /api/v1/catalog/items/{id}/simulate", s.simulateCatalogItem},
+		routes = append(routes, []route{
+			{"PUT /api/v1/catalog/items/{id}", s.putCatalogItem, catalog},
+			{"GET /api/v1/catalog/items/{id}/versions", s.listCatalogItemVersions, read},
+			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem, catalog},
+			{"POST /api/v1/catalog/items/{id}/simulate", s.simulateCatalogItem, catalog},
 		}...)
 	}
 	if s.Review != nil {
 		routes = append(routes, reviewRoutes(s)...)
 	}
 	if s.Evidence != nil {
-		routes = append(routes, struct {
-			pattern string
-			h       http.HandlerFunc
-		}{"GET /api/v1/campaigns/{id}/evidence.xlsx", s.campaignEvidence})
+		routes = append(routes, route{"GET /api/v1/campaigns/{id}/evidence.xlsx", s.campaignEvidence, read})
 	}
 	for _, rt := range routes {
-		mux.HandleFunc(rt.pattern, s.authenticated(rt.h))
+		mux.Handle(rt.pattern, reqid.Middleware(s.authenticated(rt.scope, rt.h)))
 	}
 }

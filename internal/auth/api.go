@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/audit"
 )
 
 // ErrNoSession: the request carries no signed-in session.
@@ -19,23 +21,20 @@ var ErrCSRF = errors.New("auth: CSRF token missing or wrong")
 // the csrf_token form field), and fails with ErrCSRF otherwise. Wrap such
 // handlers in http.CrossOriginProtection too.
 func (a *Auth) SessionPrincipal(r *http.Request) (*Principal, error) {
-	sess, err := a.sessions.load(r)
+	p, err := a.current(nil, r)
 	if errors.Is(err, errNoSession) {
 		return nil, ErrNoSession
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: session: %w", err)
 	}
-	d := sess.data
-	if d.PersonID == "" {
-		return nil, ErrNoSession
-	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
-		if !csrfOK(r, d.CSRF) {
+		if !csrfOK(r, p.CSRF) {
+			a.events.Record(r, actorOf(p.PersonID), audit.ActionCSRFRefused, r.Method+" "+r.URL.Path, nil)
 			return nil, ErrCSRF
 		}
 	}
-	return &Principal{PersonID: d.PersonID, Name: d.Name, Issuer: d.Issuer, Subject: d.Subject, Roles: d.Roles, CSRF: d.CSRF}, nil
+	return p, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
 	"github.com/syncd-dev/syncd/internal/demoidp"
@@ -219,8 +220,8 @@ func TestSignInLinksPersonAndMapsRoles(t *testing.T) {
 		t.Fatalf("identity: %+v %v", id, err)
 	}
 	events, err := e.store.ListAudit(t.Context(), 0, 1000)
-	if err != nil || events[len(events)-1].Action != "auth.identity-linked" {
-		t.Fatalf("last audit event: %+v %v", events[len(events)-1], err)
+	if err != nil || events[len(events)-2].Action != "auth.identity-linked" || events[len(events)-1].Action != "auth.signed_in" {
+		t.Fatalf("last audit events: %+v %v", events[len(events)-2:], err)
 	}
 
 	// Bob matches case-insensitively and gets no role from "staff".
@@ -391,7 +392,10 @@ func TestLogoutDestroysSessionServerSide(t *testing.T) {
 		t.Fatalf("logout without token: %d", resp.StatusCode)
 	}
 	resp := b.PostForm(e.base+"/auth/logout", url.Values{auth.CSRFField: {p.CSRF}})
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Location(), "/signed-out") {
+	// The provider has an end_session_endpoint: sign-out ends its session
+	// too and comes back to /signed-out.
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Location(), "/end_session?") ||
+		!strings.Contains(resp.Location(), url.QueryEscape(e.base+"/signed-out")) {
 		t.Fatalf("logout: %d %q", resp.StatusCode, resp.Location())
 	}
 	// Replaying the old cookie from another client gets nothing: the
@@ -477,5 +481,31 @@ func TestSessionPrincipalForTheAPI(t *testing.T) {
 	req.Header.Set("X-CSRF-Token", p.CSRF)
 	if resp := b.Do(req); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST with header token: %d", resp.StatusCode)
+	}
+}
+
+// Every request re-checks the person's status (cached a few seconds): a
+// status changed by any path ends the session within statusTTL.
+func TestSessionEndsWhenPersonIsNoLongerActive(t *testing.T) {
+	e := newEnv(t)
+	b := authtest.NewBrowser(t)
+	b.SignIn(e.base, "/me", "bob", "pw-bob")
+	p, resp := me(t, b, e.base)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/me: %d", resp.StatusCode)
+	}
+	if _, err := e.store.UpdatePerson(t.Context(), p.PersonID, func(old store.Person) (store.Person, error) {
+		old.Status = store.StatusDisabled
+		return old, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(4 * time.Second) // past the status cache
+	if _, resp := me(t, b, e.base); resp.StatusCode == http.StatusOK {
+		t.Fatalf("/me after the person was disabled: %d", resp.StatusCode)
+	}
+	evs, err := e.store.ListAudit(t.Context(), 0, 1000)
+	if err != nil || evs[len(evs)-1].Action != audit.ActionSessionRevoked {
+		t.Fatalf("last event %+v %v", evs[len(evs)-1], err)
 	}
 }

@@ -35,6 +35,19 @@ type Config struct {
 
 	IdleTimeout, AbsoluteTimeout time.Duration
 	CookieSecure                 bool
+	// PersistentCookie gives the session cookie a Max-Age (the absolute
+	// timeout), so it outlives the browser; off by default.
+	PersistentCookie bool
+	// TrustUnverifiedEmail links by email even without email_verified:
+	// true in the ID token. Off by default.
+	TrustUnverifiedEmail bool
+	// FailuresPerMinute bounds failed sign-ins per client address before
+	// 429; 20 when 0.
+	FailuresPerMinute int
+	// Events and Limiter, when set, are shared with the JSON API; New
+	// makes its own otherwise.
+	Events  *Recorder
+	Limiter *Limiter
 
 	// HTTPClient talks to the IdP (discovery, keys, token endpoint);
 	// http.DefaultClient when nil.

@@ -17,7 +17,22 @@ var (
 	ErrNoPerson  = errors.New("auth: no person matches")
 	ErrAmbiguous = errors.New("auth: several persons match")
 	ErrNotActive = errors.New("auth: person is not active")
+	// ErrEmailUnverified: linking by email, and the provider did not say
+	// email_verified: true.
+	ErrEmailUnverified = errors.New("auth: email not verified by the provider (email_verified)")
 )
+
+// emailVerified reads the email_verified claim (OIDC Core §5.1); some
+// providers send it as a string.
+func emailVerified(claims map[string]any) bool {
+	switch v := claims["email_verified"].(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return false
+}
 
 // link returns the person behind (issuer, subject): the one linked before,
 // or the one person whose LinkBy attribute equals the LinkClaim claim, in
@@ -46,6 +61,8 @@ func (a *Auth) link(ctx context.Context, issuer, subject string, claims map[stri
 			key := store.MatchEmail
 			if a.cfg.LinkBy == LinkByEmployeeNumber {
 				key = store.MatchEmployeeNumber
+			} else if !a.cfg.TrustUnverifiedEmail && !emailVerified(claims) {
+				return ErrEmailUnverified
 			}
 			ps, err := tx.FindPersons(ctx, key, value)
 			if err != nil {
@@ -86,17 +103,22 @@ func (a *Auth) link(ctx context.Context, issuer, subject string, claims map[stri
 }
 
 // linkFailed explains a sign-in that reaches no one.
-func (a *Auth) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+func (a *Auth) linkFailed(w http.ResponseWriter, r *http.Request, ids map[string]string, err error) {
 	a.logger.Warn("sign-in not linked to a person", "err", err)
+	refuse := func(reason string, status int, title, detail string) {
+		a.refuse(w, r, reason, ids, status, title, detail)
+	}
 	switch {
+	case errors.Is(err, ErrEmailUnverified):
+		refuse("email_verified is not true and linking is by email", http.StatusForbidden, "Signed in, but not linked", "Your identity provider did not confirm your email address is verified, so syncd cannot link your account by it. Ask an administrator.")
 	case errors.Is(err, ErrNoClaim):
-		a.fail(w, r, http.StatusForbidden, "Signed in, but not linked", fmt.Sprintf("Your identity provider did not send the %q claim syncd links people by. Ask an administrator to check the OIDC configuration.", a.cfg.LinkClaim))
+		refuse("linking claim missing", http.StatusForbidden, "Signed in, but not linked", fmt.Sprintf("Your identity provider did not send the %q claim syncd links people by. Ask an administrator to check the OIDC configuration.", a.cfg.LinkClaim))
 	case errors.Is(err, ErrNoPerson):
-		a.fail(w, r, http.StatusForbidden, "Signed in, but not linked", "You signed in successfully, but syncd has no person record matching your account yet. People appear once HR or the directory has synchronised them; ask an administrator if this persists.")
+		refuse("no person matches", http.StatusForbidden, "Signed in, but not linked", "You signed in successfully, but syncd has no person record matching your account yet. People appear once HR or the directory has synchronised them; ask an administrator if this persists.")
 	case errors.Is(err, ErrAmbiguous):
-		a.fail(w, r, http.StatusForbidden, "Signed in, but not linked", "More than one person in syncd matches your account, so syncd cannot tell which is you. Ask an administrator to resolve the duplicate.")
+		refuse("several persons match", http.StatusForbidden, "Signed in, but not linked", "More than one person in syncd matches your account, so syncd cannot tell which is you. Ask an administrator to resolve the duplicate.")
 	case errors.Is(err, ErrNotActive):
-		a.fail(w, r, http.StatusForbidden, "Account not active", "Your person record in syncd is not active, so you cannot sign in.")
+		refuse("person not active", http.StatusForbidden, "Account not active", "Your person record in syncd is not active, so you cannot sign in.")
 	default:
 		a.fail(w, r, http.StatusServiceUnavailable, "Sign-in is unavailable", "syncd could not look up your account. Try again in a moment.")
 	}

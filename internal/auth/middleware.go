@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // CSRFField is the form field carrying the session's CSRF token.
@@ -14,19 +17,59 @@ const CSRFField = "csrf_token"
 // request context. It never rejects: Require does.
 func (a *Auth) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, err := a.sessions.load(r)
+		p, err := a.current(w, r)
 		if err != nil && !errors.Is(err, errNoSession) {
 			a.logger.Error("load session", "err", err)
 			a.fail(w, r, http.StatusServiceUnavailable, "Service unavailable", "syncd could not read your session. Try again in a moment.")
 			return
 		}
-		if err == nil && sess.data.PersonID != "" {
-			d := sess.data
-			p := &Principal{PersonID: d.PersonID, Name: d.Name, Issuer: d.Issuer, Subject: d.Subject, Roles: d.Roles, CSRF: d.CSRF}
+		if p != nil {
 			r = r.WithContext(WithPrincipal(r.Context(), p))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// current returns the principal of r's live session, or errNoSession.
+// The person's status is checked on every request (cached for statusTTL
+// at most): a session of a person who is no longer active is deleted and
+// recorded as revoked.
+func (a *Auth) current(w http.ResponseWriter, r *http.Request) (*Principal, error) {
+	sess, err := a.sessions.load(r)
+	if err != nil {
+		return nil, err
+	}
+	d := sess.data
+	if d.PersonID == "" {
+		return nil, errNoSession
+	}
+	ok, err := a.active(r.Context(), d.PersonID)
+	if errors.Is(err, store.ErrNotFound) {
+		ok, err = false, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if w != nil {
+			err = a.sessions.destroy(r.Context(), w, sess)
+		} else {
+			err = a.store.DeleteWebSession(r.Context(), sess.idHash)
+		}
+		if err != nil {
+			return nil, err
+		}
+		a.events.Record(r, "system", audit.ActionSessionRevoked, "person:"+d.PersonID, map[string]string{"reason": "person no longer active"})
+		return nil, errNoSession
+	}
+	return &Principal{PersonID: d.PersonID, Name: d.Name, Issuer: d.Issuer, Subject: d.Subject, Roles: d.Roles, CSRF: d.CSRF}, nil
+}
+
+func actorOf(personID string) string {
+	if personID == "" {
+		return ""
+	}
+	return "person:" + personID
 }
 
 // Require lets only signed-in requests through; a page request without a
@@ -62,6 +105,7 @@ func (a *Auth) RequireCSRF(next http.Handler) http.Handler {
 			return
 		}
 		if !csrfOK(r, sess.data.CSRF) {
+			a.events.Record(r, actorOf(sess.data.PersonID), audit.ActionCSRFRefused, r.Method+" "+r.URL.Path, nil)
 			a.fail(w, r, http.StatusForbidden, "Request refused", "The form's security token did not match your session (CSRF check). Reload the page and try again.")
 			return
 		}

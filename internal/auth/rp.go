@@ -31,6 +31,13 @@ type Auth struct {
 	logger   *slog.Logger
 	fail     Failure
 	callback string // path of RedirectURL
+	loginKey []byte // seals the pre-login cookie
+	status   statusCache
+	events   *Recorder
+	limiter  *Limiter
+	// endSession is the provider's end_session_endpoint (RP-Initiated
+	// Logout 1.0), "" when it has none.
+	endSession string
 }
 
 // New discovers the issuer (OIDC Discovery §4) and returns the relying
@@ -61,9 +68,24 @@ func New(ctx context.Context, cfg Config, st store.Store, now func() time.Time, 
 		}
 	}
 	u, _ := url.Parse(cfg.RedirectURL)
+	var meta struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	_ = provider.Claims(&meta)
+	perMinute := cfg.FailuresPerMinute
+	if perMinute <= 0 {
+		perMinute = 20
+	}
+	events, limiter := cfg.Events, cfg.Limiter
+	if events == nil {
+		events = NewRecorder(st, now, logger)
+	}
+	if limiter == nil {
+		limiter = NewLimiter(perMinute, now)
+	}
 	return &Auth{
 		cfg:      cfg,
-		sessions: &Sessions{Store: st, Now: now, Idle: cfg.IdleTimeout, Absolute: cfg.AbsoluteTimeout, Secure: cfg.CookieSecure},
+		sessions: &Sessions{Store: st, Now: now, Idle: cfg.IdleTimeout, Absolute: cfg.AbsoluteTimeout, Secure: cfg.CookieSecure, Persistent: cfg.PersistentCookie},
 		store:    st,
 		oauth: oauth2.Config{
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
@@ -78,8 +100,29 @@ func New(ctx context.Context, cfg Config, st store.Store, now func() time.Time, 
 		logger:   logger,
 		fail:     fail,
 		callback: u.Path,
+		loginKey: sealKey(cfg.ClientSecret),
+		events:   events,
+		limiter:  limiter,
+
+		endSession: meta.EndSession,
 	}, nil
 }
+
+// EndSessionOrigin is the origin of the provider's end_session_endpoint,
+// "" when it has none: the sign-out form is redirected there.
+func (a *Auth) EndSessionOrigin() string {
+	u, err := url.Parse(a.endSession)
+	if a.endSession == "" || err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// Events returns the security event recorder, for the JSON API.
+func (a *Auth) Events() *Recorder { return a.events }
+
+// Limiter returns the failed-authentication limiter, for the JSON API.
+func (a *Auth) Limiter() *Limiter { return a.limiter }
 
 // Sessions returns the session store (for sweeping).
 func (a *Auth) Sessions() *Sessions { return a.sessions }
@@ -88,11 +131,13 @@ func (a *Auth) Sessions() *Sessions { return a.sessions }
 func (a *Auth) CallbackPath() string { return a.callback }
 
 // Register adds the sign-in routes to mux: GET /auth/login, GET on the
-// callback path, POST /auth/logout (CSRF-checked).
+// callback path, POST /auth/logout (CSRF-checked), and POST
+// /auth/backchannel-logout (OIDC Back-Channel Logout 1.0).
 func (a *Auth) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /auth/login", a.login)
 	mux.HandleFunc("GET "+a.callback, a.handleCallback)
 	mux.Handle("POST /auth/logout", a.RequireCSRF(http.HandlerFunc(a.logout)))
+	mux.HandleFunc("POST /auth/backchannel-logout", a.backchannelLogout)
 }
 
 func (a *Auth) ctx(ctx context.Context) context.Context { return oidc.ClientContext(ctx, a.client) }

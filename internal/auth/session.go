@@ -22,9 +22,9 @@ type sessionData struct {
 	Subject  string `json:"sub,omitempty"`
 	Roles    []Role `json:"roles,omitempty"`
 	CSRF     string `json:"csrf"`
-	// Login is the sign-in in progress: set by /auth/login, consumed (once)
-	// by the callback.
-	Login *pendingLogin `json:"login,omitempty"`
+	// IDToken is the raw ID token of the sign-in, sent back to the
+	// provider as id_token_hint at sign-out.
+	IDToken string `json:"idt,omitempty"`
 }
 
 type pendingLogin struct {
@@ -53,6 +53,9 @@ type Sessions struct {
 	// Secure marks the cookie Secure and uses the __Host- prefix; only
 	// loopback development may turn it off.
 	Secure bool
+	// Persistent gives the cookie a Max-Age; without it the cookie ends
+	// with the browser (the server-side timeouts apply either way).
+	Persistent bool
 }
 
 // CookieName is the session cookie's name: "__Host-syncd_session" when
@@ -130,7 +133,11 @@ func (s *Sessions) create(ctx context.Context, w http.ResponseWriter, d sessionD
 	if err != nil {
 		return nil, fmt.Errorf("auth: create session: %w", err)
 	}
-	http.SetCookie(w, s.cookie(id, int(lifetime/time.Second)))
+	maxAge := 0
+	if s.Persistent {
+		maxAge = int(lifetime / time.Second)
+	}
+	http.SetCookie(w, s.cookie(id, maxAge))
 	return &session{idHash: row.IDHash, row: row, data: d}, nil
 }
 

@@ -45,9 +45,11 @@ type client struct{ c Client }
 
 var _ op.Client = client{}
 
-func (c client) GetID() string                       { return c.c.ID }
-func (c client) RedirectURIs() []string              { return []string{c.c.RedirectURI} }
-func (c client) PostLogoutRedirectURIs() []string    { return nil }
+func (c client) GetID() string          { return c.c.ID }
+func (c client) RedirectURIs() []string { return []string{c.c.RedirectURI} }
+func (c client) PostLogoutRedirectURIs() []string {
+	return []string{postLogoutURI(c.c.RedirectURI)}
+}
 func (c client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
 func (c client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
 func (c client) ResponseTypes() []oidc.ResponseType {

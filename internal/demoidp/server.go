@@ -25,6 +25,8 @@ type User struct {
 	Email          string
 	EmployeeNumber string
 	Groups         []string
+	// EmailUnverified makes the provider say email_verified: false.
+	EmailUnverified bool
 }
 
 // Client is the one relying party the provider serves: a confidential web
@@ -52,6 +54,7 @@ type Server struct {
 	// Issuer is the provider's URL: http://<loopback addr>.
 	Issuer string
 	srv    *http.Server
+	st     *storage
 	ln     net.Listener
 	done   chan error
 }
@@ -103,7 +106,7 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotLoopback, ln.Addr())
 	}
 	issuer := "http://" + ln.Addr().String()
-	h, err := newHandler(issuer, cfg, now, logger)
+	h, st, err := newHandler(issuer, cfg, now, logger)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -112,6 +115,7 @@ func Start(cfg Config) (*Server, error) {
 		Issuer: issuer,
 		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
 		ln:     ln,
+		st:     st,
 		done:   make(chan error, 1),
 	}
 	go func() { s.done <- s.srv.Serve(ln) }()
@@ -130,15 +134,15 @@ func (s *Server) Close() error {
 	return err
 }
 
-func newHandler(issuer string, cfg Config, now func() time.Time, logger *slog.Logger) (http.Handler, error) {
+func newHandler(issuer string, cfg Config, now func() time.Time, logger *slog.Logger) (http.Handler, *storage, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, fmt.Errorf("demoidp: signing key: %w", err)
+		return nil, nil, fmt.Errorf("demoidp: signing key: %w", err)
 	}
 	st := newStorage(cfg.Users, cfg.Client, now, signingKey{id: rand.Text(), alg: jose.RS256, key: key})
 	var cryptoKey [32]byte
 	if _, err := rand.Read(cryptoKey[:]); err != nil {
-		return nil, fmt.Errorf("demoidp: crypto key: %w", err)
+		return nil, nil, fmt.Errorf("demoidp: crypto key: %w", err)
 	}
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:      cryptoKey,
@@ -146,12 +150,12 @@ func newHandler(issuer string, cfg Config, now func() time.Time, logger *slog.Lo
 		AuthMethodPost: true,
 	}, st, op.StaticIssuer(issuer), op.WithAllowInsecure(), op.WithLogger(logger))
 	if err != nil {
-		return nil, fmt.Errorf("demoidp: provider: %w", err)
+		return nil, nil, fmt.Errorf("demoidp: provider: %w", err)
 	}
 	mux := http.NewServeMux()
 	redirect, err := url.Parse(cfg.Client.RedirectURI)
 	if err != nil {
-		return nil, fmt.Errorf("demoidp: redirect URI: %w", err)
+		return nil, nil, fmt.Errorf("demoidp: redirect URI: %w", err)
 	}
 	lg := &loginForm{store: st, callback: op.AuthCallbackURL(provider),
 		csp: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' " + redirect.Scheme + "://" + redirect.Host + "; frame-ancestors 'none'"}
@@ -159,5 +163,5 @@ func newHandler(issuer string, cfg Config, now func() time.Time, logger *slog.Lo
 	mux.HandleFunc("GET /login", lg.show)
 	mux.HandleFunc("POST /login", intercept.HandlerFunc(lg.check))
 	mux.Handle("/", provider)
-	return mux, nil
+	return mux, st, nil
 }

@@ -28,6 +28,7 @@ type storage struct {
 	requests map[string]*authRequest
 	codes    map[string]string // code → request id
 	tokens   map[string]accessToken
+	ended    []string // subjects whose session an end-session request ended
 }
 
 var _ op.Storage = (*storage)(nil)
@@ -142,7 +143,15 @@ func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.Refres
 	return nil, op.ErrInvalidRefreshToken
 }
 
-func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
+// TerminateSession records that the relying party ended userID's session
+// (RP-initiated logout): the provider holds no sessions of its own, so the
+// record is what tests check.
+func (s *storage) TerminateSession(_ context.Context, userID, _ string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = append(s.ended, userID)
+	return nil
+}
 
 func (s *storage) RevokeToken(_ context.Context, token, _, _ string) *oidc.Error {
 	s.mu.Lock()
@@ -236,7 +245,7 @@ func (s *storage) userinfo(ui *oidc.UserInfo, subject string, scopes []string) e
 		case oidc.ScopeOpenID:
 			ui.Subject = u.ID
 		case oidc.ScopeEmail:
-			ui.Email, ui.EmailVerified = u.Email, true
+			ui.Email, ui.EmailVerified = u.Email, oidc.Bool(!u.EmailUnverified)
 		case oidc.ScopeProfile:
 			ui.Name, ui.PreferredUsername = u.Name, u.Username
 			ui.AppendClaims("groups", u.Groups)

@@ -222,6 +222,9 @@ func (b *batch) finish(ctx context.Context, pl *plan) error {
 		}); err != nil {
 			return err
 		}
+		if err := b.revokeAccess(ctx, ps); err != nil {
+			return err
+		}
 	}
 	if !jf.Changed() {
 		return nil
@@ -306,4 +309,24 @@ func nonEmpty(m map[string]string) map[string]string {
 		}
 	}
 	return m
+}
+
+// revokeAccess ends the web sessions and personal API tokens of a person
+// who stopped being active, in the same transaction as the status change:
+// a leaver's open browser or script stops working with the commit, not at
+// their next sign-in.
+func (b *batch) revokeAccess(ctx context.Context, ps *personState) error {
+	if ps.final.Status == store.StatusActive {
+		return nil
+	}
+	sessions, tokens, err := b.tx.RevokePersonAccess(ctx, ps.final.ID, b.now)
+	if err != nil {
+		return fmt.Errorf("revoke access of %s: %w", ps.final.ID, err)
+	}
+	if sessions == 0 && tokens == 0 {
+		return nil
+	}
+	return b.audit(ctx, audit.ActionSessionRevoked, "person:"+ps.final.ID, map[string]any{
+		"reason": "status " + string(ps.final.Status) + ": " + ps.final.StatusCause, "sessions": sessions, "tokens": tokens,
+	})
 }

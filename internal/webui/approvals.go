@@ -1,10 +1,13 @@
 package webui
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/reqid"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -87,9 +90,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	comment := strings.TrimSpace(r.PostFormValue("comment"))
 	var results []string
 	for _, id := range ids {
-		out, err := s.Access.Decide(r.Context(), p.PersonID, id, decision == "approve", comment)
+		out, err := s.decideVisible(r, p, id, decision == "approve", comment)
 		if err != nil {
-			results = append(results, id+": "+err.Error())
+			results = append(results, id+": "+s.decisionError(r, err))
 			continue
 		}
 		results = append(results, id+": "+string(out.Request.State))
@@ -111,4 +114,30 @@ func (s *Server) confirmGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderApprovals(w, r, []string{g.ID + ": fulfillment confirmed, grant " + string(g.State)})
+}
+
+// decideVisible decides a request the viewer may see; one they may not
+// see is "not found", like an unknown id (the JSON API does the same).
+func (s *Server) decideVisible(r *http.Request, p *auth.Principal, id string, approve bool, comment string) (access.Outcome, error) {
+	if _, err := s.Access.Explain(r.Context(), p.PersonID, id, p.SeesAll()); err != nil {
+		return access.Outcome{}, err
+	}
+	return s.Access.Decide(r.Context(), p.PersonID, id, approve, comment)
+}
+
+// decisionError words a failed decision for the page: no internal
+// wording; anything unexpected is logged under the request id.
+func (s *Server) decisionError(r *http.Request, err error) string {
+	switch {
+	case errors.Is(err, access.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return "not found"
+	case errors.Is(err, access.ErrForbidden), errors.Is(err, access.ErrInvalid), errors.Is(err, access.ErrStateChanged):
+		msg := strings.TrimPrefix(err.Error(), "access: ")
+		for _, sentinel := range []string{": not allowed", ": invalid request", ": request is no longer pending"} {
+			msg = strings.TrimSuffix(msg, sentinel)
+		}
+		return msg
+	}
+	s.Logger.Error("decide", "err", err, "request_id", reqid.From(r.Context()))
+	return "not possible right now (request id " + reqid.From(r.Context()) + ")"
 }

@@ -2,10 +2,8 @@ package webui
 
 import (
 	"context"
-	"errors"
-	"slices"
-
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -13,39 +11,29 @@ import (
 // guards against a long or corrupt chain anyway.
 const maxChain = 32
 
+// policy is the one object-level authorization policy, shared with the
+// JSON API.
+func (s *Server) policy() authz.Policy { return authz.Policy{People: s.Store} }
+
+// subject maps the signed-in principal onto the policy's.
+func subject(p *auth.Principal) authz.Principal {
+	if p == nil {
+		return authz.Principal{}
+	}
+	out := authz.Principal{PersonID: p.PersonID}
+	for _, r := range p.Roles {
+		out.Roles = append(out.Roles, authz.Role(r))
+	}
+	return out
+}
+
 // canSeePerson: admins and auditors see everyone, everyone sees
 // themselves, and a manager sees the people below them in the chain.
 func (s *Server) canSeePerson(ctx context.Context, p *auth.Principal, target store.Person) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
-	if p.SeesAll() || target.ID == p.PersonID {
-		return true, nil
-	}
-	return s.managesTransitively(ctx, p.PersonID, target)
-}
-
-// managesTransitively reports whether managerID is above target in the
-// manager chain.
-func (s *Server) managesTransitively(ctx context.Context, managerID string, target store.Person) (bool, error) {
-	cur := target
-	for range maxChain {
-		if cur.ManagerID == "" {
-			return false, nil
-		}
-		if cur.ManagerID == managerID {
-			return true, nil
-		}
-		next, err := s.Store.GetPerson(ctx, cur.ManagerID)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		cur = next
-	}
-	return false, nil
+	return s.policy().Allowed(ctx, subject(p), authz.Read, authz.Person{Person: target})
 }
 
 // reportsOf returns everyone below managerID, breadth first.
@@ -79,33 +67,16 @@ func (s *Server) reportsOf(ctx context.Context, managerID string) (map[string]bo
 // nhiAccess says what p may do with n.
 type nhiAccess struct{ see, manage bool }
 
-// accessNHI: admins manage every NHI and auditors see them all; the owner,
-// co-owners and the project's owner manage it; a manager sees (not
-// manages) the NHIs their reports own.
+// accessNHI says what p may do with n, by the shared policy.
 func (s *Server) accessNHI(ctx context.Context, p *auth.Principal, n store.NHI, project store.Project) (nhiAccess, error) {
 	if p == nil {
 		return nhiAccess{}, nil
 	}
-	if p.Has(auth.RoleAdmin) {
-		return nhiAccess{see: true, manage: true}, nil
-	}
-	me := p.PersonID
-	if n.OwnerID == me || slices.Contains(n.CoOwnerIDs, me) || (project.ID != "" && project.OwnerID == me) {
-		return nhiAccess{see: true, manage: true}, nil
-	}
-	if p.Has(auth.RoleAuditor) {
-		return nhiAccess{see: true}, nil
-	}
-	if n.OwnerID == "" {
-		return nhiAccess{}, nil
-	}
-	owner, err := s.Store.GetPerson(ctx, n.OwnerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nhiAccess{}, nil
-	}
-	if err != nil {
+	pol, sub, obj := s.policy(), subject(p), authz.NHI{NHI: n, Project: project}
+	see, err := pol.Allowed(ctx, sub, authz.Read, obj)
+	if err != nil || !see {
 		return nhiAccess{}, err
 	}
-	ok, err := s.managesTransitively(ctx, me, owner)
-	return nhiAccess{see: ok}, err
+	manage, err := pol.Allowed(ctx, sub, authz.Manage, obj)
+	return nhiAccess{see: see, manage: manage}, err
 }

@@ -4,13 +4,18 @@ import "net/http"
 
 // securityHeaders sets the headers every response carries. Pages show
 // personal data, so nothing is cached.
-func securityHeaders(next http.Handler) http.Handler {
+// extraFormAction is an origin the sign-out form is redirected to (the
+// provider's end_session_endpoint): browsers apply form-action to the
+// redirects after a form submission too.
+func securityHeaders(extraFormAction string, next http.Handler) http.Handler {
+	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
+	if extraFormAction != "" {
+		csp += " " + extraFormAction
+	}
+	csp += "; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		// form-action must allow the redirect to the IdP after sign-out
-		// forms; the IdP is reached by redirect, not by form, so 'self'
-		// suffices.
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/reqid"
 )
 
 // Page is what the layout needs; every page's data embeds it.
@@ -94,19 +95,21 @@ type errorPage struct {
 	Page
 	Status int
 	Detail string
+	// RequestID finds the log line with the internal detail.
+	RequestID string
 }
 
 // Fail renders the error page; it is also auth's Failure.
 func (s *Server) Fail(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
 	s.render(w, r, status, "error", errorPage{
 		Page:   Page{Title: title, Who: auth.PrincipalFrom(r.Context())},
-		Status: status, Detail: detail,
+		Status: status, Detail: detail, RequestID: reqid.From(r.Context()),
 	})
 }
 
 // internal logs err and renders a generic error page.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.Logger.Error(what, "path", r.URL.Path, "err", err)
+	s.Logger.Error(what, "path", r.URL.Path, "err", err, "request_id", reqid.From(r.Context()))
 	s.Fail(w, r, http.StatusInternalServerError, "Something went wrong", "syncd could not complete this request. The problem has been logged.")
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/reqid"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/web"
 )
@@ -112,5 +113,5 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusForbidden, "Request refused", "This request came from another site, so syncd refused it (cross-origin protection).")
 	}))
-	return securityHeaders(cop.Handler(s.Auth.Authenticate(mux)))
+	return reqid.Middleware(securityHeaders(s.Auth.EndSessionOrigin(), cop.Handler(s.Auth.Authenticate(mux))))
 }

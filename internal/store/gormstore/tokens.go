@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,8 +18,10 @@ type tokenRow struct {
 	Name       string
 	Scope      string
 	Source     string
+	OwnerID    string
 	Hash       []byte
 	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	ExpiresAt  *time.Time
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
 }
@@ -27,9 +30,28 @@ func (tokenRow) TableName() string { return "tokens" }
 
 func (r tokenRow) toToken() store.Token {
 	return store.Token{
-		ID: r.ID, Name: r.Name, Scope: store.Scope(r.Scope), Source: r.Source, Hash: r.Hash,
-		CreatedAt: utc(r.CreatedAt), RevokedAt: utcPtr(r.RevokedAt), LastUsedAt: utcPtr(r.LastUsedAt),
+		ID: r.ID, Name: r.Name, Scopes: splitScopes(r.Scope), Source: r.Source, OwnerID: r.OwnerID, Hash: r.Hash,
+		CreatedAt: utc(r.CreatedAt), ExpiresAt: utcPtr(r.ExpiresAt), RevokedAt: utcPtr(r.RevokedAt), LastUsedAt: utcPtr(r.LastUsedAt),
 	}
+}
+
+// The scope column holds the scopes comma-separated.
+func splitScopes(s string) []store.Scope {
+	var out []store.Scope
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, store.Scope(p))
+		}
+	}
+	return out
+}
+
+func joinScopes(ss []store.Scope) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ",")
 }
 
 // CreateToken stores a token; an empty ID gets a UUIDv7, a zero CreatedAt
@@ -39,8 +61,8 @@ func (t *txn) CreateToken(ctx context.Context, tok store.Token) (store.Token, er
 	switch {
 	case tok.Name == "":
 		return store.Token{}, errors.New("gormstore: create token: name is required")
-	case !tok.Scope.Valid():
-		return store.Token{}, fmt.Errorf("gormstore: %s: invalid scope %q", op, tok.Scope)
+	case !store.ValidScopes(tok.Scopes):
+		return store.Token{}, fmt.Errorf("gormstore: %s: invalid scopes %q", op, tok.Scopes)
 	case len(tok.Hash) == 0:
 		return store.Token{}, fmt.Errorf("gormstore: %s: hash is required", op)
 	}
@@ -55,8 +77,8 @@ func (t *txn) CreateToken(ctx context.Context, tok store.Token) (store.Token, er
 		tok.CreatedAt = t.stamp()
 	}
 	row := tokenRow{
-		ID: tok.ID, Name: tok.Name, Scope: string(tok.Scope), Source: tok.Source, Hash: tok.Hash,
-		CreatedAt: utc(tok.CreatedAt), RevokedAt: utcPtr(tok.RevokedAt), LastUsedAt: utcPtr(tok.LastUsedAt),
+		ID: tok.ID, Name: tok.Name, Scope: joinScopes(tok.Scopes), Source: tok.Source, OwnerID: tok.OwnerID, Hash: tok.Hash,
+		CreatedAt: utc(tok.CreatedAt), ExpiresAt: utcPtr(tok.ExpiresAt), RevokedAt: utcPtr(tok.RevokedAt), LastUsedAt: utcPtr(tok.LastUsedAt),
 	}
 	if err := t.conn(ctx).Create(&row).Error; err != nil {
 		return store.Token{}, wrap(op, err)

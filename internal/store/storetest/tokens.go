@@ -16,7 +16,7 @@ var tokenTests = []test{
 
 func newToken(t *testing.T, s store.Tx, name string, scope store.Scope) store.Token {
 	t.Helper()
-	tok, err := s.CreateToken(t.Context(), store.Token{Name: name, Scope: scope, Source: "idp", Hash: []byte("hash-of-" + name)})
+	tok, err := s.CreateToken(t.Context(), store.Token{Name: name, Scopes: []store.Scope{scope}, Source: "idp", Hash: []byte("hash-of-" + name)})
 	must(t, "create token "+name, err)
 	return tok
 }
@@ -28,7 +28,7 @@ func testTokenCreateGet(t *testing.T, s store.Store) {
 		t.Fatalf("create returned %+v", tok)
 	}
 	wantStamp(t, "CreatedAt", tok.CreatedAt)
-	same(t, "create", tok, store.Token{ID: tok.ID, Name: "okta", Scope: store.ScopeSCIM, Source: "idp", Hash: []byte("hash-of-okta"), CreatedAt: tok.CreatedAt})
+	same(t, "create", tok, store.Token{ID: tok.ID, Name: "okta", Scopes: []store.Scope{store.ScopeSCIM}, Source: "idp", Hash: []byte("hash-of-okta"), CreatedAt: tok.CreatedAt})
 
 	got, err := s.GetToken(ctx, tok.ID)
 	must(t, "get", err)
@@ -54,8 +54,8 @@ func testTokenConflicts(t *testing.T, s store.Store) {
 		name string
 		tok  store.Token
 	}{
-		{"same name", store.Token{Name: "okta", Scope: store.ScopeSCIM, Hash: []byte("other")}},
-		{"same hash", store.Token{Name: "other", Scope: store.ScopeSCIM, Hash: []byte("hash-of-okta")}},
+		{"same name", store.Token{Name: "okta", Scopes: []store.Scope{store.ScopeSCIM}, Hash: []byte("other")}},
+		{"same hash", store.Token{Name: "other", Scopes: []store.Scope{store.ScopeSCIM}, Hash: []byte("hash-of-okta")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -75,7 +75,7 @@ func writeAll(t *testing.T, tx store.Tx, existing string) error {
 	if _, err := tx.CreateSyncRun(ctx, store.SyncRun{Source: "hr", Mode: "full"}); err != nil {
 		return err
 	}
-	_, err = tx.CreateToken(ctx, store.Token{Name: "ghost", Scope: store.ScopeAPI, Hash: []byte("ghost")})
+	_, err = tx.CreateToken(ctx, store.Token{Name: "ghost", Scopes: []store.Scope{store.ScopeAPI}, Hash: []byte("ghost")})
 	return err
 }
 

@@ -1,0 +1,237 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Role is a role a principal holds beyond being a signed-in person.
+type Role string
+
+const (
+	RoleAdmin        Role = "admin"
+	RoleAuditor      Role = "auditor"
+	RoleCatalogOwner Role = "catalog-owner"
+)
+
+// Principal is who asks: a person (PersonID, "" for a system token) with
+// roles.
+type Principal struct {
+	PersonID string
+	Roles    []Role
+}
+
+// Has reports whether p holds r.
+func (p Principal) Has(r Role) bool { return slices.Contains(p.Roles, r) }
+
+// SeesAll reports whether p may read every object (admin or auditor).
+func (p Principal) SeesAll() bool { return p.Has(RoleAdmin) || p.Has(RoleAuditor) }
+
+// Action is what a principal wants to do with an object.
+type Action string
+
+const (
+	// Read: see the object.
+	Read Action = "read"
+	// Manage: change the object (NHI owner and project changes, finding
+	// acknowledgement, catalog item changes).
+	Manage Action = "manage"
+)
+
+// Object is something authorization is asked about; the concrete types
+// below carry what the rules need.
+type Object interface{ kind() string }
+
+// Person is a person record.
+type Person struct{ Person store.Person }
+
+// NHI is a non-human identity with its project ("" ID when none).
+type NHI struct {
+	NHI     store.NHI
+	Project store.Project
+}
+
+// Finding is an orphan finding on an NHI.
+type Finding struct {
+	Finding store.Finding
+	NHI     store.NHI
+	Project store.Project
+}
+
+// Project is a project.
+type Project struct{ Project store.Project }
+
+// Request is an access request.
+type Request struct{ Request store.AccessRequest }
+
+// Grant is a grant; ItemOwnerID is its catalog item's owner.
+type Grant struct {
+	Grant       store.Grant
+	ItemOwnerID string
+}
+
+// CatalogItem is a catalog item ("" OwnerID for a new one).
+type CatalogItem struct{ OwnerID string }
+
+// AuditTrail is the audit log as a whole.
+type AuditTrail struct{}
+
+// SyncRuns is the sync history as a whole.
+type SyncRuns struct{}
+
+func (Person) kind() string      { return "person" }
+func (NHI) kind() string         { return "nhi" }
+func (Finding) kind() string     { return "finding" }
+func (Project) kind() string     { return "project" }
+func (Request) kind() string     { return "request" }
+func (Grant) kind() string       { return "grant" }
+func (CatalogItem) kind() string { return "catalog-item" }
+func (AuditTrail) kind() string  { return "audit" }
+func (SyncRuns) kind() string    { return "sync-runs" }
+
+// Kind names o's kind, for audit events.
+func Kind(o Object) string { return o.kind() }
+
+// People is what the policy reads: persons, for manager chains.
+type People interface {
+	GetPerson(ctx context.Context, id string) (store.Person, error)
+}
+
+// Policy is the authorization policy.
+type Policy struct{ People People }
+
+// maxChain bounds manager-chain walks; identity refuses cycles, this
+// guards against a long or corrupt chain anyway.
+const maxChain = 32
+
+// Allowed reports whether p may do a on o. The rules:
+//
+//   - admins may do everything; auditors read everything and change nothing;
+//   - a person reads themselves and, as a manager, everyone below them;
+//   - an NHI (and its findings) is managed by its owner, co-owners and its
+//     project's owner, and read by the owner's managers;
+//   - a project is managed by its owner, read by the owner's managers;
+//   - a request is read by its requester, its beneficiary and the
+//     beneficiary's managers (decisions are checked by package access);
+//   - a grant is read by its holder, the holder's managers and the item's
+//     owner;
+//   - catalog items are changed by catalog owners (their own items, or
+//     new ones);
+//   - the audit trail and sync runs are read by admins and auditors only.
+func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) (bool, error) {
+	if p.Has(RoleAdmin) {
+		return true, nil
+	}
+	if a != Read && a != Manage {
+		return false, nil
+	}
+	auditorRead := a == Read && p.Has(RoleAuditor)
+	me := p.PersonID
+	switch o := o.(type) {
+	case Person:
+		if auditorRead || (me != "" && o.Person.ID == me && a == Read) {
+			return true, nil
+		}
+		if a != Read {
+			return false, nil
+		}
+		return pol.manages(ctx, me, o.Person)
+	case NHI:
+		return pol.nhi(ctx, p, a, o.NHI, o.Project)
+	case Finding:
+		return pol.nhi(ctx, p, a, o.NHI, o.Project)
+	case Project:
+		if me != "" && o.Project.OwnerID == me {
+			return true, nil
+		}
+		if auditorRead {
+			return true, nil
+		}
+		if a != Read {
+			return false, nil
+		}
+		return pol.managesID(ctx, me, o.Project.OwnerID)
+	case Request:
+		if a != Read {
+			return false, nil
+		}
+		r := o.Request
+		if auditorRead || (me != "" && (r.RequesterID == me || r.BeneficiaryID == me)) {
+			return true, nil
+		}
+		return pol.managesID(ctx, me, r.BeneficiaryID)
+	case Grant:
+		if a != Read {
+			return false, nil
+		}
+		g := o.Grant
+		if auditorRead || (me != "" && (g.HolderID == me || o.ItemOwnerID == me)) {
+			return true, nil
+		}
+		return pol.managesID(ctx, me, g.HolderID)
+	case CatalogItem:
+		if a == Read {
+			return true, nil // the catalog is for everyone signed in
+		}
+		return p.Has(RoleCatalogOwner) && me != "" && (o.OwnerID == "" || o.OwnerID == me), nil
+	case AuditTrail, SyncRuns:
+		return auditorRead, nil
+	}
+	return false, nil
+}
+
+func (pol Policy) nhi(ctx context.Context, p Principal, a Action, n store.NHI, project store.Project) (bool, error) {
+	me := p.PersonID
+	if me != "" && (n.OwnerID == me || slices.Contains(n.CoOwnerIDs, me) || (project.ID != "" && project.OwnerID == me)) {
+		return true, nil
+	}
+	if a != Read {
+		return false, nil
+	}
+	if p.Has(RoleAuditor) {
+		return true, nil
+	}
+	return pol.managesID(ctx, me, n.OwnerID)
+}
+
+func (pol Policy) managesID(ctx context.Context, managerID, personID string) (bool, error) {
+	if managerID == "" || personID == "" {
+		return false, nil
+	}
+	target, err := pol.People.GetPerson(ctx, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return pol.manages(ctx, managerID, target)
+}
+
+// manages reports whether managerID is above target in the manager chain.
+func (pol Policy) manages(ctx context.Context, managerID string, target store.Person) (bool, error) {
+	if managerID == "" {
+		return false, nil
+	}
+	cur := target
+	for range maxChain {
+		if cur.ManagerID == "" {
+			return false, nil
+		}
+		if cur.ManagerID == managerID {
+			return true, nil
+		}
+		next, err := pol.People.GetPerson(ctx, cur.ManagerID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		cur = next
+	}
+	return false, nil
+}

@@ -1,0 +1,27 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// AuditQuery selects audit events for reading (export, the audit API).
+type AuditQuery struct {
+	AfterSeq int64     // events with Seq > AfterSeq (cursor)
+	From, To time.Time // zero: unbounded; To is exclusive
+	Action   string    // "" for all; exact match
+	Limit    int       // 100 when 0
+}
+
+// SecurityTx is what sign-in security needs beyond sessions and tokens.
+type SecurityTx interface {
+	// RevokePersonAccess deletes every web session of personID and revokes
+	// every live token it owns at at, returning how many of each.
+	RevokePersonAccess(ctx context.Context, personID string, at time.Time) (sessions, tokens int, err error)
+	// DeleteWebSessionsOfPerson deletes every web session of personID.
+	DeleteWebSessionsOfPerson(ctx context.Context, personID string) (int, error)
+	// ListAuditEvents returns the events matching q in Seq order.
+	ListAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+	// CountAnonymousWebSessions counts live sessions not signed in.
+	CountAnonymousWebSessions(ctx context.Context) (int, error)
+}
