@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,7 +18,13 @@ var (
 	ErrInvalid      = errors.New("invalid request")
 	ErrForbidden    = errors.New("not allowed")
 	ErrNotFound     = errors.New("not found")
-	ErrStateChanged = errors.New("request is no longer pending")
+	ErrStateChanged = errors.New("its state changed meanwhile")
+	// ErrConflict: the request collides with what the beneficiary holds
+	// or has pending (the same item held for longer, a request already
+	// waiting).
+	ErrConflict = errors.New("conflicts with a held grant or a pending request")
+	// ErrGone: a one-time credential was already retrieved.
+	ErrGone = errors.New("already retrieved")
 )
 
 // Fulfiller carries a grant out in a target system and takes it back.
@@ -39,8 +46,25 @@ type Service struct {
 	// NoticeOffsets are how long before a grant's end its holder is told
 	// (default 14 days and 1 day).
 	NoticeOffsets []time.Duration
+	// Lease is how long a worker holds a grant's fulfillment or take-back
+	// (default 5 minutes); the external call gets half of it.
+	Lease time.Duration
+	// Backoff is the first retry delay of a failed attempt, doubled with
+	// each further attempt up to an hour (default 30s).
+	Backoff time.Duration
+	// MaxAttempts fulfillment attempts before a grant is failed (default 5).
+	MaxAttempts int
+	// EscalateAfter failed take-back attempts, the item owner is told
+	// (default 3); the take-back keeps being retried.
+	EscalateAfter int
+	// Refresh, when set, rebuilds the catalog in force from the current
+	// store (owner and approver names resolved now) before a request is
+	// submitted or decided.
+	Refresh func(ctx context.Context) error
 
-	current atomic.Pointer[compiled]
+	current  atomic.Pointer[compiled]
+	kickOnce sync.Once
+	kicks    chan struct{}
 }
 
 // compiled is one catalog version with its policies compiled; requests in

@@ -62,6 +62,7 @@ func newAccessHarness(t *testing.T, s *gormstore.Store) *harness {
 	if h.secret, _, err = token.Issue(t.Context(), s, now, "test", "robot", store.ScopeAPI, ""); err != nil {
 		t.Fatal(err)
 	}
+	h.access = asvc
 	mux := http.NewServeMux()
 	(&api.Server{Store: s, Access: asvc, Auth: api.Chain{api.TokenAuthenticator{Store: s}, personAuth{admins: map[string]bool{h.ids["root"]: true}}}}).Register(mux)
 	h.srv = httptest.NewServer(mux)
@@ -123,6 +124,7 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 			t.Fatalf("sam sees %d, root sees %d", len(mine), len(all))
 		}
 
+		h.work()
 		grants := h.want("sam", "GET", "/api/v1/grants", nil, 200)["grants"].([]any)
 		if len(grants) != 1 {
 			t.Fatalf("sam's grants: %v", grants)
@@ -139,8 +141,16 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 		h.want("olga", "POST", "/api/v1/grants/"+gid+"/confirm", nil, 200)
 		h.want("sam", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "done"}, 403)
 		h.want("olga", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{}, 400)
-		if g := h.want("olga", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "no longer needed"}, 200); g["state"] != "revoked" {
+		// The take-back is durable work: the grant is ending until the
+		// worker carried it out, then revoked.
+		if g := h.want("olga", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "no longer needed"}, 200); g["state"] != "ending" ||
+			g["take_back"].(map[string]any)["state"] != "requested" {
 			t.Fatalf("revoked grant: %v", g)
+		}
+		h.work()
+		if g := h.want("sam", "GET", "/api/v1/grants", nil, 200)["grants"].([]any)[0].(map[string]any); g["state"] != "revoked" ||
+			g["take_back"].(map[string]any)["state"] != "done" || g["fulfillment"].(map[string]any)["status"] != "removed" {
+			t.Fatalf("grant after the take-back: %v", g)
 		}
 	})
 }

@@ -81,7 +81,7 @@ func (s *Server) bulkDecide(w http.ResponseWriter, r *http.Request) {
 	for _, id := range b.Requests {
 		out, err := s.Access.Decide(r.Context(), p.PersonID, id, *b.Approve, b.Comment)
 		if err != nil {
-			results = append(results, result{Request: id, Error: err.Error()})
+			results = append(results, result{Request: id, Error: publicMessage(err, "could not decide")})
 			continue
 		}
 		results = append(results, result{Request: id, State: string(out.Request.State)})

@@ -66,6 +66,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant},
 			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant},
 			{"POST /api/v1/grants/{id}/extend", s.extendGrant},
+			{"GET /api/v1/requests/{id}", s.getRequest},
+			{"POST /api/v1/requests/{id}/withdraw", s.withdrawRequest},
+			{"GET /api/v1/requests/{id}/credential", s.requestCredential},
+			{"POST /api/v1/grants/{id}/relinquish", s.relinquishGrant},
 		}...)
 	}
 	if s.Access != nil && s.Catalog != nil {
