@@ -64,9 +64,10 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 			if r.StageDue != nil && !r.StageDue.After(now) {
 				// Too late: the stage's timeout applies now, not at the
 				// next sweep, and the decision is refused.
+				due := *r.StageDue
 				escalated := applyTimeout(&r, now)
 				late = fmt.Errorf("access: stage %s was due at %s; the decision came too late (%s): %w",
-					r.Stages[r.Stage].Name, r.StageDue.Format(time.RFC3339), map[bool]string{true: "escalated to the fallback", false: "denied"}[escalated], ErrStateChanged)
+					r.Stages[r.Stage].Name, due.Format(time.RFC3339), map[bool]string{true: "escalated to the fallback", false: "denied"}[escalated], ErrStateChanged)
 				if !escalated {
 					r.StateReason = "stage " + r.Stages[r.Stage].Name + " timed out"
 				}
