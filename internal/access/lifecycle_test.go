@@ -552,4 +552,3 @@ func TestGrantTransitions(t *testing.T) {
 		}
 	}
 }
-
