@@ -189,7 +189,7 @@ func (s *Service) recheckApproval(ctx context.Context, tx store.Tx, r store.Acce
 	if b.Status != store.StatusActive {
 		return fmt.Sprintf("%s is %s, not active", personName(b), b.Status), nil
 	}
-	h, err := holdingsOf(ctx, tx, r.BeneficiaryID, r.BeneficiaryNHIID, r.ID)
+	h, err := holdingsOf(ctx, tx, r.BeneficiaryID, r.BeneficiaryNHIID, r.ID, s.relevantItems(it))
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,9 @@ type Service struct {
 type compiled struct {
 	cat *Catalog
 	pol *policy.Catalog
+	// readsGrants: some CEL condition reads the beneficiary's grants, so a
+	// decision needs every held item, not only the relevant ones.
+	readsGrants bool
 }
 
 // SetCatalog compiles cat and makes it current (the catalog files changed,
@@ -81,7 +85,13 @@ func (s *Service) SetCatalog(cat *Catalog) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("access: catalog: %w", errors.Join(errs...))
 	}
-	s.current.Store(&compiled{cat: cat, pol: pc})
+	reads := false
+	for _, it := range cat.Items {
+		for _, cond := range conditionsOf(it.ItemSpec) {
+			reads = reads || strings.Contains(cond, "grants")
+		}
+	}
+	s.current.Store(&compiled{cat: cat, pol: pc, readsGrants: reads})
 	return nil
 }
 
@@ -179,4 +189,13 @@ func personNames(ctx context.Context, tx store.Tx) func(string) string {
 		}
 		return personName(p)
 	}
+}
+
+// conditionsOf lists an item's CEL conditions.
+func conditionsOf(s policy.ItemSpec) []string {
+	out := []string{s.Eligibility.When}
+	if s.AutoApprove != nil {
+		out = append(out, s.AutoApprove.When)
+	}
+	return out
 }

@@ -105,7 +105,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		} else if sub.BeneficiaryID != sub.RequesterID && beneficiary.ManagerID != sub.RequesterID {
 			return fmt.Errorf("access: %s may request only for themselves or a direct report: %w", sub.RequesterID, ErrForbidden)
 		}
-		h, err := holdingsOf(ctx, tx, sub.BeneficiaryID, sub.BeneficiaryNHI, "")
+		h, err := holdingsOf(ctx, tx, sub.BeneficiaryID, sub.BeneficiaryNHI, "", s.relevantItems(it))
 		if err != nil {
 			return err
 		}
@@ -319,11 +319,16 @@ func (h holdings) pendingItems(except string) []string {
 // leaving out the request skip. A person has at most one live grant per
 // item (requested ones; birthright and imported grants may sit beside
 // one), so the cost follows the number of items, not of grants ever held.
-func holdingsOf(ctx context.Context, tx store.Tx, personID, nhiID, skip string) (holdings, error) {
+//
+// only, when not nil, limits the grants read to those items (the item
+// asked for and its separation-of-duties conflicts): policy then needs
+// nothing else, and a request costs the same however much its
+// beneficiary holds.
+func holdingsOf(ctx context.Context, tx store.Tx, personID, nhiID, skip string, only []string) (holdings, error) {
 	h := holdings{live: map[string]store.Grant{}, all: map[string][]store.Grant{}, pending: map[string]string{}}
-	q := store.GrantQuery{HolderID: personID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
+	q := store.GrantQuery{HolderID: personID, ItemIDs: only, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
 	if nhiID != "" {
-		q = store.GrantQuery{HolderNHIID: nhiID, States: q.States, Limit: q.Limit}
+		q = store.GrantQuery{HolderNHIID: nhiID, ItemIDs: only, States: q.States, Limit: q.Limit}
 	}
 	gs, err := tx.ListGrants(ctx, q)
 	if err != nil {
@@ -463,4 +468,21 @@ func mapErr(op string, err error) error {
 		return fmt.Errorf("access: %s: %w: %w", op, ErrNotFound, err)
 	}
 	return fmt.Errorf("access: %s: %w", op, err)
+}
+
+// relevantItems are the items whose holdings decide a request for it: the
+// item itself and its separation-of-duties conflicts (declared on either
+// side), or nil (all) when a CEL condition of the catalog reads grants.
+func (s *Service) relevantItems(it Item) []string {
+	cur := s.current.Load()
+	if cur.readsGrants {
+		return nil
+	}
+	out := append([]string{it.ID}, it.SoDConflicts...)
+	for _, o := range cur.cat.Items {
+		if slices.Contains(o.SoDConflicts, it.ID) && !slices.Contains(out, o.ID) {
+			out = append(out, o.ID)
+		}
+	}
+	return out
 }

@@ -251,7 +251,7 @@ func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Gr
 	case g.Assurance == store.AssuranceImported || g.Assurance == store.AssuranceBirthright:
 		return "", nil
 	}
-	held, err := heldOther(ctx, tx, g)
+	held, err := heldOther(ctx, tx, g, s.relevantItems(it))
 	if err != nil {
 		return "", err
 	}
@@ -282,10 +282,10 @@ func conflicts(it Item, other string, lookup func(string) (Item, bool)) bool {
 }
 
 // heldOther is what the grant's holder holds live besides this grant.
-func heldOther(ctx context.Context, tx store.Tx, g store.Grant) ([]string, error) {
-	q := store.GrantQuery{HolderID: g.HolderID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
+func heldOther(ctx context.Context, tx store.Tx, g store.Grant, only []string) ([]string, error) {
+	q := store.GrantQuery{HolderID: g.HolderID, ItemIDs: only, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
 	if g.HolderNHIID != "" {
-		q = store.GrantQuery{HolderNHIID: g.HolderNHIID, States: q.States, Limit: q.Limit}
+		q = store.GrantQuery{HolderNHIID: g.HolderNHIID, ItemIDs: only, States: q.States, Limit: q.Limit}
 	}
 	gs, err := tx.ListGrants(ctx, q)
 	if err != nil {

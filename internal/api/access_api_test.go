@@ -22,6 +22,12 @@ import (
 // reports to mia), and the owner olga; "root" is an admin.
 func newAccessHarness(t *testing.T, s *gormstore.Store) *harness {
 	t.Helper()
+	return newAccessHarnessWith(t, s, nil)
+}
+
+// newAccessHarnessWith serves the same with more items, given the ids.
+func newAccessHarnessWith(t *testing.T, s *gormstore.Store, more func(ids map[string]string) []access.Item) *harness {
+	t.Helper()
 	now := time.Now().UTC()
 	idsvc, err := identity.New(identity.Config{
 		Sources: map[string]identity.SourceRole{"hr": identity.RoleHR},
@@ -55,7 +61,10 @@ func newAccessHarness(t *testing.T, s *gormstore.Store) *harness {
 		AutoApprove: &policy.Condition{JobFunctions: []string{"finance-analyst"}},
 		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
 		MaxDuration: 90 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
-	asvc, err := access.NewService(s, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
+	if more != nil {
+		cat.Items = append(cat.Items, more(h.ids)...)
+	}
+	asvc, err := access.NewService(s, cat, map[string]access.Fulfiller{"manual": access.Manual{}, "api-key": &access.APIKey{Store: s, Now: time.Now}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

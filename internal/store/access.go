@@ -185,9 +185,11 @@ type GrantQuery struct {
 	HolderID    string
 	HolderNHIID string
 	ItemID      string
-	States      []GrantState // nil: all
-	EndBefore   *time.Time   // active grants ending before this time
-	Limit       int
+	// ItemIDs: any of these items (with ItemID, either matches).
+	ItemIDs   []string
+	States    []GrantState // nil: all
+	EndBefore *time.Time   // active grants ending before this time
+	Limit     int
 }
 
 // Notification is a message the UI shows a person (pre-expiry notices,

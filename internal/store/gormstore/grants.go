@@ -191,8 +191,13 @@ func (t *txn) ListGrants(ctx context.Context, q store.GrantQuery) ([]store.Grant
 	if q.HolderID != "" {
 		db = db.Where("holder_id = ?", q.HolderID)
 	}
-	if q.ItemID != "" {
+	switch {
+	case q.ItemID != "" && len(q.ItemIDs) > 0:
+		db = db.Where("item_id IN ?", append([]string{q.ItemID}, q.ItemIDs...))
+	case q.ItemID != "":
 		db = db.Where("item_id = ?", q.ItemID)
+	case len(q.ItemIDs) > 0:
+		db = db.Where("item_id IN ?", q.ItemIDs)
 	}
 	if q.HolderNHIID != "" {
 		db = db.Where("holder_nhi_id = ?", q.HolderNHIID)
