@@ -8,12 +8,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// dueNow returns the work of a grant to fulfil or take back at once.
-func dueNow(s *Service) store.GrantWork {
-	now := s.now()
-	return store.GrantWork{DueAt: &now}
-}
-
 // ConfirmFulfillment marks a manually fulfilled grant done. Only the item
 // owner (or an admin) confirms, and never for a grant they hold.
 func (s *Service) ConfirmFulfillment(ctx context.Context, actorID, grantID string, admin bool) (store.Grant, error) {

@@ -166,19 +166,6 @@ func heldItems(ctx context.Context, tx store.Tx, personID string) ([]string, err
 	return out, nil
 }
 
-// heldByNHI returns the ids of items a non-human identity holds now.
-func heldByNHI(ctx context.Context, tx store.Tx, nhiID string) ([]string, error) {
-	gs, err := tx.ListGrants(ctx, store.GrantQuery{HolderNHIID: nhiID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.ItemID
-	}
-	return out, nil
-}
-
 // personNames names approvers in explanations: display name, else
 // userName; "" (the id is kept) when the person cannot be read.
 func personNames(ctx context.Context, tx store.Tx) func(string) string {
