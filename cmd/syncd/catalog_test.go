@@ -130,7 +130,7 @@ items:
 		"error: key [auto-approve-high-risk]",
 		"error: key [credential-no-max]",
 		"error: key [credential-no-environments]",
-		"warning: key [open-eligibility]",
+		"error: key [open-eligibility-high-risk]",
 		"warning: key [stage-may-resolve-to-nobody]",
 	} {
 		if !strings.Contains(out, want) {

@@ -79,14 +79,37 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Grant == nil || out.Grant.State != store.GrantActive || !slices.Contains(srv.Members(t, group), oscar) {
-		t.Fatalf("grant %+v, members %v", out.Grant, srv.Members(t, group))
+	// The daemon's worker fulfils the grant after the commit, outside
+	// the submission.
+	if g := waitGrant(t, st, out.Grant.ID, store.GrantActive); !slices.Contains(srv.Members(t, group), oscar) {
+		t.Fatalf("grant %+v, members %v", g, srv.Members(t, group))
 	}
 	now = now.Add(8 * 24 * time.Hour)
 	if res, err := d.access.Sweep(t.Context()); err != nil || res.Expired != 1 || len(res.Errors) > 0 {
 		t.Fatalf("sweep: %+v %v", res, err)
 	}
+	waitGrant(t, st, out.Grant.ID, store.GrantEnded)
 	if slices.Contains(srv.Members(t, group), oscar) {
 		t.Fatalf("oscar is still a member after expiry")
+	}
+}
+
+// waitGrant waits (up to 10s) for the daemon's fulfillment worker to move
+// a grant to state.
+func waitGrant(t *testing.T, st store.Store, id string, state store.GrantState) store.Grant {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g, err := st.GetGrant(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.State == state {
+			return g
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("grant %s is %s (%s), want %s", id, g.State, g.FulfillmentError, state)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -55,7 +55,13 @@ func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.
 		svc.Revoker = review.RevokerFunc(func(ctx context.Context, grantID, by, reason string) error {
 			// A campaign's revocation is an admin-level decision already
 			// taken by a reviewer (or the capped default).
-			_, err := acc.Revoke(ctx, by, grantID, reason, true)
+			if _, err := acc.Revoke(ctx, grantID, by, reason); err != nil {
+				return err
+			}
+			// The take-back is durable work; carry it out now so the
+			// remediation can be recorded in this pass (a failure stays
+			// with the grant and is retried by the worker).
+			_, err := acc.ProcessFulfillments(ctx)
 			return err
 		})
 	}

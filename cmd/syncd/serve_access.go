@@ -58,9 +58,34 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Owners and approvers by name resolve from the current store when a
+	// request is submitted or decided, not from the last reload.
 	d.access = svc
+	svc.Refresh = d.catalogEditor().Reload
+	// Fulfillment and take-back run in the daemon's own worker, kicked
+	// right after a commit (never inside the HTTP request) and every few
+	// seconds for retries and other replicas' work.
+	go svc.RunWorker(ctx)
 	go d.accessLoop(ctx)
+	go d.fulfillmentLoop(ctx)
 	return nil
+}
+
+// fulfillmentEvery is how often serve looks for due fulfillment and
+// take-back work (retries after backoff, work another replica recorded).
+const fulfillmentEvery = 5 * time.Second
+
+func (d *daemon) fulfillmentLoop(ctx context.Context) {
+	t := time.NewTicker(fulfillmentEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.access.Kick()
+	}
 }
 
 func (d *daemon) accessLoop(ctx context.Context) {

@@ -57,13 +57,12 @@ func (s *Service) reconcileBirthrights(ctx context.Context, res *SweepResult) er
 				continue
 			}
 			reason := fmt.Sprintf("no longer holds any of the job functions %v", it.Birthright)
-			if _, err := s.end(ctx, g, store.GrantEnded, "system:birthright", reason); err != nil {
+			if _, err := s.endGrant(ctx, g.ID, store.GrantEnded, "system:birthright", reason); err != nil {
 				res.Errors = append(res.Errors, err)
 				continue
 			}
 			res.BirthrightEnded++
 		}
-		var created []string
 		for _, p := range sortedKeys(entitled) {
 			if holds[p] {
 				continue
@@ -72,7 +71,7 @@ func (s *Service) reconcileBirthrights(ctx context.Context, res *SweepResult) er
 			err := s.Store.InTx(ctx, func(tx store.Tx) error {
 				var err error
 				g, err = tx.CreateGrant(ctx, store.Grant{ItemID: it.ID, HolderID: p, Assurance: store.AssuranceBirthright,
-					Start: now, End: birthrightEnd, State: store.GrantPending, CreatedAt: now})
+					Start: now, End: birthrightEnd, State: store.GrantPending, CreatedAt: now, Work: store.GrantWork{DueAt: &now}})
 				if err != nil {
 					return err
 				}
@@ -83,13 +82,7 @@ func (s *Service) reconcileBirthrights(ctx context.Context, res *SweepResult) er
 			if err != nil {
 				return fmt.Errorf("access: birthright %s for %s: %w", it.ID, p, err)
 			}
-			created = append(created, g.ID)
 			res.Birthright++
-		}
-		for _, id := range created {
-			if _, _, err := s.fulfill(ctx, id); err != nil {
-				res.Errors = append(res.Errors, err)
-			}
 		}
 	}
 	return nil

@@ -46,7 +46,7 @@ func TestBirthrightFollowsJobFunctions(t *testing.T) {
 		}
 		svc.Now = c.now
 
-		res, err := svc.Sweep(ctx)
+		res, err := sweepAndWork(t, svc)
 		if err != nil || res.Birthright != 3 || len(res.Errors) > 0 {
 			t.Fatalf("first sweep: %+v %v", res, err)
 		}
@@ -54,7 +54,7 @@ func TestBirthrightFollowsJobFunctions(t *testing.T) {
 		if len(gs) != 1 || gs[0].Assurance != store.AssuranceBirthright || gs[0].State != store.GrantActive {
 			t.Fatalf("devon's birthright: %+v", gs)
 		}
-		if res, _ = svc.Sweep(ctx); res.Birthright != 0 || res.BirthrightEnded != 0 {
+		if res, _ = sweepAndWork(t, svc); res.Birthright != 0 || res.BirthrightEnded != 0 {
 			t.Fatalf("second sweep changed something: %+v", res)
 		}
 
@@ -68,7 +68,7 @@ func TestBirthrightFollowsJobFunctions(t *testing.T) {
 			Attributes: map[string]string{"department": "Sales"}}}}}); err != nil {
 			t.Fatal(err)
 		}
-		if res, err = svc.Sweep(ctx); err != nil || res.BirthrightEnded != 1 {
+		if res, err = sweepAndWork(t, svc); err != nil || res.BirthrightEnded != 1 {
 			t.Fatalf("sweep after the move: %+v %v", res, err)
 		}
 		gs, _ = st.ListGrants(ctx, store.GrantQuery{HolderID: ids["devon"], ItemID: "eng-wiki"})

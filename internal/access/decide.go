@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/policy"
@@ -17,12 +18,30 @@ import (
 // approval of a high or critical risk item. When the last stage reaches its
 // quorum the request is approved and its grant fulfilled.
 func (s *Service) Decide(ctx context.Context, approverID, requestID string, approve bool, comment string) (Outcome, error) {
+	if err := s.refresh(ctx); err != nil {
+		return Outcome{}, err
+	}
 	now := s.now()
 	comment = strings.TrimSpace(comment)
-	var out Outcome
+	var (
+		out  Outcome
+		late error // the stage was due: its timeout applied, the decision refused
+	)
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetRequest(ctx, requestID)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockHolder(ctx, cur.BeneficiaryID); err != nil {
+			return err
+		}
+		approver, err := tx.GetPerson(ctx, approverID)
+		if err != nil {
+			return fmt.Errorf("access: approver: %w", err)
+		}
 		var entries []audit.Entry
 		req, err := tx.UpdateRequest(ctx, requestID, func(r store.AccessRequest) (store.AccessRequest, error) {
+			entries = nil
 			it, ok := s.item(r.ItemID)
 			switch {
 			case r.State != store.RequestPending:
@@ -31,12 +50,30 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				return r, fmt.Errorf("access: nobody decides on a request they made or benefit from: %w", ErrForbidden)
 			case !slices.Contains(r.Stages[r.Stage].Approvers, approverID):
 				return r, fmt.Errorf("access: %s is not an approver of stage %s: %w", approverID, r.Stages[r.Stage].Name, ErrForbidden)
+			case approver.Status != store.StatusActive:
+				return r, fmt.Errorf("access: %s is %s and can no longer decide: %w", personName(approver), approver.Status, ErrForbidden)
 			case slices.Contains(r.Stages[r.Stage].Approved, approverID):
 				return r, fmt.Errorf("access: %s already approved stage %s: %w", approverID, r.Stages[r.Stage].Name, ErrInvalid)
+			case approvedEarlierStage(r, approverID):
+				return r, fmt.Errorf("access: %s approved an earlier stage of this request; each stage needs another approver: %w", personName(approver), ErrForbidden)
 			case !approve && comment == "":
 				return r, fmt.Errorf("access: a denial needs a comment: %w", ErrInvalid)
 			case approve && comment == "" && ok && (it.Risk == policy.RiskHigh || it.Risk == policy.RiskCritical):
 				return r, fmt.Errorf("access: approving a %s-risk item needs a comment: %w", it.Risk, ErrInvalid)
+			}
+			if r.StageDue != nil && !r.StageDue.After(now) {
+				// Too late: the stage's timeout applies now, not at the
+				// next sweep, and the decision is refused.
+				due := *r.StageDue
+				escalated := applyTimeout(&r, now)
+				late = fmt.Errorf("access: stage %s was due at %s; the decision came too late (%s): %w",
+					r.Stages[r.Stage].Name, due.Format(time.RFC3339), map[bool]string{true: "escalated to the fallback", false: "denied"}[escalated], ErrStateChanged)
+				if !escalated {
+					r.StateReason = "stage " + r.Stages[r.Stage].Name + " timed out"
+				}
+				entries = append(entries, audit.Entry{Actor: "system:deadline", Action: map[bool]string{true: "request.escalated", false: "request.timed_out"}[escalated],
+					Target: "request:" + r.ID, Details: map[string]any{"stage": r.Stages[r.Stage].Name, "lateDecisionBy": approverID}})
+				return r, nil
 			}
 			if _, err := tx.CreateApproverDecision(ctx, store.ApproverDecision{RequestID: r.ID, Stage: r.Stage, ApproverID: approverID, Approve: approve, Comment: comment, CreatedAt: now}); err != nil {
 				return r, err
@@ -46,6 +83,18 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				Target: "request:" + r.ID, Details: map[string]any{"stage": stage.Name, "comment": comment}})
 			if !approve {
 				r.State, r.StageDue = store.RequestDenied, nil
+				return r, nil
+			}
+			// An approval takes effect now: re-check what may have changed
+			// since the request was submitted.
+			why, err := s.recheckApproval(ctx, tx, r, it, ok)
+			if err != nil {
+				return r, err
+			}
+			if why != "" {
+				r.State, r.StageDue, r.StateReason = store.RequestDenied, nil, "re-check: "+why
+				entries = append(entries, audit.Entry{Actor: "system:recheck", Action: "request.refused_on_recheck", Target: "request:" + r.ID,
+					Details: map[string]any{"reason": why, "approver": approverID}})
 				return r, nil
 			}
 			stage.Approved = append(stage.Approved, approverID)
@@ -70,18 +119,13 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 			for _, st := range req.Stages {
 				approvers = append(approvers, st.Approved...)
 			}
-			g, err := tx.CreateGrant(ctx, store.Grant{
-				ItemID: req.ItemID, HolderID: req.BeneficiaryID, HolderNHIID: req.BeneficiaryNHIID, RequestID: req.ID, DecisionID: req.DecisionID,
-				Assurance: store.AssuranceApproved, ApproverIDs: approvers, Start: req.Start, End: req.End,
-				State: store.GrantPending, CreatedAt: now,
-			})
+			g, e, err := s.grantFor(ctx, tx, req, store.AssuranceApproved, approvers, "person:"+approverID, now)
 			if err != nil {
 				return err
 			}
 			out.Grant = &g
-			entries = append(entries, audit.Entry{Actor: "person:" + approverID, Action: "grant.created", Target: "grant:" + g.ID,
-				Details: map[string]any{"item": g.ItemID, "holder": g.HolderID, "assurance": g.Assurance, "approvers": approvers, "request": req.ID}})
-		case req.State == store.RequestPending && req.Stage > 0 && len(req.Stages[req.Stage].Approved) == 0:
+			entries = append(entries, e)
+		case req.State == store.RequestPending && len(req.Stages[req.Stage].Approved) == 0 && (req.Stage > 0 || late != nil):
 			it, _ := s.item(req.ItemID)
 			if err := notifyApprovers(ctx, tx, req, it, now); err != nil {
 				return err
@@ -93,7 +137,73 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 	if err != nil {
 		return Outcome{}, mapErr("decide", err)
 	}
-	return s.fulfillOutcome(ctx, out)
+	if late != nil {
+		return Outcome{}, late
+	}
+	if out.Grant != nil {
+		s.Kick()
+	}
+	return out, nil
+}
+
+// approvedEarlierStage reports whether id approved a stage before the
+// current one: distinct stages need distinct approvers.
+func approvedEarlierStage(r store.AccessRequest, id string) bool {
+	for i := 0; i < r.Stage && i < len(r.Stages); i++ {
+		if slices.Contains(r.Stages[i].Approved, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyTimeout applies an overdue stage's timeout to r: escalate to the
+// fallback once when the stage says so and has one, else deny.
+func applyTimeout(r *store.AccessRequest, now time.Time) (escalated bool) {
+	st := &r.Stages[r.Stage]
+	if st.OnTimeout == "escalate" && !st.Escalated && len(st.Fallback) >= max(st.Quorum, 1) {
+		st.Approvers, st.Fallback, st.Escalated, st.Approved = st.Fallback, nil, true, nil
+		r.StageDue = dueAfter(now, st.Timeout)
+		return true
+	}
+	r.State, r.StageDue = store.RequestDenied, nil
+	return false
+}
+
+// recheckApproval re-runs, when an approval takes effect, the parts of
+// policy that can change after submission: the item still live, the
+// beneficiary still active, and separation of duties against what they
+// hold now and their other pending requests. It returns why the request
+// may no longer be approved, or "".
+func (s *Service) recheckApproval(ctx context.Context, tx store.Tx, r store.AccessRequest, it Item, itemOK bool) (string, error) {
+	switch {
+	case !itemOK:
+		return fmt.Sprintf("item %s is no longer in the catalog", r.ItemID), nil
+	case it.Retired:
+		return fmt.Sprintf("item %s was retired", it.ID), nil
+	}
+	b, err := tx.GetPerson(ctx, r.BeneficiaryID)
+	if err != nil {
+		return "", err
+	}
+	if b.Status != store.StatusActive {
+		return fmt.Sprintf("%s is %s, not active", personName(b), b.Status), nil
+	}
+	h, err := holdingsOf(ctx, tx, r.BeneficiaryID, r.BeneficiaryNHIID, r.ID, s.relevantItems(it))
+	if err != nil {
+		return "", err
+	}
+	for _, other := range h.items(it.ID) {
+		if conflicts(it, other, s.item) {
+			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", personName(b), other, it.ID), nil
+		}
+	}
+	for _, other := range h.pendingItems(it.ID) {
+		if conflicts(it, other, s.item) {
+			return fmt.Sprintf("separation of duties: %s has a pending request for %s, which conflicts with %s", personName(b), other, it.ID), nil
+		}
+	}
+	return "", nil
 }
 
 // Explanation is a request's decision record and every approver decision.

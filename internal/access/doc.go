@@ -1,5 +1,7 @@
-// Package access owns the curated catalog of requestable items: their
-// definition, the lint that flags items making the model unsafe, and
-// (as the request flow lands) requests, approvals and grants. Policy
-// decisions themselves are package policy's.
+// Package access owns the request flow: the curated catalog of requestable
+// items and its lint, requests and their approval stages, and grants as a
+// guarded state machine (pending → active → ending → ended) whose
+// fulfillment and take-back are durable work carried out by a leasing
+// worker (Service.ProcessFulfillments). Policy decisions themselves are
+// package policy's.
 package access

@@ -3,108 +3,10 @@ package access
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/store"
 )
-
-// secretCarrier is implemented by fulfillers that issue a credential the
-// requester sees once (api-key).
-type secretCarrier interface {
-	TakeSecret(grantID string) string
-}
-
-// fulfillOutcome fulfills the grant an outcome created, after its
-// transaction committed, and returns the outcome with the grant as it now
-// stands and any issued secret.
-func (s *Service) fulfillOutcome(ctx context.Context, out Outcome) (Outcome, error) {
-	if out.Grant == nil {
-		return out, nil
-	}
-	g, secret, err := s.fulfill(ctx, out.Grant.ID)
-	if err != nil {
-		return out, err
-	}
-	out.Grant, out.Secret = &g, secret
-	return out, nil
-}
-
-// fulfill runs the item's fulfiller for a pending grant and records the
-// outcome: active when done, still pending when a person must confirm,
-// failed (never active) with the error otherwise. It runs outside any
-// transaction, since fulfillers talk to other systems.
-func (s *Service) fulfill(ctx context.Context, grantID string) (store.Grant, string, error) {
-	g, err := s.Store.GetGrant(ctx, grantID)
-	if err != nil {
-		return store.Grant{}, "", mapErr("fulfill", err)
-	}
-	it, ok := s.item(g.ItemID)
-	if !ok {
-		return g, "", fmt.Errorf("access: fulfill %s: item %q left the catalog: %w", g.ID, g.ItemID, ErrNotFound)
-	}
-	holder, err := s.Store.GetPerson(ctx, g.HolderID)
-	if err != nil {
-		return g, "", mapErr("fulfill", err)
-	}
-	kind := it.Fulfillment.Type
-	if kind == "" {
-		kind = "manual"
-	}
-	f, ok := s.Fulfillers[kind]
-	var (
-		ref  string
-		done bool
-		ferr error
-	)
-	if !ok {
-		ferr = fmt.Errorf("no %s fulfiller is configured", kind)
-	} else {
-		ref, done, ferr = f.Grant(ctx, g, it, holder)
-	}
-	secret := ""
-	if sc, ok := f.(secretCarrier); ok && ferr == nil {
-		secret = sc.TakeSecret(g.ID)
-	}
-	now := s.now()
-	var updated store.Grant
-	err = s.Store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		updated, err = tx.UpdateGrant(ctx, g.ID, func(g store.Grant) (store.Grant, error) {
-			switch {
-			case ferr != nil:
-				g.State, g.FulfillmentStatus, g.FulfillmentError = store.GrantFailed, "failed", ferr.Error()
-			case done:
-				g.State, g.FulfillmentStatus, g.FulfillmentError, g.FulfillmentRef = store.GrantActive, "done", "", ref
-			default:
-				g.State, g.FulfillmentStatus, g.FulfillmentError, g.FulfillmentRef = store.GrantPending, "awaiting-confirmation", "", ref
-			}
-			return g, nil
-		})
-		if err != nil {
-			return err
-		}
-		details := map[string]any{"fulfillment": kind, "status": updated.FulfillmentStatus, "ref": ref}
-		if ferr != nil {
-			details["error"] = ferr.Error()
-		}
-		if !done && ferr == nil {
-			if _, err := tx.CreateNotification(ctx, store.Notification{
-				PersonID: it.OwnerID, Kind: "fulfillment.confirm", Subject: "grant:" + g.ID,
-				Message:   fmt.Sprintf("Grant %s to %s and confirm it is done", it.Name, personName(holder)),
-				DedupeKey: "grant:" + g.ID + ":confirm", CreatedAt: now,
-			}); err != nil && it.OwnerID != "" {
-				return err
-			}
-		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: "grant.fulfillment", Target: "grant:" + g.ID, Details: details})
-		return err
-	})
-	if err != nil {
-		return g, "", mapErr("fulfill", err)
-	}
-	return updated, secret, nil
-}
 
 // ConfirmFulfillment marks a manually fulfilled grant done. Only the item
 // owner (or an admin) confirms, and never for a grant they hold.
@@ -113,7 +15,7 @@ func (s *Service) ConfirmFulfillment(ctx context.Context, actorID, grantID strin
 	var out store.Grant
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = tx.UpdateGrant(ctx, grantID, func(g store.Grant) (store.Grant, error) {
+		out, err = updateGrant(ctx, tx, grantID, func(g store.Grant) (store.Grant, error) {
 			it, ok := s.item(g.ItemID)
 			switch {
 			case !ok:
@@ -137,9 +39,9 @@ func (s *Service) ConfirmFulfillment(ctx context.Context, actorID, grantID strin
 	return out, mapErrNil("confirm", err)
 }
 
-// Revoke ends a grant early with a reason and takes it back in the target
-// system. The item owner, an admin (admin) or a review may revoke.
-func (s *Service) Revoke(ctx context.Context, actor, grantID, reason string, admin bool) (store.Grant, error) {
+// RevokeAs ends a grant early with a reason on behalf of actor: the item
+// owner or an admin (admin) may.
+func (s *Service) RevokeAs(ctx context.Context, actor, grantID, reason string, admin bool) (store.Grant, error) {
 	g, err := s.Store.GetGrant(ctx, grantID)
 	if err != nil {
 		return store.Grant{}, mapErr("revoke", err)
@@ -148,64 +50,100 @@ func (s *Service) Revoke(ctx context.Context, actor, grantID, reason string, adm
 	if !admin && "person:"+it.OwnerID != actor {
 		return store.Grant{}, fmt.Errorf("access: only the item owner or an admin revokes: %w", ErrForbidden)
 	}
+	return s.Revoke(ctx, grantID, actor, reason)
+}
+
+// Revoke ends a live grant through the take-back and records who (by, an
+// actor such as "person:<id>" or "campaign:<id>") and why. The grant is
+// ending at once (it no longer counts as held); the worker removes the
+// access and moves it to revoked. Callers decide who may revoke: a
+// campaign's decision, the item owner, an admin. Read the take-back's
+// progress with TakeBackOf.
+func (s *Service) Revoke(ctx context.Context, grantID, by, reason string) (store.Grant, error) {
 	if reason == "" {
 		return store.Grant{}, fmt.Errorf("access: a revocation needs a reason: %w", ErrInvalid)
 	}
-	return s.end(ctx, g, store.GrantRevoked, actor, reason)
+	return s.endGrant(ctx, grantID, store.GrantRevoked, by, reason)
 }
 
-// end takes a grant back through its fulfiller and records why. A grant
-// whose take-back fails stays as it was, with the error, for a retry.
-func (s *Service) end(ctx context.Context, g store.Grant, state store.GrantState, actor, reason string) (store.Grant, error) {
-	if !slices.Contains([]store.GrantState{store.GrantActive, store.GrantPending, store.GrantFailed}, g.State) {
-		return g, fmt.Errorf("access: grant %s is already %s: %w", g.ID, g.State, ErrStateChanged)
+// Relinquish: the holder gives up a grant they hold (for a grant held by
+// an NHI, its owner), through the same take-back.
+func (s *Service) Relinquish(ctx context.Context, personID, grantID, reason string) (store.Grant, error) {
+	g, err := s.Store.GetGrant(ctx, grantID)
+	if err != nil {
+		return store.Grant{}, mapErr("relinquish", err)
 	}
-	it, _ := s.item(g.ItemID)
-	kind := it.Fulfillment.Type
-	if kind == "" {
-		kind = "manual"
+	if g.HolderID != personID {
+		return store.Grant{}, fmt.Errorf("access: grant %s: %w", grantID, ErrNotFound)
 	}
-	var rerr error
-	if g.FulfillmentStatus == "done" {
-		if f, ok := s.Fulfillers[kind]; ok {
-			holder, err := s.Store.GetPerson(ctx, g.HolderID)
-			if err != nil {
-				return g, mapErr("end", err)
-			}
-			rerr = f.Revoke(ctx, g, it, holder)
-		}
+	if reason == "" {
+		reason = "given up by its holder"
 	}
-	now := s.now()
+	return s.endGrant(ctx, grantID, store.GrantEnded, "person:"+personID, reason)
+}
+
+// TakeBackOf returns the state of a grant's take-back: requested, done or
+// failed (still retried), when, through which adapter and with what error.
+func (s *Service) TakeBackOf(ctx context.Context, grantID string) (store.TakeBack, error) {
+	g, err := s.Store.GetGrant(ctx, grantID)
+	if err != nil {
+		return store.TakeBack{}, mapErr("take-back", err)
+	}
+	return g.TakeBack, nil
+}
+
+// endGrant moves a live (or failed) grant to ending with its take-back
+// recorded as work in the same transaction, then kicks the worker.
+func (s *Service) endGrant(ctx context.Context, grantID string, final store.GrantState, actor, reason string) (store.Grant, error) {
 	var out store.Grant
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = tx.UpdateGrant(ctx, g.ID, func(g store.Grant) (store.Grant, error) {
-			if rerr != nil {
-				g.FulfillmentError = "revoke: " + rerr.Error()
-				return g, nil
-			}
-			g.State, g.EndedAt, g.EndedBy, g.EndReason = state, &now, actor, reason
-			g.FulfillmentStatus = "removed"
-			return g, nil
-		})
-		if err != nil {
-			return err
-		}
-		details := map[string]any{"reason": reason, "item": g.ItemID, "holder": g.HolderID}
-		action := "grant." + string(state)
-		if rerr != nil {
-			action, details["error"] = "grant.revoke_failed", rerr.Error()
-		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: action, Target: "grant:" + g.ID, Details: details})
+		out, err = s.requestEnd(ctx, tx, grantID, final, actor, reason)
 		return err
 	})
 	if err != nil {
-		return g, mapErr("end", err)
+		return out, mapErr("end", err)
 	}
-	if rerr != nil {
-		return out, fmt.Errorf("access: take back grant %s: %w", g.ID, rerr)
-	}
+	s.Kick()
 	return out, nil
+}
+
+// requestEnd ends a grant inside tx: to ending with its take-back due
+// when something may have been carried out, straight to its final state
+// when nothing was.
+func (s *Service) requestEnd(ctx context.Context, tx store.Tx, grantID string, final store.GrantState, actor, reason string) (store.Grant, error) {
+	now := s.now()
+	direct := false
+	out, err := updateGrant(ctx, tx, grantID, func(g store.Grant) (store.Grant, error) {
+		if !live(g.State) && g.State != store.GrantFailed {
+			return g, fmt.Errorf("access: grant %s is already %s: %w", g.ID, g.State, ErrStateChanged)
+		}
+		it, _ := s.item(g.ItemID)
+		leased := g.Work.LeaseUntil != nil && g.Work.LeaseUntil.After(now)
+		direct = g.FulfillmentStatus != "done" && g.Work.Attempts == 0 && !leased
+		g.State, g.EndedAt, g.EndedBy, g.EndReason = store.GrantEnding, &now, actor, reason
+		g.Work.EndState = final
+		g.TakeBack = store.TakeBack{State: "requested", Adapter: fulfillmentKind(it), RequestedAt: &now}
+		g.Work.DueAt = &now
+		return g, nil
+	})
+	if err != nil {
+		return out, err
+	}
+	entries := []audit.Entry{{Actor: actor, Action: "grant." + string(final), Target: "grant:" + out.ID,
+		Details: map[string]any{"reason": reason, "item": out.ItemID, "holder": out.HolderID}}}
+	if direct {
+		out, err = updateGrant(ctx, tx, grantID, func(g store.Grant) (store.Grant, error) {
+			g.State, g.Work.DueAt = final, nil
+			g.TakeBack.State, g.TakeBack.DoneAt, g.FulfillmentStatus = "done", &now, "removed"
+			return g, nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	_, err = audit.AppendAll(ctx, tx, now, entries...)
+	return out, err
 }
 
 func personName(p store.Person) string {

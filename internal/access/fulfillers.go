@@ -9,10 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
@@ -144,14 +144,13 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 
 // APIKey issues a random secret for an NHI credential item, records it as
 // an NHI owned by the holder in the requested environment with the grant's
-// end as its expiry, and keeps only the secret's SHA-256 (in the grant's
-// fulfillment reference). The secret is handed to the requester once.
+// end as its expiry, and keeps the secret's SHA-256 in the grant's
+// fulfillment reference. The secret itself is kept, in the same
+// transaction as the NHI, only until the requester retrieves it once
+// (Service.TakeCredential).
 type APIKey struct {
 	Store store.Store
 	Now   func() time.Time
-
-	mu      sync.Mutex
-	secrets map[string]string // grant id → secret, until taken
 }
 
 // Grant creates the credential; a retry for the same grant finds the NHI
@@ -184,6 +183,9 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 		if err != nil {
 			return err
 		}
+		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: secret, CreatedAt: now}); err != nil {
+			return err
+		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.created", Target: "nhi:" + n.ID,
 			Details: map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end}})
 		return err
@@ -191,22 +193,7 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 	if err != nil {
 		return "", false, fmt.Errorf("api-key: %w", err)
 	}
-	a.mu.Lock()
-	if a.secrets == nil {
-		a.secrets = map[string]string{}
-	}
-	a.secrets[g.ID] = secret
-	a.mu.Unlock()
 	return "nhi:" + n.ID + " sha256:" + hex.EncodeToString(sum[:]), true, nil
-}
-
-// TakeSecret hands out the secret issued for a grant, once.
-func (a *APIKey) TakeSecret(grantID string) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	s := a.secrets[grantID]
-	delete(a.secrets, grantID)
-	return s
 }
 
 // Revoke retires the credential's NHI.
@@ -218,6 +205,9 @@ func (a *APIKey) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Pers
 // external id in source "request" is the grant id), with its audit event.
 func retireIssuedNHI(ctx context.Context, st store.Store, now time.Time, kind, grantID string) error {
 	n, err := st.GetNHIByExternalID(ctx, "request", grantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // never issued: nothing to take back
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
 	}

@@ -55,9 +55,18 @@ func (s *Service) importDirectoryGrants(ctx context.Context, res *SweepResult) e
 				if g.Assurance != store.AssuranceImported || isMember[g.HolderID] {
 					continue
 				}
-				if _, err := tx.UpdateGrant(ctx, g.ID, func(g store.Grant) (store.Grant, error) {
-					g.State, g.EndedAt, g.EndedBy, g.EndReason = store.GrantEnded, &now, "source:"+src, "no longer a member of "+dn
-					g.FulfillmentStatus = "removed"
+				// The directory already removed the membership: ending,
+				// then ended, with nothing left to take back.
+				if _, err := updateGrant(ctx, tx, g.ID, func(g store.Grant) (store.Grant, error) {
+					g.State, g.EndedAt, g.EndedBy, g.EndReason = store.GrantEnding, &now, "source:"+src, "no longer a member of "+dn
+					g.Work.EndState, g.Work.DueAt = store.GrantEnded, nil
+					g.TakeBack = store.TakeBack{State: "done", Adapter: "source:" + src, RequestedAt: &now, DoneAt: &now}
+					return g, nil
+				}); err != nil {
+					return err
+				}
+				if _, err := updateGrant(ctx, tx, g.ID, func(g store.Grant) (store.Grant, error) {
+					g.State, g.FulfillmentStatus = store.GrantEnded, "removed"
 					return g, nil
 				}); err != nil {
 					return err

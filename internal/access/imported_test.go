@@ -44,11 +44,11 @@ func TestDirectoryMembershipsBecomeImportedGrants(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		res, err := svc.Sweep(ctx)
+		res, err := sweepAndWork(t, svc)
 		if err != nil || res.Imported != 2 || len(res.Errors) > 0 {
 			t.Fatalf("first sweep: %+v %v", res, err)
 		}
-		if res, _ = svc.Sweep(ctx); res.Imported != 0 || res.ImportEnded != 0 {
+		if res, _ = sweepAndWork(t, svc); res.Imported != 0 || res.ImportEnded != 0 {
 			t.Fatalf("second sweep imported again: %+v", res)
 		}
 		held := func(who string) []store.Grant {
@@ -68,7 +68,7 @@ func TestDirectoryMembershipsBecomeImportedGrants(t *testing.T) {
 		if err := st.RemoveGroupMembers(ctx, g.ID, []string{ids["sam"], ids["devon"]}); err != nil {
 			t.Fatal(err)
 		}
-		if res, err = svc.Sweep(ctx); err != nil || res.ImportEnded != 1 {
+		if res, err = sweepAndWork(t, svc); err != nil || res.ImportEnded != 1 {
 			t.Fatalf("sweep after removal: %+v %v", res, err)
 		}
 		if gs := held("sam"); gs[0].State != store.GrantEnded || gs[0].EndedBy != "source:corp" {
@@ -96,6 +96,7 @@ func TestExtendGoesThroughPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		work(t, svc)
 		if _, err := svc.ConfirmFulfillment(ctx, ids["olga"], out.Grant.ID, false); err != nil {
 			t.Fatal(err)
 		}
@@ -107,8 +108,13 @@ func TestExtendGoesThroughPolicy(t *testing.T) {
 			t.Fatalf("too-long extension: %+v %v", long.Decision, err)
 		}
 		ok, err := svc.Extend(ctx, ids["dana"], out.Grant.ID, c.t.Add(40*24*time.Hour), "quarter close")
-		if err != nil || ok.Grant == nil || !ok.Grant.Start.Equal(out.Grant.End) || ok.Grant.Assurance != store.AssuranceAutoApproved {
+		// The held grant is extended: never a second, parallel grant.
+		if err != nil || ok.Grant == nil || ok.Grant.ID != out.Grant.ID || !ok.Grant.End.Equal(c.t.Add(40*24*time.Hour).UTC().Truncate(time.Microsecond)) ||
+			ok.Request.ExtendsGrantID != out.Grant.ID || !ok.Request.Start.Equal(out.Grant.End) {
 			t.Fatalf("extension: %+v %v", ok, err)
+		}
+		if gs, _ := st.ListGrants(ctx, store.GrantQuery{HolderID: ids["dana"], ItemID: "finance-reports"}); len(gs) != 1 {
+			t.Fatalf("dana holds %d grants of the item", len(gs))
 		}
 	})
 }

@@ -113,7 +113,7 @@ func TestLDAPGroupFlow(t *testing.T) {
 		if out.Request.State != store.RequestApproved || out.Grant == nil || out.Grant.Assurance != store.AssuranceAutoApproved {
 			t.Fatalf("not auto-approved: %+v", out)
 		}
-		g := *out.Grant
+		g := *settle(t, svc, out.Grant)
 		if g.State != store.GrantActive || g.FulfillmentStatus != "done" || g.FulfillmentRef != oscarDN {
 			t.Fatalf("grant %+v", g)
 		}
@@ -149,7 +149,7 @@ func TestLDAPGroupFlow(t *testing.T) {
 
 		// Expiry ends the grant and takes the membership back.
 		c.t = c.t.Add(8 * 24 * time.Hour)
-		res, err := svc.Sweep(t.Context())
+		res, err := sweepAndWork(t, svc)
 		if err != nil || res.Expired != 1 || len(res.Errors) > 0 {
 			t.Fatalf("sweep: %+v %v", res, err)
 		}
@@ -188,12 +188,13 @@ func TestLDAPGroupFailures(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				svc := ldapService(t, st, srv, ids, tc.password, c)
+				svc.MaxAttempts = 1
 				out, err := svc.Submit(t.Context(), access.Submission{RequesterID: ids[tc.holder], ItemID: "deploy-bot-operator",
 					Justification: "on call", End: c.t.Add(24 * time.Hour)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				g := out.Grant
+				g := settle(t, svc, out.Grant)
 				if g == nil || g.State != store.GrantFailed || g.FulfillmentStatus != "failed" || !strings.Contains(g.FulfillmentError, tc.wantErr) {
 					t.Fatalf("grant %+v, want failed with %q", g, tc.wantErr)
 				}

@@ -3,6 +3,7 @@ package access
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/policy"
 )
@@ -71,8 +72,14 @@ func Lint(c *Catalog, status OwnerStatus) []LintFinding {
 				add(it, SeverityError, "credential-no-environments", "an NHI credential item that allows no environment")
 			}
 		}
-		if it.Eligibility.Open() && it.Risk != policy.RiskLow {
+		switch {
+		case it.Eligibility.Open() && highRisk:
+			add(it, SeverityError, "open-eligibility-high-risk", "everyone may request this %s-risk item; name job functions, departments or a condition", it.Risk)
+		case it.Eligibility.Open() && it.Risk != policy.RiskLow:
 			add(it, SeverityWarning, "open-eligibility", "everyone may request this %s-risk item", it.Risk)
+		}
+		if it.MaxDuration > 365*24*time.Hour {
+			add(it, SeverityWarning, "max-duration-over-a-year", "maximum duration %s is above one year; recertify long-lived access instead", it.MaxDuration)
 		}
 		if it.MaxDuration > 0 && it.DefaultDuration > it.MaxDuration {
 			add(it, SeverityError, "default-exceeds-max", "default duration %s exceeds the maximum %s", it.DefaultDuration, it.MaxDuration)
@@ -122,6 +129,10 @@ func lintStage(c *Catalog, it Item, i int, st policy.StageSpec, add func(Severit
 	// A requester or beneficiary among the approvers is excluded, so a stage
 	// needs one more certain approver than its quorum to never be empty.
 	if quorum := max(st.Quorum, 1); certain < quorum+1 {
-		add(SeverityWarning, "stage-may-resolve-to-nobody", fmt.Sprintf("approval stage %s can resolve to fewer than %d approver(s) when the requester, beneficiary or a missing manager is excluded; add a fallback", name, quorum))
+		advice := "add a fallback"
+		if len(st.Fallback) > 0 {
+			advice = "its fallback can resolve to too few as well; name a group or persons in it"
+		}
+		add(SeverityWarning, "stage-may-resolve-to-nobody", fmt.Sprintf("approval stage %s can resolve to fewer than %d approver(s) when the requester, beneficiary or a missing manager is excluded; %s", name, quorum, advice))
 	}
 }

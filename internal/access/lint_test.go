@@ -2,6 +2,7 @@ package access
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,11 @@ func TestLint(t *testing.T) {
 		{"sod both ways", []Item{item("a", func(i *Item) { i.SoDConflicts = []string{"b"} }), item("b", func(i *Item) { i.SoDConflicts = []string{"a"} })}, nil},
 		{"sod with unknown item", []Item{item("a", func(i *Item) { i.SoDConflicts = []string{"zz"} })}, []string{"error sod-unknown"}},
 		{"default beyond maximum", []Item{item("a", func(i *Item) { i.DefaultDuration = 60 * 24 * time.Hour })}, []string{"error default-exceeds-max"}},
+		{"open eligibility on high risk", []Item{item("a", func(i *Item) { i.Risk = policy.RiskHigh; i.Eligibility = policy.Eligibility{} })},
+			[]string{"error open-eligibility-high-risk"}},
+		{"open eligibility on critical risk", []Item{item("a", func(i *Item) { i.Risk = policy.RiskCritical; i.Eligibility = policy.Eligibility{} })},
+			[]string{"error open-eligibility-high-risk"}},
+		{"maximum above a year", []Item{item("a", func(i *Item) { i.MaxDuration = 400 * 24 * time.Hour })}, []string{"warning max-duration-over-a-year"}},
 		{"retired items are not linted", []Item{item("a", func(i *Item) { i.Retired = true; i.OwnerRef, i.OwnerID = "", "" })}, nil},
 	}
 	for _, tc := range tests {
@@ -84,5 +90,25 @@ func TestLint(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// A stage that has a fallback is never told to add one.
+func TestLintNoMissingFallbackClaimWhenThereIsOne(t *testing.T) {
+	it := item("a", func(i *Item) {
+		i.Stages = []policy.StageSpec{{Name: "m", Approvers: []policy.ApproverSpec{{Manager: true}}, Fallback: []policy.ApproverSpec{{Manager: true}}}}
+	})
+	for _, f := range Lint(&Catalog{Items: []Item{it}}, nil) {
+		if strings.Contains(f.Message, "add a fallback") {
+			t.Fatalf("claims a missing fallback: %s", f)
+		}
+	}
+	it.Stages[0].Fallback = nil
+	found := false
+	for _, f := range Lint(&Catalog{Items: []Item{it}}, nil) {
+		found = found || strings.Contains(f.Message, "add a fallback")
+	}
+	if !found {
+		t.Fatal("a stage without a fallback is not told to add one")
 	}
 }

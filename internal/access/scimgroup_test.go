@@ -92,7 +92,7 @@ func TestSCIMGroupFlow(t *testing.T) {
 		if out.Request.State != store.RequestApproved || out.Grant == nil || out.Grant.Assurance != store.AssuranceAutoApproved {
 			t.Fatalf("not auto-approved: %+v", out)
 		}
-		g := *out.Grant
+		g := *settle(t, svc, out.Grant)
 		if g.State != store.GrantActive || g.FulfillmentStatus != "done" || g.FulfillmentRef != danaDown {
 			t.Fatalf("grant %+v", g)
 		}
@@ -119,7 +119,7 @@ func TestSCIMGroupFlow(t *testing.T) {
 
 		// Expiry ends the grant and takes the membership back.
 		c.t = c.t.Add(8 * 24 * time.Hour)
-		res, err := svc.Sweep(t.Context())
+		res, err := sweepAndWork(t, svc)
 		if err != nil || res.Expired != 1 || len(res.Errors) > 0 {
 			t.Fatalf("sweep: %+v %v", res, err)
 		}
@@ -159,12 +159,13 @@ func TestSCIMGroupFailures(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				svc = wikiService(t, st, srv, ids, tc.group, c)
+				svc.MaxAttempts = 1
 				out, err := svc.Submit(t.Context(), access.Submission{RequesterID: ids[tc.holder], ItemID: "wiki-editor",
 					Justification: "notes", End: c.t.Add(24 * time.Hour)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				g := out.Grant
+				g := settle(t, svc, out.Grant)
 				if g == nil || g.State != store.GrantFailed || g.FulfillmentStatus != "failed" || !strings.Contains(g.FulfillmentError, tc.wantErr) {
 					t.Fatalf("grant %+v, want failed with %q", g, tc.wantErr)
 				}
@@ -183,7 +184,7 @@ func TestSCIMGroupFailures(t *testing.T) {
 		sam := srv.Call("POST", "/Users", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
 			"userName": "sam", "active": true})["id"].(string)
 		svc = wikiService(t, st, srv, ids, group, c)
-		res, err := svc.Sweep(t.Context())
+		res, err := sweepAndWork(t, svc)
 		if err != nil || res.Retried != 2 {
 			t.Fatalf("sweep: %+v %v", res, err)
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,7 +19,13 @@ var (
 	ErrInvalid      = errors.New("invalid request")
 	ErrForbidden    = errors.New("not allowed")
 	ErrNotFound     = errors.New("not found")
-	ErrStateChanged = errors.New("request is no longer pending")
+	ErrStateChanged = errors.New("its state changed meanwhile")
+	// ErrConflict: the request collides with what the beneficiary holds
+	// or has pending (the same item held for longer, a request already
+	// waiting).
+	ErrConflict = errors.New("conflicts with a held grant or a pending request")
+	// ErrGone: a one-time credential was already retrieved.
+	ErrGone = errors.New("already retrieved")
 )
 
 // Fulfiller carries a grant out in a target system and takes it back.
@@ -39,8 +47,25 @@ type Service struct {
 	// NoticeOffsets are how long before a grant's end its holder is told
 	// (default 14 days and 1 day).
 	NoticeOffsets []time.Duration
+	// Lease is how long a worker holds a grant's fulfillment or take-back
+	// (default 5 minutes); the external call gets half of it.
+	Lease time.Duration
+	// Backoff is the first retry delay of a failed attempt, doubled with
+	// each further attempt up to an hour (default 30s).
+	Backoff time.Duration
+	// MaxAttempts fulfillment attempts before a grant is failed (default 5).
+	MaxAttempts int
+	// EscalateAfter failed take-back attempts, the item owner is told
+	// (default 3); the take-back keeps being retried.
+	EscalateAfter int
+	// Refresh, when set, rebuilds the catalog in force from the current
+	// store (owner and approver names resolved now) before a request is
+	// submitted or decided.
+	Refresh func(ctx context.Context) error
 
-	current atomic.Pointer[compiled]
+	current  atomic.Pointer[compiled]
+	kickOnce sync.Once
+	kicks    chan struct{}
 }
 
 // compiled is one catalog version with its policies compiled; requests in
@@ -48,6 +73,9 @@ type Service struct {
 type compiled struct {
 	cat *Catalog
 	pol *policy.Catalog
+	// readsGrants: some CEL condition reads the beneficiary's grants, so a
+	// decision needs every held item, not only the relevant ones.
+	readsGrants bool
 }
 
 // SetCatalog compiles cat and makes it current (the catalog files changed,
@@ -57,7 +85,13 @@ func (s *Service) SetCatalog(cat *Catalog) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("access: catalog: %w", errors.Join(errs...))
 	}
-	s.current.Store(&compiled{cat: cat, pol: pc})
+	reads := false
+	for _, it := range cat.Items {
+		for _, cond := range conditionsOf(it.ItemSpec) {
+			reads = reads || strings.Contains(cond, "grants")
+		}
+	}
+	s.current.Store(&compiled{cat: cat, pol: pc, readsGrants: reads})
 	return nil
 }
 
@@ -132,19 +166,6 @@ func heldItems(ctx context.Context, tx store.Tx, personID string) ([]string, err
 	return out, nil
 }
 
-// heldByNHI returns the ids of items a non-human identity holds now.
-func heldByNHI(ctx context.Context, tx store.Tx, nhiID string) ([]string, error) {
-	gs, err := tx.ListGrants(ctx, store.GrantQuery{HolderNHIID: nhiID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.ItemID
-	}
-	return out, nil
-}
-
 // personNames names approvers in explanations: display name, else
 // userName; "" (the id is kept) when the person cannot be read.
 func personNames(ctx context.Context, tx store.Tx) func(string) string {
@@ -155,4 +176,13 @@ func personNames(ctx context.Context, tx store.Tx) func(string) string {
 		}
 		return personName(p)
 	}
+}
+
+// conditionsOf lists an item's CEL conditions.
+func conditionsOf(s policy.ItemSpec) []string {
+	out := []string{s.Eligibility.When}
+	if s.AutoApprove != nil {
+		out = append(out, s.AutoApprove.When)
+	}
+	return out
 }

@@ -101,6 +101,39 @@ func newService(t *testing.T, st *gormstore.Store, ids map[string]string, c *clo
 	return svc
 }
 
+// work runs the fulfillment worker until no work is due.
+func work(t *testing.T, svc *access.Service) {
+	t.Helper()
+	if _, err := svc.ProcessFulfillments(t.Context()); err != nil {
+		t.Fatalf("fulfillment work: %v", err)
+	}
+}
+
+// settle runs the fulfillment worker and returns the grant as it now
+// stands.
+func settle(t *testing.T, svc *access.Service, g *store.Grant) *store.Grant {
+	t.Helper()
+	if g == nil {
+		t.Fatal("no grant to settle")
+	}
+	work(t, svc)
+	got, err := svc.Store.GetGrant(t.Context(), g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &got
+}
+
+// sweepAndWork runs a sweep and then the work it recorded.
+func sweepAndWork(t *testing.T, svc *access.Service) (access.SweepResult, error) {
+	t.Helper()
+	res, err := svc.Sweep(t.Context())
+	if err == nil {
+		work(t, svc)
+	}
+	return res, err
+}
+
 func TestFinanceRoleAutoApprovesOnlyForFinanceJobFunction(t *testing.T) {
 	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
 		ids := org(t, st)
@@ -118,6 +151,9 @@ func TestFinanceRoleAutoApprovesOnlyForFinanceJobFunction(t *testing.T) {
 			t.Fatalf("explanation %q, want %q", out.Decision.Explanation, want)
 		}
 		// Manual fulfillment: pending until the owner confirms.
+		work(t, svc)
+		g0, _ := st.GetGrant(t.Context(), out.Grant.ID)
+		out.Grant = &g0
 		if out.Grant.State != store.GrantPending || out.Grant.FulfillmentStatus != "awaiting-confirmation" {
 			t.Fatalf("grant %+v", out.Grant)
 		}
@@ -179,11 +215,21 @@ func TestTemporaryAPIKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.Grant == nil || out.Grant.State != store.GrantActive || !strings.HasPrefix(out.Secret, "sk_") {
+		if out.Grant == nil || out.Grant.State != store.GrantPending {
 			t.Fatalf("dev key: %+v", out)
 		}
-		if strings.Contains(out.Grant.FulfillmentRef, out.Secret) || !strings.Contains(out.Grant.FulfillmentRef, "sha256:") {
-			t.Fatalf("fulfillment ref %q", out.Grant.FulfillmentRef)
+		work(t, svc)
+		secret, err := svc.TakeCredential(t.Context(), ids["devon"], out.Request.ID)
+		if err != nil || !strings.HasPrefix(secret, "sk_") {
+			t.Fatalf("credential: %q %v", secret, err)
+		}
+		if _, err := svc.TakeCredential(t.Context(), ids["devon"], out.Request.ID); !errors.Is(err, access.ErrGone) {
+			t.Fatalf("second retrieval: %v", err)
+		}
+		g, _ := st.GetGrant(t.Context(), out.Grant.ID)
+		out.Grant = &g
+		if g.State != store.GrantActive || strings.Contains(g.FulfillmentRef, secret) || !strings.Contains(g.FulfillmentRef, "sha256:") {
+			t.Fatalf("grant %+v", g)
 		}
 		n, err := st.GetNHIByExternalID(t.Context(), "request", out.Grant.ID)
 		if err != nil || n.OwnerID != ids["devon"] || n.Environment != "dev" || n.Kind != store.KindAPIKey || !n.ExpiresAt.Equal(out.Grant.End) {
@@ -205,6 +251,7 @@ func TestTemporaryAPIKey(t *testing.T) {
 		if err != nil || res.Expired != 1 || len(res.Errors) > 0 {
 			t.Fatalf("sweep: %+v %v", res, err)
 		}
+		work(t, svc)
 		n, _ = st.GetNHI(t.Context(), n.ID)
 		if n.Status != store.NHIRetired {
 			t.Fatalf("nhi after expiry: %+v", n)
@@ -246,6 +293,7 @@ func TestDeadlinesAndNotices(t *testing.T) {
 		if err != nil || out.Grant == nil {
 			t.Fatal(err)
 		}
+		work(t, svc)
 		if _, err := svc.ConfirmFulfillment(t.Context(), ids["olga"], out.Grant.ID, false); err != nil {
 			t.Fatal(err)
 		}

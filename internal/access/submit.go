@@ -35,9 +35,6 @@ type Outcome struct {
 	Request  store.AccessRequest
 	Decision store.PolicyDecision
 	Grant    *store.Grant // set when the request was approved
-	// Secret is a credential issued by fulfillment (api-key items), shown
-	// once and never stored.
-	Secret string
 }
 
 // Submit evaluates a request against policy and records it with its
@@ -47,6 +44,9 @@ type Outcome struct {
 func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if sub.BeneficiaryID == "" {
 		sub.BeneficiaryID = sub.RequesterID
+	}
+	if err := s.refresh(ctx); err != nil {
+		return Outcome{}, err
 	}
 	it, ok := s.item(sub.ItemID)
 	if !ok {
@@ -75,6 +75,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 
 	var out Outcome
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		// Decisions about what one person holds are taken one at a time:
+		// the duplicate and separation-of-duties checks below see every
+		// committed grant and request of the beneficiary.
+		if err := tx.LockHolder(ctx, sub.BeneficiaryID); err != nil {
+			return fmt.Errorf("beneficiary: %w", err)
+		}
 		requester, err := policyPerson(ctx, tx, sub.RequesterID)
 		if err != nil {
 			return fmt.Errorf("requester: %w", err)
@@ -99,15 +105,32 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		} else if sub.BeneficiaryID != sub.RequesterID && beneficiary.ManagerID != sub.RequesterID {
 			return fmt.Errorf("access: %s may request only for themselves or a direct report: %w", sub.RequesterID, ErrForbidden)
 		}
-		grants, err := heldItems(ctx, tx, sub.BeneficiaryID)
-		if forNHI != nil {
-			grants, err = heldByNHI(ctx, tx, forNHI.ID)
-		}
+		h, err := holdingsOf(ctx, tx, sub.BeneficiaryID, sub.BeneficiaryNHI, "", s.relevantItems(it))
 		if err != nil {
 			return err
 		}
+		if id, ok := h.pending[it.ID]; ok {
+			return fmt.Errorf("access: a request for %s is already pending (%s); wait for it or withdraw it: %w", it.Name, id, ErrConflict)
+		}
+		extends := ""
+		g, ok, err := s.heldSame(ctx, tx, h, it, sub.Environment)
+		if err != nil {
+			return err
+		}
+		if ok {
+			// The item is held: the request can only extend that grant,
+			// decided by the same policy for the added window.
+			if !sub.End.After(g.End) {
+				return fmt.Errorf("access: %s already holds %s until %s; ask for a later end to extend it: %w",
+					name(beneficiary), it.Name, g.End.Format(time.RFC3339), ErrConflict)
+			}
+			extends = g.ID
+			if g.End.After(sub.Start) {
+				sub.Start = g.End
+			}
+		}
 		in := policy.Input{
-			Requester: requester, Beneficiary: beneficiary, ItemID: it.ID, Grants: grants, Now: now,
+			Requester: requester, Beneficiary: beneficiary, ItemID: it.ID, Grants: h.items(it.ID), Pending: h.pendingItems(it.ID), Now: now,
 			Request: policy.Request{Start: sub.Start, End: sub.End, Justification: sub.Justification, Environment: sub.Environment, NHI: forNHI},
 		}
 		cur := s.current.Load()
@@ -116,7 +139,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		req := store.AccessRequest{
 			ItemID: it.ID, RequesterID: sub.RequesterID, BeneficiaryID: sub.BeneficiaryID, BeneficiaryNHIID: sub.BeneficiaryNHI,
 			Justification: sub.Justification, Environment: sub.Environment, NHIName: sub.NHIName, Project: sub.Project,
-			Start: sub.Start, End: sub.End, CatalogVersion: d.CatalogVersion, CreatedAt: now,
+			Start: sub.Start, End: sub.End, CatalogVersion: d.CatalogVersion, CreatedAt: now, ExtendsGrantID: extends,
 		}
 		switch d.Outcome {
 		case policy.Deny:
@@ -130,6 +153,16 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 					Name: st.Name, Approvers: st.Approvers, Quorum: st.Quorum, Timeout: st.Timeout,
 					OnTimeout: st.OnTimeout, Fallback: st.Fallback, Escalated: st.Escalated,
 				})
+			}
+			// Approvers who are no longer active never decide.
+			why, err := activeApprovers(ctx, tx, &req)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				d.Outcome, d.Rule, d.Reasons, d.Stages = policy.Deny, "approval.no-approver", []string{why}, nil
+				req.State, req.Stages = store.RequestDenied, nil
+				break
 			}
 			req.StageDue = dueAfter(now, req.Stages[0].Timeout)
 		}
@@ -163,16 +196,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		}}
 		switch d.Outcome {
 		case policy.AutoApprove:
-			g, err := tx.CreateGrant(ctx, store.Grant{
-				ItemID: it.ID, HolderID: sub.BeneficiaryID, HolderNHIID: sub.BeneficiaryNHI, RequestID: req.ID, DecisionID: rec.ID,
-				Assurance: store.AssuranceAutoApproved, Start: sub.Start, End: sub.End, State: store.GrantPending, CreatedAt: now,
-			})
+			g, e, err := s.grantFor(ctx, tx, req, store.AssuranceAutoApproved, nil, "policy:"+d.CatalogVersion, now)
 			if err != nil {
 				return err
 			}
 			out.Grant = &g
-			entries = append(entries, audit.Entry{Actor: "policy:" + d.CatalogVersion, Action: "grant.created", Target: "grant:" + g.ID,
-				Details: map[string]any{"item": it.ID, "holder": g.HolderID, "assurance": g.Assurance, "request": req.ID}})
+			entries = append(entries, e)
 		case policy.Approval:
 			if err := notifyApprovers(ctx, tx, req, it, now); err != nil {
 				return err
@@ -184,7 +213,225 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, mapErr("submit", err)
 	}
-	return s.fulfillOutcome(ctx, out)
+	if out.Grant != nil {
+		s.Kick()
+	}
+	return out, nil
+}
+
+// grantFor gives an approved request its grant: a new pending grant with
+// its fulfillment due now, or, for a request extending a live grant, that
+// grant with its end moved.
+func (s *Service) grantFor(ctx context.Context, tx store.Tx, req store.AccessRequest, assurance string, approvers []string, actor string, now time.Time) (store.Grant, audit.Entry, error) {
+	if req.ExtendsGrantID != "" {
+		g, err := updateGrant(ctx, tx, req.ExtendsGrantID, func(g store.Grant) (store.Grant, error) {
+			if !live(g.State) {
+				return g, errNotLive
+			}
+			if req.End.After(g.End) {
+				g.End = req.End
+			}
+			return g, nil
+		})
+		if err == nil {
+			return g, audit.Entry{Actor: actor, Action: "grant.extended", Target: "grant:" + g.ID,
+				Details: map[string]any{"item": g.ItemID, "holder": g.HolderID, "end": g.End, "request": req.ID, "approvers": approvers}}, nil
+		}
+		if !errors.Is(err, errNotLive) {
+			return store.Grant{}, audit.Entry{}, err
+		}
+		// The grant ended meanwhile: the request gets a grant of its own.
+		if req.Start.Before(now) {
+			req.Start = now
+		}
+	}
+	g, err := tx.CreateGrant(ctx, store.Grant{
+		ItemID: req.ItemID, HolderID: req.BeneficiaryID, HolderNHIID: req.BeneficiaryNHIID, RequestID: req.ID, DecisionID: req.DecisionID,
+		Assurance: assurance, ApproverIDs: approvers, Start: req.Start, End: req.End, State: store.GrantPending, CreatedAt: now,
+		Work: store.GrantWork{DueAt: &now},
+	})
+	if err != nil {
+		return store.Grant{}, audit.Entry{}, err
+	}
+	details := map[string]any{"item": g.ItemID, "holder": g.HolderID, "assurance": g.Assurance, "request": req.ID}
+	if len(approvers) > 0 {
+		details["approvers"] = approvers
+	}
+	return g, audit.Entry{Actor: actor, Action: "grant.created", Target: "grant:" + g.ID, Details: details}, nil
+}
+
+var errNotLive = errors.New("access: grant is no longer live")
+
+// holdings is what a beneficiary (a person, or one NHI) holds live and has
+// pending, by item.
+type holdings struct {
+	live    map[string]store.Grant   // item → the live grant ending last
+	all     map[string][]store.Grant // item → every live grant
+	pending map[string]string        // item → a pending request id
+}
+
+// heldSame returns the live grant a new request for it would duplicate:
+// any live grant of the item, or for a credential item (one credential per
+// environment) one issued for the same environment.
+func (s *Service) heldSame(ctx context.Context, tx store.Tx, h holdings, it Item, env string) (store.Grant, bool, error) {
+	if !policy.IsCredential(it.Kind) {
+		g, ok := h.live[it.ID]
+		return g, ok, nil
+	}
+	for _, g := range h.all[it.ID] {
+		if g.RequestID == "" {
+			continue
+		}
+		r, err := tx.GetRequest(ctx, g.RequestID)
+		if err != nil {
+			return store.Grant{}, false, err
+		}
+		if r.Environment == env {
+			return g, true, nil
+		}
+	}
+	return store.Grant{}, false, nil
+}
+
+func (h holdings) items(except string) []string {
+	var out []string
+	for id := range h.live {
+		if id != except {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (h holdings) pendingItems(except string) []string {
+	var out []string
+	for id := range h.pending {
+		if id != except {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// holdingsOf reads the beneficiary's live grants and pending requests,
+// leaving out the request skip. A person has at most one live grant per
+// item (requested ones; birthright and imported grants may sit beside
+// one), so the cost follows the number of items, not of grants ever held.
+//
+// only, when not nil, limits the grants read to those items (the item
+// asked for and its separation-of-duties conflicts): policy then needs
+// nothing else, and a request costs the same however much its
+// beneficiary holds.
+func holdingsOf(ctx context.Context, tx store.Tx, personID, nhiID, skip string, only []string) (holdings, error) {
+	h := holdings{live: map[string]store.Grant{}, all: map[string][]store.Grant{}, pending: map[string]string{}}
+	q := store.GrantQuery{HolderID: personID, ItemIDs: only, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
+	if nhiID != "" {
+		q = store.GrantQuery{HolderNHIID: nhiID, ItemIDs: only, States: q.States, Limit: q.Limit}
+	}
+	gs, err := tx.ListGrants(ctx, q)
+	if err != nil {
+		return h, err
+	}
+	for _, g := range gs {
+		if g.HolderNHIID != nhiID {
+			continue // grants of the person's NHIs are the NHIs'
+		}
+		h.all[g.ItemID] = append(h.all[g.ItemID], g)
+		if cur, ok := h.live[g.ItemID]; !ok || g.End.After(cur.End) {
+			h.live[g.ItemID] = g
+		}
+	}
+	rs, err := tx.ListRequests(ctx, store.RequestQuery{BeneficiaryID: personID, State: store.RequestPending, Limit: 10000})
+	if err != nil {
+		return h, err
+	}
+	for _, r := range rs {
+		if r.ID != skip && r.BeneficiaryNHIID == nhiID {
+			h.pending[r.ItemID] = r.ID
+		}
+	}
+	return h, nil
+}
+
+// activeApprovers drops approvers who are not active (disabled,
+// terminated, gone) from a pending request's current and later stages; a
+// stage left below its quorum escalates to its active fallback. It returns
+// why the request can no longer be approved, or "".
+func activeApprovers(ctx context.Context, tx store.Tx, r *store.AccessRequest) (string, error) {
+	status := map[string]bool{}
+	active := func(ids []string) ([]string, error) {
+		var out []string
+		for _, id := range ids {
+			ok, seen := status[id]
+			if !seen {
+				p, err := tx.GetPerson(ctx, id)
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+				case err != nil:
+					return nil, err
+				default:
+					ok = p.Status == store.StatusActive
+				}
+				status[id] = ok
+			}
+			if ok {
+				out = append(out, id)
+			}
+		}
+		return out, nil
+	}
+	for i := r.Stage; i < len(r.Stages); i++ {
+		st := &r.Stages[i]
+		var err error
+		if st.Approvers, err = active(st.Approvers); err != nil {
+			return "", err
+		}
+		if st.Fallback, err = active(st.Fallback); err != nil {
+			return "", err
+		}
+		quorum := max(st.Quorum, 1)
+		needed, remaining := quorum-len(st.Approved), len(st.Approvers)-countIn(st.Approvers, st.Approved)
+		if remaining < needed {
+			if !st.Escalated && len(st.Fallback) >= quorum {
+				st.Approvers, st.Fallback, st.Escalated, st.Approved = st.Fallback, nil, true, nil
+				continue
+			}
+			return fmt.Sprintf("stage %s has no active approver left (nor an active fallback)", st.Name), nil
+		}
+	}
+	return "", nil
+}
+
+func countIn(xs, in []string) int {
+	n := 0
+	for _, x := range xs {
+		if slices.Contains(in, x) {
+			n++
+		}
+	}
+	return n
+}
+
+func name(p policy.Person) string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return p.ID
+}
+
+// refresh rebuilds the catalog in force from the current store, when the
+// service was given a way to (owner and approver names resolve now, not a
+// minute ago).
+func (s *Service) refresh(ctx context.Context) error {
+	if s.Refresh == nil {
+		return nil
+	}
+	if err := s.Refresh(ctx); err != nil {
+		return fmt.Errorf("access: catalog in force: %w", err)
+	}
+	return nil
 }
 
 func dueAfter(now time.Time, timeout time.Duration) *time.Time {
@@ -214,10 +461,28 @@ func notifyApprovers(ctx context.Context, tx store.Tx, req store.AccessRequest, 
 // recognisable to callers.
 func mapErr(op string, err error) error {
 	switch {
-	case errors.Is(err, ErrForbidden), errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrStateChanged):
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrStateChanged),
+		errors.Is(err, ErrConflict), errors.Is(err, ErrGone):
 		return err
 	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("access: %s: %w: %w", op, ErrNotFound, err)
 	}
 	return fmt.Errorf("access: %s: %w", op, err)
+}
+
+// relevantItems are the items whose holdings decide a request for it: the
+// item itself and its separation-of-duties conflicts (declared on either
+// side), or nil (all) when a CEL condition of the catalog reads grants.
+func (s *Service) relevantItems(it Item) []string {
+	cur := s.current.Load()
+	if cur.readsGrants {
+		return nil
+	}
+	out := append([]string{it.ID}, it.SoDConflicts...)
+	for _, o := range cur.cat.Items {
+		if slices.Contains(o.SoDConflicts, it.ID) && !slices.Contains(out, o.ID) {
+			out = append(out, o.ID)
+		}
+	}
+	return out
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
@@ -52,7 +54,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		return res, mapErr("sweep", err)
 	}
 	for _, g := range expired {
-		if _, err := s.end(ctx, g, store.GrantEnded, "system:expiry", "the granted window ended"); err != nil {
+		if _, err := s.endGrant(ctx, g.ID, store.GrantEnded, "system:expiry", "the granted window ended"); err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
 		}
@@ -82,6 +84,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		}
 	}
 
+	if err := s.reresolveApprovers(ctx, now, &res); err != nil {
+		res.Errors = append(res.Errors, err)
+	}
 	if err := s.importDirectoryGrants(ctx, &res); err != nil {
 		res.Errors = append(res.Errors, err)
 	}
@@ -97,17 +102,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		if g.End.Before(now) {
 			continue
 		}
-		if _, err := s.Store.UpdateGrant(ctx, g.ID, func(g store.Grant) (store.Grant, error) {
-			if g.State != store.GrantFailed {
-				return g, ErrStateChanged
-			}
-			g.State = store.GrantPending
-			return g, nil
-		}); err != nil {
-			continue
-		}
-		if _, _, err := s.fulfill(ctx, g.ID); err != nil {
+		if _, err := s.Retry(ctx, g.ID, "system:sweep"); err != nil && !errors.Is(err, ErrStateChanged) {
 			res.Errors = append(res.Errors, err)
+			continue
 		}
 		res.Retried++
 	}
@@ -122,14 +119,7 @@ func (s *Service) timeout(ctx context.Context, requestID string, now time.Time) 
 			if r.State != store.RequestPending || r.StageDue == nil || r.StageDue.After(now) {
 				return r, ErrStateChanged
 			}
-			st := &r.Stages[r.Stage]
-			if st.OnTimeout == "escalate" && !st.Escalated && len(st.Fallback) >= max(st.Quorum, 1) {
-				st.Approvers, st.Fallback, st.Escalated, st.Approved = st.Fallback, nil, true, nil
-				r.StageDue = dueAfter(now, st.Timeout)
-				escalated = true
-				return r, nil
-			}
-			r.State, r.StageDue = store.RequestDenied, nil
+			escalated = applyTimeout(&r, now)
 			return r, nil
 		})
 		if err != nil {
@@ -147,4 +137,93 @@ func (s *Service) timeout(ctx context.Context, requestID string, now time.Time) 
 		return err
 	})
 	return escalated, err
+}
+
+// Retry moves a failed grant back to pending with its fulfillment due now
+// and a fresh count of attempts (failed → pending).
+func (s *Service) Retry(ctx context.Context, grantID, actor string) (store.Grant, error) {
+	now := s.now()
+	var out store.Grant
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = updateGrant(ctx, tx, grantID, func(g store.Grant) (store.Grant, error) {
+			if g.State != store.GrantFailed {
+				return g, fmt.Errorf("access: grant %s is %s, not failed: %w", g.ID, g.State, ErrStateChanged)
+			}
+			if strings.HasPrefix(g.FulfillmentError, "re-check: ") {
+				return g, fmt.Errorf("access: grant %s was refused on re-check (%s): %w", g.ID, g.FulfillmentError, ErrStateChanged)
+			}
+			g.State, g.FulfillmentStatus = store.GrantPending, "pending"
+			g.Work.DueAt, g.Work.Attempts = &now, 0
+			return g, nil
+		})
+		if err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "grant.retried", Target: "grant:" + grantID})
+		return err
+	})
+	if err != nil {
+		return out, mapErr("retry", err)
+	}
+	s.Kick()
+	return out, nil
+}
+
+// reresolveApprovers follows people leaving or being disabled: a pending
+// request's stages drop approvers who are no longer active, escalate to
+// the fallback when too few remain, and deny (saying why) when nobody
+// does.
+func (s *Service) reresolveApprovers(ctx context.Context, now time.Time, res *SweepResult) error {
+	pending, err := s.Store.ListRequests(ctx, store.RequestQuery{State: store.RequestPending, Limit: 10000})
+	if err != nil {
+		return mapErr("re-resolve approvers", err)
+	}
+	for _, p := range pending {
+		err := s.Store.InTx(ctx, func(tx store.Tx) error {
+			var why string
+			var entries []audit.Entry
+			r, err := tx.UpdateRequest(ctx, p.ID, func(r store.AccessRequest) (store.AccessRequest, error) {
+				if r.State != store.RequestPending {
+					return r, ErrStateChanged
+				}
+				before := slices.Clone(r.Stages[r.Stage].Approvers)
+				wasEscalated := r.Stages[r.Stage].Escalated
+				if why, err = activeApprovers(ctx, tx, &r); err != nil {
+					return r, err
+				}
+				if why != "" {
+					r.State, r.StageDue, r.StateReason = store.RequestDenied, nil, why
+					entries = append(entries, audit.Entry{Actor: "system:approvers", Action: "request.denied", Target: "request:" + r.ID,
+						Details: map[string]any{"reason": why}})
+					return r, nil
+				}
+				if slices.Equal(before, r.Stages[r.Stage].Approvers) {
+					return r, ErrStateChanged // nothing changed
+				}
+				if r.Stages[r.Stage].Escalated && !wasEscalated {
+					r.StageDue = dueAfter(now, r.Stages[r.Stage].Timeout)
+					res.Escalated++
+				}
+				entries = append(entries, audit.Entry{Actor: "system:approvers", Action: "request.approvers_changed", Target: "request:" + r.ID,
+					Details: map[string]any{"stage": r.Stages[r.Stage].Name, "approvers": r.Stages[r.Stage].Approvers}})
+				return r, nil
+			})
+			if err != nil {
+				return err
+			}
+			if r.State == store.RequestPending {
+				it, _ := s.item(r.ItemID)
+				if err := notifyApprovers(ctx, tx, r, it, now); err != nil {
+					return err
+				}
+			}
+			_, err = audit.AppendAll(ctx, tx, now, entries...)
+			return err
+		})
+		if err != nil && !errors.Is(err, ErrStateChanged) {
+			res.Errors = append(res.Errors, err)
+		}
+	}
+	return nil
 }

@@ -22,6 +22,12 @@ import (
 // reports to mia), and the owner olga; "root" is an admin.
 func newAccessHarness(t *testing.T, s *gormstore.Store) *harness {
 	t.Helper()
+	return newAccessHarnessWith(t, s, nil)
+}
+
+// newAccessHarnessWith serves the same with more items, given the ids.
+func newAccessHarnessWith(t *testing.T, s *gormstore.Store, more func(ids map[string]string) []access.Item) *harness {
+	t.Helper()
 	now := time.Now().UTC()
 	idsvc, err := identity.New(identity.Config{
 		Sources: map[string]identity.SourceRole{"hr": identity.RoleHR},
@@ -55,13 +61,17 @@ func newAccessHarness(t *testing.T, s *gormstore.Store) *harness {
 		AutoApprove: &policy.Condition{JobFunctions: []string{"finance-analyst"}},
 		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
 		MaxDuration: 90 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
-	asvc, err := access.NewService(s, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
+	if more != nil {
+		cat.Items = append(cat.Items, more(h.ids)...)
+	}
+	asvc, err := access.NewService(s, cat, map[string]access.Fulfiller{"manual": access.Manual{}, "api-key": &access.APIKey{Store: s, Now: time.Now}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.secret, _, err = token.Issue(t.Context(), s, now, "test", "robot", store.ScopeAPI, ""); err != nil {
 		t.Fatal(err)
 	}
+	h.access = asvc
 	mux := http.NewServeMux()
 	(&api.Server{Store: s, Access: asvc, Auth: api.Chain{api.TokenAuthenticator{Store: s}, personAuth{admins: map[string]bool{h.ids["root"]: true}}}}).Register(mux)
 	h.srv = httptest.NewServer(mux)
@@ -123,6 +133,7 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 			t.Fatalf("sam sees %d, root sees %d", len(mine), len(all))
 		}
 
+		h.work()
 		grants := h.want("sam", "GET", "/api/v1/grants", nil, 200)["grants"].([]any)
 		if len(grants) != 1 {
 			t.Fatalf("sam's grants: %v", grants)
@@ -139,8 +150,16 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 		h.want("olga", "POST", "/api/v1/grants/"+gid+"/confirm", nil, 200)
 		h.want("sam", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "done"}, 403)
 		h.want("olga", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{}, 400)
-		if g := h.want("olga", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "no longer needed"}, 200); g["state"] != "revoked" {
+		// The take-back is durable work: the grant is ending until the
+		// worker carried it out, then revoked.
+		if g := h.want("olga", "POST", "/api/v1/grants/"+gid+"/revoke", map[string]any{"reason": "no longer needed"}, 200); g["state"] != "ending" ||
+			g["take_back"].(map[string]any)["state"] != "requested" {
 			t.Fatalf("revoked grant: %v", g)
+		}
+		h.work()
+		if g := h.want("sam", "GET", "/api/v1/grants", nil, 200)["grants"].([]any)[0].(map[string]any); g["state"] != "revoked" ||
+			g["take_back"].(map[string]any)["state"] != "done" || g["fulfillment"].(map[string]any)["status"] != "removed" {
+			t.Fatalf("grant after the take-back: %v", g)
 		}
 	})
 }

@@ -85,7 +85,7 @@ func (s *Server) bulkDecide(w http.ResponseWriter, r *http.Request) {
 	for _, id := range b.Requests {
 		out, err := s.decideVisible(r, p, id, *b.Approve, b.Comment)
 		if err != nil {
-			msg := publicMessage(err)
+			msg := publicMessage(err, "could not decide")
 			if errors.Is(err, access.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
 				msg = "not found"
 			}

@@ -43,7 +43,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input", []nhi.FieldError{*fe})
 		return
 	}
-	g, err := s.Access.Revoke(r.Context(), p.Actor(), r.PathValue("id"), b.Reason, p.Admin())
+	g, err := s.Access.RevokeAs(r.Context(), p.Actor(), r.PathValue("id"), b.Reason, p.Admin())
 	if err != nil {
 		s.failAccess(w, err)
 		return

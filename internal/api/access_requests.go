@@ -22,17 +22,20 @@ func personOnly(w http.ResponseWriter, p Principal) bool {
 	return true
 }
 
-// failAccess maps the request flow's errors onto responses.
+// failAccess maps the request flow's errors onto responses, in words
+// that never expose internal package or database wording.
 func (s *Server) failAccess(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, access.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found", nil)
 	case errors.Is(err, access.ErrForbidden):
-		writeError(w, http.StatusForbidden, publicMessage(err), nil)
+		writeError(w, http.StatusForbidden, publicMessage(err, "not allowed"), nil)
 	case errors.Is(err, access.ErrInvalid):
-		writeError(w, http.StatusBadRequest, publicMessage(err), nil)
-	case errors.Is(err, access.ErrStateChanged):
-		writeError(w, http.StatusConflict, publicMessage(err), nil)
+		writeError(w, http.StatusBadRequest, publicMessage(err, "invalid request"), nil)
+	case errors.Is(err, access.ErrGone):
+		writeError(w, http.StatusGone, publicMessage(err, "already retrieved"), nil)
+	case errors.Is(err, access.ErrStateChanged), errors.Is(err, access.ErrConflict):
+		writeError(w, http.StatusConflict, publicMessage(err, "the request or grant changed meanwhile; reload and try again"), nil)
 	default:
 		s.fail(w, err)
 	}
@@ -73,7 +76,12 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", errs)
 		return
 	}
-	sub := access.Submission{RequesterID: p.PersonID, BeneficiaryID: b.Beneficiary, BeneficiaryNHI: b.BeneficiaryNHI, ItemID: b.Item, Justification: b.Justification,
+	beneficiary, err := s.Access.ResolvePerson(r.Context(), strings.TrimSpace(b.Beneficiary))
+	if err != nil {
+		s.failAccess(w, err)
+		return
+	}
+	sub := access.Submission{RequesterID: p.PersonID, BeneficiaryID: beneficiary, BeneficiaryNHI: b.BeneficiaryNHI, ItemID: b.Item, Justification: b.Justification,
 		Environment: b.Environment, NHIName: b.NHIName, Project: b.Project}
 	if start != nil {
 		sub.Start = *start

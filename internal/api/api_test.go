@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/access"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -43,6 +44,15 @@ type harness struct {
 	secret string
 	ids    map[string]string // userName → person id
 	now    time.Time
+	access *access.Service // the request flow, when served
+}
+
+// work runs the request flow's fulfillment worker until nothing is due.
+func (h *harness) work() {
+	h.t.Helper()
+	if _, err := h.access.ProcessFulfillments(h.t.Context()); err != nil {
+		h.t.Fatalf("fulfillment work: %v", err)
+	}
 }
 
 func newHarness(t *testing.T, s *gormstore.Store) *harness {

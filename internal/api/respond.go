@@ -43,7 +43,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{*fe})
 	case errors.Is(err, errForbidden):
-		writeError(w, http.StatusForbidden, publicMessage(err), nil)
+		writeError(w, http.StatusForbidden, publicMessage(err, "not allowed"), nil)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found", nil)
 	case errors.Is(err, nhi.ErrClosed):
@@ -54,23 +54,6 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		s.logger().Error("api", "err", err, "request_id", w.Header().Get(reqid.Header))
 		writeError(w, http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil)
 	}
-}
-
-// publicMessage is an error's text for a response body: the package
-// prefix and the sentinel's own words are dropped, and anything naming a
-// storage layer is replaced (its detail goes to the log only).
-func publicMessage(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"access: ", "nhi: ", "api: "} {
-		msg = strings.TrimPrefix(msg, p)
-	}
-	for _, sentinel := range []string{": forbidden", ": not allowed", ": invalid request", ": request is no longer pending"} {
-		msg = strings.TrimSuffix(msg, sentinel)
-	}
-	if strings.Contains(msg, "gormstore") || strings.Contains(msg, "sql") {
-		return "not possible"
-	}
-	return msg
 }
 
 var errForbidden = errors.New("forbidden")

@@ -88,6 +88,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"POST /api/v1/grants/{id}/revoke", s.revokeGrant, reqW},
 			{"POST /api/v1/grants/{id}/confirm", s.confirmGrant, reqW},
 			{"POST /api/v1/grants/{id}/extend", s.extendGrant, reqW},
+			{"GET /api/v1/requests/{id}", s.getRequest, read},
+			{"POST /api/v1/requests/{id}/withdraw", s.withdrawRequest, reqW},
+			{"GET /api/v1/requests/{id}/credential", s.requestCredential, reqW},
+			{"POST /api/v1/grants/{id}/relinquish", s.relinquishGrant, reqW},
 		}...)
 	}
 	if s.Access != nil && s.Catalog != nil {

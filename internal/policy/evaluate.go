@@ -80,6 +80,11 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 			return deny("sod", "separation of duties: %s holds %s, which conflicts with %s", who, g, s.ID)
 		}
 	}
+	for _, g := range in.Pending {
+		if it.conflicts[g] {
+			return deny("sod", "separation of duties: %s has a pending request for %s, which conflicts with %s", who, g, s.ID)
+		}
+	}
 	d.Reasons = append(d.Reasons, eligibleBy)
 
 	if s.AutoApprove != nil {

@@ -57,8 +57,12 @@ type Input struct {
 	Beneficiary Person
 	ItemID      string
 	Grants      []string // ids of catalog items the beneficiary holds now
-	Request     Request
-	Now         time.Time
+	// Pending are items the beneficiary has other requests pending for:
+	// separation of duties counts them like held items, so two
+	// conflicting requests cannot both be approved one after the other.
+	Pending []string `json:",omitempty"`
+	Request Request
+	Now     time.Time
 }
 
 // Decision is the outcome of evaluating one request, with the rule that

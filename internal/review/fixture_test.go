@@ -135,7 +135,10 @@ func accessRevoker(t testing.TB, st store.Store, cat *access.Catalog, fulfillers
 	}
 	svc.Now = now
 	return review.RevokerFunc(func(ctx context.Context, grantID, by, reason string) error {
-		_, err := svc.Revoke(ctx, by, grantID, reason, true)
+		if _, err := svc.Revoke(ctx, grantID, by, reason); err != nil {
+			return err
+		}
+		_, err := svc.ProcessFulfillments(ctx)
 		return err
 	}), svc
 }

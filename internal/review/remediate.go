@@ -82,6 +82,11 @@ func (s *Service) remediate(ctx context.Context, it store.ReviewItem) (store.Rev
 		if g, err := s.Store.GetGrant(ctx, it.GrantID); err == nil {
 			if g.State == store.GrantRevoked || g.State == store.GrantEnded {
 				rerr = nil // taken back, now or before
+			} else if g.State == store.GrantEnding {
+				// The take-back is durable work of the grant lifecycle,
+				// still under way (or being retried): the item stays
+				// requested, and the next pass looks again.
+				return it, nil
 			} else if rerr == nil {
 				rerr = fmt.Errorf("grant %s is still %s", g.ID, g.State)
 			}

@@ -12,6 +12,8 @@ const (
 	RequestPending  RequestState = "pending"  // waiting for approvers
 	RequestApproved RequestState = "approved" // a grant exists (auto-approved or approved)
 	RequestDenied   RequestState = "denied"   // by policy, an approver or a timeout
+	// RequestWithdrawn: the requester took a pending request back.
+	RequestWithdrawn RequestState = "withdrawn"
 )
 
 // AccessRequest is one request for a catalog item.
@@ -35,11 +37,19 @@ type AccessRequest struct {
 	DecisionID     int64
 	// Stages are the approval stages the decision resolved, with their
 	// state; Stage is the index of the current one.
-	Stages    []ApprovalStage
-	Stage     int
-	StageDue  *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Stages   []ApprovalStage
+	Stage    int
+	StageDue *time.Time
+	// ExtendsGrantID is the live grant this request extends (a request
+	// for an item its beneficiary already holds); approving it moves that
+	// grant's end instead of creating a second grant.
+	ExtendsGrantID string
+	// StateReason says why a re-check refused the request when it took
+	// effect (separation of duties, an approver who left, a late
+	// decision), or why it was withdrawn.
+	StateReason string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // ApprovalStage is one resolved stage of a pending or finished request.
@@ -95,11 +105,17 @@ type ApproverDecision struct {
 // GrantState is where a grant stands.
 type GrantState string
 
+// The lifecycle is pending → active → ending → ended (or revoked), with
+// pending → failed → pending on a retry; package access guards every
+// transition. Ended and revoked are final.
 const (
 	GrantPending GrantState = "pending" // fulfillment not done yet
 	GrantActive  GrantState = "active"
 	GrantFailed  GrantState = "failed" // fulfillment failed; never active
-	GrantEnded   GrantState = "ended"  // expired at its end
+	// GrantEnding: the grant no longer counts as held; its take-back in the
+	// target system is being carried out.
+	GrantEnding  GrantState = "ending"
+	GrantEnded   GrantState = "ended" // expired at its end
 	GrantRevoked GrantState = "revoked"
 )
 
@@ -132,8 +148,36 @@ type Grant struct {
 	EndedAt           *time.Time
 	EndedBy           string
 	EndReason         string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Work is the durable fulfillment or take-back still to be done.
+	Work GrantWork
+	// TakeBack is the state of the grant's take-back once it is ending.
+	TakeBack  TakeBack
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// GrantWork is the fulfillment or take-back work recorded on a grant, in
+// the same transaction as the change that calls for it: DueAt set means
+// there is work; a worker claims it by writing LeaseUntil and LeaseToken,
+// and only the holder of the token may record the outcome.
+type GrantWork struct {
+	DueAt      *time.Time
+	LeaseUntil *time.Time
+	LeaseToken string
+	Attempts   int // fulfillment attempts so far
+	// EndState is the final state an ending grant reaches (ended or
+	// revoked) once taken back.
+	EndState GrantState
+}
+
+// TakeBack records the removal of a grant's access in the target system.
+type TakeBack struct {
+	State       string // "", requested, done, failed (still retried)
+	Adapter     string // the fulfillment type that takes it back
+	Error       string
+	Attempts    int
+	RequestedAt *time.Time
+	DoneAt      *time.Time
 }
 
 // GrantQuery selects grants; empty fields do not filter.
@@ -141,9 +185,11 @@ type GrantQuery struct {
 	HolderID    string
 	HolderNHIID string
 	ItemID      string
-	States      []GrantState // nil: all
-	EndBefore   *time.Time   // active grants ending before this time
-	Limit       int
+	// ItemIDs: any of these items (with ItemID, either matches).
+	ItemIDs   []string
+	States    []GrantState // nil: all
+	EndBefore *time.Time   // active grants ending before this time
+	Limit     int
 }
 
 // Notification is a message the UI shows a person (pre-expiry notices,

@@ -12,6 +12,7 @@ type Tx interface {
 	NHITx
 	AccessTx
 	CatalogTx
+	LifecycleTx
 	WebTx
 	FindingTx
 	TaskTx

@@ -31,6 +31,7 @@ func withCatalog(e *env, ui *webui.Server) {
 		e.t.Fatal(err)
 	}
 	ui.Access = svc
+	e.access = svc
 }
 
 var requestLink = regexp.MustCompile(`href="/requests/([0-9a-f-]{36})"`)
@@ -86,6 +87,9 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	resp = e.post(carol, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(carol)}})
 	if !strings.Contains(resp.Body, id+": approved") {
 		t.Fatalf("bulk approve: %d %s", resp.StatusCode, resp.Body)
+	}
+	if _, err := e.access.ProcessFulfillments(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	if mine := sam.Get(e.base + "/requests"); !strings.Contains(mine.Body, "approved") || !strings.Contains(mine.Body, "awaiting-confirmation") {
 		t.Fatalf("sam after approval: %s", mine.Body)

@@ -3,6 +3,7 @@ package webui_test
 import (
 	"context"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/access"
 	"net"
 	"net/http"
 	"net/url"
@@ -29,6 +30,9 @@ type env struct {
 	ids   map[string]string // user name → person id
 	nhis  map[string]string // NHI name → id
 	proj  string            // project "apollo"
+	// access is the request flow, when a test serves one; tests run its
+	// fulfillment worker themselves.
+	access *access.Service
 }
 
 var idpUsers = func() []demoidp.User {

@@ -91,6 +91,14 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, id, secre
 		return
 	}
 	req := ex.Request
+	if secret == "" && s.Access.CredentialWaiting(r.Context(), p.PersonID, req) {
+		// An issued credential is shown to its requester once, on this
+		// page, after the grant is active; it is gone from the store after.
+		if secret, err = s.Access.TakeCredential(r.Context(), p.PersonID, req.ID); err != nil {
+			s.Logger.Warn("request: credential", "request_id", req.ID, "err", err)
+			secret = ""
+		}
+	}
 	can := req.State == store.RequestPending && req.Stage < len(req.Stages) &&
 		slices.Contains(req.Stages[req.Stage].Approvers, p.PersonID) && p.PersonID != req.RequesterID && p.PersonID != req.BeneficiaryID
 	s.render(w, r, http.StatusOK, "request", requestPage{Page: s.page(r, "Request", "requests"), Explanation: ex, Secret: secret, CanDecide: can})

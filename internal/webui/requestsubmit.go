@@ -56,11 +56,6 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.Logger.Warn("request fulfillment", "request_id", out.Request.ID, "err", err)
 	}
-	if out.Secret != "" {
-		// Shown once, never stored: render it now rather than redirect.
-		s.renderRequest(w, r, out.Request.ID, out.Secret)
-		return
-	}
 	http.Redirect(w, r, "/requests/"+out.Request.ID, http.StatusSeeOther)
 }
 

@@ -14,25 +14,36 @@ import (
 )
 
 type grantRow struct {
-	ID                string `gorm:"primaryKey"`
-	ItemID            string
-	HolderID          string
-	HolderNHIID       string `gorm:"column:holder_nhi_id"`
-	RequestID         string
-	DecisionID        int64
-	Assurance         string
-	ApproverIDs       string
-	StartAt           time.Time
-	EndAt             time.Time
-	State             string
-	FulfillmentStatus string
-	FulfillmentError  string
-	FulfillmentRef    string
-	EndedAt           *time.Time
-	EndedBy           string
-	EndReason         string
-	CreatedAt         time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt         time.Time `gorm:"autoUpdateTime:false"`
+	ID                  string `gorm:"primaryKey"`
+	ItemID              string
+	HolderID            string
+	HolderNHIID         string `gorm:"column:holder_nhi_id"`
+	RequestID           string
+	DecisionID          int64
+	Assurance           string
+	ApproverIDs         string
+	StartAt             time.Time
+	EndAt               time.Time
+	State               string
+	FulfillmentStatus   string
+	FulfillmentError    string
+	FulfillmentRef      string
+	EndedAt             *time.Time
+	EndedBy             string
+	EndReason           string
+	WorkDueAt           *time.Time
+	LeaseUntil          *time.Time
+	LeaseToken          string
+	FulfillmentAttempts int
+	EndState            string
+	TakebackState       string
+	TakebackError       string
+	TakebackAttempts    int
+	TakebackRequestedAt *time.Time
+	TakebackDoneAt      *time.Time
+	TakebackAdapter     string
+	CreatedAt           time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt           time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (grantRow) TableName() string { return "grants" }
@@ -47,6 +58,10 @@ func grantToRow(g store.Grant) (grantRow, error) {
 		Assurance: g.Assurance, ApproverIDs: string(approvers), StartAt: utc(g.Start), EndAt: utc(g.End),
 		State: string(g.State), FulfillmentStatus: g.FulfillmentStatus, FulfillmentError: g.FulfillmentError,
 		FulfillmentRef: g.FulfillmentRef, EndedAt: utcPtr(g.EndedAt), EndedBy: g.EndedBy, EndReason: g.EndReason,
+		WorkDueAt: utcPtr(g.Work.DueAt), LeaseUntil: utcPtr(g.Work.LeaseUntil), LeaseToken: g.Work.LeaseToken,
+		FulfillmentAttempts: g.Work.Attempts, EndState: string(g.Work.EndState),
+		TakebackState: g.TakeBack.State, TakebackError: g.TakeBack.Error, TakebackAttempts: g.TakeBack.Attempts,
+		TakebackRequestedAt: utcPtr(g.TakeBack.RequestedAt), TakebackDoneAt: utcPtr(g.TakeBack.DoneAt), TakebackAdapter: g.TakeBack.Adapter,
 		CreatedAt: utc(g.CreatedAt), UpdatedAt: utc(g.UpdatedAt),
 	}, nil
 }
@@ -57,6 +72,10 @@ func (r grantRow) toGrant() (store.Grant, error) {
 		Assurance: r.Assurance, Start: utc(r.StartAt), End: utc(r.EndAt), State: store.GrantState(r.State),
 		FulfillmentStatus: r.FulfillmentStatus, FulfillmentError: r.FulfillmentError, FulfillmentRef: r.FulfillmentRef,
 		EndedAt: utcPtr(r.EndedAt), EndedBy: r.EndedBy, EndReason: r.EndReason,
+		Work: store.GrantWork{DueAt: utcPtr(r.WorkDueAt), LeaseUntil: utcPtr(r.LeaseUntil), LeaseToken: r.LeaseToken,
+			Attempts: r.FulfillmentAttempts, EndState: store.GrantState(r.EndState)},
+		TakeBack: store.TakeBack{State: r.TakebackState, Error: r.TakebackError, Attempts: r.TakebackAttempts,
+			RequestedAt: utcPtr(r.TakebackRequestedAt), DoneAt: utcPtr(r.TakebackDoneAt), Adapter: r.TakebackAdapter},
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
 	if err := json.Unmarshal([]byte(r.ApproverIDs), &g.ApproverIDs); err != nil {
@@ -78,7 +97,7 @@ func validGrant(g store.Grant) error {
 		return errors.New("end must be after start")
 	}
 	switch g.State {
-	case store.GrantPending, store.GrantActive, store.GrantFailed, store.GrantEnded, store.GrantRevoked:
+	case store.GrantPending, store.GrantActive, store.GrantFailed, store.GrantEnding, store.GrantEnded, store.GrantRevoked:
 		return nil
 	}
 	return fmt.Errorf("invalid state %q", g.State)
@@ -172,8 +191,13 @@ func (t *txn) ListGrants(ctx context.Context, q store.GrantQuery) ([]store.Grant
 	if q.HolderID != "" {
 		db = db.Where("holder_id = ?", q.HolderID)
 	}
-	if q.ItemID != "" {
+	switch {
+	case q.ItemID != "" && len(q.ItemIDs) > 0:
+		db = db.Where("item_id IN ?", append([]string{q.ItemID}, q.ItemIDs...))
+	case q.ItemID != "":
 		db = db.Where("item_id = ?", q.ItemID)
+	case len(q.ItemIDs) > 0:
+		db = db.Where("item_id IN ?", q.ItemIDs)
 	}
 	if q.HolderNHIID != "" {
 		db = db.Where("holder_nhi_id = ?", q.HolderNHIID)

@@ -34,9 +34,11 @@ type requestRow struct {
 	StageDue         *time.Time
 	// Approvers is "|id|id|" of the current stage of a pending request, so
 	// an approver's inbox is one indexed-enough LIKE away.
-	Approvers string
-	CreatedAt time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+	Approvers      string
+	ExtendsGrantID string
+	StateReason    string
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (requestRow) TableName() string { return "access_requests" }
@@ -51,6 +53,7 @@ func requestToRow(r store.AccessRequest) (requestRow, error) {
 		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, StartAt: utc(r.Start), EndAt: utc(r.End),
 		State: string(r.State), CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID,
 		Stages: string(stages), Stage: r.Stage, StageDue: utcPtr(r.StageDue),
+		ExtendsGrantID: r.ExtendsGrantID, StateReason: r.StateReason,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
 	if r.State == store.RequestPending && r.Stage < len(r.Stages) {
@@ -64,7 +67,7 @@ func (r requestRow) toRequest() (store.AccessRequest, error) {
 		ID: r.ID, ItemID: r.ItemID, RequesterID: r.RequesterID, BeneficiaryID: r.BeneficiaryID, BeneficiaryNHIID: r.BeneficiaryNHIID,
 		Justification: r.Justification, Environment: r.Environment, NHIName: r.NHIName, Project: r.Project, Start: utc(r.StartAt), End: utc(r.EndAt),
 		State: store.RequestState(r.State), CatalogVersion: r.CatalogVersion, DecisionID: r.DecisionID,
-		Stage: r.Stage, StageDue: utcPtr(r.StageDue), CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		Stage: r.Stage, StageDue: utcPtr(r.StageDue), ExtendsGrantID: r.ExtendsGrantID, StateReason: r.StateReason, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
 	if err := json.Unmarshal([]byte(r.Stages), &out.Stages); err != nil {
 		return store.AccessRequest{}, fmt.Errorf("request %s: stages: %w", r.ID, err)
@@ -88,7 +91,7 @@ func validRequest(r store.AccessRequest) error {
 		return errors.New("item id is required")
 	case r.RequesterID == "" || r.BeneficiaryID == "":
 		return errors.New("requester and beneficiary are required")
-	case r.State != store.RequestPending && r.State != store.RequestApproved && r.State != store.RequestDenied:
+	case r.State != store.RequestPending && r.State != store.RequestApproved && r.State != store.RequestDenied && r.State != store.RequestWithdrawn:
 		return fmt.Errorf("invalid state %q", r.State)
 	case r.Stage < 0 || (len(r.Stages) > 0 && r.Stage > len(r.Stages)):
 		return fmt.Errorf("stage %d out of range", r.Stage)

@@ -1,0 +1,45 @@
+package catalog
+
+import (
+	"testing"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/policy"
+)
+
+func TestLoosens(t *testing.T) {
+	base := func() policy.ItemSpec {
+		return policy.ItemSpec{ID: "a", Risk: policy.RiskHigh, MaxDuration: 30 * 24 * time.Hour,
+			Eligibility:  policy.Eligibility{Departments: []string{"Finance"}},
+			Stages:       []policy.StageSpec{{Name: "owner", Approvers: []policy.ApproverSpec{{ItemOwner: true}}}, {Name: "sec"}},
+			SoDConflicts: []string{"b"}}
+	}
+	tests := []struct {
+		name   string
+		change func(*policy.ItemSpec)
+		loose  bool
+	}{
+		{"unchanged", func(*policy.ItemSpec) {}, false},
+		{"risk lowered with auto-approval (defect 9)", func(s *policy.ItemSpec) {
+			s.Risk, s.AutoApprove = policy.RiskLow, &policy.Condition{When: "true"}
+		}, true},
+		{"risk raised", func(s *policy.ItemSpec) { s.Risk = policy.RiskCritical }, false},
+		{"eligibility opened", func(s *policy.ItemSpec) { s.Eligibility = policy.Eligibility{} }, true},
+		{"eligibility narrowed", func(s *policy.ItemSpec) { s.Eligibility.Departments = nil; s.Eligibility.JobFunctions = []string{"x"} }, true},
+		{"maximum shortened", func(s *policy.ItemSpec) { s.MaxDuration = time.Hour }, false},
+		{"maximum lengthened", func(s *policy.ItemSpec) { s.MaxDuration = 90 * 24 * time.Hour }, true},
+		{"maximum removed", func(s *policy.ItemSpec) { s.MaxDuration = 0 }, true},
+		{"stage dropped", func(s *policy.ItemSpec) { s.Stages = s.Stages[:1] }, true},
+		{"stage added", func(s *policy.ItemSpec) { s.Stages = append(s.Stages, policy.StageSpec{Name: "third"}) }, false},
+		{"sod removed", func(s *policy.ItemSpec) { s.SoDConflicts = nil }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := base()
+			tc.change(&p)
+			if got := Loosens(base(), p); (len(got) > 0) != tc.loose {
+				t.Fatalf("Loosens = %v, want loosening %v", got, tc.loose)
+			}
+		})
+	}
+}
