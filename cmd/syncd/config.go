@@ -25,6 +25,8 @@ type Config struct {
 	NHI      NHIConfig      `yaml:"nhi"`
 	SCIM     SCIMConfig     `yaml:"scim"`
 	Access   AccessConfig   `yaml:"access"`
+	Jobs     JobsConfig     `yaml:"jobs"`
+	Metrics  MetricsConfig  `yaml:"metrics"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -44,7 +46,7 @@ type ServerConfig struct {
 //
 //	log:
 //	  level: info   # debug | info | warn | error
-//	  format: text  # text | json
+//	  format: json  # json (default) | text
 type LogConfig struct {
 	Level  string `yaml:"level"`
 	Format string `yaml:"format"`
@@ -154,11 +156,12 @@ func defaultConfig() Config {
 			ShutdownTimeout:   Duration(30 * time.Second),
 			ReadHeaderTimeout: Duration(10 * time.Second),
 		},
-		Log:     LogConfig{Level: "info", Format: "text"},
+		Log:     LogConfig{Level: "info", Format: "json"},
 		Storage: StorageConfig{Driver: "sqlite", DSN: "syncd.db"},
 		Identity: IdentityConfig{
 			MatchKeys: []string{"employeeNumber", "email", "userName"},
 		},
-		Web: webDefaults(),
+		Web:  webDefaults(),
+		Jobs: jobsDefaults(),
 	}
 }

@@ -105,6 +105,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.validateSources(getenv)...)
 	errs = append(errs, c.validateSCIM()...)
 	errs = append(errs, c.validateAccess(getenv)...)
+	errs = append(errs, c.validateOps(getenv)...)
 	return errs
 }
 

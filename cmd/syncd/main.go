@@ -50,15 +50,28 @@ func commands() []command {
 		{"nhi evaluate", "nhi evaluate --config F", "run the orphan rules once and print the summary", cmdNHIEvaluate},
 		{"sync status", "sync status --config F [--source NAME] [--limit N] [--rejections]", "list recent pull runs with their counts and errors", cmdSyncStatus},
 		{"sync", "sync --config F --source NAME [--full]", "pull one ldap or scim source now; exit 1 if the run fails", cmdSync},
-		{"version", "version", "print the version", cmdVersion},
+		{"jobs list", "jobs list --config F [--state queued|running|done|failed] [--kind K]", "list scheduled and deferred jobs, newest first", cmdJobsList},
+		{"jobs retry", "jobs retry --config F ID", "queue a failed job again", cmdJobsRetry},
+		{"version", "version", "print version, commit and build date", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	// The first SIGINT/SIGTERM cancels ctx: serve drains within its grace
+	// period. A second one exits at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "syncd: second signal, exiting now")
+		os.Exit(exitFailure)
+	}()
 	code := run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
-	stop()
+	cancel()
 	os.Exit(code)
 }
 

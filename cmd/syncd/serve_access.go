@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/jobs"
 )
 
 // accessSweepEvery is how often serve re-resolves the catalog's people
@@ -34,10 +35,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		}
 		if w != nil {
 			writers[src.Name] = w
-			go func() {
-				<-ctx.Done()
-				w.Close()
-			}()
+			d.closers = append(d.closers, func() error { w.Close(); return nil })
 		}
 	}
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
@@ -59,35 +57,20 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		return err
 	}
 	d.access = svc
-	go d.accessLoop(ctx)
-	return nil
-}
-
-func (d *daemon) accessLoop(ctx context.Context) {
-	t := time.NewTicker(accessSweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := d.catalogEditor().Reload(ctx); err != nil {
+	// The catalog is cached per process: every replica reloads its own.
+	d.local = append(d.local, every(accessSweepEvery, func(ctx context.Context) {
+		if err := d.catalogEditor().Reload(ctx); err != nil && ctx.Err() == nil {
 			d.logger.Error("catalog reload", "err", err)
 		}
-		// Deadlines, expiries and notices run on one replica at a time.
-		var res access.SweepResult
-		_, err := d.exclusive(ctx, "access:sweep", 5*time.Minute, func() error {
-			var err error
-			res, err = d.access.Sweep(ctx)
-			return err
-		})
-		if err != nil && ctx.Err() == nil {
-			d.logger.Error("access sweep", "err", err)
-			continue
-		}
+	}))
+	// Deadlines, expiries, notices and fulfillment retries: once per
+	// period across replicas.
+	d.jobs.Periodic("access.sweep", accessSweepEvery, func(ctx context.Context, run *jobs.Run) error {
+		res, err := d.access.Sweep(ctx)
 		for _, e := range res.Errors {
-			d.logger.Warn("access sweep", "err", e)
+			run.Logger.Warn("access sweep", "err", e)
 		}
-	}
+		return err
+	})
+	return nil
 }

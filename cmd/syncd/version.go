@@ -3,20 +3,46 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = ""
+// Set at build time (see Makefile):
+//
+//	-ldflags "-X main.version=v1.2.3 -X main.commit=abc1234 -X main.buildDate=2026-01-02T03:04:05Z"
+var (
+	version   = ""
+	commit    = ""
+	buildDate = ""
+)
 
 func cmdVersion(_ context.Context, e env, _ []string) int {
-	v := version
+	v, c, d := version, commit, buildDate
+	bi, ok := debug.ReadBuildInfo()
 	if v == "" {
 		v = "devel"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
 	}
-	fmt.Fprintf(e.stdout, "syncd %s\n", v)
+	// Without -ldflags, go build still stamps the VCS state.
+	if ok {
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision" && c == "":
+				c = s.Value
+			case s.Key == "vcs.time" && d == "":
+				d = s.Value
+			}
+		}
+	}
+	fmt.Fprintf(e.stdout, "syncd %s\ncommit: %s\nbuilt:  %s\ngo:     %s\n", v, or(c, "unknown"), or(d, "unknown"), runtime.Version())
 	return exitOK
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

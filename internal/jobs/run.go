@@ -17,7 +17,13 @@ type Run struct {
 	lease     store.JobLease
 	runner    *Runner
 	completed bool
+	stopping  <-chan struct{}
 }
+
+// Stopping is closed when the runner begins to drain (shutdown). Handlers
+// that wait between steps (retry sleeps, long polls) stop at it instead of
+// using up the grace period; work in progress may go on until ctx ends.
+func (r *Run) Stopping() <-chan struct{} { return r.stopping }
 
 // Lease is this claim, for handlers that fence writes through their own
 // store methods.

@@ -309,15 +309,15 @@ func (r *Runner) RunOne(ctx, jobCtx context.Context, kinds []string) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("jobs: %w", err)
 	}
-	r.execute(jobCtx, j, ttl)
+	r.execute(jobCtx, ctx.Done(), j, ttl)
 	return true, nil
 }
 
 var errLeaseLost = errors.New("jobs: lease lost")
 
-func (r *Runner) execute(ctx context.Context, j store.Job, ttl time.Duration) {
+func (r *Runner) execute(ctx context.Context, stopping <-chan struct{}, j store.Job, ttl time.Duration) {
 	log := r.logger().With("job_id", j.ID, "job_kind", j.Kind, "job_key", j.Key, "attempt", j.Attempts)
-	run := &Run{Job: j, Logger: log, lease: store.JobLease{JobID: j.ID, Token: j.LeaseToken}, runner: r}
+	run := &Run{Job: j, Logger: log, lease: store.JobLease{JobID: j.ID, Token: j.LeaseToken}, runner: r, stopping: stopping}
 	start := time.Now()
 	result := func(res string) {
 		if r.Observer != nil {
