@@ -52,6 +52,7 @@ func commands() []command {
 		{"sync", "sync --config F --source NAME [--full]", "pull one ldap or scim source now; exit 1 if the run fails", cmdSync},
 		{"jobs list", "jobs list --config F [--state queued|running|done|failed] [--kind K]", "list scheduled and deferred jobs, newest first", cmdJobsList},
 		{"jobs retry", "jobs retry --config F ID", "queue a failed job again", cmdJobsRetry},
+		{"healthcheck", "healthcheck [--url U]", "exit 0 when a running daemon's /readyz answers 200 (container health checks)", cmdHealthcheck},
 		{"version", "version", "print version, commit and build date", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
