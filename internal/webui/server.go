@@ -39,7 +39,7 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint"}
+	"catalog", "requests", "request", "approvals", "lint", "jobs"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	action("POST /grants/{id}/confirm", s.confirmGrant)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
+	page("GET /jobs", s.jobsPage)
 	page("GET /charts/identities.svg", s.identitiesChart)
 	page("GET /charts/findings.svg", s.findingsChart)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
