@@ -302,7 +302,15 @@ func (r *Runner) work(ctx, jobCtx context.Context, kinds []string) {
 // step.
 func (r *Runner) RunOne(ctx, jobCtx context.Context, kinds []string) (bool, error) {
 	ttl := or(r.LeaseTTL, DefaultLeaseTTL)
-	j, err := r.Store.ClaimJob(ctx, kinds, r.Holder, r.now(), ttl)
+	if ctx.Err() != nil {
+		return false, nil
+	}
+	// The claim is not cancelled by a shutdown: a claim whose UPDATE
+	// committed while the client gave up would leave the job held (until
+	// its lease lapsed) by a worker that never runs it.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ttl)
+	defer cancel()
+	j, err := r.Store.ClaimJob(cctx, kinds, r.Holder, r.now(), ttl)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
