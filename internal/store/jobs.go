@@ -77,7 +77,8 @@ type JobTx interface {
 	// ClaimJob takes the next job of one of kinds that is due at now
 	// (queued with RunAt <= now, or running under a lease that lapsed),
 	// oldest run-at first: it becomes running, held by holder until
-	// now+ttl, with one more attempt and a new lease token. It returns
+	// now+ttl, with one more attempt and a new lease token. Lapsed claims
+	// come first, then queued jobs by run-at. It returns
 	// ErrNotFound when nothing is due. Concurrent claimers never take the
 	// same claim (FOR UPDATE SKIP LOCKED on PostgreSQL, the single writer
 	// on SQLite).

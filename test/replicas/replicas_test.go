@@ -45,6 +45,9 @@ type replica struct {
 	cmd  *exec.Cmd
 	log  *bytes.Buffer
 	done chan error
+	// exited is set once Wait returned (ProcessState is not safe to read
+	// concurrently with Wait).
+	exited atomic.Bool
 }
 
 func freePort(t *testing.T) string {
@@ -96,7 +99,7 @@ storage:
   dsn: %q
   maxOpenConns: 10
 jobs:
-  workers: 2
+  workers: 4
   leaseTTL: 2s
   pollInterval: 100ms
   canary:
@@ -158,7 +161,7 @@ func newCluster(t *testing.T, replicas int) *cluster {
 	c.proxy = "http://" + ln.Addr().String()
 	t.Cleanup(func() {
 		for _, r := range c.all() {
-			if r.cmd.ProcessState == nil {
+			if !r.exited.Load() {
 				_ = r.cmd.Process.Kill()
 				<-r.done
 			}
@@ -203,7 +206,11 @@ func (c *cluster) start(name string) *replica {
 	if err := r.cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
-	go func() { r.done <- r.cmd.Wait() }()
+	go func() {
+		err := r.cmd.Wait()
+		r.exited.Store(true)
+		r.done <- err
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/readyz")
@@ -234,7 +241,7 @@ func (c *cluster) all() []*replica {
 func (c *cluster) live() []*replica {
 	var out []*replica
 	for _, r := range c.all() {
-		if r.cmd.ProcessState == nil {
+		if !r.exited.Load() {
 			out = append(out, r)
 		}
 	}
@@ -430,7 +437,7 @@ func TestReplicas(t *testing.T) {
 	t.Run("SIGTERM during a SCIM burst: every 2xx is durable", func(t *testing.T) {
 		c.start("r2")
 		victim := c.all()[0]
-		var exitedIn time.Duration
+		var exitedIn atomic.Int64
 		got := c.burst("b", 300, func() {
 			start := time.Now()
 			if err := victim.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -438,16 +445,17 @@ func TestReplicas(t *testing.T) {
 			}
 			go func() {
 				<-victim.done
-				exitedIn = time.Since(start)
+				exitedIn.Store(int64(time.Since(start)))
 			}()
 		})
-		waitFor(t, victim.name+" to exit", 15*time.Second, func() bool { return victim.cmd.ProcessState != nil })
+		waitFor(t, victim.name+" to exit", 15*time.Second, func() bool { return victim.exited.Load() })
 		c.remove(victim)
+		waitFor(t, "exit time", 5*time.Second, func() bool { return exitedIn.Load() != 0 })
 		if code := victim.cmd.ProcessState.ExitCode(); code != 0 {
 			t.Errorf("%s exited %d after SIGTERM", victim.name, code)
 		}
 		ok := c.durable(got)
-		t.Logf("SIGTERM during burst: %d of 300 got 2xx, %s exited in %s", ok, victim.name, exitedIn)
+		t.Logf("SIGTERM during burst: %d of 300 got 2xx, %s exited in %s", ok, victim.name, time.Duration(exitedIn.Load()))
 		if ok < 150 {
 			t.Fatalf("only %d of 300 succeeded: %v", ok, summary(got))
 		}

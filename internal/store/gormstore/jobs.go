@@ -96,19 +96,21 @@ func (t *txn) ClaimJob(ctx context.Context, kinds []string, holder string, now t
 	if t.postgres() {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	// Two statements, each served by its partial index: queued jobs due
-	// now (jobs_due_idx), then running jobs whose lease lapsed
-	// (jobs_lease_idx). One query with an OR of both scanned the table.
+	// Two statements, each served by its partial index: running jobs whose
+	// lease lapsed (jobs_lease_idx), then queued jobs due now
+	// (jobs_due_idx). One query with an OR of both scanned the table.
 	set := `UPDATE jobs SET state = ?, lease_holder = ?, lease_token = lease_token + 1, lease_expires_at = ?, attempts = attempts + 1
 WHERE id = (SELECT id FROM jobs WHERE `
 	due := set + `state = ? AND run_at <= ? AND kind IN ? ORDER BY run_at, id LIMIT 1` + lock + `) RETURNING *`
 	lapsed := set + `state = ? AND lease_expires_at <= ? AND kind IN ? ORDER BY lease_expires_at, id LIMIT 1` + lock + `) RETURNING *`
 	var rows []jobRow
 	err := t.atomic(ctx, func(t *txn) error {
-		if err := t.conn(ctx).Raw(due, store.JobRunning, holder, until, store.JobQueued, now, kinds).Scan(&rows).Error; err != nil || len(rows) > 0 {
+		// Lapsed claims first: they are rare, and behind a steady stream
+		// of due jobs they would otherwise wait for a quiet moment.
+		if err := t.conn(ctx).Raw(lapsed, store.JobRunning, holder, until, store.JobRunning, now, kinds).Scan(&rows).Error; err != nil || len(rows) > 0 {
 			return err
 		}
-		return t.conn(ctx).Raw(lapsed, store.JobRunning, holder, until, store.JobRunning, now, kinds).Scan(&rows).Error
+		return t.conn(ctx).Raw(due, store.JobRunning, holder, until, store.JobQueued, now, kinds).Scan(&rows).Error
 	})
 	if err != nil {
 		return store.Job{}, wrap(op, err)
