@@ -15,6 +15,7 @@ var jobTests = []test{
 	{"lapsed lease is fenced out", testJobFencing},
 	{"fail, retry", testJobFailRetry},
 	{"release", testJobRelease},
+	{"lapsed claims come before due jobs", testJobLapsedFirst},
 	{"concurrent claims", testJobConcurrentClaims},
 	{"enqueue rolls back with its transaction", testJobEnqueueInTx},
 }
@@ -219,5 +220,28 @@ func testJobEnqueueInTx(t *testing.T, s store.Store) {
 	must(t, "list", err)
 	if len(jobs) != 0 {
 		t.Fatalf("jobs after rollback: %+v", jobs)
+	}
+}
+
+// testJobLapsedFirst: a crashed worker's job (lease lapsed) is claimed
+// before queued jobs that are due, so a steady stream of due jobs cannot
+// starve it.
+func testJobLapsedFirst(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	crashed, _, err := s.EnqueueJob(ctx, store.Job{Kind: "k", Key: "crashed", RunAt: at(time.Minute)})
+	must(t, "enqueue", err)
+	_, err = s.ClaimJob(ctx, []string{"k"}, "dead", at(time.Minute), time.Second)
+	must(t, "claim", err)
+	_, _, err = s.EnqueueJob(ctx, store.Job{Kind: "k", Key: "due", RunAt: at(0)})
+	must(t, "enqueue due", err)
+	c, err := s.ClaimJob(ctx, []string{"k"}, "alive", at(2*time.Minute), time.Minute)
+	must(t, "claim", err)
+	if c.ID != crashed.ID || c.Attempts != 2 {
+		t.Fatalf("claimed %+v, want the lapsed job first", c)
+	}
+	c, err = s.ClaimJob(ctx, []string{"k"}, "alive", at(2*time.Minute), time.Minute)
+	must(t, "claim due", err)
+	if c.Key != "due" {
+		t.Fatalf("second claim %+v", c)
 	}
 }
