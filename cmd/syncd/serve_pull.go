@@ -33,6 +33,9 @@ func (d *daemon) startPull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The source's own lease lapses as fast as a job's: a replica killed
+	// mid-pull holds the source no longer than it holds the job.
+	runner.LeaseTTL = time.Duration(d.cfg.Jobs.LeaseTTL)
 	sched := &pull.Scheduler{Runner: runner, Jobs: pullJobs, AfterRun: func(run store.SyncRun) {
 		finished := time.Now()
 		if run.FinishedAt != nil {

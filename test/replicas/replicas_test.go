@@ -461,6 +461,33 @@ func TestReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("a second SIGTERM exits at once", func(t *testing.T) {
+		r := c.start("r3")
+		// While r3 holds a canary (1s), the first SIGTERM waits for it;
+		// the second must not.
+		waitFor(t, "a canary running on r3", 30*time.Second, func() bool {
+			js, err := c.st.ListJobs(t.Context(), store.JobQuery{Kind: "jobs.canary", State: store.JobRunning})
+			if err != nil {
+				return false
+			}
+			for _, j := range js {
+				if strings.Contains(j.LeaseHolder, fmt.Sprintf(":%d:", r.cmd.Process.Pid)) {
+					return true
+				}
+			}
+			return false
+		})
+		start := time.Now()
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		time.Sleep(20 * time.Millisecond)
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		waitFor(t, "r3 to exit", 5*time.Second, func() bool { return r.exited.Load() })
+		c.remove(r)
+		if code := r.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(r.log.String(), "second signal") {
+			t.Fatalf("exit %d after two signals in %s", code, time.Since(start))
+		}
+	})
+
 	t.Run("metrics families", func(t *testing.T) {
 		r := c.all()[0]
 		waitFor(t, "a failed pull of the unreachable source", 30*time.Second, func() bool {
