@@ -28,6 +28,8 @@ type Config struct {
 	Evidence EvidenceConfig `yaml:"evidence"`
 	Review   ReviewConfig   `yaml:"review"`
 	Security SecurityConfig `yaml:"security"`
+	Jobs     JobsConfig     `yaml:"jobs"`
+	Metrics  MetricsConfig  `yaml:"metrics"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -47,7 +49,7 @@ type ServerConfig struct {
 //
 //	log:
 //	  level: info   # debug | info | warn | error
-//	  format: text  # text | json
+//	  format: json  # json (default) | text
 type LogConfig struct {
 	Level  string `yaml:"level"`
 	Format string `yaml:"format"`
@@ -161,12 +163,13 @@ func defaultConfig() Config {
 			ShutdownTimeout:   Duration(30 * time.Second),
 			ReadHeaderTimeout: Duration(10 * time.Second),
 		},
-		Log:     LogConfig{Level: "info", Format: "text"},
+		Log:     LogConfig{Level: "info", Format: "json"},
 		Storage: StorageConfig{Driver: "sqlite", DSN: "syncd.db"},
 		Identity: IdentityConfig{
 			MatchKeys: []string{"employeeNumber", "email", "userName"},
 		},
 		Web:      webDefaults(),
 		Security: securityDefaults(),
+		Jobs:     jobsDefaults(),
 	}
 }

@@ -96,6 +96,7 @@ func (d *daemon) startSCIM(_ context.Context) error {
 		NonHuman: scim.NonHumanRule{
 			UserTypes: c.NonHuman.UserTypes, UserNamePrefixes: c.NonHuman.UserNamePrefixes, Attribute: c.NonHuman.Attribute,
 		},
+		Observe: d.metrics.SCIMOperation,
 	}, d.store, id, d.logger.With("component", "scim"), time.Now)
 	if err != nil {
 		return err

@@ -108,6 +108,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.validateEvidence()...)
 	errs = append(errs, c.validateReview()...)
 	errs = append(errs, c.validateSecurity()...)
+	errs = append(errs, c.validateOps(getenv)...)
 	return errs
 }
 

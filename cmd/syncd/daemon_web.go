@@ -9,6 +9,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/jobs"
 	"github.com/syncd-dev/syncd/internal/webui"
 )
 
@@ -49,32 +50,20 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	ui.Auth = a
 	d.apiAuth = append(d.apiAuth, sessionAuthenticator{a})
 	d.mux.Handle("/", ui.Handler())
-	go d.sweepSessions(ctx, a.Sessions())
+	sessions := a.Sessions()
+	d.jobs.Periodic("web.sessions.sweep", sessionSweep, func(ctx context.Context, run *jobs.Run) error {
+		n, err := sessions.Sweep(ctx)
+		if n > 0 {
+			run.Logger.Debug("swept web sessions", "count", n)
+		}
+		return err
+	})
 	d.logger.Info("web UI on", "issuer", d.cfg.Web.OIDC.Issuer, "redirect", d.cfg.Web.OIDC.RedirectURL)
 	return nil
 }
 
 // sessionSweep is how often expired web sessions are deleted.
 const sessionSweep = 10 * time.Minute
-
-// sweepSessions deletes expired sessions until ctx ends; with several
-// replicas each sweeps, which is harmless (a delete of what is gone).
-func (d *daemon) sweepSessions(ctx context.Context, s *auth.Sessions) {
-	t := time.NewTicker(sessionSweep)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.Sweep(ctx); err != nil {
-				d.logger.Warn("sweep web sessions", "err", err)
-			} else if n > 0 {
-				d.logger.Debug("swept web sessions", "count", n)
-			}
-		}
-	}
-}
 
 // sessionAuthenticator lets a signed-in browser call /api/v1: the session
 // cookie identifies the person, and state-changing calls must carry the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/jobs"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -68,7 +69,7 @@ sources:
 		t.Fatal(err)
 	}
 	st := openForTest(t, "sqlite", dsn)
-	d := &daemon{cfg: cfg, store: st, logger: slog.New(slog.DiscardHandler)}
+	d := &daemon{cfg: cfg, store: st, logger: slog.New(slog.DiscardHandler), jobs: &jobs.Runner{}}
 	if err := d.startAccess(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -58,15 +58,29 @@ func commands() []command {
 		{"evidence keygen", "evidence keygen --out FILE", "create an Ed25519 evidence signing key (PKCS#8 PEM); prints the public key", cmdEvidenceKeygen},
 		{"evidence export", "evidence export --config F (--campaign ID | --requests --from DATE --to DATE) --out FILE.xlsx", "write a signed evidence workbook", cmdEvidenceExport},
 		{"evidence verify", "evidence verify FILE.xlsx [--public-key FILE] [--config F]", "check a workbook's sheet hashes, signature and chain head; exit 1 naming the first edit", cmdEvidenceVerify},
-		{"version", "version", "print the version", cmdVersion},
+		{"jobs list", "jobs list --config F [--state queued|running|done|failed] [--kind K]", "list scheduled and deferred jobs, newest first", cmdJobsList},
+		{"jobs retry", "jobs retry --config F ID", "queue a failed job again", cmdJobsRetry},
+		{"healthcheck", "healthcheck [--url U]", "exit 0 when a running daemon's /readyz answers 200 (container health checks)", cmdHealthcheck},
+		{"version", "version", "print version, commit and build date", cmdVersion},
 		{"help", "help", "show this help", nil},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	// The first SIGINT/SIGTERM cancels ctx: serve drains within its grace
+	// period. A second one exits at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "syncd: second signal, exiting now")
+		os.Exit(exitFailure)
+	}()
 	code := run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
-	stop()
+	cancel()
 	os.Exit(code)
 }
 

@@ -6,7 +6,12 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/jobs"
 )
+
+// fulfillmentEvery is how often due fulfillment and take-back work
+// (retries after backoff, work another replica recorded) is looked for.
+const fulfillmentEvery = 10 * time.Second
 
 // accessSweepEvery is how often serve re-resolves the catalog's people
 // (owners and approvers appear with syncs) and runs the request flow's
@@ -34,10 +39,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		}
 		if w != nil {
 			writers[src.Name] = w
-			go func() {
-				<-ctx.Done()
-				w.Close()
-			}()
+			d.closers = append(d.closers, func() error { w.Close(); return nil })
 		}
 	}
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
@@ -62,57 +64,30 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	// request is submitted or decided, not from the last reload.
 	d.access = svc
 	svc.Refresh = d.catalogEditor().Reload
-	// Fulfillment and take-back run in the daemon's own worker, kicked
-	// right after a commit (never inside the HTTP request) and every few
-	// seconds for retries and other replicas' work.
-	go svc.RunWorker(ctx)
-	go d.accessLoop(ctx)
-	go d.fulfillmentLoop(ctx)
-	return nil
-}
-
-// fulfillmentEvery is how often serve looks for due fulfillment and
-// take-back work (retries after backoff, work another replica recorded).
-const fulfillmentEvery = 5 * time.Second
-
-func (d *daemon) fulfillmentLoop(ctx context.Context) {
-	t := time.NewTicker(fulfillmentEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.access.Kick()
-	}
-}
-
-func (d *daemon) accessLoop(ctx context.Context) {
-	t := time.NewTicker(accessSweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := d.catalogEditor().Reload(ctx); err != nil {
+	// Fulfillment and take-back run in this process's worker, kicked right
+	// after a commit (never inside the HTTP request), and as a periodic job
+	// for retries after backoff and work another replica recorded; each
+	// grant's work is claimed under its own lease, so replicas never
+	// double an external change.
+	d.local = append(d.local, svc.RunWorker)
+	d.jobs.Periodic("access.fulfill", fulfillmentEvery, func(ctx context.Context, run *jobs.Run) error {
+		_, err := d.access.ProcessFulfillments(ctx)
+		return err
+	})
+	// The catalog is cached per process: every replica reloads its own.
+	d.local = append(d.local, every(accessSweepEvery, func(ctx context.Context) {
+		if err := d.catalogEditor().Reload(ctx); err != nil && ctx.Err() == nil {
 			d.logger.Error("catalog reload", "err", err)
 		}
-		// Deadlines, expiries and notices run on one replica at a time.
-		var res access.SweepResult
-		_, err := d.exclusive(ctx, "access:sweep", 5*time.Minute, func() error {
-			var err error
-			res, err = d.access.Sweep(ctx)
-			return err
-		})
-		if err != nil && ctx.Err() == nil {
-			d.logger.Error("access sweep", "err", err)
-			continue
-		}
+	}))
+	// Deadlines, expiries, notices and fulfillment retries: once per
+	// period across replicas.
+	d.jobs.Periodic("access.sweep", accessSweepEvery, func(ctx context.Context, run *jobs.Run) error {
+		res, err := d.access.Sweep(ctx)
 		for _, e := range res.Errors {
-			d.logger.Warn("access sweep", "err", e)
+			run.Logger.Warn("access sweep", "err", e)
 		}
-	}
+		return err
+	})
+	return nil
 }

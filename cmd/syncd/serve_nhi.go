@@ -2,35 +2,48 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/jobs"
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// nhiRunner runs NHI evaluations in serve, one at a time: on the
+// nhiEvaluate is the job kind of NHI evaluations: periodic, and enqueued
+// after syncs.
+const nhiEvaluate = "nhi.evaluate"
+
+// nhiRunner runs NHI evaluations through the job runner: on the
 // configured schedule and whenever a sync asks for one.
 type nhiRunner struct {
-	svc     *nhi.Service
-	trigger chan struct{}
+	svc    *nhi.Service
+	jobs   *jobs.Runner
+	store  store.JobTx
+	logger *slog.Logger
 }
 
-// EvaluateSoon asks for an evaluation after a sync; calls while one is
-// pending coalesce, and it never blocks. The sync runner calls
-// d.nhi.EvaluateSoon() after each finished sync (or d.nhi.svc.Evaluate
-// directly when it wants the summary).
+// EvaluateSoon asks for an evaluation after a sync. Requests within one
+// 30-second window are one job (its key is the window), on whichever
+// replica claims it. The sync runner calls d.nhi.EvaluateSoon() after
+// each finished sync (or d.nhi.svc.Evaluate directly when it wants the
+// summary).
 func (r *nhiRunner) EvaluateSoon() {
-	select {
-	case r.trigger <- struct{}{}:
-	default:
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	key := "soon:" + jobs.PeriodKey(time.Now(), 30*time.Second)
+	if _, _, err := jobs.Enqueue(ctx, r.store, jobs.Job{Kind: nhiEvaluate, Key: key, RunAt: time.Now()}); err != nil {
+		r.logger.Warn("enqueue nhi evaluation", "err", err)
+		return
 	}
+	r.jobs.Wake()
 }
 
-// startNHI wires the NHI service: the JSON API under /api/v1, the
-// Prometheus gauge at /metrics, and the evaluation loop.
+// startNHI wires the NHI service: the JSON API under /api/v1 and the
+// evaluation job (its findings gauge is in the daemon's /metrics).
 func (d *daemon) startNHI(ctx context.Context) error {
 	svc := d.cfg.nhiService(d.store, d.logger)
 	// The "disable" remediation action writes back to every LDAP source
@@ -47,12 +60,9 @@ func (d *daemon) startNHI(ctx context.Context) error {
 			svc.Disablers = map[string]nhi.Disabler{}
 		}
 		svc.Disablers[src.Name] = ldapDisabler{w}
-		go func() {
-			<-ctx.Done()
-			w.Close()
-		}()
+		d.closers = append(d.closers, func() error { w.Close(); return nil })
 	}
-	d.nhi = &nhiRunner{svc: svc, trigger: make(chan struct{}, 1)}
+	d.nhi = &nhiRunner{svc: svc, jobs: d.jobs, store: d.store, logger: d.logger.With("component", "nhi")}
 	d.apiAuth = api.Chain{api.TokenAuthenticator{Store: d.store}}
 	sec := d.security()
 	srv := &api.Server{
@@ -74,31 +84,12 @@ func (d *daemon) startNHI(ctx context.Context) error {
 	apiMux := http.NewServeMux()
 	srv.Register(apiMux)
 	d.mux.Handle("/api/v1/", http.NewCrossOriginProtection().Handler(apiMux))
-	d.mux.Handle("GET /metrics", nhi.MetricsHandler(d.store, d.logger))
-	go d.nhiLoop(ctx, d.cfg.nhiSchedule())
+	// The first period's job runs at start-up.
+	d.jobs.Periodic(nhiEvaluate, d.cfg.nhiSchedule(), func(ctx context.Context, run *jobs.Run) error {
+		_, err := d.nhi.svc.Evaluate(ctx)
+		return err
+	})
 	return nil
-}
-
-func (d *daemon) nhiLoop(ctx context.Context, every time.Duration) {
-	d.nhi.EvaluateSoon() // once at start-up
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		case <-d.nhi.trigger:
-		}
-		// One replica evaluates at a time; the others skip this round.
-		_, err := d.exclusive(ctx, "nhi:evaluate", 10*time.Minute, func() error {
-			_, err := d.nhi.svc.Evaluate(ctx)
-			return err
-		})
-		if err != nil && ctx.Err() == nil {
-			d.logger.Error("nhi evaluation failed", "err", err)
-		}
-	}
 }
 
 // ldapDisabler disables an NHI pulled from LDAP in its directory, found by

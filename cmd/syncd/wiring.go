@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 )
 
@@ -58,10 +59,11 @@ func newLogger(w io.Writer, c LogConfig) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
 	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+	// Records logged with a request's context carry its request_id.
+	if c.Format == "text" {
+		return slog.New(requestlog.Handler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(requestlog.Handler(slog.NewJSONHandler(w, opts)))
 }
 
 // openStore opens the configured database without changing it.

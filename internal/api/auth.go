@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
-	"github.com/syncd-dev/syncd/internal/reqid"
+	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/token"
 )
@@ -185,7 +185,7 @@ func (s *Server) authenticated(scope store.Scope, h http.HandlerFunc) http.Handl
 				return
 			}
 			if !errors.Is(err, ErrNoCredentials) && !errors.Is(err, token.ErrInvalid) {
-				s.logger().Error("api: authenticate", "err", err, "request_id", reqid.From(r.Context()))
+				s.logger().Error("api: authenticate", "err", err, "request_id", requestlog.ID(r.Context()))
 				writeError(w, http.StatusServiceUnavailable, "authentication unavailable", nil)
 				return
 			}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/nhi"
-	"github.com/syncd-dev/syncd/internal/reqid"
+	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -30,7 +30,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string, fields []nhi.FieldError) {
-	writeJSON(w, status, errorBody{Error: msg, Fields: fields, RequestID: w.Header().Get(reqid.Header)})
+	writeJSON(w, status, errorBody{Error: msg, Fields: fields, RequestID: w.Header().Get(requestlog.Header)})
 }
 
 // fail maps a service error onto a response.
@@ -51,7 +51,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "conflicting change; retry", nil)
 	default:
-		s.logger().Error("api", "err", err, "request_id", w.Header().Get(reqid.Header))
+		s.logger().Error("api", "err", err, "request_id", w.Header().Get(requestlog.Header))
 		writeError(w, http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil)
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/nhi"
-	"github.com/syncd-dev/syncd/internal/reqid"
+	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -109,6 +109,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 		routes = append(routes, route{"GET /api/v1/campaigns/{id}/evidence.xlsx", s.campaignEvidence, read})
 	}
 	for _, rt := range routes {
-		mux.Handle(rt.pattern, reqid.Middleware(s.authenticated(rt.scope, rt.h)))
+		mux.Handle(rt.pattern, requestlog.Ensure(s.authenticated(rt.scope, rt.h)))
 	}
 }

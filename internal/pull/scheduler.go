@@ -75,6 +75,24 @@ func (s *Scheduler) loop(ctx context.Context, j Job) {
 	}
 }
 
+// RunIfDue runs j once if it is due (see runIfDue): the daemon's job
+// runner calls it on each of the source's periods instead of Run.
+func (s *Scheduler) RunIfDue(ctx context.Context, j Job) {
+	s.runIfDue(ctx, j, s.Runner.logger().With("source", j.Source.Name()))
+}
+
+// Period is how often j is looked at: its interval, at most Tick (30s).
+func (s *Scheduler) Period(j Job) time.Duration {
+	tick := s.Tick
+	if tick == 0 {
+		tick = 30 * time.Second
+	}
+	if j.Interval > 0 && j.Interval < tick {
+		tick = j.Interval
+	}
+	return tick
+}
+
 // runIfDue runs j when its interval has passed since the last run started,
 // full when the full interval has passed since the last full run. The
 // decision is taken again under the lease, so two replicas that both saw

@@ -37,6 +37,9 @@ type Config struct {
 	Burst         int
 	// NonHuman says which pushed users are non-human identities.
 	NonHuman NonHumanRule
+	// Observe, when set, is told about every request once answered: the
+	// token's source ("" when unauthenticated), method and status (metrics).
+	Observe func(source, method string, code int)
 }
 
 // NonHumanRule classifies a pushed user as a service account (stored as an
@@ -177,8 +180,13 @@ func reqOf(r *http.Request) *request {
 // ServeHTTP authenticates, limits and rewrites the request, lets the
 // library route it, and fixes up its response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rq := &request{id: requestID()}
+	rq := &request{id: requestIDOf(r)}
 	w.Header().Set("X-Request-Id", rq.id)
+	if s.cfg.Observe != nil {
+		cw := &codeWriter{ResponseWriter: w, code: http.StatusOK}
+		w = cw
+		defer func() { s.cfg.Observe(rq.source, r.Method, cw.code) }()
+	}
 	tok, ok := s.authenticate(w, r, rq)
 	if !ok {
 		return

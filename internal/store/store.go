@@ -22,6 +22,7 @@ type Tx interface {
 	EvidenceTx
 	ReviewTx
 	SecurityTx
+	JobTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
-	"github.com/syncd-dev/syncd/internal/reqid"
+	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -138,6 +138,6 @@ func (s *Server) decisionError(r *http.Request, err error) string {
 		}
 		return msg
 	}
-	s.Logger.Error("decide", "err", err, "request_id", reqid.From(r.Context()))
-	return "not possible right now (request id " + reqid.From(r.Context()) + ")"
+	s.Logger.Error("decide", "err", err, "request_id", requestlog.ID(r.Context()))
+	return "not possible right now (request id " + requestlog.ID(r.Context()) + ")"
 }

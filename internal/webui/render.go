@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/auth"
-	"github.com/syncd-dev/syncd/internal/reqid"
+	"github.com/syncd-dev/syncd/internal/requestlog"
 )
 
 // Page is what the layout needs; every page's data embeds it.
@@ -103,13 +103,13 @@ type errorPage struct {
 func (s *Server) Fail(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
 	s.render(w, r, status, "error", errorPage{
 		Page:   Page{Title: title, Who: auth.PrincipalFrom(r.Context())},
-		Status: status, Detail: detail, RequestID: reqid.From(r.Context()),
+		Status: status, Detail: detail, RequestID: requestlog.ID(r.Context()),
 	})
 }
 
 // internal logs err and renders a generic error page.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.Logger.Error(what, "path", r.URL.Path, "err", err, "request_id", reqid.From(r.Context()))
+	s.Logger.Error(what, "path", r.URL.Path, "err", err, "request_id", requestlog.ID(r.Context()))
 	s.Fail(w, r, http.StatusInternalServerError, "Something went wrong", "syncd could not complete this request. The problem has been logged.")
 }
 

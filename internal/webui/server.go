@@ -10,7 +10,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
-	"github.com/syncd-dev/syncd/internal/reqid"
+	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/web"
 )
@@ -43,7 +43,7 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint"}
+	"catalog", "requests", "request", "approvals", "lint", "jobs"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -100,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	action("POST /grants/{id}/confirm", s.confirmGrant)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
+	page("GET /jobs", s.jobsPage)
 	page("GET /charts/identities.svg", s.identitiesChart)
 	page("GET /charts/findings.svg", s.findingsChart)
 	if s.Evidence != nil {
@@ -113,5 +114,5 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusForbidden, "Request refused", "This request came from another site, so syncd refused it (cross-origin protection).")
 	}))
-	return reqid.Middleware(securityHeaders(s.Auth.EndSessionOrigin(), cop.Handler(s.Auth.Authenticate(mux))))
+	return requestlog.Ensure(securityHeaders(s.Auth.EndSessionOrigin(), cop.Handler(s.Auth.Authenticate(mux))))
 }

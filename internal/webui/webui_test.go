@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -330,13 +331,39 @@ func TestSyncPagesForAdminsAndAuditors(t *testing.T) {
 		}
 	}
 	mike := e.as("mike")
-	for _, p := range []string{"/sync", "/sync/runs/1", "/charts/identities.svg"} {
+	for _, p := range []string{"/sync", "/sync/runs/1", "/charts/identities.svg", "/jobs"} {
 		if resp := mike.Get(e.base + p); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("mike %s: %d", p, resp.StatusCode)
 		}
 	}
 	if strings.Contains(mike.Get(e.base+"/").Body, `href="/sync"`) {
 		t.Error("mike's navigation links to sync")
+	}
+}
+
+// TestFailedJobsPage: admins and auditors see failed jobs with their last
+// error; queued ones are not listed.
+func TestFailedJobsPage(t *testing.T) {
+	e := newEnv(t, false)
+	ctx := t.Context()
+	for _, key := range []string{"will-fail", "still-queued"} {
+		if _, _, err := e.store.EnqueueJob(ctx, store.Job{Kind: "pull.hr", Key: key, RunAt: time.Now().Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := e.store.ClaimJob(ctx, []string{"pull.hr"}, "test", time.Now(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.FailJob(ctx, store.JobLease{JobID: c.ID, Token: c.LeaseToken}, "hr <unreachable>", time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"carol", "alice"} {
+		resp := e.as(who).Get(e.base + "/jobs")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, c.Key) || !strings.Contains(resp.Body, "hr &lt;unreachable&gt;") ||
+			strings.Contains(resp.Body, "still-queued") {
+			t.Errorf("%s: /jobs %d\n%s", who, resp.StatusCode, resp.Body)
+		}
 	}
 }
 
