@@ -80,6 +80,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 		}...)
 	}
 	for _, rt := range routes {
-		mux.HandleFunc(rt.pattern, s.authenticated(rt.h))
+		mux.HandleFunc(rt.pattern, s.authenticated(s.jsonBody(rt.h)))
 	}
 }

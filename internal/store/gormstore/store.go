@@ -152,9 +152,31 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // Driver reports the database driver: "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
 
+// txAttempts bounds how often InTx runs a transaction that failed with a
+// serialization failure or deadlock (PostgreSQL 40001, 40P01).
+const txAttempts = 3
+
 // InTx runs fn in one transaction, committed when fn returns nil and rolled
-// back otherwise; fn's error is returned as is.
+// back otherwise; fn's error is returned as is. A transaction that lost to
+// a concurrent one (40001, 40P01) is run again, up to txAttempts times, so
+// fn must keep its effects inside tx.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.inTxOnce(ctx, fn)
+		if attempt == txAttempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		s.logger.Warn("gormstore: transaction lost to a concurrent one; retrying", "attempt", attempt, "err", err)
+		select {
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx store.Tx) error) error {
 	release, err := s.lockWriter(ctx)
 	if err != nil {
 		return wrap("transaction", err)
