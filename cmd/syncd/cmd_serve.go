@@ -118,6 +118,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(d.logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	d.cfg.Server.applyLimits(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	d.logger.Info("syncd listening", "addr", ln.Addr().String(), "url", d.cfg.listenBaseURL(), "storage", d.cfg.Storage.Driver)

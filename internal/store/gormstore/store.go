@@ -47,6 +47,11 @@ type Options struct {
 	// SQLiteBusyTimeout is how long a SQLite writer waits for the write lock
 	// before failing; 5s when zero.
 	SQLiteBusyTimeout time.Duration
+	// SQLiteSynchronous is SQLite's synchronous pragma: "full" (default)
+	// syncs the WAL on every commit, so an acknowledged write survives a
+	// power loss; "normal" syncs only at checkpoints: it survives a crash
+	// of the process, not of the machine, and writes faster.
+	SQLiteSynchronous string
 	// Now returns the current time; time.Now when nil. Stored times are UTC
 	// truncated to microseconds whatever it returns.
 	Now    func() time.Time
@@ -88,7 +93,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			name = DefaultSQLiteDriver
 		}
 		label = "sqlite (" + name + ")"
-		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout)
+		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout, o.SQLiteSynchronous)
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
 		}
