@@ -256,7 +256,6 @@ func memberIDs(g map[string]any) map[string]bool {
 	return out
 }
 
-
 // hammer runs workers goroutines; each does rounds of fn(worker, round)
 // and the acknowledged ones are counted by fn itself.
 func hammer(workers, rounds int, fn func(w, r int)) {
