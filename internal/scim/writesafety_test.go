@@ -1,12 +1,18 @@
 package scim_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/scim"
+	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
 )
@@ -136,6 +142,89 @@ func TestInputValidatedBySyncd(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != 400 {
 			t.Errorf("invalid UTF-8: %d", res.StatusCode)
+		}
+	})
+}
+
+// countingStore counts reads of whole member lists, inside transactions
+// too.
+type countingStore struct {
+	*gormstore.Store
+	lists *atomic.Int64
+}
+
+type countingTx struct {
+	store.Tx
+	lists *atomic.Int64
+}
+
+func (c countingStore) ListGroupMembers(ctx context.Context, id string) ([]string, error) {
+	c.lists.Add(1)
+	return c.Store.ListGroupMembers(ctx, id)
+}
+
+func (c countingTx) ListGroupMembers(ctx context.Context, id string) ([]string, error) {
+	c.lists.Add(1)
+	return c.Tx.ListGroupMembers(ctx, id)
+}
+
+func (c countingStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	return c.Store.InTx(ctx, func(tx store.Tx) error { return fn(countingTx{tx, c.lists}) })
+}
+
+// TestGroupPatchIsDelta: adding and removing named members (with or
+// without a value filter) and GET with excludedAttributes=members never
+// read the whole member list; replace of members does, and the audit
+// event of each request names exactly what it changed.
+func TestGroupPatchIsDelta(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		e := newEnv(t, st, scim.Config{})
+		lists := &atomic.Int64{}
+		cs := countingStore{Store: st, lists: lists}
+		s, err := scim.New(scim.Config{BaseURL: e.base}, cs, e.id, nil, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(http.StripPrefix("/scim", s))
+		t.Cleanup(srv.Close)
+		e.base = srv.URL + "/scim/v2"
+		var ids []string
+		for i := range 4 {
+			ids = append(ids, e.do("POST", "/Users", newUser(fmt.Sprintf("d%d@x.test", i), nil)).want(t, 201).str("id"))
+		}
+		gid := e.do("POST", "/Groups", map[string]any{"schemas": []string{groupSchema}, "displayName": "D",
+			"members": []any{map[string]any{"value": ids[0]}}}).want(t, 201).str("id")
+		lists.Store(0)
+		member := func(id string) map[string]any { return map[string]any{"value": id} }
+		e.do("PATCH", "/Groups/"+gid, patch(op("add", "members", []any{member(ids[1]), member(ids[0])}))).want(t, 204)
+		e.do("PATCH", "/Groups/"+gid, patch(op("remove", `members[value eq "`+ids[0]+`"]`, nil))).want(t, 204)
+		e.do("PATCH", "/Groups/"+gid, patch(op("remove", "members", []any{member(ids[1]), member(ids[3])}))).want(t, 204)
+		e.do("PATCH", "/Groups/"+gid, patch(op("add", "", map[string]any{"members": []any{member(ids[2])}, "displayName": "D2"}))).want(t, 204)
+		if r := e.do("GET", "/Groups/"+gid+"?excludedAttributes=members", nil).want(t, 200); r.Body["members"] != nil || r.str("displayName") != "D2" {
+			t.Fatalf("excluded members: %s", r.Raw)
+		}
+		if n := lists.Load(); n != 0 {
+			t.Fatalf("delta PATCHes and an excluding GET read the whole member list %d times", n)
+		}
+		e.do("PATCH", "/Groups/"+gid, patch(op("replace", "members", []any{member(ids[3])}))).want(t, 204)
+		if n := lists.Load(); n != 1 {
+			t.Fatalf("replace of members read the list %d times, want 1", n)
+		}
+		evs := auditDetails(t, st, scim.ActionGroupUpdated, "group:"+gid)
+		want := []struct{ added, removed []string }{
+			{[]string{ids[1]}, nil},
+			{nil, []string{ids[0]}},
+			{nil, []string{ids[1]}},
+			{[]string{ids[2]}, nil},
+			{[]string{ids[3]}, []string{ids[2]}},
+		}
+		if len(evs) != len(want) {
+			t.Fatalf("%d group.updated events, want %d", len(evs), len(want))
+		}
+		for i, w := range want {
+			if !slices.Equal(strs(evs[i]["added"]), w.added) || !slices.Equal(strs(evs[i]["removed"]), w.removed) {
+				t.Errorf("event %d: added %v removed %v, want %v %v", i, evs[i]["added"], evs[i]["removed"], w.added, w.removed)
+			}
 		}
 	})
 }
