@@ -24,9 +24,9 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" for -raw-driver pgx
