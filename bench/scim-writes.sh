@@ -68,7 +68,7 @@ if [ -n "$PG_DSN" ]; then
 	sep='?'; case $PG_DSN in *\?*) sep='&';; esac
 	dsn="$PG_DSN${sep}search_path=$schema"
 	run postgres postgres "$dsn" full pgx "$dsn"
-	psql "$PG_DSN" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+	psql "$PG_DSN" -qc "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE" >/dev/null
 else
 	echo "== postgres skipped (set PG_DSN or SYNCD_TEST_POSTGRES_DSN)"
 fi
