@@ -4,11 +4,17 @@
 // Entra-style phase (filtered GET, PATCH, POST), printing throughput and
 // latency percentiles per phase. Run it against a `syncd serve` on
 // loopback; see bench/README.md.
+//
+// With -raw-driver and -raw-dsn it also inserts the same users' rows
+// straight through database/sql (one autocommitted INSERT each, from the
+// same number of clients) into a scratch table of the same database: the
+// floor that syncd's create rate is compared with in the same run.
 package main
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,9 +24,13 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" for -raw-driver pgx
+	_ "github.com/mattn/go-sqlite3"    // "sqlite3" for -raw-driver sqlite3
 )
 
 func main() {
@@ -31,13 +41,26 @@ func main() {
 	gets := flag.Int("gets", 50000, "filtered GETs")
 	mixed := flag.Int("mixed", 20000, "requests in the mixed phase")
 	prefix := flag.String("prefix", fmt.Sprintf("u%d", time.Now().Unix()), "userName prefix (unique per run)")
+	phases := flag.String("phases", "create,filtered-get,mixed", "phases to run, in this order")
+	rawDriver := flag.String("raw-driver", "", "database/sql driver for the raw-insert phase: sqlite3 or pgx")
+	rawDSN := flag.String("raw-dsn", "", "DSN of the database syncd uses, for the raw-insert phase")
 	flag.Parse()
+	want := map[string]bool{}
+	for _, p := range strings.Split(*phases, ",") {
+		want[strings.TrimSpace(p)] = true
+	}
 	if *tok == "" {
 		fmt.Fprintln(os.Stderr, "scimload: -token or $SCIM_TOKEN is required")
 		os.Exit(2)
 	}
 	l := &loader{base: *base, token: *tok, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}}
 	ids := make([]string, *users)
+	if *rawDriver != "" {
+		rawInsert(*rawDriver, *rawDSN, *prefix, *users, *clients)
+	}
+	if !want["create"] {
+		return
+	}
 	l.phase("create", *users, *clients, func(i int) (int, error) {
 		code, body, err := l.do("POST", "/Users", user(*prefix, i))
 		if err == nil && code == 201 {
@@ -47,12 +70,18 @@ func main() {
 		}
 		return code, err
 	}, 201)
+	if !want["filtered-get"] {
+		return
+	}
 	l.phase("filtered-get", *gets, *clients, func(i int) (int, error) {
 		n := rand.IntN(*users)
 		f := url.QueryEscape(fmt.Sprintf(`userName eq "%s-%d@bench.test"`, *prefix, n))
 		code, _, err := l.do("GET", "/Users?filter="+f, nil)
 		return code, err
 	}, 200)
+	if !want["mixed"] {
+		return
+	}
 	var created atomic.Int64
 	l.phase("mixed", *mixed, *clients, func(i int) (int, error) {
 		n := rand.IntN(*users)
@@ -164,4 +193,35 @@ func (l *loader) phase(name string, n, clients int, fn func(i int) (int, error),
 	fmt.Printf("%-13s n=%d clients=%d elapsed=%s rate=%.0f/s p50=%s p99=%s max=%s failures=%v\n",
 		name, n, clients, el.Round(time.Millisecond), float64(n)/el.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(time.Millisecond), failures)
+}
+
+// rawInsert inserts n users' rows (id, userName, the JSON document) with
+// one autocommitted INSERT each from the given number of clients, into a
+// scratch table it creates, and prints the phase like the others.
+func rawInsert(driver, dsn, prefix string, n, clients int) {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scimload: raw:", err)
+		os.Exit(1)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(clients)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS scimload_raw (id TEXT PRIMARY KEY, user_name TEXT NOT NULL, raw TEXT NOT NULL)"); err != nil {
+		fmt.Fprintln(os.Stderr, "scimload: raw:", err)
+		os.Exit(1)
+	}
+	q := "INSERT INTO scimload_raw (id, user_name, raw) VALUES (?, ?, ?)"
+	if driver == "pgx" {
+		q = "INSERT INTO scimload_raw (id, user_name, raw) VALUES ($1, $2, $3)"
+	}
+	l := &loader{}
+	l.phase("raw-insert", n, clients, func(i int) (int, error) {
+		u := user(prefix+"-raw", i)
+		doc, _ := json.Marshal(u)
+		if _, err := db.ExecContext(ctx, q, fmt.Sprintf("%s-raw-%d", prefix, i), u["userName"], string(doc)); err != nil {
+			return 0, err
+		}
+		return 201, nil
+	}, 201)
 }

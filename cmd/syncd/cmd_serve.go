@@ -219,7 +219,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (d *daemon) httpServer(ctx context.Context, h http.Handler) *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: time.Duration(d.cfg.Server.ReadHeaderTimeout),
 		ErrorLog:          slog.NewLogLogger(d.logger.Handler(), slog.LevelWarn),
@@ -227,6 +227,8 @@ func (d *daemon) httpServer(ctx context.Context, h http.Handler) *http.Server {
 		// (within the grace period) and commit.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	d.cfg.Server.applyLimits(srv)
+	return srv
 }
 
 // close runs the closers, newest first.

@@ -38,11 +38,20 @@ type Config struct {
 //	  listen: 127.0.0.1:8080
 //	  baseURL: http://127.0.0.1:8080
 //	  shutdownTimeout: 30s
+//	  readHeaderTimeout: 10s  # the request line and headers
+//	  readTimeout: 30s        # the whole request, body included
+//	  writeTimeout: 120s      # longer than the slowest response (exports)
+//	  idleTimeout: 60s        # an idle keep-alive connection is closed
+//	  maxHeaderBytes: 65536
 type ServerConfig struct {
 	Listen            string   `yaml:"listen"`
 	BaseURL           string   `yaml:"baseURL"`
 	ShutdownTimeout   Duration `yaml:"shutdownTimeout"`
 	ReadHeaderTimeout Duration `yaml:"readHeaderTimeout"`
+	ReadTimeout       Duration `yaml:"readTimeout"`
+	WriteTimeout      Duration `yaml:"writeTimeout"`
+	IdleTimeout       Duration `yaml:"idleTimeout"`
+	MaxHeaderBytes    int      `yaml:"maxHeaderBytes"`
 }
 
 // LogConfig selects the slog handler.
@@ -62,6 +71,7 @@ type LogConfig struct {
 //	  dsnEnv: SYNCD_PG_DSN
 //	  autoMigrate: false
 //	  maxOpenConns: 20
+//	  sqliteSynchronous: full  # full (default) | normal
 type StorageConfig struct {
 	Driver          string   `yaml:"driver"`
 	DSN             string   `yaml:"dsn"`
@@ -72,6 +82,11 @@ type StorageConfig struct {
 	MaxIdleConns    int      `yaml:"maxIdleConns"`
 	ConnMaxLifetime Duration `yaml:"connMaxLifetime"`
 	ConnMaxIdleTime Duration `yaml:"connMaxIdleTime"`
+	// SQLiteSynchronous is SQLite's synchronous setting: "full" (the
+	// default) keeps every acknowledged write across a power loss;
+	// "normal" (with WAL) survives a crash of syncd but may lose the
+	// last transactions on a power loss, for more write throughput.
+	SQLiteSynchronous string `yaml:"sqliteSynchronous"`
 
 	resolved string // the DSN after dsnEnv/dsnFile, set by validate
 }
@@ -162,6 +177,10 @@ func defaultConfig() Config {
 			Listen:            "127.0.0.1:8080",
 			ShutdownTimeout:   Duration(30 * time.Second),
 			ReadHeaderTimeout: Duration(10 * time.Second),
+			ReadTimeout:       Duration(30 * time.Second),
+			WriteTimeout:      Duration(120 * time.Second),
+			IdleTimeout:       Duration(60 * time.Second),
+			MaxHeaderBytes:    64 << 10,
 		},
 		Log:     LogConfig{Level: "info", Format: "json"},
 		Storage: StorageConfig{Driver: "sqlite", DSN: "syncd.db"},

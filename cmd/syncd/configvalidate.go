@@ -33,6 +33,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 			add("server.baseURL", "must be an absolute http(s) URL, got %q", c.Server.BaseURL)
 		}
 	}
+	validateHTTPLimits(c.Server, add)
 	if !slices.Contains(logLevels, c.Log.Level) {
 		add("log.level", "must be one of %s, got %q", strings.Join(logLevels, ", "), c.Log.Level)
 	}
@@ -59,6 +60,12 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 		if f.n < 0 {
 			add(f.path, "must not be negative")
 		}
+	}
+
+	switch strings.ToLower(c.Storage.SQLiteSynchronous) {
+	case "", "full", "normal":
+	default:
+		add("storage.sqliteSynchronous", "must be full or normal, got %q", c.Storage.SQLiteSynchronous)
 	}
 
 	seenKey := map[string]int{}

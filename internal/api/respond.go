@@ -50,6 +50,10 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, err.Error(), nil)
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "conflicting change; retry", nil)
+	case errors.Is(err, store.ErrUnavailable):
+		s.logger().Error("api: database unavailable", "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "the database is unavailable; retry later", nil)
 	default:
 		s.logger().Error("api", "err", err, "request_id", w.Header().Get(requestlog.Header))
 		writeError(w, http.StatusInternalServerError, "internal error; quote the request id when reporting it", nil)

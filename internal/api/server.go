@@ -109,6 +109,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 		routes = append(routes, route{"GET /api/v1/campaigns/{id}/evidence.xlsx", s.campaignEvidence, read})
 	}
 	for _, rt := range routes {
-		mux.Handle(rt.pattern, requestlog.Ensure(s.authenticated(rt.scope, rt.h)))
+		mux.Handle(rt.pattern, requestlog.Ensure(s.authenticated(rt.scope, s.jsonBody(rt.h))))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"time"
 )
 
 // ServeWorkbook writes a workbook to a temporary file first (a failed
@@ -13,6 +14,11 @@ import (
 // cache keeps. An error is returned before anything was written to w, so
 // the caller can still answer with an error page.
 func ServeWorkbook(w http.ResponseWriter, name string, write func(io.Writer) error) error {
+	// A large campaign's workbook takes longer to write and send than the
+	// server's write timeout allows ordinary responses; this download is
+	// authenticated and authorized before it gets here, so it alone may
+	// run without one.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	f, err := os.CreateTemp("", "syncd-evidence-*.xlsx")
 	if err != nil {
 		return fmt.Errorf("evidence: serve: %w", err)

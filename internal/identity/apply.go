@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -62,6 +63,12 @@ type Batch struct {
 	// a caller's own follow-up (the SCIM server dropping a deleted user's
 	// group memberships) commits or rolls back with the batch.
 	Then func(ctx context.Context, tx store.Tx, res Result) error
+	// Prepare, when set, runs first in the batch's transaction and returns
+	// changes applied after Changes: a caller's read-modify-write (a SCIM
+	// PATCH) reads the current state under lock in the transaction that
+	// writes it, so no concurrent write is lost. Its error aborts the
+	// batch and is returned wrapped.
+	Prepare func(ctx context.Context, tx store.Tx) ([]Change, error)
 }
 
 // Result says what happened to every change of a batch.
@@ -159,6 +166,14 @@ func (s *Service) Apply(ctx context.Context, b Batch) (Result, error) {
 func (s *Service) applyOnce(ctx context.Context, b Batch) (Result, error) {
 	var res Result
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		b := b
+		if b.Prepare != nil {
+			more, err := b.Prepare(ctx, tx)
+			if err != nil {
+				return err
+			}
+			b.Changes = append(slices.Clip(b.Changes), more...)
+		}
 		bt := newBatch(s, tx, b)
 		if err := bt.run(ctx); err != nil {
 			return err

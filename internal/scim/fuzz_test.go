@@ -12,6 +12,7 @@ import (
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/scim"
 	"github.com/syncd-dev/syncd/internal/store"
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
 	"github.com/syncd-dev/syncd/internal/token"
 )
@@ -23,13 +24,18 @@ type fuzzServer struct {
 	h           http.Handler
 	secret      string
 	user, group string
+	source      string // the token's source
 }
 
 func newFuzzServer(f *testing.F) *fuzzServer { return newBenchServer(f) }
 
 func newBenchServer(f testing.TB) *fuzzServer {
 	f.Helper()
-	st := gormtest.SQLite(f)
+	return newBenchServerOn(f, gormtest.SQLite(f))
+}
+
+func newBenchServerOn(f testing.TB, st *gormstore.Store) *fuzzServer {
+	f.Helper()
 	id, err := identity.New(identity.Config{}, st)
 	if err != nil {
 		f.Fatal(err)
@@ -43,7 +49,7 @@ func newBenchServer(f testing.TB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	fs := &fuzzServer{h: http.StripPrefix("/scim", s), secret: secret}
+	fs := &fuzzServer{h: http.StripPrefix("/scim", s), secret: secret, source: "fuzz"}
 	rec := fs.do("POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"fuzz@x.test",`+
 		`"emails":[{"type":"work","value":"fuzz@x.test"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`)
 	fs.user = jsonField(rec.Body.String(), "id")

@@ -44,7 +44,7 @@ func (h *groupHandler) resource(ctx context.Context, rq *request, g store.Group,
 	if err != nil {
 		return lib.Resource{}, h.s.fail(ctx, rq, "read group", err)
 	}
-	res := lib.Resource{ID: g.ID, Meta: lib.Meta{Created: &g.CreatedAt, LastModified: &g.UpdatedAt}}
+	res := lib.Resource{ID: g.ID, Meta: lib.Meta{Created: &g.CreatedAt, LastModified: &g.UpdatedAt, Version: etag(g.Version)}}
 	if g.ExternalID != "" {
 		res.ExternalID = optional.NewString(g.ExternalID)
 	}
@@ -93,12 +93,13 @@ func groupDoc(attrs map[string]any) (map[string]any, []string, error) {
 	return doc, ids, nil
 }
 
-// checkMembers refuses members that are not persons of the source's view.
-func (h *groupHandler) checkMembers(ctx context.Context, rq *request, ids []string) error {
+// checkMembers refuses members that are not persons of the source's
+// view; it reads only the members named.
+func (h *groupHandler) checkMembers(ctx context.Context, tx store.Tx, rq *request, ids []string) error {
 	for _, id := range ids {
-		_, ok, err := h.s.personLink(ctx, rq.source, id)
+		_, ok, err := personLinkIn(ctx, tx, rq.source, id)
 		if err != nil {
-			return h.s.fail(ctx, rq, "check members", err)
+			return err
 		}
 		if !ok {
 			return invalidValue("member %q is not a user of this source", id)
@@ -107,11 +108,16 @@ func (h *groupHandler) checkMembers(ctx context.Context, rq *request, ids []stri
 	return nil
 }
 
-func (h *groupHandler) checkUnique(ctx context.Context, rq *request, name, exceptID string) error {
-	items, _, err := h.s.Store.ListGroupView(ctx, store.ViewQuery{Source: rq.source, Limit: 2,
+// claimGroupName checks, in the writing transaction and under the name's
+// lock (across processes), that no other group of the source has name.
+func claimGroupName(ctx context.Context, tx store.Tx, rq *request, name, exceptID string) error {
+	if err := tx.LockKey(ctx, "scim-group\x00"+rq.source+"\x00"+strings.ToLower(name)); err != nil {
+		return err
+	}
+	items, _, err := tx.ListGroupView(ctx, store.ViewQuery{Source: rq.source, Limit: 2,
 		Filter: store.Filter{Op: store.FilterEq, Path: []string{"displayName"}, Value: name}})
 	if err != nil {
-		return h.s.fail(ctx, rq, "check displayName", err)
+		return err
 	}
 	for _, it := range items {
 		if it.ID != exceptID {
@@ -129,25 +135,29 @@ func (h *groupHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (li
 		return lib.Resource{}, err
 	}
 	name := str(doc, "displayName")
-	if err := h.checkUnique(ctx, rq, name, ""); err != nil {
-		return lib.Resource{}, err
-	}
-	if err := h.checkMembers(ctx, rq, members); err != nil {
-		return lib.Resource{}, err
-	}
 	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
 	var g store.Group
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
+		if err := claimGroupName(ctx, tx, rq, name, ""); err != nil {
+			return err
+		}
+		if err := h.checkMembers(ctx, tx, rq, members); err != nil {
+			return err
+		}
 		var err error
 		g, err = tx.CreateGroup(ctx, store.Group{Source: rq.source, ExternalID: str(doc, "externalId"), DisplayName: name, Raw: raw})
 		if err != nil {
 			return err
 		}
-		if err := tx.SetGroupMembers(ctx, g.ID, members); err != nil {
+		added, err := tx.AddGroupMemberDelta(ctx, g.ID, members)
+		if err != nil {
+			return err
+		}
+		if g, err = tx.GetGroup(ctx, g.ID); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupCreated, Target: "group:" + g.ID,
-			Details: map[string]any{"source": rq.source, "displayName": name, "members": nonNil(members)}})
+			Details: map[string]any{"source": rq.source, "displayName": name, "members": nonNil(added)}})
 		return err
 	})
 	if err != nil {
@@ -200,78 +210,124 @@ func (h *groupHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Pag
 	return page, nil
 }
 
-// Replace handles PUT /Groups/{id}: name, document and members at once.
+// Replace handles PUT /Groups/{id}: name, document and members at once,
+// diffed against the member list read under the group's lock.
 func (h *groupHandler) Replace(r *http.Request, id string, attrs lib.ResourceAttributes) (lib.Resource, error) {
 	ctx, rq := r.Context(), reqOf(r)
-	g, err := h.find(ctx, rq, id)
-	if err != nil {
-		return lib.Resource{}, err
-	}
 	doc, members, err := groupDoc(attrs)
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	g, err = h.write(ctx, rq, g, doc, members)
+	g, err := h.update(r, id, func(ctx context.Context, tx store.Tx, g store.Group) (groupChange, error) {
+		old, err := tx.ListGroupMembers(ctx, g.ID)
+		if err != nil {
+			return groupChange{}, err
+		}
+		add, remove := diffMembers(old, members)
+		return groupChange{doc: doc, add: add, remove: remove}, nil
+	})
 	if err != nil {
 		return lib.Resource{}, err
 	}
 	return h.resource(ctx, rq, g, true)
 }
 
-// write replaces the group's document and member list in one
-// transaction, with an audit event saying what changed.
-func (h *groupHandler) write(ctx context.Context, rq *request, g store.Group, doc map[string]any, members []string) (store.Group, error) {
-	s := h.s
-	name := str(doc, "displayName")
-	if !strings.EqualFold(name, g.DisplayName) {
-		if err := h.checkUnique(ctx, rq, name, g.ID); err != nil {
-			return store.Group{}, err
-		}
+// groupChange is what one request does to a group: its new document (nil
+// when unchanged) and the members to add and to remove.
+type groupChange struct {
+	doc         map[string]any
+	add, remove []string
+}
+
+func diffMembers(old, want []string) (add, remove []string) {
+	have := make(map[string]bool, len(old))
+	for _, m := range old {
+		have[m] = true
 	}
-	old, err := s.Store.ListGroupMembers(ctx, g.ID)
-	if err != nil {
-		return store.Group{}, s.fail(ctx, rq, "read group members", err)
-	}
-	var added, removed []string
-	for _, m := range members {
-		if !slices.Contains(old, m) {
-			added = append(added, m)
+	keep := make(map[string]bool, len(want))
+	for _, m := range want {
+		keep[m] = true
+		if !have[m] {
+			add = append(add, m)
 		}
 	}
 	for _, m := range old {
-		if !slices.Contains(members, m) {
-			removed = append(removed, m)
+		if !keep[m] {
+			remove = append(remove, m)
 		}
 	}
-	if err := h.checkMembers(ctx, rq, added); err != nil {
-		return store.Group{}, err
-	}
-	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
-	if string(raw) == string(g.Raw) && name == g.DisplayName && len(added) == 0 && len(removed) == 0 {
-		return g, nil
-	}
+	return add, remove
+}
+
+// update is every write of an existing group: in one transaction the
+// group is locked, If-Match checked, plan computes the change from the
+// locked state, and the change is written with an audit event naming
+// exactly what this request changed.
+func (h *groupHandler) update(r *http.Request, id string, plan func(ctx context.Context, tx store.Tx, g store.Group) (groupChange, error)) (store.Group, error) {
+	ctx, rq, s := r.Context(), reqOf(r), h.s
 	var out store.Group
-	err = s.Store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		out, err = tx.UpdateGroup(ctx, g.ID, func(cur store.Group) (store.Group, error) {
-			cur.DisplayName, cur.Raw, cur.ExternalID = name, raw, str(doc, "externalId")
-			cur.UpdatedAt = s.Now().UTC()
-			return cur, nil
-		})
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		g, err := tx.LockGroup(ctx, id)
+		if isNotFound(err) || err == nil && g.Source != rq.source {
+			return notFound("Group", id)
+		}
 		if err != nil {
 			return err
 		}
-		if err := tx.RemoveGroupMembers(ctx, g.ID, removed); err != nil {
+		if err := checkIfMatch(r, etag(g.Version)); err != nil {
 			return err
 		}
-		if err := tx.AddGroupMembers(ctx, g.ID, added); err != nil {
+		c, err := plan(ctx, tx, g)
+		if err != nil {
 			return err
 		}
-		details := map[string]any{"source": rq.source, "added": nonNil(added), "removed": nonNil(removed)}
-		if name != g.DisplayName {
-			details["displayName"] = map[string]string{"old": g.DisplayName, "new": name}
+		details := map[string]any{"source": rq.source}
+		if c.doc != nil {
+			if err := checkDoc(c.doc); err != nil {
+				return err
+			}
+			name := str(c.doc, "displayName")
+			raw, _ := json.Marshal(c.doc) // decoded from JSON: always encodes
+			if string(raw) != string(g.Raw) || name != g.DisplayName {
+				if !strings.EqualFold(name, g.DisplayName) {
+					if err := claimGroupName(ctx, tx, rq, name, g.ID); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.UpdateGroup(ctx, g.ID, func(cur store.Group) (store.Group, error) {
+					cur.DisplayName, cur.Raw, cur.ExternalID = name, raw, str(c.doc, "externalId")
+					cur.UpdatedAt = s.Now().UTC()
+					return cur, nil
+				}); err != nil {
+					return err
+				}
+				details["document"] = true
+				if name != g.DisplayName {
+					details["displayName"] = map[string]string{"old": g.DisplayName, "new": name}
+				}
+			}
 		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupUpdated, Target: "group:" + g.ID, Details: details})
+		removed, err := tx.RemoveGroupMemberDelta(ctx, g.ID, c.remove)
+		if err != nil {
+			return err
+		}
+		if err := h.checkMembers(ctx, tx, rq, c.add); err != nil {
+			return err
+		}
+		added, err := tx.AddGroupMemberDelta(ctx, g.ID, c.add)
+		if err != nil {
+			return err
+		}
+		if len(added) == 0 && len(removed) == 0 && details["document"] == nil {
+			out = g
+			return nil // nothing changed: no event, same version
+		}
+		delete(details, "document")
+		details["added"], details["removed"] = nonNil(added), nonNil(removed)
+		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupUpdated, Target: "group:" + g.ID, Details: details}); err != nil {
+			return err
+		}
+		out, err = tx.GetGroup(ctx, g.ID)
 		return err
 	})
 	if err != nil {
@@ -280,49 +336,83 @@ func (h *groupHandler) write(ctx context.Context, rq *request, g store.Group, do
 	return out, nil
 }
 
-// Patch handles PATCH /Groups/{id} and answers 204, as Entra expects: the
-// operations apply to the group with its members, then the result is
-// written once.
+// Patch handles PATCH /Groups/{id} and answers 204, as Entra expects.
+// Adding and removing named members is a delta: only those memberships
+// are read and written, whatever the group's size. Only operations that
+// need the whole list (replace of members, remove of all members, a
+// filter other than value eq) read it, under the group's lock.
 func (h *groupHandler) Patch(r *http.Request, id string, ops []lib.PatchOperation) (lib.Resource, error) {
-	ctx, rq, s := r.Context(), reqOf(r), h.s
-	g, err := h.find(ctx, rq, id)
+	s := h.s
+	pops := toPatchOps(ops)
+	docOps, delta, full, err := planMembers(pops)
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	cur, err := h.resource(ctx, rq, g, true)
-	if err != nil {
-		return lib.Resource{}, err
-	}
-	doc := map[string]any(cur.Attributes)
-	if g.ExternalID != "" {
-		doc["externalId"] = g.ExternalID
-	}
-	next, err := applyPatch(s.groups, doc, toPatchOps(ops))
-	if err != nil {
-		return lib.Resource{}, err
-	}
-	ndoc, members, err := groupDoc(next)
-	if err != nil {
-		return lib.Resource{}, err
-	}
-	if _, err := h.write(ctx, rq, g, ndoc, members); err != nil {
-		return lib.Resource{}, err
-	}
-	return lib.Resource{}, nil
+	_, err = h.update(r, id, func(ctx context.Context, tx store.Tx, g store.Group) (groupChange, error) {
+		doc, err := decodeDoc(g.Raw)
+		if err != nil {
+			return groupChange{}, err
+		}
+		delete(doc, "members")
+		doc["displayName"] = g.DisplayName
+		if g.ExternalID != "" {
+			doc["externalId"] = g.ExternalID
+		}
+		if !full {
+			var c groupChange
+			if len(docOps) > 0 {
+				next, err := applyPatch(s.groups, doc, docOps)
+				if err != nil {
+					return groupChange{}, err
+				}
+				if c.doc, _, err = groupDoc(next); err != nil {
+					return groupChange{}, err
+				}
+			}
+			c.add, c.remove = delta.split()
+			return c, nil
+		}
+		old, err := tx.ListGroupMembers(ctx, g.ID)
+		if err != nil {
+			return groupChange{}, err
+		}
+		list := make([]any, len(old))
+		for i, m := range old {
+			list[i] = map[string]any{"value": m}
+		}
+		doc["members"] = list
+		next, err := applyPatch(s.groups, doc, pops)
+		if err != nil {
+			return groupChange{}, err
+		}
+		ndoc, members, err := groupDoc(next)
+		if err != nil {
+			return groupChange{}, err
+		}
+		add, remove := diffMembers(old, members)
+		return groupChange{doc: ndoc, add: add, remove: remove}, nil
+	})
+	return lib.Resource{}, err
 }
 
 // Delete handles DELETE /Groups/{id}.
 func (h *groupHandler) Delete(r *http.Request, id string) error {
 	ctx, rq, s := r.Context(), reqOf(r), h.s
-	g, err := h.find(ctx, rq, id)
-	if err != nil {
-		return err
-	}
-	err = s.Store.InTx(ctx, func(tx store.Tx) error {
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		g, err := tx.LockGroup(ctx, id)
+		if isNotFound(err) || err == nil && g.Source != rq.source {
+			return notFound("Group", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(r, etag(g.Version)); err != nil {
+			return err
+		}
 		if err := tx.DeleteGroup(ctx, g.ID); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupDeleted, Target: "group:" + g.ID,
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupDeleted, Target: "group:" + g.ID,
 			Details: map[string]any{"source": rq.source, "displayName": g.DisplayName}})
 		return err
 	})

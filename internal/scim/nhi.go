@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 
 	lib "github.com/elimity-com/scim"
@@ -72,7 +74,7 @@ func (s *Server) nhiItem(ctx context.Context, source, id string) (store.ViewItem
 	if n.Status == store.NHIRetired {
 		return store.ViewItem{}, false, nil
 	}
-	return store.ViewItem{Kind: store.ViewNHI, ID: id, ExternalID: n.ExternalID, Raw: d.Raw, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}, true, nil
+	return store.ViewItem{Kind: store.ViewNHI, ID: id, ExternalID: n.ExternalID, Raw: d.Raw, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, ETag: nhiETag(n)}, true, nil
 }
 
 func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resource, error) {
@@ -84,7 +86,7 @@ func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resour
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt}}
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: it.ETag}}
 	if ext, ok := doc["externalId"].(string); ok {
 		res.ExternalID = optional.NewString(ext)
 	}
@@ -96,7 +98,7 @@ func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resour
 }
 
 // applyNHIDoc sets the NHI fields a pushed document decides.
-func (s *Server) applyNHIDoc(ctx context.Context, n store.NHI, doc map[string]any) (store.NHI, error) {
+func applyNHIDoc(ctx context.Context, tx store.Tx, n store.NHI, doc map[string]any) (store.NHI, error) {
 	n.Name = str(doc, "userName")
 	n.Description = str(doc, "displayName")
 	if v, ok := getFold(doc, "externalId").(string); ok {
@@ -110,7 +112,7 @@ func (s *Server) applyNHIDoc(ctx context.Context, n store.NHI, doc map[string]an
 	if ext, ok := doc[EnterpriseSchema].(map[string]any); ok {
 		if m, ok := getFold(ext, "manager").(map[string]any); ok {
 			if v := str(m, "value"); v != "" {
-				_, err := s.Store.GetPerson(ctx, v)
+				_, err := tx.GetPerson(ctx, v)
 				switch {
 				case err == nil:
 					n.OwnerID = v
@@ -126,19 +128,21 @@ func (s *Server) applyNHIDoc(ctx context.Context, n store.NHI, doc map[string]an
 }
 
 func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any) (store.ViewItem, error) {
-	n, err := s.applyNHIDoc(ctx, store.NHI{Kind: store.KindServiceAccount, Source: rq.source}, doc)
-	if err != nil {
-		return store.ViewItem{}, s.fail(ctx, rq, "create non-human user", err)
-	}
 	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
 	var (
 		out store.NHI
 		old string
 	)
-	err = s.Store.InTx(ctx, func(tx store.Tx) error {
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		if err := claimName(ctx, tx, rq.source, doc, ""); err != nil {
+			return err
+		}
+		n, err := applyNHIDoc(ctx, tx, store.NHI{Kind: store.KindServiceAccount, Source: rq.source}, doc)
+		if err != nil {
+			return err
+		}
 		// A service account the source deleted (retired) and now pushes
 		// again comes back as the same NHI, keeping its history.
-		var err error
 		old, err = retiredNamed(ctx, tx, rq.source, n.Name)
 		if err != nil {
 			return err
@@ -171,13 +175,36 @@ func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any)
 	return it, nil
 }
 
-func (s *Server) replaceNHI(ctx context.Context, rq *request, id string, doc map[string]any) (store.ViewItem, error) {
-	raw, _ := json.Marshal(doc) // decoded from JSON: always encodes
+// updateNHI is the read-modify-write of a non-human user: the NHI row is
+// locked and its document read and replaced in one transaction.
+func (s *Server) updateNHI(r *http.Request, rq *request, id string, compute func(cur map[string]any) (map[string]any, error)) (store.ViewItem, error) {
+	ctx := r.Context()
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		var before store.NHI
+		var (
+			before store.NHI
+			raw    []byte
+		)
 		n, err := tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
 			before = cur
-			next, err := s.applyNHIDoc(ctx, cur, doc)
+			d, err := lockedNHIDoc(ctx, r, tx, rq.source, cur)
+			if err != nil {
+				return store.NHI{}, err
+			}
+			doc, err := decodeDoc(d.Raw)
+			if err != nil {
+				return store.NHI{}, err
+			}
+			if doc, err = compute(doc); err != nil {
+				return store.NHI{}, err
+			}
+			if err := checkDoc(doc); err != nil {
+				return store.NHI{}, err
+			}
+			if err := claimName(ctx, tx, rq.source, doc, id); err != nil {
+				return store.NHI{}, err
+			}
+			raw, _ = json.Marshal(doc) // decoded from JSON: always encodes
+			next, err := applyNHIDoc(ctx, tx, cur, doc)
 			next.UpdatedAt = s.Now().UTC()
 			return next, err
 		})
@@ -203,11 +230,37 @@ func (s *Server) replaceNHI(ctx context.Context, rq *request, id string, doc map
 	return it, nil
 }
 
+// lockedNHIDoc returns the document of n (whose row the caller holds
+// locked) when n is in source's view, checking If-Match against it.
+func lockedNHIDoc(ctx context.Context, r *http.Request, tx store.Tx, source string, n store.NHI) (store.NHIDoc, error) {
+	d, err := tx.GetNHIDoc(ctx, n.ID)
+	if isNotFound(err) || err == nil && (d.Source != source || n.Status == store.NHIRetired) {
+		return store.NHIDoc{}, notFound("User", n.ID)
+	}
+	if err != nil {
+		return store.NHIDoc{}, err
+	}
+	if err := checkIfMatch(r, nhiETag(n)); err != nil {
+		return store.NHIDoc{}, err
+	}
+	return d, nil
+}
+
+// nhiETag is the version of a pushed NHI: its last update, which every
+// SCIM write of it sets.
+func nhiETag(n store.NHI) string {
+	return fmt.Sprintf(`W/"n%d"`, n.UpdatedAt.UnixMicro())
+}
+
 // retireNHI is a SCIM DELETE of a non-human user: the NHI is retired (its
 // history stays) and leaves the source's view.
-func (s *Server) retireNHI(ctx context.Context, rq *request, id string) error {
+func (s *Server) retireNHI(r *http.Request, rq *request, id string) error {
+	ctx := r.Context()
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
+			if _, err := lockedNHIDoc(ctx, r, tx, rq.source, cur); err != nil {
+				return store.NHI{}, err
+			}
 			cur.Status = store.NHIRetired
 			cur.UpdatedAt = s.Now().UTC()
 			return cur, nil

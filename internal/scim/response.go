@@ -30,6 +30,10 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	return b.body.Write(p)
 }
 
+// retryAfterSeconds is the Retry-After of a 503: long enough for a
+// PostgreSQL restart or failover to finish, short enough for an IdP's sync.
+const retryAfterSeconds = "5"
+
 // writeError writes a SCIM error response (RFC 7644 §3.12).
 func writeError(w http.ResponseWriter, status int, scimType, detail string) {
 	body := map[string]any{"schemas": []string{errorSchema}, "status": fmt.Sprint(status), "detail": detail}
@@ -37,6 +41,10 @@ func writeError(w http.ResponseWriter, status int, scimType, detail string) {
 		body["scimType"] = scimType
 	}
 	raw, _ := json.Marshal(body) // a map of strings always marshals
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		// The database is restarting or overloaded: worth retrying soon.
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(status)
 	_, _ = w.Write(raw)
@@ -57,7 +65,11 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, rq *request, buf
 				"status", status, "detail", strings.TrimSpace(buf.body.String()))
 			rq.failed = http.StatusInternalServerError
 		}
-		writeError(w, rq.failed, "", "internal error; request id "+rq.id)
+		detail := "internal error; request id " + rq.id
+		if rq.failed == http.StatusServiceUnavailable {
+			detail = "the database is unavailable; retry later; request id " + rq.id
+		}
+		writeError(w, rq.failed, "", detail)
 		return
 	}
 	for _, h := range []string{"Location", "Etag"} {
@@ -89,7 +101,10 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, rq *request, buf
 		idx = s.groups
 	}
 	switch {
-	case hasSchema(doc, listSchema):
+	case strings.HasSuffix(r.URL.Path, "/ServiceProviderConfig"):
+		// The library always says false; syncd honours If-Match (etag.go).
+		doc["etag"] = map[string]any{"supported": true}
+	case hasSchema(doc, listSchema) && isResourcePath(r.URL.Path):
 		res, _ := doc["Resources"].([]any)
 		if res == nil {
 			res = []any{}
@@ -112,6 +127,13 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, rq *request, buf
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(raw)
+}
+
+// isResourcePath: /Users and /Groups lists are shaped as resources;
+// discovery lists (/Schemas, /ResourceTypes) keep their entries' own
+// schemas (RFC 7643 §6, §7).
+func isResourcePath(p string) bool {
+	return strings.Contains(p, "/Users") || strings.Contains(p, "/Groups")
 }
 
 // fixError adds the error schema the library leaves out.

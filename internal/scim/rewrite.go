@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	scimerr "github.com/elimity-com/scim/errors"
 )
@@ -79,8 +80,14 @@ func decodeJSON(raw []byte) (map[string]any, error) {
 }
 
 func (s *Server) rewriteBody(method string, raw []byte, idx schemaIndex, required string) ([]byte, error) {
+	if !utf8.Valid(raw) {
+		return nil, invalidValue("the body is not valid UTF-8")
+	}
 	body, err := decodeJSON(raw)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStrings("", body); err != nil {
 		return nil, err
 	}
 	if method != http.MethodPatch {

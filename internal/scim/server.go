@@ -6,11 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	lib "github.com/elimity-com/scim"
@@ -84,23 +82,6 @@ type Server struct {
 	users   schemaIndex
 	groups  schemaIndex
 	limiter *limiter
-	// names serialises, within this process, the check that a userName is
-	// free with the write that takes it (see lockName).
-	names [64]sync.Mutex
-}
-
-// lockName locks the stripe of (source, userName) until the returned
-// function is called. Across replicas on PostgreSQL, identity correlation
-// by userName still refuses a second link of the same person; only when
-// userName is not a match key can two replicas race (documented).
-func (s *Server) lockName(source, userName string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(source))
-	h.Write([]byte{0})
-	h.Write([]byte(strings.ToLower(userName)))
-	m := &s.names[h.Sum32()%uint32(len(s.names))]
-	m.Lock()
-	return m.Unlock
 }
 
 // New builds a server.
@@ -204,6 +185,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, rq))
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	}
+	if err := checkURL(r); err != nil {
+		var se scimerr.ScimError
+		errors.As(err, &se)
+		writeError(w, se.Status, string(se.ScimType), se.Detail)
+		return
 	}
 	if err := s.rewriteRequest(r); err != nil {
 		var tooBig *http.MaxBytesError

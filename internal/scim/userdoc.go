@@ -74,7 +74,7 @@ func primaryEmail(doc map[string]any) string {
 
 // recordFromDoc maps a user document onto the identity record this source
 // asserts. Only attributes present are asserted.
-func (s *Server) recordFromDoc(ctx context.Context, source, externalID string, doc map[string]any) (identity.Record, error) {
+func (s *Server) recordFromDoc(ctx context.Context, tx store.Tx, source, externalID string, doc map[string]any) (identity.Record, error) {
 	userName := str(doc, "userName")
 	if strings.TrimSpace(userName) == "" {
 		return identity.Record{}, invalidValue("userName is required and must be a non-empty string")
@@ -112,7 +112,7 @@ func (s *Server) recordFromDoc(ctx context.Context, source, externalID string, d
 		rec.Manager = &identity.ManagerRef{}
 		if m, ok := getFold(ext, "manager").(map[string]any); ok {
 			if v := str(m, "value"); v != "" {
-				ref, err := s.managerRef(ctx, source, v)
+				ref, err := managerRef(ctx, tx, source, v)
 				if err != nil {
 					return identity.Record{}, err
 				}
@@ -132,8 +132,8 @@ func (s *Server) recordFromDoc(ctx context.Context, source, externalID string, d
 // identity resolves: the manager's link in this source, else their
 // employee number; an id syncd does not know stays a dangling reference
 // that resolves if a link with that key appears.
-func (s *Server) managerRef(ctx context.Context, source, id string) (identity.ManagerRef, error) {
-	links, err := s.Store.ListSourceLinks(ctx, id)
+func managerRef(ctx context.Context, tx store.Tx, source, id string) (identity.ManagerRef, error) {
+	links, err := tx.ListSourceLinks(ctx, id)
 	if err != nil {
 		return identity.ManagerRef{}, err
 	}
@@ -142,7 +142,7 @@ func (s *Server) managerRef(ctx context.Context, source, id string) (identity.Ma
 			return identity.ManagerRef{ExternalID: l.ExternalID}, nil
 		}
 	}
-	p, err := s.Store.GetPerson(ctx, id)
+	p, err := tx.GetPerson(ctx, id)
 	switch {
 	case err == nil && p.EmployeeNumber != "":
 		return identity.ManagerRef{EmployeeNumber: p.EmployeeNumber}, nil
@@ -155,7 +155,12 @@ func (s *Server) managerRef(ctx context.Context, source, id string) (identity.Ma
 // personLink returns this source's link of a person, if the person is in
 // the source's view.
 func (s *Server) personLink(ctx context.Context, source, id string) (store.SourceLink, bool, error) {
-	links, err := s.Store.ListSourceLinks(ctx, id)
+	return personLinkIn(ctx, s.Store, source, id)
+}
+
+// personLinkIn is personLink inside a transaction.
+func personLinkIn(ctx context.Context, tx store.Tx, source, id string) (store.SourceLink, bool, error) {
+	links, err := tx.ListSourceLinks(ctx, id)
 	if err != nil {
 		return store.SourceLink{}, false, err
 	}
@@ -189,7 +194,7 @@ func (s *Server) personResource(ctx context.Context, source string, it store.Vie
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt}}
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: it.ETag}}
 	if ext, ok := doc["externalId"].(string); ok {
 		res.ExternalID = optional.NewString(ext)
 	}

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -25,7 +26,7 @@ func (h *userHandler) find(ctx context.Context, rq *request, id string) (store.V
 	}
 	if ok {
 		return store.ViewItem{Kind: store.ViewPerson, ID: id, ExternalID: l.ExternalID, Raw: l.Raw,
-			CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, nil
+			CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, ETag: etag(l.Version)}, nil
 	}
 	it, ok, err := s.nhiItem(ctx, rq.source, id)
 	if err != nil {
@@ -55,8 +56,8 @@ func (h *userHandler) resource(ctx context.Context, rq *request, it store.ViewIt
 
 // userNameTaken reports whether another resource of the view has userName
 // (compared case-insensitively, RFC 7643 §4.1.1).
-func (s *Server) userNameTaken(ctx context.Context, source, userName, exceptID string) (bool, error) {
-	items, _, err := s.Store.ListUserView(ctx, store.ViewQuery{Source: source, Limit: 2,
+func userNameTaken(ctx context.Context, tx store.Tx, source, userName, exceptID string) (bool, error) {
+	items, _, err := tx.ListUserView(ctx, store.ViewQuery{Source: source, Limit: 2,
 		Filter: store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: userName}})
 	if err != nil {
 		return false, err
@@ -69,19 +70,42 @@ func (s *Server) userNameTaken(ctx context.Context, source, userName, exceptID s
 	return false, nil
 }
 
-func (h *userHandler) checkUnique(ctx context.Context, rq *request, doc map[string]any, exceptID string) error {
+// claimName checks, inside the writing transaction, that doc's userName
+// is not used by another resource of the source's view. The name's lock
+// (held until the transaction ends, across processes) keeps two writers
+// from both finding it free.
+func claimName(ctx context.Context, tx store.Tx, source string, doc map[string]any, exceptID string) error {
 	userName := str(doc, "userName")
 	if strings.TrimSpace(userName) == "" {
 		return invalidValue("userName is required and must be a non-empty string")
 	}
-	taken, err := h.s.userNameTaken(ctx, rq.source, userName, exceptID)
+	if err := tx.LockKey(ctx, "scim-username\x00"+source+"\x00"+strings.ToLower(userName)); err != nil {
+		return err
+	}
+	taken, err := userNameTaken(ctx, tx, source, userName, exceptID)
 	if err != nil {
-		return h.s.fail(ctx, rq, "check userName", err)
+		return err
 	}
 	if taken {
 		return conflict("userName " + userName + " is already in use")
 	}
 	return nil
+}
+
+// apply runs one identity change that prepare computes inside the
+// transaction, so what it reads is what the write replaces.
+func (h *userHandler) apply(ctx context.Context, rq *request, prepare func(ctx context.Context, tx store.Tx) ([]identity.Change, error)) (identity.Applied, error) {
+	res, err := h.s.Identity.Apply(ctx, identity.Batch{Source: rq.source, Actor: rq.actor, Prepare: prepare})
+	if err != nil {
+		return identity.Applied{}, err
+	}
+	if len(res.Rejected) > 0 {
+		return identity.Applied{}, &identity.RejectedError{Rejected: res.Rejected[0]}
+	}
+	if len(res.Applied) == 0 {
+		return identity.Applied{}, errors.New("scim: change neither applied nor rejected")
+	}
+	return res.Applied[0], nil
 }
 
 // Create handles POST /Users. A user that correlates with a person known
@@ -93,9 +117,8 @@ func (h *userHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (lib
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	defer s.lockName(rq.source, str(doc, "userName"))()
-	if err := h.checkUnique(ctx, rq, doc, ""); err != nil {
-		return lib.Resource{}, err
+	if strings.TrimSpace(str(doc, "userName")) == "" {
+		return lib.Resource{}, invalidValue("userName is required and must be a non-empty string")
 	}
 	if s.nonHuman(doc) {
 		it, err := s.createNHI(ctx, rq, doc)
@@ -104,11 +127,17 @@ func (h *userHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (lib
 		}
 		return h.resource(ctx, rq, it, true)
 	}
-	rec, err := s.recordFromDoc(ctx, rq.source, uuid.Must(uuid.NewV7()).String(), doc)
-	if err != nil {
-		return lib.Resource{}, s.fail(ctx, rq, "create user", err)
-	}
-	a, err := s.Identity.ApplyOne(ctx, rq.source, rq.actor, identity.Change{Op: identity.OpUpsert, Record: rec})
+	externalID := uuid.Must(uuid.NewV7()).String()
+	a, err := h.apply(ctx, rq, func(ctx context.Context, tx store.Tx) ([]identity.Change, error) {
+		if err := claimName(ctx, tx, rq.source, doc, ""); err != nil {
+			return nil, err
+		}
+		rec, err := s.recordFromDoc(ctx, tx, rq.source, externalID, doc)
+		if err != nil {
+			return nil, err
+		}
+		return []identity.Change{{Op: identity.OpUpsert, Record: rec}}, nil
+	})
 	if err != nil {
 		return lib.Resource{}, s.fail(ctx, rq, "create user", err)
 	}
@@ -180,67 +209,92 @@ func excludes(r *http.Request, name string) bool {
 // Replace handles PUT /Users/{id}: the document replaces what this source
 // asserted (Okta updates this way).
 func (h *userHandler) Replace(r *http.Request, id string, attrs lib.ResourceAttributes) (lib.Resource, error) {
-	ctx, rq := r.Context(), reqOf(r)
-	it, err := h.find(ctx, rq, id)
-	if err != nil {
-		return lib.Resource{}, err
-	}
 	doc, err := cleanDoc(attrs)
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	return h.write(ctx, rq, it, doc)
+	return h.update(r, id, func(map[string]any) (map[string]any, error) { return doc, nil })
 }
 
-// write stores doc as the new document of it, through identity for
-// persons.
-func (h *userHandler) write(ctx context.Context, rq *request, it store.ViewItem, doc map[string]any) (lib.Resource, error) {
-	s := h.s
-	defer s.lockName(rq.source, str(doc, "userName"))()
-	if err := h.checkUnique(ctx, rq, doc, it.ID); err != nil {
+// Patch handles PATCH /Users/{id}: all operations apply to the stored
+// document as it is under lock, then the result is written once (all or
+// nothing) in the same transaction.
+func (h *userHandler) Patch(r *http.Request, id string, ops []lib.PatchOperation) (lib.Resource, error) {
+	pops := toPatchOps(ops)
+	return h.update(r, id, func(cur map[string]any) (map[string]any, error) {
+		next, err := applyPatch(h.s.users, cur, pops)
+		if err != nil {
+			return nil, err
+		}
+		return cleanDoc(next)
+	})
+}
+
+// update is the read-modify-write of a user: compute turns the stored
+// document into the new one. It runs inside the writing transaction with
+// the row locked, so a concurrent write is never overwritten unseen.
+func (h *userHandler) update(r *http.Request, id string, compute func(cur map[string]any) (map[string]any, error)) (lib.Resource, error) {
+	ctx, rq, s := r.Context(), reqOf(r), h.s
+	it, err := h.find(ctx, rq, id)
+	if err != nil {
 		return lib.Resource{}, err
 	}
 	if it.Kind == store.ViewNHI {
-		next, err := s.replaceNHI(ctx, rq, it.ID, doc)
+		next, err := s.updateNHI(r, rq, id, compute)
 		if err != nil {
 			return lib.Resource{}, err
 		}
 		return h.resource(ctx, rq, next, true)
 	}
-	rec, err := s.recordFromDoc(ctx, rq.source, it.ExternalID, doc)
+	_, err = h.apply(ctx, rq, func(ctx context.Context, tx store.Tx) ([]identity.Change, error) {
+		l, err := lockedLink(ctx, r, tx, rq.source, id)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := decodeDoc(l.Raw)
+		if err != nil {
+			return nil, err
+		}
+		next, err := compute(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkDoc(next); err != nil {
+			return nil, err
+		}
+		if err := claimName(ctx, tx, rq.source, next, id); err != nil {
+			return nil, err
+		}
+		rec, err := s.recordFromDoc(ctx, tx, rq.source, l.ExternalID, next)
+		if err != nil {
+			return nil, err
+		}
+		return []identity.Change{{Op: identity.OpUpsert, Record: rec}}, nil
+	})
 	if err != nil {
 		return lib.Resource{}, s.fail(ctx, rq, "update user", err)
 	}
-	if _, err := s.Identity.ApplyOne(ctx, rq.source, rq.actor, identity.Change{Op: identity.OpUpsert, Record: rec}); err != nil {
-		return lib.Resource{}, s.fail(ctx, rq, "update user", err)
-	}
-	next, err := h.find(ctx, rq, it.ID)
+	next, err := h.find(ctx, rq, id)
 	if err != nil {
 		return lib.Resource{}, err
 	}
 	return h.resource(ctx, rq, next, true)
 }
 
-// Patch handles PATCH /Users/{id}: all operations apply to the stored
-// document, then the result is written once (all or nothing).
-func (h *userHandler) Patch(r *http.Request, id string, ops []lib.PatchOperation) (lib.Resource, error) {
-	ctx, rq := r.Context(), reqOf(r)
-	it, err := h.find(ctx, rq, id)
+// lockedLink reads the source's link of person id under lock and checks
+// If-Match against its version; a person outside the view is 404.
+func lockedLink(ctx context.Context, r *http.Request, tx store.Tx, source, id string) (store.SourceLink, error) {
+	l, err := tx.LockPersonLink(ctx, source, id)
+	if isNotFound(err) || err == nil && len(l.Raw) == 0 {
+		return store.SourceLink{}, notFound("User", id)
+	}
 	if err != nil {
-		return lib.Resource{}, err
+		return store.SourceLink{}, err
 	}
-	doc, err := decodeDoc(it.Raw)
-	if err != nil {
-		return lib.Resource{}, h.s.fail(ctx, rq, "patch user", err)
+	if err := checkIfMatch(r, etag(l.Version)); err != nil {
+		return store.SourceLink{}, err
 	}
-	next, err := applyPatch(h.s.users, doc, toPatchOps(ops))
-	if err != nil {
-		return lib.Resource{}, err
-	}
-	if next, err = cleanDoc(next); err != nil {
-		return lib.Resource{}, err
-	}
-	return h.write(ctx, rq, it, next)
+	return l, nil
 }
 
 func toPatchOps(ops []lib.PatchOperation) []patchOp {
@@ -261,12 +315,17 @@ func (h *userHandler) Delete(r *http.Request, id string) error {
 		return err
 	}
 	if it.Kind == store.ViewNHI {
-		return s.retireNHI(ctx, rq, id)
+		return s.retireNHI(r, rq, id)
 	}
 	// The unlink and the removal of the user's memberships in this
-	// source's groups commit together.
+	// source's groups commit together, checked against If-Match under
+	// the link's lock.
 	res, err := s.Identity.Apply(ctx, identity.Batch{
 		Source: rq.source, Actor: rq.actor,
+		Prepare: func(ctx context.Context, tx store.Tx) ([]identity.Change, error) {
+			_, err := lockedLink(ctx, r, tx, rq.source, id)
+			return nil, err
+		},
 		Changes: []identity.Change{{Op: identity.OpUnlink, Record: identity.Record{ExternalID: it.ExternalID}}},
 		Then: func(ctx context.Context, tx store.Tx, res identity.Result) error {
 			if len(res.Rejected) > 0 {

@@ -191,6 +191,9 @@ type ViewItem struct {
 	Raw        []byte
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// ETag is the resource's entity tag when the reader computed one
+	// (single reads through the SCIM server); lists leave it empty.
+	ETag string
 }
 
 // ViewQuery selects a page of a source's view, ordered by ID.

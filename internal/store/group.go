@@ -15,8 +15,11 @@ type Group struct {
 	DisplayName string
 	Description string
 	Raw         []byte // the source's own representation, opaque to the store
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Version is raised by every write of the group or its members (SCIM
+	// meta.version); the store sets it.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // GroupQuery selects groups; empty fields do not filter.

@@ -16,7 +16,10 @@ type SourceLink struct {
 	ManagerRef string
 	// Raw is the source's own representation (e.g. the SCIM resource JSON),
 	// opaque to the store.
-	Raw        []byte
+	Raw []byte
+	// Version is raised by every write of the link (SCIM meta.version);
+	// the store sets it.
+	Version    int64
 	AssertedAt time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time

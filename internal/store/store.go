@@ -23,6 +23,7 @@ type Tx interface {
 	ReviewTx
 	SecurityTx
 	JobTx
+	SCIMWriteTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

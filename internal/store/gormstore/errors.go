@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -71,6 +72,9 @@ func classify(err error) error {
 		case pgForeignKeyViolation:
 			return fmt.Errorf("%w: %w", store.ErrNotFound, errForeignKey)
 		}
+		if pgUnavailable(pgErr.Code) {
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
 		return err
 	}
 	if isConnError(err) {
@@ -112,4 +116,28 @@ func isConnError(err error) bool {
 		errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		pgconn.Timeout(err)
+}
+
+// pgUnavailable reports whether a SQLSTATE says the database cannot serve
+// now but may soon, so the client should retry (503), by class rather
+// than by message: 08 connection exception, 53 insufficient resources
+// (53300 too many connections), 57P01-57P05 shutdown, crash, cannot
+// connect now, idle timeouts, 40001 serialization failure and 40P01
+// deadlock (after InTx's own retries), 55P03 lock not available.
+func pgUnavailable(code string) bool {
+	switch {
+	case strings.HasPrefix(code, "08"), strings.HasPrefix(code, "53"), strings.HasPrefix(code, "57P"):
+		return true
+	case code == "40001", code == "40P01", code == "55P03":
+		return true
+	}
+	return false
+}
+
+// retryable reports a transaction that failed only because it lost to a
+// concurrent one (serialization failure, deadlock): running it again is
+// correct and usually succeeds.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }

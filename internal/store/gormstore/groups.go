@@ -22,6 +22,7 @@ type groupRow struct {
 	DisplayName string
 	Description string
 	Raw         []byte
+	Version     int64
 	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -38,14 +39,14 @@ func (memberRow) TableName() string { return "group_members" }
 func groupToRow(g store.Group) groupRow {
 	return groupRow{
 		ID: g.ID, Source: g.Source, ExternalID: g.ExternalID, DisplayName: g.DisplayName,
-		Description: g.Description, Raw: g.Raw, CreatedAt: utc(g.CreatedAt), UpdatedAt: utc(g.UpdatedAt),
+		Description: g.Description, Raw: g.Raw, Version: g.Version, CreatedAt: utc(g.CreatedAt), UpdatedAt: utc(g.UpdatedAt),
 	}
 }
 
 func (r groupRow) toGroup() store.Group {
 	g := store.Group{
 		ID: r.ID, Source: r.Source, ExternalID: r.ExternalID, DisplayName: r.DisplayName,
-		Description: r.Description, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		Description: r.Description, Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
 	if len(r.Raw) > 0 {
 		g.Raw = r.Raw
@@ -81,6 +82,7 @@ func (t *txn) CreateGroup(ctx context.Context, g store.Group) (store.Group, erro
 	if g.UpdatedAt.IsZero() {
 		g.UpdatedAt = g.CreatedAt
 	}
+	g.Version = 1
 	row := groupToRow(g)
 	if err := t.conn(ctx).Create(&row).Error; err != nil {
 		return store.Group{}, wrap(op, err)
@@ -129,6 +131,7 @@ func (t *txn) UpdateGroup(ctx context.Context, id string, fn func(store.Group) (
 			return fnErr
 		}
 		next.ID, next.Source, next.CreatedAt = old.ID, old.Source, old.CreatedAt
+		next.Version = old.Version + 1
 		if next.UpdatedAt.Equal(old.UpdatedAt) || next.UpdatedAt.IsZero() {
 			next.UpdatedAt = t.stamp()
 		}
@@ -307,7 +310,8 @@ func (t *txn) RemovePersonFromGroups(ctx context.Context, personID, source strin
 		if err := t.conn(ctx).Where("person_id = ? AND group_id IN ?", personID, groupIDs).Delete(&memberRow{}).Error; err != nil {
 			return err
 		}
-		return t.conn(ctx).Model(&groupRow{}).Where("id IN ?", groupIDs).Update("updated_at", t.stamp()).Error
+		return t.conn(ctx).Model(&groupRow{}).Where("id IN ?", groupIDs).
+			UpdateColumns(map[string]any{"updated_at": t.stamp(), "version": gorm.Expr("version + 1")}).Error
 	})
 	return wrap(fmt.Sprintf("remove person %q from groups", personID), err)
 }
@@ -319,9 +323,11 @@ func (t *txn) lockGroup(ctx context.Context, groupID string) error {
 	return t.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", groupID).Take(&row).Error
 }
 
-// touchGroup records a membership change as a change of the group.
+// touchGroup records a membership change as a change of the group: a new
+// updated time and version.
 func (t *txn) touchGroup(ctx context.Context, groupID string) error {
-	return t.conn(ctx).Model(&groupRow{}).Where("id = ?", groupID).Update("updated_at", t.stamp()).Error
+	return t.conn(ctx).Model(&groupRow{}).Where("id = ?", groupID).
+		UpdateColumns(map[string]any{"updated_at": t.stamp(), "version": gorm.Expr("version + 1")}).Error
 }
 
 // insertMembers adds memberships, skipping existing ones, and reports how

@@ -22,6 +22,7 @@ type linkRow struct {
 	Attributes string // JSON object; JSONB on PostgreSQL
 	ManagerRef string
 	Raw        []byte
+	Version    int64
 	AssertedAt time.Time
 	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
@@ -40,7 +41,7 @@ func linkToRow(l store.SourceLink) (linkRow, error) {
 	}
 	return linkRow{
 		Source: l.Source, ExternalID: l.ExternalID, PersonID: l.PersonID,
-		Attributes: string(b), ManagerRef: l.ManagerRef, Raw: l.Raw,
+		Attributes: string(b), ManagerRef: l.ManagerRef, Raw: l.Raw, Version: l.Version,
 		AssertedAt: utc(l.AssertedAt), CreatedAt: utc(l.CreatedAt), UpdatedAt: utc(l.UpdatedAt),
 	}, nil
 }
@@ -49,7 +50,7 @@ func linkToRow(l store.SourceLink) (linkRow, error) {
 func (r linkRow) toLink() (store.SourceLink, error) {
 	l := store.SourceLink{
 		Source: r.Source, ExternalID: r.ExternalID, PersonID: r.PersonID,
-		ManagerRef: r.ManagerRef,
+		ManagerRef: r.ManagerRef, Version: r.Version,
 		AssertedAt: utc(r.AssertedAt), CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
 	if len(r.Raw) > 0 {
@@ -108,7 +109,9 @@ func (t *txn) PutSourceLink(ctx context.Context, l store.SourceLink) (store.Sour
 		switch {
 		case err == nil:
 			l.CreatedAt = old.CreatedAt
+			l.Version = old.Version + 1
 		case errors.Is(err, gorm.ErrRecordNotFound):
+			l.Version = 1
 			if l.CreatedAt.IsZero() {
 				l.CreatedAt = now
 			}
@@ -124,10 +127,12 @@ func (t *txn) PutSourceLink(ctx context.Context, l store.SourceLink) (store.Sour
 			return err
 		}
 		// An upsert rather than insert-or-update, so two first puts racing
-		// on PostgreSQL do not conflict.
+		// on PostgreSQL do not conflict; the version is raised from the
+		// row as it is when written, not as it was read.
 		err = t.conn(ctx).Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "source"}, {Name: "external_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"person_id", "attributes", "manager_ref", "raw", "asserted_at", "updated_at"}),
+			Columns: []clause.Column{{Name: "source"}, {Name: "external_id"}},
+			DoUpdates: append(clause.AssignmentColumns([]string{"person_id", "attributes", "manager_ref", "raw", "asserted_at", "updated_at"}),
+				clause.Assignment{Column: clause.Column{Name: "version"}, Value: gorm.Expr("source_links.version + 1")}),
 		}).Create(&row).Error
 		if err != nil {
 			return err

@@ -38,7 +38,8 @@ func TestSQLitePragmas(t *testing.T) {
 		{"modernc odd path", SQLiteModernc, filepath.Join(dir, "we?ird #dir %20", "f.db")},
 		{"modernc file URI", SQLiteModernc, "file:" + filepath.Join(dir, "d.db") + "?_busy_timeout=1"},
 	}
-	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "5000"}
+	// synchronous 2 is FULL, the default (NORMAL is 1; see TestSQLiteSynchronous).
+	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "5000"}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openSQLite(t, tc.dsn, tc.driver)

@@ -1,7 +1,9 @@
 package gormstore
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,7 +16,9 @@ import (
 //   - journal_mode=WAL: readers do not block the writer;
 //   - busy_timeout: writers wait for the lock instead of failing at once;
 //   - foreign_keys=ON: the schema's references are enforced;
-//   - synchronous=NORMAL: durable enough with WAL, much faster than FULL;
+//   - synchronous=FULL by default: every commit syncs the WAL, so what was
+//     acknowledged survives a power loss; NORMAL when asked for (syncs at
+//     checkpoints only: survives a crash of syncd, not of the machine);
 //   - _txlock=immediate: every transaction takes the write lock at BEGIN, so
 //     a read-then-write transaction never fails to upgrade its lock with
 //     SQLITE_BUSY (which busy_timeout cannot help with).
@@ -22,7 +26,7 @@ import (
 // Both mattn and modernc read these underscore keys; modernc additionally
 // gets _time_format=sqlite so it writes times in mattn's format and a file
 // can be opened by either driver.
-func sqliteDSN(dsn, driver string, busy time.Duration) (string, error) {
+func sqliteDSN(dsn, driver string, busy time.Duration, synchronous string) (string, error) {
 	if dsn == "" {
 		return "", errors.New("empty DSN")
 	}
@@ -50,10 +54,35 @@ func sqliteDSN(dsn, driver string, busy time.Duration) (string, error) {
 	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "1")
-	q.Set("_synchronous", "NORMAL")
+	switch strings.ToUpper(synchronous) {
+	case "", "FULL":
+		q.Set("_synchronous", "FULL")
+	case "NORMAL":
+		q.Set("_synchronous", "NORMAL")
+	default:
+		return "", errors.New("synchronous must be full or normal")
+	}
 	q.Set("_txlock", "immediate")
 	if driver == SQLiteModernc {
 		q.Set("_time_format", "sqlite")
 	}
 	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// SQLitePragma reads an integer pragma on one pooled connection (for
+// tests and diagnostics: synchronous, busy_timeout, foreign_keys).
+func (s *Store) SQLitePragma(ctx context.Context, name string) (int, error) {
+	if s.driver != DriverSQLite {
+		return 0, errors.New("gormstore: pragma: not a SQLite store")
+	}
+	switch name {
+	case "synchronous", "busy_timeout", "foreign_keys", "journal_size_limit":
+	default:
+		return 0, fmt.Errorf("gormstore: pragma %q: not readable here", name)
+	}
+	var v int
+	if err := s.sqlDB.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+		return 0, fmt.Errorf("gormstore: pragma %s: %w", name, err)
+	}
+	return v, nil
 }

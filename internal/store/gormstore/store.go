@@ -47,6 +47,11 @@ type Options struct {
 	// SQLiteBusyTimeout is how long a SQLite writer waits for the write lock
 	// before failing; 5s when zero.
 	SQLiteBusyTimeout time.Duration
+	// SQLiteSynchronous is SQLite's synchronous pragma: "full" (default)
+	// syncs the WAL on every commit, so an acknowledged write survives a
+	// power loss; "normal" syncs only at checkpoints: it survives a crash
+	// of the process, not of the machine, and writes faster.
+	SQLiteSynchronous string
 	// Now returns the current time; time.Now when nil. Stored times are UTC
 	// truncated to microseconds whatever it returns.
 	Now    func() time.Time
@@ -88,7 +93,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			name = DefaultSQLiteDriver
 		}
 		label = "sqlite (" + name + ")"
-		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout)
+		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout, o.SQLiteSynchronous)
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
 		}
@@ -152,9 +157,31 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // Driver reports the database driver: "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
 
+// txAttempts bounds how often InTx runs a transaction that failed with a
+// serialization failure or deadlock (PostgreSQL 40001, 40P01).
+const txAttempts = 3
+
 // InTx runs fn in one transaction, committed when fn returns nil and rolled
-// back otherwise; fn's error is returned as is.
+// back otherwise; fn's error is returned as is. A transaction that lost to
+// a concurrent one (40001, 40P01) is run again, up to txAttempts times, so
+// fn must keep its effects inside tx.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.inTxOnce(ctx, fn)
+		if attempt == txAttempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		s.logger.Warn("gormstore: transaction lost to a concurrent one; retrying", "attempt", attempt, "err", err)
+		select {
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx store.Tx) error) error {
 	release, err := s.lockWriter(ctx)
 	if err != nil {
 		return wrap("transaction", err)

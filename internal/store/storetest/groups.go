@@ -35,7 +35,7 @@ func testGroupLifecycle(t *testing.T, s store.Store) {
 	}
 	wantStamp(t, "CreatedAt", g.CreatedAt)
 	want := in
-	want.ID, want.CreatedAt, want.UpdatedAt = g.ID, g.CreatedAt, g.UpdatedAt
+	want.ID, want.CreatedAt, want.UpdatedAt, want.Version = g.ID, g.CreatedAt, g.UpdatedAt, 1
 	same(t, "create", g, want)
 	got, err := gs.GetGroup(ctx, g.ID)
 	must(t, "get", err)
@@ -51,7 +51,7 @@ func testGroupLifecycle(t *testing.T, s store.Store) {
 		return old, nil
 	})
 	must(t, "update", err)
-	if up.DisplayName != "Engineering" || up.Source != "idp" || up.UpdatedAt.Before(g.UpdatedAt) {
+	if up.DisplayName != "Engineering" || up.Source != "idp" || up.UpdatedAt.Before(g.UpdatedAt) || up.Version != 2 {
 		t.Fatalf("update returned %+v", up)
 	}
 	_, err = gs.UpdateGroup(ctx, g.ID, func(old store.Group) (store.Group, error) { return old, errBoom })
