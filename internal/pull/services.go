@@ -76,6 +76,11 @@ func (p *pass) owner(ctx context.Context, tx store.Tx, ref string) (string, erro
 	return found[0].ID, nil
 }
 
+// applyService records a. The source's owner attribute drives the owner
+// only while no owner was chosen in syncd: after a re-ownership (the
+// governed OwnerRef differs from what the source last asserted), syncd's
+// choice stands until the source asserts a different owner; then the
+// directory has decided again and wins.
 func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAccount) error {
 	ownerID, err := p.owner(ctx, tx, a.OwnerRef)
 	if err != nil {
@@ -89,7 +94,7 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	if errors.Is(err, store.ErrNotFound) {
 		n, err := tx.CreateNHI(ctx, store.NHI{
 			Kind: store.KindServiceAccount, Name: a.Name, Source: p.src, ExternalID: a.ExternalID,
-			OwnerID: ownerID, OwnerRef: a.OwnerRef, Status: status, Description: a.Description,
+			OwnerID: ownerID, OwnerRef: a.OwnerRef, SourceOwnerRef: a.OwnerRef, Status: status, Description: a.Description,
 			CreatedAt: p.r.now(), UpdatedAt: p.r.now(),
 		})
 		if err != nil {
@@ -102,12 +107,20 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	if err != nil {
 		return err
 	}
-	if cur.Name == a.Name && cur.OwnerID == ownerID && cur.OwnerRef == a.OwnerRef && cur.Status == status && cur.Description == a.Description {
+	resolved := ownerID
+	ownerID, ownerRef := governedOwner(cur, a.OwnerRef, resolved)
+	if cur.Name == a.Name && cur.OwnerID == ownerID && cur.OwnerRef == ownerRef && cur.SourceOwnerRef == a.OwnerRef &&
+		cur.Status == status && cur.Description == a.Description {
 		return nil
 	}
-	old := map[string]string{"name": cur.Name, "ownerId": cur.OwnerID, "ownerRef": cur.OwnerRef, "status": string(cur.Status), "description": cur.Description}
+	old := map[string]string{"name": cur.Name, "ownerId": cur.OwnerID, "ownerRef": cur.OwnerRef, "sourceOwnerRef": cur.SourceOwnerRef,
+		"status": string(cur.Status), "description": cur.Description}
 	n, err := tx.UpdateNHI(ctx, cur.ID, func(x store.NHI) (store.NHI, error) {
-		x.Name, x.OwnerID, x.OwnerRef, x.Status, x.Description, x.UpdatedAt = a.Name, ownerID, a.OwnerRef, status, a.Description, p.r.now()
+		// Decided again on the locked row: a re-ownership committed
+		// since cur was read is not overwritten.
+		ownerID, ownerRef := governedOwner(x, a.OwnerRef, resolved)
+		x.Name, x.OwnerID, x.OwnerRef, x.SourceOwnerRef, x.Status, x.Description, x.UpdatedAt =
+			a.Name, ownerID, ownerRef, a.OwnerRef, status, a.Description, p.r.now()
 		return x, nil
 	})
 	if err != nil {
@@ -115,5 +128,18 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	}
 	return p.audit(ctx, tx, ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
 		"source": p.src, "old": old,
-		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": a.OwnerRef, "status": string(status), "description": a.Description}})
+		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": ownerRef, "sourceOwnerRef": a.OwnerRef,
+			"status": string(status), "description": a.Description}})
+}
+
+// governedOwner is the owner n keeps when its source now asserts ref
+// (resolved to person id resolved): the source's owner, unless an owner
+// chosen in syncd overrides the source's last assertion and the source
+// still asserts that same value.
+func governedOwner(n store.NHI, ref, resolved string) (ownerID, ownerRef string) {
+	governed := n.OwnerRef != n.SourceOwnerRef
+	if governed && ref == n.SourceOwnerRef {
+		return n.OwnerID, n.OwnerRef
+	}
+	return resolved, ref
 }
