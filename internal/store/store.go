@@ -18,6 +18,7 @@ type Tx interface {
 	PullTx
 	ViewTx
 	NHIDocTx
+	PullBatchTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

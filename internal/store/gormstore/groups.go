@@ -155,6 +155,9 @@ func (t *txn) DeleteGroup(ctx context.Context, id string) error {
 		if err := t.conn(ctx).Where("group_id = ?", id).Delete(&memberRow{}).Error; err != nil {
 			return err
 		}
+		if err := t.conn(ctx).Where("group_id = ?", id).Delete(&nhiMemberRow{}).Error; err != nil {
+			return err
+		}
 		res := t.conn(ctx).Where("id = ?", id).Delete(&groupRow{})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return store.ErrNotFound
@@ -307,7 +310,8 @@ func (t *txn) RemovePersonFromGroups(ctx context.Context, personID, source strin
 		if err := t.conn(ctx).Where("person_id = ? AND group_id IN ?", personID, groupIDs).Delete(&memberRow{}).Error; err != nil {
 			return err
 		}
-		return t.conn(ctx).Model(&groupRow{}).Where("id IN ?", groupIDs).Update("updated_at", t.stamp()).Error
+		return t.conn(ctx).Model(&groupRow{}).Where("id IN ?", groupIDs).
+			Updates(map[string]any{"updated_at": t.stamp(), "members_digest": ""}).Error
 	})
 	return wrap(fmt.Sprintf("remove person %q from groups", personID), err)
 }
@@ -319,9 +323,11 @@ func (t *txn) lockGroup(ctx context.Context, groupID string) error {
 	return t.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", groupID).Take(&row).Error
 }
 
-// touchGroup records a membership change as a change of the group.
+// touchGroup records a membership change as a change of the group, and
+// clears the members digest a pull recorded: it no longer describes them.
 func (t *txn) touchGroup(ctx context.Context, groupID string) error {
-	return t.conn(ctx).Model(&groupRow{}).Where("id = ?", groupID).Update("updated_at", t.stamp()).Error
+	return t.conn(ctx).Model(&groupRow{}).Where("id = ?", groupID).
+		Updates(map[string]any{"updated_at": t.stamp(), "members_digest": ""}).Error
 }
 
 // insertMembers adds memberships, skipping existing ones, and reports how
