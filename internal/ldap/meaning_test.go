@@ -3,6 +3,7 @@ package ldap_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/identity"
@@ -129,4 +130,84 @@ func TestIncrementalReadsNothingWithoutChange(t *testing.T) {
 	if third.Watermark != second.Watermark {
 		t.Errorf("no-change run moved the watermark from %s to %s", second.Watermark, third.Watermark)
 	}
+}
+
+// TestServiceAccountDiscovery: serviceAccounts.baseDN and namePatterns
+// combine as configured, AND (accounts under the base whose login
+// matches) or OR (every account under the base, plus people-base entries
+// whose login matches: accounts misplaced among people); and the groups
+// service accounts are members of are recorded.
+func TestServiceAccountDiscovery(t *testing.T) {
+	org := ldaptest.Org{People: 150, ServiceAccounts: 10, Misplaced: 4, AppGroups: 4}
+	for _, tc := range []struct {
+		name string
+		sa   ldap.ServiceAccounts
+		want []string
+	}{
+		{"or", ldap.ServiceAccounts{BaseDN: "ou=services," + suffix, NamePatterns: []string{"svc-*"}, Combine: ldap.CombineOr},
+			[]string{"svc-0000", "svc-0001", "svc-0002", "svc-0003", "svc-0004", "svc-0005", "svc-0006", "svc-0007", "svc-0008", "svc-0009",
+				"svc-p0000", "svc-p0001", "svc-p0002", "svc-p0003"}},
+		{"and", ldap.ServiceAccounts{BaseDN: "ou=people," + suffix, NamePatterns: []string{"svc-*"}, Combine: ldap.CombineAnd},
+			[]string{"svc-p0000", "svc-p0001", "svc-p0002", "svc-p0003"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+				e := setupOrg(t, st, org, func(c *ldap.Config) { sa := tc.sa; c.ServiceAccounts = &sa })
+				e.run(t, true)
+				ctx := t.Context()
+				nhis, err := st.ListNHIs(ctx, store.NHIQuery{Source: "corp", Limit: 1000})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, n := range nhis {
+					got = append(got, n.Name)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tc.want) {
+					t.Fatalf("service accounts\n got %v\nwant %v", got, tc.want)
+				}
+				if n, _ := st.CountPersons(ctx, store.PersonQuery{}); n != org.People {
+					t.Errorf("%d persons, want %d (no service account among them)", n, org.People)
+				}
+				if tc.name != "or" {
+					return
+				}
+				// Service account k (even k) is a member of app group k%4.
+				for _, n := range nhis {
+					var k int
+					if _, err := fmt.Sscanf(n.Name, "svc-%d", &k); err != nil {
+						continue
+					}
+					gs, err := st.ListNHIGroups(ctx, n.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var names []string
+					for _, g := range gs {
+						names = append(names, g.DisplayName)
+					}
+					var want []string
+					if a := e.org.ServiceApp(k); a >= 0 {
+						want = []string{fmt.Sprintf("app-%04d", a)}
+					}
+					if !slices.Equal(names, want) {
+						t.Errorf("%s is in groups %v, want %v", n.Name, names, want)
+					}
+				}
+			})
+		})
+	}
+	t.Run("both without combine", func(t *testing.T) {
+		c := ldap.Config{Name: "x", URL: "ldap://x", BindDN: "cn=x", People: ldap.Search{BaseDN: "dc=x"},
+			ServiceAccounts: &ldap.ServiceAccounts{BaseDN: "ou=s,dc=x", NamePatterns: []string{"svc-*"}}}
+		errs := c.Validate()
+		if len(errs) != 1 || errs[0].Field != "serviceAccounts.combine" {
+			t.Fatalf("errors %v", errs)
+		}
+		c.ServiceAccounts.Combine = "xor"
+		if errs := c.Validate(); len(errs) != 1 || errs[0].Field != "serviceAccounts.combine" {
+			t.Fatalf("errors %v", errs)
+		}
+	})
 }

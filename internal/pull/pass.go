@@ -30,6 +30,9 @@ type pass struct {
 	seen       map[string]bool  // external ids the source asserted this run
 	dnToPerson map[string]string
 	idToPerson map[string]string
+	// dnToNHI maps the DNs of this source's service accounts to their
+	// NHIs, for group memberships.
+	dnToNHI map[string]string
 
 	batch    []identity.Change
 	groups   []source.Group
@@ -100,14 +103,18 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 		}
 		phase("unlink vanished")
 	}
-	if err := p.applyGroups(ctx, res.Groups); err != nil {
+	// Service accounts before groups: they can be members.
+	if err := p.prefetch(ctx); err != nil {
 		return res, err
 	}
-	phase("groups")
 	if err := p.applyServices(ctx, res.ServiceAccounts); err != nil {
 		return res, err
 	}
 	phase("service accounts")
+	if err := p.applyGroups(ctx, res.Groups); err != nil {
+		return res, err
+	}
+	phase("groups")
 	p.report()
 	return res, nil
 }
@@ -170,23 +177,6 @@ func (p *pass) personByDN(ctx context.Context, tx store.Tx, dn string) (string, 
 	}
 	p.dnToPerson[key] = id
 	return id, nil
-}
-
-// personByExternalID is the person linked from record ext of this source.
-func (p *pass) personByExternalID(ctx context.Context, tx store.Tx, ext string) (string, error) {
-	if id, ok := p.idToPerson[ext]; ok || !p.lazy {
-		return id, nil
-	}
-	l, err := tx.GetSourceLink(ctx, p.src, ext)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		p.idToPerson[ext] = ""
-		return "", nil
-	case err != nil:
-		return "", err
-	}
-	p.idToPerson[ext] = l.PersonID
-	return l.PersonID, nil
 }
 
 // Reject records an entry the source could not map. It still exists in

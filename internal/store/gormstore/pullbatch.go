@@ -39,12 +39,13 @@ func (t *txn) ResolveLinkDNs(ctx context.Context, source string, dns []string) (
 			DN       string
 			PersonID string
 		}
-		err := t.conn(ctx).Table("source_links").Select(col+" AS dn, person_id").
+		err := t.conn(ctx).Table("source_links").Select(t.jsonAttrLiteral("dn")+" AS dn, person_id").
 			Where("source = ? AND "+col+" IN ?", source, keys).Scan(&rows).Error
 		if err != nil {
 			return nil, wrap(fmt.Sprintf("resolve %d DNs of %s", len(dns), source), err)
 		}
 		for _, r := range rows {
+			r.DN = strings.ToLower(r.DN)
 			if prev, ok := out[r.DN]; ok && prev != r.PersonID {
 				ambiguous[r.DN] = true
 			}
