@@ -95,7 +95,7 @@ func setup(t *testing.T, st *gormstore.Store, people int) *env {
 		runner: &pull.Runner{Store: st, Identity: ids, Holder: "test", BatchSize: 25}}
 }
 
-func newIdentity(t *testing.T, st store.Store) *identity.Service {
+func newIdentity(t testing.TB, st store.Store) *identity.Service {
 	t.Helper()
 	ids, err := identity.New(identity.Config{
 		Sources: map[string]identity.SourceRole{"corp": identity.RoleDirectory, "okta": identity.RoleIdP},

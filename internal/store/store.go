@@ -19,6 +19,7 @@ type Tx interface {
 	ViewTx
 	NHIDocTx
 	PullBatchTx
+	IdentityBatchTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

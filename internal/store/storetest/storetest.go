@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"pull", pullTests},
 		{"views", viewTests},
 		{"pullbatch", pullBatchTests},
+		{"identitybatch", identityBatchTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
