@@ -47,6 +47,10 @@ func (d *daemon) startNHI(ctx context.Context) error {
 			svc.Disablers = map[string]nhi.Disabler{}
 		}
 		svc.Disablers[src.Name] = ldapDisabler{w}
+		if svc.OwnerWriters == nil {
+			svc.OwnerWriters = map[string]nhi.OwnerWriter{}
+		}
+		svc.OwnerWriters[src.Name] = ldapDisabler{w}
 		go func() {
 			<-ctx.Done()
 			w.Close()
@@ -102,4 +106,9 @@ type ldapDisabler struct{ w *ldap.GroupWriter }
 
 func (l ldapDisabler) DisableNHI(ctx context.Context, n store.NHI) error {
 	return l.w.DisableAccount(ctx, n.ExternalID)
+}
+
+// WriteOwner writes a re-ownership back to the account's owner attribute.
+func (l ldapDisabler) WriteOwner(ctx context.Context, n store.NHI, ownerDN string) error {
+	return l.w.SetAccountOwner(ctx, n.ExternalID, ownerDN)
 }

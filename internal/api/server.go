@@ -41,6 +41,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 		{"GET /api/v1/nhis/{id}", s.getNHI},
 		{"PATCH /api/v1/nhis/{id}", s.updateNHI},
 		{"POST /api/v1/nhis/{id}/retire", s.retireNHI},
+		{"POST /api/v1/nhis/{id}/write-owner-back", s.writeOwnerBack},
 		{"GET /api/v1/projects", s.listProjects},
 		{"POST /api/v1/projects", s.createProject},
 		{"GET /api/v1/projects/{id}", s.getProject},

@@ -52,6 +52,16 @@ type acceptRequest struct {
 	// NewOwner is the person taking over (id, userName or email);
 	// default the caller.
 	NewOwner string `json:"new_owner"`
+	// WriteBack also writes the new owner to the NHI's source (see
+	// writeOwnerBack); the acceptance stands when that fails, and the
+	// answer says why in write_back_error.
+	WriteBack bool `json:"write_back"`
+}
+
+type acceptResponse struct {
+	taskJSON
+	WrittenBack    bool   `json:"written_back"`
+	WriteBackError string `json:"write_back_error,omitempty"`
 }
 
 // acceptTask: POST /api/v1/tasks/{id}/accept; the assignee takes the NHI
@@ -90,5 +100,13 @@ func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTask(out))
+	resp := acceptResponse{taskJSON: toTask(out)}
+	if req.WriteBack {
+		if _, err := s.NHI.WriteOwnerBack(r.Context(), p.Actor(), out.NHIID, nil); err != nil {
+			resp.WriteBackError = err.Error()
+		} else {
+			resp.WrittenBack = true
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

@@ -58,6 +58,13 @@ func TestTasksPageAndAcceptByReference(t *testing.T) {
 				t.Fatalf("accept with new_owner %q: %v", ref, acc)
 			}
 		}
+		// Writing the owner back needs the source's write credentials: the
+		// acceptance stands and the answer says why nothing was written.
+		acc := h.want("token", "POST", "/api/v1/tasks/"+itoa(created[4].ID)+"/accept", map[string]any{"new_owner": "root", "write_back": true}, http.StatusOK)
+		if acc["state"] != "accepted" || acc["written_back"] != false || acc["write_back_error"] == nil {
+			t.Fatalf("accept with write_back and no credentials: %v", acc)
+		}
+		h.want("token", "POST", "/api/v1/nhis/"+created[4].NHIID+"/write-owner-back", nil, http.StatusConflict)
 		bad := h.want("token", "POST", "/api/v1/tasks/"+itoa(created[3].ID)+"/accept", map[string]any{"new_owner": "ghost"}, http.StatusBadRequest)
 		if fl := fieldsOf(bad); len(fl) != 1 || fl[0][:10] != "new_owner:" {
 			t.Fatalf("accept with an unknown owner: %v", bad)

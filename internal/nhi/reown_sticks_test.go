@@ -1,6 +1,8 @@
 package nhi_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -105,6 +107,30 @@ func TestReownershipSticksAcrossPulls(t *testing.T) {
 			}
 		}
 
+		// Written back with the source's write credentials, the directory
+		// names the new owner itself: a full pull agrees with syncd.
+		w, err := ldap.NewGroupWriter(ldap.Config{
+			Name: "corp", URL: srv.URL, Preset: ldap.PresetOpenLDAP,
+			People:          ldap.Search{BaseDN: "ou=people," + ldapSuffix},
+			ServiceAccounts: &ldap.ServiceAccounts{BaseDN: "ou=services," + ldapSuffix},
+		}, ldap.WriteCredentials{BindDN: srv.AdminDN, BindPassword: srv.AdminPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if _, err := svc.WriteOwnerBack(ctx, "test", acct.ID, nil); !errors.Is(err, nhi.ErrNoWriteBack) {
+			t.Fatalf("write-back without write credentials: %v", err)
+		}
+		svc.OwnerWriters = map[string]nhi.OwnerWriter{"corp": ldapOwner{w}}
+		if _, err := svc.WriteOwnerBack(ctx, "test", acct.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		pullNow(true)
+		heirDN := org.PersonDN(org.Manager(leaver))
+		if got, _ := st.GetNHI(ctx, acct.ID); got.OwnerID != heir.ID || got.OwnerRef != heirDN || got.SourceOwnerRef != heirDN {
+			t.Fatalf("after writing the owner back and a full pull: %+v", got)
+		}
+
 		// The directory changes the attribute: its new owner wins.
 		other := personByUID(t, st, 20)
 		srv.Modify(t, fmt.Sprintf("dn: %s\nchangetype: modify\nreplace: manager\nmanager: %s\n", org.ServiceDN(1), org.PersonDN(20)))
@@ -113,4 +139,10 @@ func TestReownershipSticksAcrossPulls(t *testing.T) {
 			t.Fatalf("after the directory named a new owner: %+v", got)
 		}
 	})
+}
+
+type ldapOwner struct{ w *ldap.GroupWriter }
+
+func (o ldapOwner) WriteOwner(ctx context.Context, n store.NHI, dn string) error {
+	return o.w.SetAccountOwner(ctx, n.ExternalID, dn)
 }
