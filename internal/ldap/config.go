@@ -28,8 +28,7 @@ type Config struct {
 	Timeout            time.Duration // per request; default 60s
 	PageSize           int           // default 500; at most the server's limit (AD: 1000)
 	// Parallel splits full OpenLDAP reads into this many entryUUID ranges
-	// read on their own connections, and (above 1) reads the groups of a
-	// full run on one more connection at the same time; default 1.
+	// read on their own connections; default 1.
 	Parallel int
 
 	Preset string // openldap | activedirectory

@@ -92,34 +92,6 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 		res.ServiceAccounts = true
 	}
 
-	// With parallel reads allowed (parallel > 1), a full read reads the
-	// groups on a connection of their own while the people are read and
-	// applied: decoding the members, not the server, bounds it. They reach
-	// the sink after the people, as before.
-	var groupsDone chan groupsRead
-	if full && s.cfg.Groups != nil && s.cfg.Parallel > 1 && s.dialConn != nil {
-		groupsDone = make(chan groupsRead, 1)
-		gctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			var out groupsRead
-			c, err := s.dialConn(gctx)
-			if err != nil {
-				out.err = err
-				groupsDone <- out
-				return
-			}
-			defer c.Close()
-			// The sink is not called from here: it runs on the pulling
-			// goroutine only, so rejections wait with the groups.
-			out.err = s.groups(gctx, c, s.cfg.groupFilter(), func(g source.Group) error {
-				out.groups = append(out.groups, g)
-				return nil
-			}, func(id, reason string) { out.rejected = append(out.rejected, [2]string{id, reason}) })
-			groupsDone <- out
-		}()
-	}
-
 	filter := s.cfg.peopleFilter()
 	if !full {
 		filter = "(&" + filter + prev.filter(s.m.Watermark) + ")"
@@ -150,22 +122,7 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 		return res, classify(s.cfg.Name, "read people", err)
 	}
 
-	switch {
-	case groupsDone != nil:
-		got := <-groupsDone
-		if got.err != nil {
-			return res, got.err
-		}
-		for _, r := range got.rejected {
-			sink.Reject(r[0], r[1])
-		}
-		for _, g := range got.groups {
-			if err := sink.Group(ctx, g); err != nil {
-				return res, err
-			}
-		}
-		res.Groups = true
-	case s.cfg.Groups != nil:
+	if s.cfg.Groups != nil {
 		// Membership changes touch the group's own entryCSN/uSNChanged,
 		// not the member's, so an incremental run reads the groups that
 		// changed; only a full run sees all of them (and finds deletions).
@@ -173,7 +130,7 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 		if !full {
 			gfilter = "(&" + gfilter + prev.filter(s.m.Watermark) + ")"
 		}
-		if err := s.groups(ctx, conn, gfilter, func(g source.Group) error { return sink.Group(ctx, g) }, sink.Reject); err != nil {
+		if err := s.groups(ctx, conn, gfilter, sink); err != nil {
 			return res, err
 		}
 		res.Groups = full
@@ -198,21 +155,12 @@ func (s *Source) nextWatermark(prev, mark, seen watermark) watermark {
 	return prev
 }
 
-// groupsRead is what a concurrent group read hands back.
-type groupsRead struct {
-	groups   []source.Group
-	rejected [][2]string // external id (or DN), reason
-	err      error
-}
-
-// groups reads the groups matching filter, handing each to emit and each
-// unusable entry to reject.
-func (s *Source) groups(ctx context.Context, conn searchConn, filter string, emit func(source.Group) error, reject func(id, reason string)) error {
+func (s *Source) groups(ctx context.Context, conn searchConn, filter string, sink source.Sink) error {
 	attrs := []string{s.m.ID, "cn", "description", "member", "uniqueMember"}
 	err := stream(ctx, conn, s.cfg.Groups.BaseDN, goldap.ScopeWholeSubtree, filter, attrs, s.cfg.PageSize, func(e entry) error {
 		id, err := s.m.externalID(e)
 		if err != nil {
-			reject(e.DN, fmt.Sprintf("group %s: %v", e.DN, err))
+			sink.Reject(e.DN, fmt.Sprintf("group %s: %v", e.DN, err))
 			return nil
 		}
 		g := source.Group{ExternalID: id, DN: e.DN}
@@ -238,7 +186,7 @@ func (s *Source) groups(ctx context.Context, conn searchConn, filter string, emi
 				g.MemberDNs = append(g.MemberDNs, string(v))
 			}
 		}
-		return emit(g)
+		return sink.Group(ctx, g)
 	})
 	if err != nil {
 		return classify(s.cfg.Name, "read groups", err)
