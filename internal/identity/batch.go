@@ -445,6 +445,9 @@ func (b *batch) prefetch(ctx context.Context) error {
 			b.links[id] = &linkEntry{}
 		}
 	}
+	if err := b.prefetchPersons(ctx, links); err != nil {
+		return err
+	}
 	for _, k := range b.cfg.matchKeys {
 		var values []string
 		seen := map[string]bool{}
@@ -492,4 +495,49 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// prefetchPersons loads the persons of the links found, with all their
+// links, as person(ctx, id, true) would one at a time.
+func (b *batch) prefetchPersons(ctx context.Context, links []store.SourceLink) error {
+	var ids []string
+	for _, l := range links {
+		if _, ok := b.persons[l.PersonID]; !ok {
+			b.persons[l.PersonID] = nil // placeholder, set below
+			ids = append(ids, l.PersonID)
+		}
+	}
+	for _, id := range ids {
+		delete(b.persons, id)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	persons, err := b.tx.GetPersons(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("get persons: %w", err)
+	}
+	all, err := b.tx.ListSourceLinksOf(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("list links of persons: %w", err)
+	}
+	byPerson := map[string][]store.SourceLink{}
+	for _, l := range all {
+		byPerson[l.PersonID] = append(byPerson[l.PersonID], l)
+	}
+	for _, p := range persons {
+		ps := &personState{p: p, linksLoaded: true}
+		b.persons[p.ID] = ps
+		for _, l := range byPerson[p.ID] {
+			if l.Source != b.source {
+				l := l
+				ps.links = append(ps.links, &l)
+				continue
+			}
+			if e := b.register(l); e.link != nil && e.link.PersonID == p.ID {
+				ps.links = append(ps.links, e.link)
+			}
+		}
+	}
+	return nil
 }

@@ -9,6 +9,12 @@ type IdentityBatchTx interface {
 	// GetSourceLinks returns the links of source among externalIDs (those
 	// that exist), in no particular order.
 	GetSourceLinks(ctx context.Context, source string, externalIDs []string) ([]SourceLink, error)
+	// GetPersons returns the persons among ids that exist, in no
+	// particular order.
+	GetPersons(ctx context.Context, ids []string) ([]Person, error)
+	// ListSourceLinksOf returns every link of the persons personIDs, of
+	// every source, ordered by source and external id.
+	ListSourceLinksOf(ctx context.Context, personIDs []string) ([]SourceLink, error)
 	// FindPersonsIn returns the persons whose attribute named by key
 	// equals one of values, compared case-insensitively, ordered by ID.
 	FindPersonsIn(ctx context.Context, key MatchKey, values []string) ([]Person, error)

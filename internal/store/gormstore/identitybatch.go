@@ -36,6 +36,43 @@ func (t *txn) GetSourceLinks(ctx context.Context, source string, externalIDs []s
 	return out, nil
 }
 
+// GetPersons reads persons a chunk of ids at a time.
+func (t *txn) GetPersons(ctx context.Context, ids []string) ([]store.Person, error) {
+	var out []store.Person
+	for start := 0; start < len(ids); start += chunk {
+		var rows []personRow
+		if err := t.conn(ctx).Where("id IN ?", ids[start:min(start+chunk, len(ids))]).Find(&rows).Error; err != nil {
+			return nil, wrap(fmt.Sprintf("get %d persons", len(ids)), err)
+		}
+		out = append(out, personsFromRows(rows)...)
+	}
+	return out, nil
+}
+
+// ListSourceLinksOf reads the links of persons a chunk at a time.
+func (t *txn) ListSourceLinksOf(ctx context.Context, personIDs []string) ([]store.SourceLink, error) {
+	var out []store.SourceLink
+	for start := 0; start < len(personIDs); start += chunk {
+		var rows []linkRow
+		err := t.conn(ctx).Where("person_id IN ?", personIDs[start:min(start+chunk, len(personIDs))]).Find(&rows).Error
+		if err != nil {
+			return nil, wrap(fmt.Sprintf("list links of %d persons", len(personIDs)), err)
+		}
+		links, err := linksFromRows(rows)
+		if err != nil {
+			return nil, wrap("decode source links", err)
+		}
+		out = append(out, links...)
+	}
+	slices.SortFunc(out, func(a, b store.SourceLink) int {
+		if c := strings.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ExternalID, b.ExternalID)
+	})
+	return out, nil
+}
+
 // FindPersonsIn compares through the same lower(column) expression as
 // FindPersons, so its index serves the IN list.
 func (t *txn) FindPersonsIn(ctx context.Context, key store.MatchKey, values []string) ([]store.Person, error) {

@@ -55,6 +55,18 @@ func testIdentityBatch(t *testing.T, s store.Store) {
 	if len(back) != 300 {
 		t.Fatalf("got %d links", len(back))
 	}
+	_, err = s.PutSourceLink(ctx, store.SourceLink{Source: "a-idp", ExternalID: "i1", PersonID: ps[0].ID})
+	must(t, "put other source", err)
+	of, err := s.ListSourceLinksOf(ctx, []string{ps[0].ID, ps[1].ID, "nobody"})
+	must(t, "links of persons", err)
+	if len(of) != 3 || of[0].Source != "a-idp" || of[1].ExternalID != "x000" || of[2].ExternalID != "x001" {
+		t.Fatalf("links of persons %+v", of)
+	}
+	gotPersons, err := s.GetPersons(ctx, []string{ps[3].ID, ps[2].ID, "nobody"})
+	must(t, "get persons", err)
+	if len(gotPersons) != 2 {
+		t.Fatalf("get persons %+v", gotPersons)
+	}
 	l, err := s.GetSourceLink(ctx, "ldap", "x000")
 	must(t, "get link", err)
 	if l.Attributes["dn"] != "uid=moved" || !l.CreatedAt.Equal(created) {
