@@ -75,10 +75,13 @@ type LDAPSearchConfig struct {
 // LDAPServiceConfig identifies service accounts; unset (no baseDN,
 // filter or namePatterns) means the source has none.
 type LDAPServiceConfig struct {
-	BaseDN         string   `yaml:"baseDN"`
-	Filter         string   `yaml:"filter"`
-	NamePatterns   []string `yaml:"namePatterns"`
-	OwnerAttribute string   `yaml:"ownerAttribute"`
+	BaseDN       string   `yaml:"baseDN"`
+	Filter       string   `yaml:"filter"`
+	NamePatterns []string `yaml:"namePatterns"`
+	// Combine is and | or: how baseDN and namePatterns combine when both
+	// are given (see ldap.ServiceAccounts).
+	Combine        string `yaml:"combine"`
+	OwnerAttribute string `yaml:"ownerAttribute"`
 }
 
 // SCIMPullConfig is an upstream SCIM 2.0 service (an HR system) syncd
@@ -213,7 +216,7 @@ func (s SourceConfig) ldapConfig() ldap.Config {
 		c.Groups = &ldap.Search{BaseDN: l.Groups.BaseDN, Filter: l.Groups.Filter}
 	}
 	if sa := l.ServiceAccounts; sa.BaseDN != "" || sa.Filter != "" || len(sa.NamePatterns) > 0 {
-		c.ServiceAccounts = &ldap.ServiceAccounts{BaseDN: sa.BaseDN, Filter: sa.Filter, NamePatterns: sa.NamePatterns, OwnerAttribute: sa.OwnerAttribute}
+		c.ServiceAccounts = &ldap.ServiceAccounts{BaseDN: sa.BaseDN, Filter: sa.Filter, NamePatterns: sa.NamePatterns, Combine: sa.Combine, OwnerAttribute: sa.OwnerAttribute}
 	}
 	return c
 }

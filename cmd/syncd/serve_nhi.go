@@ -60,6 +60,10 @@ func (d *daemon) startNHI(ctx context.Context) error {
 			svc.Disablers = map[string]nhi.Disabler{}
 		}
 		svc.Disablers[src.Name] = ldapDisabler{w}
+		if svc.OwnerWriters == nil {
+			svc.OwnerWriters = map[string]nhi.OwnerWriter{}
+		}
+		svc.OwnerWriters[src.Name] = ldapDisabler{w}
 		d.closers = append(d.closers, func() error { w.Close(); return nil })
 	}
 	d.nhi = &nhiRunner{svc: svc, jobs: d.jobs, store: d.store, logger: d.logger.With("component", "nhi")}
@@ -98,4 +102,9 @@ type ldapDisabler struct{ w *ldap.GroupWriter }
 
 func (l ldapDisabler) DisableNHI(ctx context.Context, n store.NHI) error {
 	return l.w.DisableAccount(ctx, n.ExternalID)
+}
+
+// WriteOwner writes a re-ownership back to the account's owner attribute.
+func (l ldapDisabler) WriteOwner(ctx context.Context, n store.NHI, ownerDN string) error {
+	return l.w.SetAccountOwner(ctx, n.ExternalID, ownerDN)
 }

@@ -46,7 +46,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusForbidden, publicMessage(err, "not allowed"), nil)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found", nil)
-	case errors.Is(err, nhi.ErrClosed):
+	case errors.Is(err, nhi.ErrClosed), errors.Is(err, nhi.ErrNoWriteBack):
 		writeError(w, http.StatusConflict, err.Error(), nil)
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "conflicting change; retry", nil)

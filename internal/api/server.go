@@ -65,6 +65,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 		{"GET /api/v1/nhis/{id}", s.getNHI, read},
 		{"PATCH /api/v1/nhis/{id}", s.updateNHI, nhiW},
 		{"POST /api/v1/nhis/{id}/retire", s.retireNHI, nhiW},
+		{"POST /api/v1/nhis/{id}/write-owner-back", s.writeOwnerBack, nhiW},
 		{"GET /api/v1/projects", s.listProjects, read},
 		{"POST /api/v1/projects", s.createProject, nhiW},
 		{"GET /api/v1/projects/{id}", s.getProject, read},

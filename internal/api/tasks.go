@@ -9,12 +9,26 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// listTasks: GET /api/v1/tasks?state=&assignee=&nhi= (default: open).
+// listTasks: GET /api/v1/tasks?state=&assignee=&nhi=&after=&limit=
+// (default: open), in id order; next is the after of the following page.
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q := store.TaskQuery{State: store.TaskState(v.Get("state")), AssigneeID: v.Get("assignee"), NHIID: v.Get("nhi"), Limit: maxPage}
+	q := store.TaskQuery{State: store.TaskState(v.Get("state")), AssigneeID: v.Get("assignee"), NHIID: v.Get("nhi")}
 	if q.State == "" {
 		q.State = store.TaskOpen
+	}
+	var errs []nhi.FieldError
+	if a := v.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, nhi.FieldError{Field: "after", Msg: fmt.Sprintf("must be a task id (the next of the previous page), got %q", a)})
+		}
+		q.AfterID = n
+	}
+	q.Limit, errs = limitParam(v.Get("limit"), errs)
+	if errs != nil {
+		writeError(w, http.StatusBadRequest, "invalid query", errs)
+		return
 	}
 	ts, err := s.Store.ListTasks(r.Context(), q)
 	if err != nil {
@@ -23,16 +37,31 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := struct {
 		Items []taskJSON `json:"items"`
+		Next  string     `json:"next,omitempty"`
 	}{Items: make([]taskJSON, len(ts))}
 	for i, k := range ts {
 		out.Items[i] = toTask(k)
+	}
+	if len(ts) == q.Limit {
+		out.Next = strconv.FormatInt(ts[len(ts)-1].ID, 10)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 type acceptRequest struct {
-	// NewOwner is the person taking over; default the caller.
+	// NewOwner is the person taking over (id, userName or email);
+	// default the caller.
 	NewOwner string `json:"new_owner"`
+	// WriteBack also writes the new owner to the NHI's source (see
+	// writeOwnerBack); the acceptance stands when that fails, and the
+	// answer says why in write_back_error.
+	WriteBack bool `json:"write_back"`
+}
+
+type acceptResponse struct {
+	taskJSON
+	WrittenBack    bool   `json:"written_back"`
+	WriteBackError string `json:"write_back_error,omitempty"`
 }
 
 // acceptTask: POST /api/v1/tasks/{id}/accept; the assignee takes the NHI
@@ -63,7 +92,7 @@ func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request) {
 		owner = p.PersonID
 	}
 	if owner == "" {
-		s.fail(w, &nhi.FieldError{Field: "new_owner", Msg: "required for token clients (a person id)"})
+		s.fail(w, &nhi.FieldError{Field: "new_owner", Msg: "required for token clients (a person id, userName or email)"})
 		return
 	}
 	out, err := s.NHI.AcceptTask(r.Context(), p.Actor(), id, owner)
@@ -71,5 +100,13 @@ func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTask(out))
+	resp := acceptResponse{taskJSON: toTask(out)}
+	if req.WriteBack {
+		if _, err := s.NHI.WriteOwnerBack(r.Context(), p.Actor(), out.NHIID, nil); err != nil {
+			resp.WriteBackError = err.Error()
+		} else {
+			resp.WrittenBack = true
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

@@ -38,6 +38,9 @@ type batch struct {
 
 	pending  []pendingRef // links whose manager reference must be resolved
 	refCache map[string]refResult
+	// found holds, per match key, the persons the store had at the start
+	// of the batch for each lower-cased value prefetched (see prefetch).
+	found map[store.MatchKey]map[string][]string
 
 	res        Result
 	applied    map[int]int // change index → position in res.Applied
@@ -85,10 +88,20 @@ func newBatch(s *Service, tx store.Tx, b Batch) *batch {
 		keyIndex: map[string][]*personState{},
 		refCache: map[string]refResult{},
 		applied:  map[int]int{},
+		found:    map[store.MatchKey]map[string][]string{},
 	}
 }
 
+// prefetchMin is the batch size from which links and correlation
+// candidates are read a batch at a time up front.
+const prefetchMin = 8
+
 func (b *batch) run(ctx context.Context) error {
+	if len(b.in.Changes) >= prefetchMin {
+		if err := b.prefetch(ctx); err != nil {
+			return err
+		}
+	}
 	for i, c := range b.in.Changes {
 		var err error
 		switch c.Op {
@@ -400,4 +413,131 @@ func (ps *personState) attr(name string) string {
 		return personAttrs(ps.p)[name]
 	}
 	return ps.eff[name].Value
+}
+
+// prefetch reads what planning the batch will ask for in a few
+// statements: the links of every record, then, for records not linked
+// yet, the persons each match key value names. Planning then finds them in
+// memory; the store is not written until the write pass, so they stay
+// what the store holds.
+func (b *batch) prefetch(ctx context.Context) error {
+	ids := make([]string, 0, len(b.in.Changes))
+	for _, c := range b.in.Changes {
+		if c.Record.ExternalID != "" {
+			if _, ok := b.links[c.Record.ExternalID]; !ok {
+				b.links[c.Record.ExternalID] = nil // placeholder, replaced below
+				ids = append(ids, c.Record.ExternalID)
+			}
+		}
+	}
+	for _, id := range ids {
+		delete(b.links, id)
+	}
+	links, err := b.tx.GetSourceLinks(ctx, b.source, ids)
+	if err != nil {
+		return fmt.Errorf("get links of %s: %w", b.source, err)
+	}
+	for _, l := range links {
+		b.register(l)
+	}
+	for _, id := range ids {
+		if _, ok := b.links[id]; !ok {
+			b.links[id] = &linkEntry{}
+		}
+	}
+	if err := b.prefetchPersons(ctx, links); err != nil {
+		return err
+	}
+	for _, k := range b.cfg.matchKeys {
+		var values []string
+		seen := map[string]bool{}
+		for _, c := range b.in.Changes {
+			if c.Op != OpUpsert {
+				continue
+			}
+			if e := b.links[c.Record.ExternalID]; e == nil || e.link != nil {
+				continue
+			}
+			v := c.Record.Attributes[string(k)]
+			// Only ASCII values: the database's lower() and Go's agree on
+			// those; others are looked up one at a time as before.
+			if lv := strings.ToLower(v); v != "" && isASCII(v) && !seen[lv] {
+				seen[lv] = true
+				values = append(values, lv)
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		persons, err := b.tx.FindPersonsIn(ctx, k, values)
+		if err != nil {
+			return fmt.Errorf("find persons by %s: %w", k, err)
+		}
+		m := make(map[string][]string, len(values))
+		for _, v := range values {
+			m[v] = nil
+		}
+		for _, p := range persons {
+			lv := strings.ToLower(personAttrs(p)[string(k)])
+			if _, ok := m[lv]; ok {
+				m[lv] = append(m[lv], p.ID)
+			}
+		}
+		b.found[k] = m
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// prefetchPersons loads the persons of the links found, with all their
+// links, as person(ctx, id, true) would one at a time.
+func (b *batch) prefetchPersons(ctx context.Context, links []store.SourceLink) error {
+	var ids []string
+	for _, l := range links {
+		if _, ok := b.persons[l.PersonID]; !ok {
+			b.persons[l.PersonID] = nil // placeholder, set below
+			ids = append(ids, l.PersonID)
+		}
+	}
+	for _, id := range ids {
+		delete(b.persons, id)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	persons, err := b.tx.GetPersons(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("get persons: %w", err)
+	}
+	all, err := b.tx.ListSourceLinksOf(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("list links of persons: %w", err)
+	}
+	byPerson := map[string][]store.SourceLink{}
+	for _, l := range all {
+		byPerson[l.PersonID] = append(byPerson[l.PersonID], l)
+	}
+	for _, p := range persons {
+		ps := &personState{p: p, linksLoaded: true}
+		b.persons[p.ID] = ps
+		for _, l := range byPerson[p.ID] {
+			if l.Source != b.source {
+				l := l
+				ps.links = append(ps.links, &l)
+				continue
+			}
+			if e := b.register(l); e.link != nil && e.link.PersonID == p.ID {
+				ps.links = append(ps.links, e.link)
+			}
+		}
+	}
+	return nil
 }

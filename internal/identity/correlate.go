@@ -44,16 +44,23 @@ func (b *batch) correlate(ctx context.Context, asserted map[string]string) (pers
 // equals value case-insensitively, as they stand in this batch: the store's
 // answer corrected by what the batch has already changed.
 func (b *batch) findPersons(ctx context.Context, key store.MatchKey, value string) ([]string, error) {
-	found, err := b.tx.FindPersons(ctx, key, value)
-	if err != nil {
-		return nil, fmt.Errorf("find persons by %s: %w", key, err)
+	stored, ok := b.found[key][strings.ToLower(value)]
+	if !ok || !isASCII(value) {
+		found, err := b.tx.FindPersons(ctx, key, value)
+		if err != nil {
+			return nil, fmt.Errorf("find persons by %s: %w", key, err)
+		}
+		stored = make([]string, len(found))
+		for i, p := range found {
+			stored[i] = p.ID
+		}
 	}
 	var ids []string
-	for _, p := range found {
-		if ps, ok := b.persons[p.ID]; ok && ps.dirty && !strings.EqualFold(ps.attr(string(key)), value) {
+	for _, id := range stored {
+		if ps, ok := b.persons[id]; ok && ps.dirty && !strings.EqualFold(ps.attr(string(key)), value) {
 			continue // the batch changed it away
 		}
-		ids = append(ids, p.ID)
+		ids = append(ids, id)
 	}
 	for _, ps := range b.keyIndex[string(key)+"\x00"+strings.ToLower(value)] {
 		if strings.EqualFold(ps.attr(string(key)), value) {

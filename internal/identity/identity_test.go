@@ -390,7 +390,8 @@ func TestStatusTerminatedByHR(t *testing.T) {
 	})
 }
 
-// failingStore fails the n-th CreatePerson inside a transaction: a store
+// failingStore fails the n-th person created (CreatePerson or
+// CreatePersons) inside a transaction: a store
 // error a real database cannot produce on demand mid-batch.
 type failingStore struct {
 	store.Store
@@ -411,6 +412,16 @@ func (f failingTx) CreatePerson(ctx context.Context, p store.Person) (store.Pers
 		return store.Person{}, errors.New("disk on fire")
 	}
 	return f.Tx.CreatePerson(ctx, p)
+}
+
+// CreatePersons fails when the n-th person is among ps.
+func (f failingTx) CreatePersons(ctx context.Context, ps []store.Person) ([]store.Person, error) {
+	for range ps {
+		if f.s.n--; f.s.n == 0 {
+			return nil, errors.New("disk on fire")
+		}
+	}
+	return f.Tx.CreatePersons(ctx, ps)
 }
 
 func TestStoreFailureWritesNothing(t *testing.T) {

@@ -44,23 +44,46 @@ func (b *batch) write(ctx context.Context) error {
 	for _, ps := range b.dirty {
 		plans = append(plans, b.plan(ps))
 	}
+	// New persons go in with multi-row inserts, managers first (the
+	// order writeOrder gives); changed ones are updated one by one.
+	var fresh []*plan
 	for _, pl := range writeOrder(plans) {
+		if pl.ps.isNew {
+			pl.next.CreatedAt, pl.next.UpdatedAt = b.now, b.now
+			fresh = append(fresh, pl)
+			continue
+		}
 		if err := b.writePerson(ctx, pl); err != nil {
 			return err
 		}
 	}
+	if len(fresh) > 0 {
+		next := make([]store.Person, len(fresh))
+		for i, pl := range fresh {
+			next[i] = pl.next
+		}
+		created, err := b.tx.CreatePersons(ctx, next)
+		if err != nil {
+			return fmt.Errorf("create persons: %w", err)
+		}
+		for i, pl := range fresh {
+			pl.ps.final = created[i]
+		}
+	}
+	var put []store.SourceLink
 	for _, ext := range b.linkOrder {
 		e := b.links[ext]
 		switch {
 		case e.link != nil:
-			if _, err := b.tx.PutSourceLink(ctx, *e.link); err != nil {
-				return fmt.Errorf("put link %s/%s: %w", b.source, ext, err)
-			}
+			put = append(put, *e.link)
 		case e.inDB:
 			if err := b.tx.DeleteSourceLink(ctx, b.source, ext); err != nil {
 				return fmt.Errorf("delete link %s/%s: %w", b.source, ext, err)
 			}
 		}
+	}
+	if err := b.tx.PutSourceLinks(ctx, put); err != nil {
+		return fmt.Errorf("put links of %s: %w", b.source, err)
 	}
 	for _, pl := range plans {
 		if err := b.finish(ctx, pl); err != nil {

@@ -51,15 +51,37 @@ type Search struct {
 	Filter string // default per preset
 }
 
-// ServiceAccounts identify non-human accounts: entries under BaseDN (when
-// set) matching Filter, and, when NamePatterns are given, whose login
-// matches one of them (path.Match syntax, e.g. "svc-*").
+// ServiceAccounts identify non-human accounts. BaseDN (default the
+// people base), Filter (default the people filter) and NamePatterns
+// (path.Match syntax on the login, e.g. "svc-*") combine as Combine says
+// when both a BaseDN and NamePatterns are given:
+//
+//   - and: entries under BaseDN matching Filter whose login matches one of
+//     NamePatterns;
+//   - or: every entry under BaseDN matching Filter, and besides, every
+//     entry under the people base whose login matches one of NamePatterns
+//     (accounts misplaced among people).
+//
+// With only one of them, it alone decides and Combine may be omitted.
+//
+//	serviceAccounts:
+//	  baseDN: ou=services,dc=example,dc=org
+//	  namePatterns: ["svc-*"]
+//	  combine: or
+//	  ownerAttribute: manager
 type ServiceAccounts struct {
 	BaseDN         string
 	Filter         string
 	NamePatterns   []string
+	Combine        string // and | or; required with both BaseDN and NamePatterns
 	OwnerAttribute string // default manager (AD presets may use managedBy)
 }
+
+// How ServiceAccounts.BaseDN and NamePatterns combine.
+const (
+	CombineAnd = "and"
+	CombineOr  = "or"
+)
 
 // Mapping is the attribute mapping a preset gives, after overrides.
 type Mapping struct {
@@ -185,6 +207,12 @@ func (c Config) Validate() []FieldError {
 	if sa := c.ServiceAccounts; sa != nil {
 		if sa.BaseDN == "" && sa.Filter == "" && len(sa.NamePatterns) == 0 {
 			add("serviceAccounts", "give a baseDN, a filter or namePatterns")
+		}
+		switch {
+		case sa.Combine != "" && sa.Combine != CombineAnd && sa.Combine != CombineOr:
+			add("serviceAccounts.combine", "must be %s or %s, got %q", CombineAnd, CombineOr, sa.Combine)
+		case sa.Combine == "" && sa.BaseDN != "" && len(sa.NamePatterns) > 0:
+			add("serviceAccounts.combine", "required with both baseDN and namePatterns: %s (under baseDN and matching a pattern) or %s (under baseDN, or anywhere under people.baseDN matching a pattern)", CombineAnd, CombineOr)
 		}
 		for i, p := range sa.NamePatterns {
 			if _, err := path.Match(p, ""); err != nil {

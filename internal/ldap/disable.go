@@ -12,6 +12,11 @@ import (
 	goldap "github.com/go-ldap/ldap/v3"
 )
 
+// AdminLockedTime is ppolicy's pwdAccountLockedTime for an account locked
+// by an administrator until unlocked (draft-behera-ldap-password-policy
+// 5.3.3); any other value is the time of a failed-login lockout.
+const AdminLockedTime = "000001010000Z"
+
 // ErrNoSuchAccount: no entry in the directory has the account's stable id.
 var ErrNoSuchAccount = errors.New("no such account")
 
@@ -44,7 +49,7 @@ func (g *GroupWriter) DisableAccount(ctx context.Context, id string) error {
 		}
 		req.Replace("userAccountControl", []string{strconv.FormatUint(uint64(uac|UACAccountDisable), 10)})
 	} else {
-		req.Add("pwdAccountLockedTime", []string{"000001010000Z"})
+		req.Add("pwdAccountLockedTime", []string{AdminLockedTime})
 	}
 	err = g.modify(ctx, req)
 	if err == nil || goldap.IsErrorWithCode(err, goldap.LDAPResultAttributeOrValueExists) {

@@ -103,13 +103,20 @@ func (m Mapping) person(e entry, now time.Time, maxLen int) (identity.Record, er
 	return r, nil
 }
 
-// disabled reads the preset's account state: ppolicy's
-// pwdAccountLockedTime on OpenLDAP; userAccountControl bit 0x2 and a past
-// accountExpires on AD.
+// disabled reads the preset's account state. On OpenLDAP, ppolicy's
+// pwdAccountLockedTime of 000001010000Z is a lock set by an administrator
+// (disabled); any other value is the time of a failed-login lockout, which
+// expires with pwdLockoutDuration and leaves the person active. On AD,
+// userAccountControl bit 0x2 (ACCOUNTDISABLE) or a past accountExpires
+// disables; lockoutTime and the LOCKOUT bit are lockouts, not disables.
 func (m Mapping) disabled(e entry, now time.Time) (bool, error) {
 	if m.Preset != PresetActiveDirectory {
-		_, locked := e.first("pwdAccountLockedTime")
-		return locked, nil
+		for _, v := range e.values("pwdAccountLockedTime") {
+			if string(v) == AdminLockedTime {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	if v, ok := e.first("userAccountControl"); ok {
 		uac, err := ParseUserAccountControl(string(v))

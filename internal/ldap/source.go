@@ -194,6 +194,9 @@ func (s *Source) groups(ctx context.Context, conn searchConn, filter string, sin
 	return nil
 }
 
+// serviceAccounts reads the service accounts, recording their DNs in dns
+// (people with those DNs are skipped). With combine or, the base is read
+// whole and the people base is searched for the name patterns besides.
 func (s *Source) serviceAccounts(ctx context.Context, conn searchConn, sink source.Sink, dns map[string]bool) error {
 	sa := s.cfg.ServiceAccounts
 	base, filter := sa.BaseDN, sa.Filter
@@ -203,13 +206,32 @@ func (s *Source) serviceAccounts(ctx context.Context, conn searchConn, sink sour
 	if filter == "" {
 		filter = s.cfg.peopleFilter()
 	}
+	if sa.Combine == CombineOr && sa.BaseDN != "" && len(sa.NamePatterns) > 0 {
+		if err := s.readServiceAccounts(ctx, conn, base, filter, nil, sink, dns); err != nil {
+			return err
+		}
+		return s.readServiceAccounts(ctx, conn, s.cfg.People.BaseDN, s.cfg.peopleFilter(), sa.NamePatterns, sink, dns)
+	}
+	return s.readServiceAccounts(ctx, conn, base, filter, sa.NamePatterns, sink, dns)
+}
+
+// readServiceAccounts hands every entry under base matching filter whose
+// login matches one of patterns (all when none) to sink, once per DN. The
+// patterns are also sent to the server as substring filters when they
+// are plain enough (literals and *), so the directory, not syncd, skips
+// the people.
+func (s *Source) readServiceAccounts(ctx context.Context, conn searchConn, base, filter string, patterns []string, sink source.Sink, dns map[string]bool) error {
+	sa := s.cfg.ServiceAccounts
+	if f := patternFilter(s.m.Attrs["userName"], patterns); f != "" {
+		filter = "(&" + filter + f + ")"
+	}
 	now := s.Now()
 	err := stream(ctx, conn, base, goldap.ScopeWholeSubtree, filter, s.m.requested(sa.OwnerAttribute, "cn", "description"), s.cfg.PageSize, func(e entry) error {
 		login := ""
 		if v, ok := e.first(s.m.Attrs["userName"]); ok {
 			login = string(v)
 		}
-		if !matchesAny(sa.NamePatterns, login) {
+		if !matchesAny(patterns, login) || dns[strings.ToLower(e.DN)] {
 			return nil
 		}
 		dns[strings.ToLower(e.DN)] = true
@@ -245,6 +267,37 @@ func (s *Source) serviceAccounts(ctx context.Context, conn searchConn, sink sour
 		return classify(s.cfg.Name, "read service accounts", err)
 	}
 	return nil
+}
+
+// patternFilter turns name patterns into an LDAP filter on attr that
+// selects a superset of what they match: "svc-*" becomes (uid=svc-*).
+// "" when there are none, attr is a fallback list, or a pattern uses ?,
+// [ or \ (path.Match then decides alone).
+func patternFilter(attr string, patterns []string) string {
+	if len(patterns) == 0 || attr == "" || strings.Contains(attr, ",") {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("(|")
+	for _, p := range patterns {
+		if strings.ContainsAny(p, "?[\\") || p == "" {
+			return ""
+		}
+		if !strings.Contains(p, "*") {
+			fmt.Fprintf(&b, "(%s=%s)", attr, goldap.EscapeFilter(p))
+			continue
+		}
+		for strings.Contains(p, "**") {
+			p = strings.ReplaceAll(p, "**", "*")
+		}
+		parts := strings.Split(p, "*")
+		for i := range parts {
+			parts[i] = goldap.EscapeFilter(parts[i])
+		}
+		fmt.Fprintf(&b, "(%s=%s)", attr, strings.Join(parts, "*"))
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 func matchesAny(patterns []string, name string) bool {

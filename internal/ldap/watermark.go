@@ -43,12 +43,18 @@ func decodeWatermark(s string) (watermark, error) {
 	return w, nil
 }
 
-// filter selects entries changed at or after the mark. LDAP has no ">",
-// so a timestamp mark re-reads its own second; unchanged records are
-// skipped by the runner.
+// filter selects entries changed after the mark. LDAP has no ">", so a
+// CSN mark excludes its own value: the mark is the contextCSN read before
+// the last run, so the entry carrying it was read then (often the
+// all-staff group, whose re-read would cost a run with no change its whole
+// membership). A uSNChanged mark is made exclusive by adding one. A
+// timestamp mark (whole seconds, possibly shared by entries the last run
+// did not see) re-reads its own second; unchanged records are skipped by
+// the runner.
 func (w watermark) filter(attr string) string {
 	if w.CSN != "" {
-		return fmt.Sprintf("(entryCSN>=%s)", goldap.EscapeFilter(w.CSN))
+		csn := goldap.EscapeFilter(w.CSN)
+		return fmt.Sprintf("(&(entryCSN>=%s)(!(entryCSN=%s)))", csn, csn)
 	}
 	if w.USN != 0 {
 		return fmt.Sprintf("(%s>=%d)", goldap.EscapeFilter(attr), w.USN+1)

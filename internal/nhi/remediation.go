@@ -2,7 +2,6 @@ package nhi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -191,11 +190,11 @@ func (s *Service) expireTasks(ctx context.Context, tx store.Tx, now time.Time) (
 	return len(due), nil
 }
 
-// AcceptTask closes an open task by making newOwnerID (an active person)
-// the NHI's owner; the NHI is re-evaluated at once, so its owner-inactive
+// AcceptTask closes an open task by making newOwner (an active person,
+// named by id, userName or email) the NHI's owner; the NHI is re-evaluated at once, so its owner-inactive
 // finding resolves in the same transaction. Who may accept is the
 // caller's decision (the API lets the assignee or an admin).
-func (s *Service) AcceptTask(ctx context.Context, actor string, taskID int64, newOwnerID string) (store.ReownershipTask, error) {
+func (s *Service) AcceptTask(ctx context.Context, actor string, taskID int64, newOwner string) (store.ReownershipTask, error) {
 	var out store.ReownershipTask
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		now := s.now()
@@ -206,15 +205,19 @@ func (s *Service) AcceptTask(ctx context.Context, actor string, taskID int64, ne
 		if k.State != store.TaskOpen {
 			return fmt.Errorf("task %d is %s: %w", taskID, k.State, ErrClosed)
 		}
-		p, err := tx.GetPerson(ctx, newOwnerID)
-		if errors.Is(err, store.ErrNotFound) {
-			return &ValidationError{Fields: []FieldError{{Field: "owner", Msg: fmt.Sprintf("%q matches no person", newOwnerID)}}}
+		id, fe, err := resolvePerson(ctx, tx, "new_owner", newOwner)
+		if err != nil {
+			return err
 		}
+		if fe != nil {
+			return &ValidationError{Fields: []FieldError{*fe}}
+		}
+		p, err := tx.GetPerson(ctx, id)
 		if err != nil {
 			return err
 		}
 		if p.Status != store.StatusActive {
-			return &ValidationError{Fields: []FieldError{{Field: "owner", Msg: fmt.Sprintf("%s is %s, not active", p.UserName, p.Status)}}}
+			return &ValidationError{Fields: []FieldError{{Field: "new_owner", Msg: fmt.Sprintf("%s is %s, not active", p.UserName, p.Status)}}}
 		}
 		if _, err := tx.UpdateNHI(ctx, k.NHIID, func(n store.NHI) (store.NHI, error) {
 			n.OwnerID, n.OwnerRef = p.ID, p.UserName

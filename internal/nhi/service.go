@@ -43,6 +43,10 @@ type Service struct {
 	// Called inside the transaction that records it: an error rolls the
 	// expiry back and the next evaluation tries again.
 	Disablers map[string]Disabler
+	// OwnerWriters write an owner decided in syncd back to the NHI's
+	// source, by source name (WriteOwnerBack); none when a source has no
+	// write credentials.
+	OwnerWriters map[string]OwnerWriter
 }
 
 // Disabler disables an NHI in the system it came from.

@@ -2,9 +2,12 @@ package pull
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/source"
@@ -27,70 +30,178 @@ func (p *pass) audit(ctx context.Context, tx store.Tx, action, target string, de
 	return err
 }
 
-// members resolves a group's members to person IDs of this source;
-// members that are not (groups, service accounts) are left out.
-func (p *pass) members(ctx context.Context, tx store.Tx, g source.Group) ([]string, error) {
-	var ids []string
+// members resolves a group's members to person IDs of this source and
+// NHI IDs of its service accounts, both sorted, from the in-memory maps
+// (prefetched for incremental runs); other members (nested groups, DNs
+// naming nothing syncd knows) are left out.
+func (p *pass) members(g source.Group) (persons, nhis []string) {
 	for _, dn := range g.MemberDNs {
-		id, err := p.personByDN(ctx, tx, dn)
-		if err != nil {
-			return nil, err
-		}
-		if id != "" {
-			ids = append(ids, id)
+		key := lower(dn)
+		if id := p.dnToPerson[key]; id != "" {
+			persons = append(persons, id)
+		} else if id := p.dnToNHI[key]; id != "" {
+			nhis = append(nhis, id)
 		}
 	}
 	for _, ext := range g.MemberIDs {
-		id, err := p.personByExternalID(ctx, tx, ext)
-		if err != nil {
-			return nil, err
-		}
-		if id != "" {
-			ids = append(ids, id)
+		if id := p.idToPerson[ext]; id != "" {
+			persons = append(persons, id)
 		}
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	slices.Sort(persons)
+	slices.Sort(nhis)
+	return slices.Compact(persons), slices.Compact(nhis)
 }
 
-// applyGroups writes each group and its members, one transaction each,
-// and with complete deletes the source's groups it did not return and the
-// source confirms are gone.
-func (p *pass) applyGroups(ctx context.Context, src source.Source, complete bool) error {
-	seen := map[string]bool{}
-	for _, g := range p.groups {
-		seen[g.ExternalID] = true
-		err := p.r.Store.InTx(ctx, func(tx store.Tx) error { return p.applyGroup(ctx, tx, g) })
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			p.reject(g.ExternalID, fmt.Sprintf("group %s: another group of this source is named %q", g.DN, g.Name))
-		case err != nil:
-			return fmt.Errorf("pull: %s: group %s: %w", p.src, g.DN, err)
+// membersDigest identifies a member set: what a group's stored digest is
+// compared with before its members are read.
+func membersDigest(persons, nhis []string) string {
+	h := sha256.New()
+	for _, id := range persons {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	h.Write([]byte{1})
+	for _, id := range nhis {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// prefetch fills the DN and external-id maps for every member and owner
+// reference of this run that an incremental run has not resolved yet:
+// one query per thousand DNs instead of one per member. A full run has
+// every link loaded already.
+func (p *pass) prefetch(ctx context.Context) error {
+	if !p.lazy {
+		return nil
+	}
+	var dns []string
+	want := func(dn string) {
+		key := lower(dn)
+		if _, ok := p.dnToPerson[key]; !ok {
+			p.dnToPerson[key] = "" // asked once
+			dns = append(dns, key)
 		}
 	}
+	for _, g := range p.groups {
+		for _, dn := range g.MemberDNs {
+			want(dn)
+		}
+	}
+	for _, a := range p.services {
+		if strings.Contains(a.OwnerRef, "=") {
+			want(a.OwnerRef)
+		}
+	}
+	if len(dns) > 0 {
+		found, err := p.r.Store.ResolveLinkDNs(ctx, p.src, dns)
+		if err != nil {
+			return fmt.Errorf("pull: %s: resolve member DNs: %w", p.src, err)
+		}
+		for dn, id := range found {
+			p.dnToPerson[dn] = id
+		}
+	}
+	for _, g := range p.groups {
+		for _, ext := range g.MemberIDs {
+			if _, ok := p.idToPerson[ext]; ok {
+				continue
+			}
+			l, err := p.r.Store.GetSourceLink(ctx, p.src, ext)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				p.idToPerson[ext] = ""
+			case err != nil:
+				return fmt.Errorf("pull: %s: get link %s: %w", p.src, ext, err)
+			default:
+				p.idToPerson[ext] = l.PersonID
+			}
+		}
+	}
+	return nil
+}
+
+// groupWork is a group the source asserted that differs from what the
+// store holds.
+type groupWork struct {
+	g       source.Group
+	persons []string
+	nhis    []string
+	digest  string
+	state   store.GroupState
+	exists  bool
+}
+
+// Bounds of one group transaction: many small groups share one, a huge
+// group (all staff) has its own.
+const (
+	groupsPerTx  = 200
+	membersPerTx = 50000
+)
+
+// applyGroups compares every group the source asserted with the stored
+// state read in one query: a group whose names and member digest are
+// unchanged is not touched. Changed groups are written many to a
+// transaction. With complete, the source's groups it did not return and
+// the source confirms are gone are deleted.
+func (p *pass) applyGroups(ctx context.Context, src source.Source, complete bool) error {
+	if len(p.groups) == 0 && !complete {
+		return nil
+	}
+	states, err := p.r.Store.ListGroupStates(ctx, p.src)
+	if err != nil {
+		return fmt.Errorf("pull: %s: list groups: %w", p.src, err)
+	}
+	byExt := make(map[string]store.GroupState, len(states))
+	for _, st := range states {
+		byExt[st.ExternalID] = st
+	}
+	seen := make(map[string]bool, len(p.groups))
+	var (
+		pending []groupWork
+		weight  int
+	)
+	for i := range p.groups {
+		g := p.groups[i]
+		p.groups[i] = source.Group{} // let the member DNs go once applied
+		seen[g.ExternalID] = true
+		persons, nhis := p.members(g)
+		digest := membersDigest(persons, nhis)
+		st, ok := byExt[g.ExternalID]
+		if ok && st.DisplayName == g.Name && st.Description == g.Description && st.Digest == digest {
+			continue
+		}
+		g.MemberDNs, g.MemberIDs = nil, nil
+		pending = append(pending, groupWork{g: g, persons: persons, nhis: nhis, digest: digest, state: st, exists: ok})
+		weight += len(persons) + len(nhis) + 1
+		if len(pending) >= groupsPerTx || weight >= membersPerTx {
+			if err := p.writeGroups(ctx, pending); err != nil {
+				return err
+			}
+			pending, weight = nil, 0
+		}
+	}
+	if err := p.writeGroups(ctx, pending); err != nil {
+		return err
+	}
+	p.groups = nil
 	if !complete {
 		return nil
 	}
-	var vanished []store.Group
-	after := ""
-	for {
-		list, err := p.r.Store.ListGroups(ctx, store.GroupQuery{Source: p.src, AfterID: after, Limit: 500})
-		if err != nil {
-			return fmt.Errorf("pull: %s: list groups: %w", p.src, err)
+	var vanished []store.GroupState
+	for _, st := range states {
+		if !seen[st.ExternalID] {
+			vanished = append(vanished, st)
 		}
-		for _, g := range list {
-			if !seen[g.ExternalID] {
-				vanished = append(vanished, g)
-			}
-		}
-		if len(list) < 500 {
-			break
-		}
-		after = list[len(list)-1].ID
+	}
+	if len(vanished) == 0 {
+		return nil
 	}
 	refs := make([]source.Ref, len(vanished))
-	for i, g := range vanished {
-		refs[i] = source.Ref{Kind: source.KindGroup, ExternalID: g.ExternalID}
+	for i, st := range vanished {
+		refs[i] = source.Ref{Kind: source.KindGroup, ExternalID: st.ExternalID}
 	}
 	absent, ok := p.confirmAbsent(ctx, src, "groups", refs)
 	if !ok {
@@ -100,76 +211,157 @@ func (p *pass) applyGroups(ctx context.Context, src source.Source, complete bool
 	for _, r := range absent {
 		gone[r.ExternalID] = true
 	}
-	for _, g := range vanished {
-		if !gone[g.ExternalID] {
+	for _, st := range vanished {
+		if !gone[st.ExternalID] {
 			continue
 		}
 		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-			members, err := tx.ListGroupMembers(ctx, g.ID)
+			members, err := tx.ListGroupMembers(ctx, st.ID)
 			if err != nil {
 				return err
 			}
-			if err := tx.DeleteGroup(ctx, g.ID); err != nil {
+			nhis, err := tx.ListGroupNHIMembers(ctx, st.ID)
+			if err != nil {
 				return err
 			}
-			return p.audit(ctx, tx, ActionGroupDeleted, "group:"+g.ID, map[string]any{
-				"source": p.src, "externalId": g.ExternalID, "name": g.DisplayName, "members": members,
+			if err := tx.DeleteGroup(ctx, st.ID); err != nil {
+				return err
+			}
+			return p.audit(ctx, tx, ActionGroupDeleted, "group:"+st.ID, map[string]any{
+				"source": p.src, "externalId": st.ExternalID, "name": st.DisplayName, "members": members, "nhiMembers": nhis,
 				"cause": "not returned by a complete read of the source, and confirmed gone"})
 		})
 		if err != nil {
-			return fmt.Errorf("pull: %s: delete vanished group %s: %w", p.src, g.DisplayName, err)
+			return fmt.Errorf("pull: %s: delete vanished group %s: %w", p.src, st.DisplayName, err)
 		}
 	}
 	return nil
 }
 
-func (p *pass) applyGroup(ctx context.Context, tx store.Tx, g source.Group) error {
-	cur, err := tx.GetGroupByExternalID(ctx, p.src, g.ExternalID)
+// writeGroups applies ws in one transaction. A name conflict aborts it;
+// the groups are then applied one transaction each, so only the
+// conflicting group is rejected.
+func (p *pass) writeGroups(ctx context.Context, ws []groupWork) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+		for i := range ws {
+			if err := p.applyGroup(ctx, tx, &ws[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, store.ErrConflict) || len(ws) == 1 {
+		return p.groupErr(ws[0], err)
+	}
+	for i := range ws {
+		err := p.r.Store.InTx(ctx, func(tx store.Tx) error { return p.applyGroup(ctx, tx, &ws[i]) })
+		if err := p.groupErr(ws[i], err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pass) groupErr(w groupWork, err error) error {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		cur, err = tx.CreateGroup(ctx, store.Group{Source: p.src, ExternalID: g.ExternalID, DisplayName: g.Name, Description: g.Description})
+	case errors.Is(err, store.ErrConflict):
+		p.reject(w.g.ExternalID, fmt.Sprintf("group %s: another group of this source is named %q", w.g.DN, w.g.Name))
+		return nil
+	case err != nil:
+		return fmt.Errorf("pull: %s: group %s: %w", p.src, w.g.DN, err)
+	}
+	return nil
+}
+
+// applyGroup writes one group: created or renamed, then only the members
+// that differ added and removed, then the digest of what the source
+// asserted. Clearing the digest first takes the group's row lock, so the
+// members read next are not changed by anyone else before this
+// transaction ends.
+func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error {
+	g := w.g
+	id := w.state.ID
+	switch {
+	case !w.exists:
+		cur, err := tx.CreateGroup(ctx, store.Group{Source: p.src, ExternalID: g.ExternalID, DisplayName: g.Name, Description: g.Description})
 		if err != nil {
 			return err
 		}
-		if err := p.audit(ctx, tx, ActionGroupCreated, "group:"+cur.ID, map[string]any{
+		id = cur.ID
+		if err := p.audit(ctx, tx, ActionGroupCreated, "group:"+id, map[string]any{
 			"source": p.src, "externalId": g.ExternalID, "name": g.Name, "dn": g.DN}); err != nil {
 			return err
 		}
-	case err != nil:
-		return err
-	case cur.DisplayName != g.Name || cur.Description != g.Description:
-		old := cur
-		cur, err = tx.UpdateGroup(ctx, cur.ID, func(x store.Group) (store.Group, error) {
+	case w.state.DisplayName != g.Name || w.state.Description != g.Description:
+		if _, err := tx.UpdateGroup(ctx, id, func(x store.Group) (store.Group, error) {
 			x.DisplayName, x.Description, x.UpdatedAt = g.Name, g.Description, p.r.now()
 			return x, nil
-		})
-		if err != nil {
+		}); err != nil {
 			return err
 		}
-		if err := p.audit(ctx, tx, ActionGroupUpdated, "group:"+cur.ID, map[string]any{
-			"source": p.src, "old": map[string]string{"name": old.DisplayName, "description": old.Description},
+		if err := p.audit(ctx, tx, ActionGroupUpdated, "group:"+id, map[string]any{
+			"source": p.src, "old": map[string]string{"name": w.state.DisplayName, "description": w.state.Description},
 			"new": map[string]string{"name": g.Name, "description": g.Description}}); err != nil {
 			return err
 		}
+		if w.state.Digest == w.digest {
+			return nil
+		}
 	}
-	want, err := p.members(ctx, tx, g)
-	if err != nil {
+	if w.exists {
+		if err := tx.SetGroupDigest(ctx, id, ""); err != nil {
+			return err
+		}
+	}
+	var havePersons, haveNHIs []string
+	if w.exists {
+		var err error
+		if havePersons, err = tx.ListGroupMembers(ctx, id); err != nil {
+			return err
+		}
+		if haveNHIs, err = tx.ListGroupNHIMembers(ctx, id); err != nil {
+			return err
+		}
+		// The database's collation need not be byte order.
+		slices.Sort(havePersons)
+		slices.Sort(haveNHIs)
+	}
+	added, removed := diff(havePersons, w.persons)
+	addedNHI, removedNHI := diff(haveNHIs, w.nhis)
+	if len(added) > 0 {
+		if err := tx.AddGroupMembers(ctx, id, added); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(removed); start += 1000 {
+		if err := tx.RemoveGroupMembers(ctx, id, removed[start:min(start+1000, len(removed))]); err != nil {
+			return err
+		}
+	}
+	if len(addedNHI) > 0 {
+		if err := tx.AddGroupNHIMembers(ctx, id, addedNHI); err != nil {
+			return err
+		}
+	}
+	if len(removedNHI) > 0 {
+		if err := tx.RemoveGroupNHIMembers(ctx, id, removedNHI); err != nil {
+			return err
+		}
+	}
+	if err := tx.SetGroupDigest(ctx, id, w.digest); err != nil {
 		return err
 	}
-	have, err := tx.ListGroupMembers(ctx, cur.ID)
-	if err != nil {
-		return err
-	}
-	slices.Sort(have)
-	if slices.Equal(have, want) {
+	if len(added)+len(removed)+len(addedNHI)+len(removedNHI) == 0 {
 		return nil
 	}
-	added, removed := diff(have, want)
-	if err := tx.SetGroupMembers(ctx, cur.ID, want); err != nil {
-		return err
+	details := map[string]any{"source": p.src, "name": g.Name, "added": added, "removed": removed}
+	if len(addedNHI)+len(removedNHI) > 0 {
+		details["addedNHIs"], details["removedNHIs"] = addedNHI, removedNHI
 	}
-	return p.audit(ctx, tx, ActionGroupMembersChanged, "group:"+cur.ID, map[string]any{
-		"source": p.src, "name": g.Name, "added": added, "removed": removed})
+	return p.audit(ctx, tx, ActionGroupMembersChanged, "group:"+id, details)
 }
 
 // diff returns what want adds to and removes from have (both sorted).

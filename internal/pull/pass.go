@@ -2,7 +2,6 @@ package pull
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -28,6 +27,9 @@ type pass struct {
 	seen       map[string]bool  // external ids the source asserted this run
 	dnToPerson map[string]string
 	idToPerson map[string]string
+	// dnToNHI maps the DNs of this source's service accounts to their
+	// NHIs, for group memberships.
+	dnToNHI map[string]string
 
 	batch    []identity.Change
 	groups   []source.Group
@@ -114,14 +116,18 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 		}
 		phase("unlink vanished")
 	}
-	if err := p.applyGroups(ctx, src, res.Groups); err != nil {
+	// Service accounts before groups: they can be members.
+	if err := p.prefetch(ctx); err != nil {
 		return res, err
 	}
-	phase("groups")
 	if err := p.applyServices(ctx, src, res.ServiceAccounts); err != nil {
 		return res, err
 	}
 	phase("service accounts")
+	if err := p.applyGroups(ctx, src, res.Groups); err != nil {
+		return res, err
+	}
+	phase("groups")
 	p.report()
 	return res, nil
 }
@@ -143,11 +149,15 @@ func (p *pass) Person(ctx context.Context, r identity.Record) error {
 		return nil
 	}
 	p.seen[r.ExternalID] = true
-	same, err := p.unchanged(ctx, r)
-	if err != nil {
-		return err
+	if p.lazy {
+		// Compared with their links a batch at a time, in flush.
+		p.batch = append(p.batch, identity.Change{Op: identity.OpUpsert, Record: r})
+		if len(p.batch) >= p.batchSize() {
+			return p.flush(ctx)
+		}
+		return nil
 	}
-	if same {
+	if k, ok := p.known[r.ExternalID]; ok && k.digest == digestOf(r.Raw) {
 		p.counts.Unchanged++
 		return nil
 	}
@@ -158,20 +168,33 @@ func (p *pass) Person(ctx context.Context, r identity.Record) error {
 	return nil
 }
 
-// unchanged reports whether r asserts exactly what its link holds.
-func (p *pass) unchanged(ctx context.Context, r identity.Record) (bool, error) {
-	if !p.lazy {
-		k, ok := p.known[r.ExternalID]
-		return ok && k.digest == digestOf(r.Raw), nil
+// dropUnchanged removes from changes the upserts that assert exactly
+// what their links hold, reading those links in one query (incremental
+// runs, which have no link keys loaded).
+func (p *pass) dropUnchanged(ctx context.Context, changes []identity.Change) ([]identity.Change, error) {
+	ids := make([]string, 0, len(changes))
+	for _, c := range changes {
+		if c.Op == identity.OpUpsert {
+			ids = append(ids, c.Record.ExternalID)
+		}
 	}
-	l, err := p.r.Store.GetSourceLink(ctx, p.src, r.ExternalID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("pull: %s: get link %s: %w", p.src, r.ExternalID, err)
+	links, err := p.r.Store.GetSourceLinks(ctx, p.src, ids)
+	if err != nil {
+		return nil, fmt.Errorf("pull: %s: get links: %w", p.src, err)
 	}
-	return digestOf(l.Raw) == digestOf(r.Raw), nil
+	held := make(map[string]digest, len(links))
+	for _, l := range links {
+		held[l.ExternalID] = digestOf(l.Raw)
+	}
+	out := changes[:0]
+	for _, c := range changes {
+		if d, ok := held[c.Record.ExternalID]; ok && c.Op == identity.OpUpsert && d == digestOf(c.Record.Raw) {
+			p.counts.Unchanged++
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // personByDN is the person of this source with dn, "" for none: from the
@@ -191,23 +214,6 @@ func (p *pass) personByDN(ctx context.Context, tx store.Tx, dn string) (string, 
 	}
 	p.dnToPerson[key] = id
 	return id, nil
-}
-
-// personByExternalID is the person linked from record ext of this source.
-func (p *pass) personByExternalID(ctx context.Context, tx store.Tx, ext string) (string, error) {
-	if id, ok := p.idToPerson[ext]; ok || !p.lazy {
-		return id, nil
-	}
-	l, err := tx.GetSourceLink(ctx, p.src, ext)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		p.idToPerson[ext] = ""
-		return "", nil
-	case err != nil:
-		return "", err
-	}
-	p.idToPerson[ext] = l.PersonID
-	return l.PersonID, nil
 }
 
 // Reject records an entry the source could not map. It still exists in
@@ -249,6 +255,15 @@ func (p *pass) flush(ctx context.Context) error {
 	}
 	changes := p.batch
 	p.batch = nil
+	if p.lazy {
+		var err error
+		if changes, err = p.dropUnchanged(ctx, changes); err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+	}
 	res, err := p.r.Identity.Apply(ctx, identity.Batch{Source: p.src, Changes: changes})
 	if err != nil {
 		return err

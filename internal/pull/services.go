@@ -10,26 +10,13 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// applyServices records each service account as an NHI, one transaction
-// each; with complete, the source's accounts it did not return and the
-// source confirms are gone are retired (never deleted: their history and
-// findings stay).
+// applyServices records each service account as an NHI. The source's
+// accounts are read from the store in a few pages and compared in memory;
+// only changed accounts get a transaction. With complete, the source's
+// accounts it did not return and the source confirms are gone are retired
+// (never deleted: their history and findings stay).
 func (p *pass) applyServices(ctx context.Context, src source.Source, complete bool) error {
-	seen := map[string]bool{}
-	for _, a := range p.services {
-		seen[a.ExternalID] = true
-		err := p.r.Store.InTx(ctx, func(tx store.Tx) error { return p.applyService(ctx, tx, a) })
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			p.reject(a.ExternalID, fmt.Sprintf("service account %s: another account of this source is named %q", a.DN, a.Name))
-		case err != nil:
-			return fmt.Errorf("pull: %s: service account %s: %w", p.src, a.DN, err)
-		}
-	}
-	if !complete {
-		return nil
-	}
-	var vanished []store.NHI
+	existing := map[string]store.NHI{}
 	after := ""
 	for {
 		list, err := p.r.Store.ListNHIs(ctx, store.NHIQuery{Source: p.src, Kind: store.KindServiceAccount, AfterID: after, Limit: 500})
@@ -37,14 +24,48 @@ func (p *pass) applyServices(ctx context.Context, src source.Source, complete bo
 			return fmt.Errorf("pull: %s: list service accounts: %w", p.src, err)
 		}
 		for _, n := range list {
-			if !seen[n.ExternalID] && n.Status != store.NHIRetired {
-				vanished = append(vanished, n)
-			}
+			existing[n.ExternalID] = n
 		}
 		if len(list) < 500 {
 			break
 		}
 		after = list[len(list)-1].ID
+	}
+	p.dnToNHI = make(map[string]string, len(p.services))
+	seen := map[string]bool{}
+	for _, a := range p.services {
+		seen[a.ExternalID] = true
+		if cur, ok := existing[a.ExternalID]; ok && p.serviceUnchanged(cur, a) {
+			p.dnToNHI[lower(a.DN)] = cur.ID
+			continue
+		}
+		var id string
+		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			id, err = p.applyService(ctx, tx, a)
+			return err
+		})
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			p.reject(a.ExternalID, fmt.Sprintf("service account %s: another account of this source is named %q", a.DN, a.Name))
+		case err != nil:
+			return fmt.Errorf("pull: %s: service account %s: %w", p.src, a.DN, err)
+		default:
+			p.dnToNHI[lower(a.DN)] = id
+		}
+	}
+	p.services = nil
+	if !complete {
+		return nil
+	}
+	var vanished []store.NHI
+	for _, n := range existing {
+		if !seen[n.ExternalID] && n.Status != store.NHIRetired {
+			vanished = append(vanished, n)
+		}
+	}
+	if len(vanished) == 0 {
+		return nil
 	}
 	refs := make([]source.Ref, len(vanished))
 	for i, n := range vanished {
@@ -80,6 +101,98 @@ func (p *pass) applyServices(ctx context.Context, src source.Source, complete bo
 	return nil
 }
 
+// serviceUnchanged reports whether a asserts what cur holds, with the
+// owner resolved from the in-memory maps (a login owner is looked up in
+// the transaction instead, so it is never taken as unchanged here).
+func (p *pass) serviceUnchanged(cur store.NHI, a source.ServiceAccount) bool {
+	resolved := ""
+	if a.OwnerRef != "" {
+		if !strings.Contains(a.OwnerRef, "=") {
+			return false
+		}
+		id, ok := p.dnToPerson[lower(a.OwnerRef)]
+		if !ok {
+			return false
+		}
+		resolved = id
+	}
+	status := store.NHIActive
+	if a.Disabled {
+		status = store.NHIDisabled
+	}
+	ownerID, ownerRef := governedOwner(cur, a.OwnerRef, resolved)
+	return cur.Name == a.Name && cur.OwnerID == ownerID && cur.OwnerRef == ownerRef && cur.SourceOwnerRef == a.OwnerRef &&
+		cur.Status == status && cur.Description == a.Description
+}
+
+// applyService records a. The source's owner attribute drives the owner
+// only while no owner was chosen in syncd: after a re-ownership (the
+// governed OwnerRef differs from what the source last asserted), syncd's
+// choice stands until the source asserts a different owner; then the
+// directory has decided again and wins.
+func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAccount) (string, error) {
+	ownerID, err := p.owner(ctx, tx, a.OwnerRef)
+	if err != nil {
+		return "", err
+	}
+	status := store.NHIActive
+	if a.Disabled {
+		status = store.NHIDisabled
+	}
+	cur, err := tx.GetNHIByExternalID(ctx, p.src, a.ExternalID)
+	if errors.Is(err, store.ErrNotFound) {
+		n, err := tx.CreateNHI(ctx, store.NHI{
+			Kind: store.KindServiceAccount, Name: a.Name, Source: p.src, ExternalID: a.ExternalID,
+			OwnerID: ownerID, OwnerRef: a.OwnerRef, SourceOwnerRef: a.OwnerRef, Status: status, Description: a.Description,
+			CreatedAt: p.r.now(), UpdatedAt: p.r.now(),
+		})
+		if err != nil {
+			return "", err
+		}
+		return n.ID, p.audit(ctx, tx, ActionNHICreated, "nhi:"+n.ID, map[string]any{
+			"source": p.src, "externalId": a.ExternalID, "name": a.Name, "dn": a.DN,
+			"ownerRef": a.OwnerRef, "ownerId": ownerID, "status": status})
+	}
+	if err != nil {
+		return "", err
+	}
+	resolved := ownerID
+	ownerID, ownerRef := governedOwner(cur, a.OwnerRef, resolved)
+	if cur.Name == a.Name && cur.OwnerID == ownerID && cur.OwnerRef == ownerRef && cur.SourceOwnerRef == a.OwnerRef &&
+		cur.Status == status && cur.Description == a.Description {
+		return cur.ID, nil
+	}
+	old := map[string]string{"name": cur.Name, "ownerId": cur.OwnerID, "ownerRef": cur.OwnerRef, "sourceOwnerRef": cur.SourceOwnerRef,
+		"status": string(cur.Status), "description": cur.Description}
+	n, err := tx.UpdateNHI(ctx, cur.ID, func(x store.NHI) (store.NHI, error) {
+		// Decided again on the locked row: a re-ownership committed
+		// since cur was read is not overwritten.
+		ownerID, ownerRef := governedOwner(x, a.OwnerRef, resolved)
+		x.Name, x.OwnerID, x.OwnerRef, x.SourceOwnerRef, x.Status, x.Description, x.UpdatedAt =
+			a.Name, ownerID, ownerRef, a.OwnerRef, status, a.Description, p.r.now()
+		return x, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return n.ID, p.audit(ctx, tx, ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
+		"source": p.src, "old": old,
+		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": ownerRef, "sourceOwnerRef": a.OwnerRef,
+			"status": string(status), "description": a.Description}})
+}
+
+// governedOwner is the owner n keeps when its source now asserts ref
+// (resolved to person id resolved): the source's owner, unless an owner
+// chosen in syncd overrides the source's last assertion and the source
+// still asserts that same value.
+func governedOwner(n store.NHI, ref, resolved string) (ownerID, ownerRef string) {
+	governed := n.OwnerRef != n.SourceOwnerRef
+	if governed && ref == n.SourceOwnerRef {
+		return n.OwnerID, n.OwnerRef
+	}
+	return resolved, ref
+}
+
 // owner resolves an owner reference: a DN names a person of this source,
 // anything else a userName. "" when it names nobody (a dangling owner).
 func (p *pass) owner(ctx context.Context, tx store.Tx, ref string) (string, error) {
@@ -94,46 +207,4 @@ func (p *pass) owner(ctx context.Context, tx store.Tx, ref string) (string, erro
 		return "", err
 	}
 	return found[0].ID, nil
-}
-
-func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAccount) error {
-	ownerID, err := p.owner(ctx, tx, a.OwnerRef)
-	if err != nil {
-		return err
-	}
-	status := store.NHIActive
-	if a.Disabled {
-		status = store.NHIDisabled
-	}
-	cur, err := tx.GetNHIByExternalID(ctx, p.src, a.ExternalID)
-	if errors.Is(err, store.ErrNotFound) {
-		n, err := tx.CreateNHI(ctx, store.NHI{
-			Kind: store.KindServiceAccount, Name: a.Name, Source: p.src, ExternalID: a.ExternalID,
-			OwnerID: ownerID, OwnerRef: a.OwnerRef, Status: status, Description: a.Description,
-			CreatedAt: p.r.now(), UpdatedAt: p.r.now(),
-		})
-		if err != nil {
-			return err
-		}
-		return p.audit(ctx, tx, ActionNHICreated, "nhi:"+n.ID, map[string]any{
-			"source": p.src, "externalId": a.ExternalID, "name": a.Name, "dn": a.DN,
-			"ownerRef": a.OwnerRef, "ownerId": ownerID, "status": status})
-	}
-	if err != nil {
-		return err
-	}
-	if cur.Name == a.Name && cur.OwnerID == ownerID && cur.OwnerRef == a.OwnerRef && cur.Status == status && cur.Description == a.Description {
-		return nil
-	}
-	old := map[string]string{"name": cur.Name, "ownerId": cur.OwnerID, "ownerRef": cur.OwnerRef, "status": string(cur.Status), "description": cur.Description}
-	n, err := tx.UpdateNHI(ctx, cur.ID, func(x store.NHI) (store.NHI, error) {
-		x.Name, x.OwnerID, x.OwnerRef, x.Status, x.Description, x.UpdatedAt = a.Name, ownerID, a.OwnerRef, status, a.Description, p.r.now()
-		return x, nil
-	})
-	if err != nil {
-		return err
-	}
-	return p.audit(ctx, tx, ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
-		"source": p.src, "old": old,
-		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": a.OwnerRef, "status": string(status), "description": a.Description}})
 }

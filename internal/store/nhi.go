@@ -46,18 +46,23 @@ type NHI struct {
 	// OwnerID is the owning person; OwnerRef is the owner as the source
 	// named it (DN, login, email). OwnerRef set with OwnerID empty is a
 	// dangling owner: recorded, never dropped.
-	OwnerID     string
-	OwnerRef    string
-	CoOwnerIDs  []string
-	OwningTeam  string
-	ProjectID   string
-	Status      NHIStatus
-	Description string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	ExpiresAt   *time.Time
-	RotatedAt   *time.Time
-	LastUsedAt  *time.Time
+	OwnerID  string
+	OwnerRef string
+	// SourceOwnerRef is the owner a pulled source last asserted, kept
+	// apart from the governed owner above: when an owner chosen in syncd
+	// (a re-ownership) differs from it, the pull keeps syncd's choice
+	// until the source asserts a different owner. "" for none.
+	SourceOwnerRef string
+	CoOwnerIDs     []string
+	OwningTeam     string
+	ProjectID      string
+	Status         NHIStatus
+	Description    string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      *time.Time
+	RotatedAt      *time.Time
+	LastUsedAt     *time.Time
 }
 
 // NHIQuery selects NHIs; empty fields do not filter.

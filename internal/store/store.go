@@ -24,6 +24,8 @@ type Tx interface {
 	SecurityTx
 	JobTx
 	SCIMWriteTx
+	PullBatchTx
+	IdentityBatchTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

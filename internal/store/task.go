@@ -48,7 +48,9 @@ type TaskQuery struct {
 	State      TaskState
 	// DueBefore selects tasks whose deadline is before it.
 	DueBefore *time.Time
-	Limit     int // 0: all
+	// AfterID pages: tasks with a larger id (they list in id order).
+	AfterID int64
+	Limit   int // 0: all
 }
 
 // TaskTx stores re-ownership tasks.

@@ -158,6 +158,9 @@ func (t *txn) DeleteGroup(ctx context.Context, id string) error {
 		if err := t.conn(ctx).Where("group_id = ?", id).Delete(&memberRow{}).Error; err != nil {
 			return err
 		}
+		if err := t.conn(ctx).Where("group_id = ?", id).Delete(&nhiMemberRow{}).Error; err != nil {
+			return err
+		}
 		res := t.conn(ctx).Where("id = ?", id).Delete(&groupRow{})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return store.ErrNotFound
@@ -311,7 +314,7 @@ func (t *txn) RemovePersonFromGroups(ctx context.Context, personID, source strin
 			return err
 		}
 		return t.conn(ctx).Model(&groupRow{}).Where("id IN ?", groupIDs).
-			UpdateColumns(map[string]any{"updated_at": t.stamp(), "version": gorm.Expr("version + 1")}).Error
+			UpdateColumns(map[string]any{"updated_at": t.stamp(), "version": gorm.Expr("version + 1"), "members_digest": ""}).Error
 	})
 	return wrap(fmt.Sprintf("remove person %q from groups", personID), err)
 }
@@ -324,10 +327,11 @@ func (t *txn) lockGroup(ctx context.Context, groupID string) error {
 }
 
 // touchGroup records a membership change as a change of the group: a new
-// updated time and version.
+// updated time and version, and the members digest a pull recorded
+// cleared (it no longer describes them).
 func (t *txn) touchGroup(ctx context.Context, groupID string) error {
 	return t.conn(ctx).Model(&groupRow{}).Where("id = ?", groupID).
-		UpdateColumns(map[string]any{"updated_at": t.stamp(), "version": gorm.Expr("version + 1")}).Error
+		UpdateColumns(map[string]any{"updated_at": t.stamp(), "version": gorm.Expr("version + 1"), "members_digest": ""}).Error
 }
 
 // insertMembers adds memberships, skipping existing ones, and reports how

@@ -24,16 +24,18 @@ type nhiRow struct {
 	Environment string
 	OwnerID     string
 	OwnerRef    string
-	CoOwnerIDs  string `gorm:"column:co_owner_ids"` // JSON array
-	OwningTeam  string
-	ProjectID   string
-	Status      string
-	Description string
-	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
-	ExpiresAt   *time.Time
-	RotatedAt   *time.Time
-	LastUsedAt  *time.Time
+	// SourceOwnerRef is the owner the source last asserted.
+	SourceOwnerRef string
+	CoOwnerIDs     string `gorm:"column:co_owner_ids"` // JSON array
+	OwningTeam     string
+	ProjectID      string
+	Status         string
+	Description    string
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
+	ExpiresAt      *time.Time
+	RotatedAt      *time.Time
+	LastUsedAt     *time.Time
 }
 
 func (nhiRow) TableName() string { return "nhis" }
@@ -45,7 +47,7 @@ func nhiToRow(n store.NHI) (nhiRow, error) {
 	}
 	return nhiRow{
 		ID: n.ID, Kind: string(n.Kind), Name: n.Name, Source: n.Source, ExternalID: n.ExternalID,
-		Environment: n.Environment, OwnerID: n.OwnerID, OwnerRef: n.OwnerRef, CoOwnerIDs: string(co),
+		Environment: n.Environment, OwnerID: n.OwnerID, OwnerRef: n.OwnerRef, SourceOwnerRef: n.SourceOwnerRef, CoOwnerIDs: string(co),
 		OwningTeam: n.OwningTeam, ProjectID: n.ProjectID, Status: string(n.Status), Description: n.Description,
 		CreatedAt: utc(n.CreatedAt), UpdatedAt: utc(n.UpdatedAt),
 		ExpiresAt: utcPtr(n.ExpiresAt), RotatedAt: utcPtr(n.RotatedAt), LastUsedAt: utcPtr(n.LastUsedAt),
@@ -56,7 +58,7 @@ func nhiToRow(n store.NHI) (nhiRow, error) {
 func (r nhiRow) toNHI() (store.NHI, error) {
 	n := store.NHI{
 		ID: r.ID, Kind: store.NHIKind(r.Kind), Name: r.Name, Source: r.Source, ExternalID: r.ExternalID,
-		Environment: r.Environment, OwnerID: r.OwnerID, OwnerRef: r.OwnerRef,
+		Environment: r.Environment, OwnerID: r.OwnerID, OwnerRef: r.OwnerRef, SourceOwnerRef: r.SourceOwnerRef,
 		OwningTeam: r.OwningTeam, ProjectID: r.ProjectID, Status: store.NHIStatus(r.Status), Description: r.Description,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 		ExpiresAt: utcPtr(r.ExpiresAt), RotatedAt: utcPtr(r.RotatedAt), LastUsedAt: utcPtr(r.LastUsedAt),

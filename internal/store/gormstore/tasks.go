@@ -175,6 +175,9 @@ func (t *txn) ListTasks(ctx context.Context, q store.TaskQuery) ([]store.Reowner
 	if q.DueBefore != nil {
 		db = db.Where("deadline < ?", utc(*q.DueBefore))
 	}
+	if q.AfterID > 0 {
+		db = db.Where("id > ?", q.AfterID)
+	}
 	if q.Limit > 0 {
 		db = db.Limit(q.Limit)
 	}

@@ -30,7 +30,7 @@ func testNHILifecycle(t *testing.T, s store.Store) {
 	owner := newPerson(t, s, store.Person{UserName: "owner"})
 	in := store.NHI{
 		Kind: store.KindServiceAccount, Name: "svc-backup", Source: "ldap", ExternalID: "cn=svc-backup",
-		Environment: "prod", OwnerID: owner.ID, OwnerRef: "uid=owner", CoOwnerIDs: []string{"p2", "p3"},
+		Environment: "prod", OwnerID: owner.ID, OwnerRef: "uid=owner", SourceOwnerRef: "uid=former", CoOwnerIDs: []string{"p2", "p3"},
 		OwningTeam: "sre", Description: "nightly backups", ExpiresAt: new(at(24 * time.Hour)), RotatedAt: new(at(0)),
 	}
 	n, err := ns.CreateNHI(ctx, in)
@@ -53,11 +53,11 @@ func testNHILifecycle(t *testing.T, s store.Store) {
 	wantErr(t, "get missing", err, store.ErrNotFound)
 
 	up, err := ns.UpdateNHI(ctx, n.ID, func(old store.NHI) (store.NHI, error) {
-		old.OwnerID, old.CoOwnerIDs, old.Status, old.LastUsedAt = "", nil, store.NHIDisabled, new(at(time.Hour))
+		old.OwnerID, old.SourceOwnerRef, old.CoOwnerIDs, old.Status, old.LastUsedAt = "", "uid=next", nil, store.NHIDisabled, new(at(time.Hour))
 		return old, nil
 	})
 	must(t, "update", err)
-	want.OwnerID, want.CoOwnerIDs, want.Status, want.LastUsedAt, want.UpdatedAt = "", nil, store.NHIDisabled, storedPtr(new(at(time.Hour))), up.UpdatedAt
+	want.OwnerID, want.SourceOwnerRef, want.CoOwnerIDs, want.Status, want.LastUsedAt, want.UpdatedAt = "", "uid=next", nil, store.NHIDisabled, storedPtr(new(at(time.Hour))), up.UpdatedAt
 	same(t, "update", up, want)
 	got, err = ns.GetNHI(ctx, n.ID)
 	must(t, "get after update", err)

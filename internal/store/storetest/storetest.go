@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"security", securityTests},
 		{"jobs", jobTests},
 		{"scimwrite", scimWriteTests},
+		{"pullbatch", pullBatchTests},
+		{"identitybatch", identityBatchTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,36 @@
+package ldap_test
+
+import (
+	"testing"
+
+	"github.com/syncd-dev/syncd/internal/ldap"
+	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
+	"github.com/syncd-dev/syncd/internal/pull"
+	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
+)
+
+// BenchmarkFirstImport measures a first full import of a realistic
+// directory (ldaptest.Org, 5,000 people with their groups and service
+// accounts) into a fresh SQLite store: the LDAP read, the identity batch
+// path and the set-based group pass together.
+func BenchmarkFirstImport(b *testing.B) {
+	org := ldaptest.Org{Suffix: suffix, People: 5000, ServiceAccounts: 100, Misplaced: 2}
+	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF()})
+	cfg := sourceConfig(srv)
+	cfg.PageSize, cfg.Parallel = 1000, 2
+	src, err := ldap.New(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		st := gormtest.SQLite(b)
+		runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+		b.StartTimer()
+		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
+		if err != nil || run.Counts.Created < org.People {
+			b.Fatalf("run: %v %+v", err, run.Counts)
+		}
+	}
+	b.ReportMetric(float64(org.People), "people/op")
+}

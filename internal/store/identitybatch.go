@@ -1,0 +1,28 @@
+package store
+
+import "context"
+
+// IdentityBatchTx is what identity's write path reads and writes a batch
+// at a time, so a pull of many records costs a few statements per batch
+// rather than several per record.
+type IdentityBatchTx interface {
+	// GetSourceLinks returns the links of source among externalIDs (those
+	// that exist), in no particular order.
+	GetSourceLinks(ctx context.Context, source string, externalIDs []string) ([]SourceLink, error)
+	// GetPersons returns the persons among ids that exist, in no
+	// particular order.
+	GetPersons(ctx context.Context, ids []string) ([]Person, error)
+	// ListSourceLinksOf returns every link of the persons personIDs, of
+	// every source, ordered by source and external id.
+	ListSourceLinksOf(ctx context.Context, personIDs []string) ([]SourceLink, error)
+	// FindPersonsIn returns the persons whose attribute named by key
+	// equals one of values, compared case-insensitively, ordered by ID.
+	FindPersonsIn(ctx context.Context, key MatchKey, values []string) ([]Person, error)
+	// CreatePersons inserts ps as CreatePerson does each, with multi-row
+	// inserts, and returns them as stored, in order.
+	CreatePersons(ctx context.Context, ps []Person) ([]Person, error)
+	// PutSourceLinks creates or replaces each link as PutSourceLink does,
+	// with multi-row upserts; a replaced link keeps its stored CreatedAt.
+	// Each (Source, ExternalID) may appear once.
+	PutSourceLinks(ctx context.Context, ls []SourceLink) error
+}
