@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/jobs"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -38,7 +39,7 @@ func TestCatalogNamesResolveAtSubmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, store: st, logger: slog.New(slog.DiscardHandler)}
+	d := &daemon{cfg: cfg, store: st, logger: slog.New(slog.DiscardHandler), jobs: &jobs.Runner{}}
 	if err := d.startAccess(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -152,7 +153,9 @@ func (t *txn) CreatePersons(ctx context.Context, ps []store.Person) ([]store.Per
 }
 
 // PutSourceLinks upserts the links; created_at is not among the columns
-// an update sets, so a replaced link keeps it.
+// an update sets, so a replaced link keeps it. A new link starts at
+// version 1 and every replace raises it, as PutSourceLink does (SCIM's
+// meta.version).
 func (t *txn) PutSourceLinks(ctx context.Context, ls []store.SourceLink) error {
 	if len(ls) == 0 {
 		return nil
@@ -174,11 +177,13 @@ func (t *txn) PutSourceLinks(ctx context.Context, ls []store.SourceLink) error {
 		if err != nil {
 			return wrap("put source links", err)
 		}
+		row.Version = 1
 		rows[i] = row
 	}
 	err := t.conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "source"}, {Name: "external_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"person_id", "attributes", "manager_ref", "raw", "asserted_at", "updated_at"}),
+		Columns: []clause.Column{{Name: "source"}, {Name: "external_id"}},
+		DoUpdates: append(clause.AssignmentColumns([]string{"person_id", "attributes", "manager_ref", "raw", "asserted_at", "updated_at"}),
+			clause.Assignment{Column: clause.Column{Name: "version"}, Value: gorm.Expr("source_links.version + 1")}),
 	}).CreateInBatches(&rows, insertBatch).Error
 	return wrap(fmt.Sprintf("put %d source links", len(ls)), err)
 }
