@@ -20,6 +20,7 @@ type Tx interface {
 	NHIDocTx
 	EvidenceTx
 	ReviewTx
+	ReviewBulkTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"views", viewTests},
 		{"evidence", evidenceTests},
 		{"review", reviewTests},
+		{"reviewbulk", reviewBulkTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
