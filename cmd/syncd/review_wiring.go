@@ -27,6 +27,7 @@ func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.
 		return nil, closeFn, err
 	}
 	svc.Logger = logger.With("component", "review")
+	closeFn = svc.Stop // background generations stop; Tick continues them
 	svc.NHI = c.nhiService(st, logger)
 	// Revoked LDAP service accounts are locked in their directory too.
 	for _, src := range c.Sources {
@@ -45,7 +46,10 @@ func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.
 		closeFn = func() { prev(); w.Close() }
 	}
 	if acc == nil && len(c.Catalog.Files) > 0 {
-		acc, closeFn, err = c.reviewAccess(ctx, st, logger)
+		prev := closeFn
+		var closeAcc func()
+		acc, closeAcc, err = c.reviewAccess(ctx, st, logger)
+		closeFn = func() { prev(); closeAcc() }
 		if err != nil {
 			return nil, closeFn, err
 		}

@@ -82,7 +82,9 @@ type startCampaignBody struct {
 }
 
 // startCampaign: POST /api/v1/campaigns {"definition"}: an admin (or an
-// API token) starts a campaign now. Generation runs before the answer.
+// API token) starts a campaign now. It answers 202 with the campaign
+// (state "generating") once its row exists; generation goes on in the
+// background and, should the process stop, in the next Tick.
 func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	if !p.Admin() {
@@ -98,17 +100,17 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input", []nhi.FieldError{{Field: "definition", Msg: "missing"}})
 		return
 	}
-	c, err := s.Review.Start(r.Context(), b.Definition, p.Actor(), review.StartOptions{})
+	// The answer does not wait for the population to be frozen: the
+	// campaign is "generating" until its last page, which
+	// GET /api/v1/campaigns/{id} shows.
+	c, err := s.Review.Start(r.Context(), b.Definition, p.Actor(), review.StartOptions{Background: true})
 	if err != nil {
 		s.failReview(w, err)
 		return
 	}
-	st, err := s.Review.Status(r.Context(), c.ID)
-	if err != nil {
-		s.failReview(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, st)
+	w.Header().Set("Location", "/api/v1/campaigns/"+c.ID)
+	writeJSON(w, http.StatusAccepted, campaignJSON{ID: c.ID, Definition: c.Definition, Kind: c.Kind, State: string(c.State),
+		Stage: c.Stage, Stages: c.Stages, StartedAt: c.StartedAt, StageDueAt: c.StageDueAt, DueAt: c.DueAt, Items: c.Generated})
 }
 
 // getCampaign: GET /api/v1/campaigns/{id}: the campaign's counts.

@@ -81,9 +81,22 @@ func (b *capBudget) take(key string) bool {
 // forEachItem pages over the campaign's items of one stage that are not
 // final, in ID order.
 func forEachItem(ctx context.Context, tx store.Tx, campaignID string, stage int, fn func(store.ReviewItem) error) error {
+	return forEachPage(ctx, tx, campaignID, stage, func(page []store.ReviewItem) error {
+		for _, it := range page {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// forEachPage is forEachItem a page at a time. fn may change the page's
+// items (their stage or state): pages follow the last ID read.
+func forEachPage(ctx context.Context, tx store.Tx, campaignID string, stage int, fn func([]store.ReviewItem) error) error {
 	var after int64
 	for {
-		page, err := tx.ListReviewItems(ctx, store.ReviewItemQuery{CampaignID: campaignID, Stage: &stage, AfterID: after, Limit: 1000,
+		page, err := tx.ListReviewItems(ctx, store.ReviewItemQuery{CampaignID: campaignID, Stage: &stage, AfterID: after, Limit: closePage,
 			States: []store.ReviewItemState{store.ItemPending, store.ItemDecided, store.ItemEscalated}})
 		if err != nil {
 			return err
@@ -92,10 +105,8 @@ func forEachItem(ctx context.Context, tx store.Tx, campaignID string, stage int,
 			return nil
 		}
 		after = page[len(page)-1].ID
-		for _, it := range page {
-			if err := fn(it); err != nil {
-				return err
-			}
+		if err := fn(page); err != nil {
+			return err
 		}
 	}
 }
@@ -210,66 +221,74 @@ func (s *Service) applyStageClose(ctx context.Context, tx store.Tx, d *Definitio
 		return s.escalateOverCap(ctx, tx, d, c, dir, budget, now)
 	}
 
-	// Apply: default, advance or finalise every open item of the stage.
+	// Apply: default, advance or finalise every open item of the stage,
+	// a page at a time, each page as a few set-based updates (one per
+	// distinct change) plus the default decisions in one batch.
 	counts := map[string]int{}
-	err = forEachItem(ctx, tx, c.ID, stage, func(it store.ReviewItem) error {
-		if !last && advances(rule, it.Decision) {
-			sub, err := s.subjectOf(ctx, tx, dir, it)
-			if err != nil {
-				return err
+	var cappedIDs []int64
+	err = forEachPage(ctx, tx, c.ID, stage, func(page []store.ReviewItem) error {
+		sets := newChangeSets()
+		var decisions []store.ReviewDecision
+		for _, it := range page {
+			iv := store.ReviewItemVersion{ID: it.ID, Version: it.Version}
+			if !last && advances(rule, it.Decision) {
+				sub, err := s.subjectOf(ctx, tx, dir, it)
+				if err != nil {
+					return err
+				}
+				next := d.Stages[stage+1]
+				ids, route := resolveReviewers(dir, next.Reviewers, next.Fallback, d.FallbackGroup, sub)
+				if err := sets.add(advanceChange(stage+1, ids, route), iv); err != nil {
+					return err
+				}
+				counts["advanced"]++
+				continue
 			}
-			next := d.Stages[stage+1]
-			ids, route := resolveReviewers(dir, next.Reviewers, next.Fallback, d.FallbackGroup, sub)
-			_, err = tx.UpdateReviewItem(ctx, it.ID, func(it store.ReviewItem) (store.ReviewItem, error) {
-				it.Stage, it.State, it.ReviewerIDs, it.Route, it.Escalated = stage+1, store.ItemPending, ids, route, false
-				it.Decision, it.Justification, it.DecidedBy, it.DecidedIssuer, it.DecidedSubject, it.DecidedAt, it.Defaulted = "", "", "", "", "", nil, false
-				return it, nil
-			})
-			counts["advanced"]++
-			return err
-		}
-		var def string
-		var capped bool
-		if it.Decision == "" {
-			def = defaultDecision(action, it)
-			if def == store.DecisionRevoke && (it.State == store.ItemEscalated || !budget.take(capKey(it))) {
-				def, capped = store.DecisionCertify, true
-			}
-		}
-		up, err := tx.UpdateReviewItem(ctx, it.ID, func(it store.ReviewItem) (store.ReviewItem, error) {
-			if def != "" {
-				it.Decision, it.Defaulted, it.DecidedBy, it.DecidedAt = def, true, system, &now
-				it.Justification = "non-response default: " + action
-				if capped {
-					it.Escalated = true
-					it.Justification = "non-response default held back by the cap: kept"
+			var def string
+			var capped bool
+			if it.Decision == "" {
+				def = defaultDecision(action, it)
+				if def == store.DecisionRevoke && (it.State == store.ItemEscalated || !budget.take(capKey(it))) {
+					def, capped = store.DecisionCertify, true
 				}
 			}
-			it.State = store.ItemFinal
-			if it.Decision == store.DecisionRevoke && it.Remediation.State == store.RemediationNone {
-				it.Remediation = requestRemediation(s, it, now)
+			ch := store.ReviewItemChange{State: store.ItemFinal}
+			decision := it.Decision
+			if def != "" {
+				decision = def
+				ch.Default = &store.ReviewDefault{Decision: def, DecidedBy: system, At: now,
+					Justification: "non-response default: " + action}
+				if capped {
+					ch.Escalated = ptr(true)
+					ch.Default.Justification = "non-response default held back by the cap: kept"
+				}
+				decisions = append(decisions, store.ReviewDecision{ItemID: it.ID, CampaignID: c.ID, Stage: stage, Decision: def,
+					ReviewerID: system, Justification: ch.Default.Justification, RecommendationShown: it.Recommendation,
+					ReasonShown: it.Reason, Defaulted: true, PreviousReviewerIDs: it.ReviewerIDs, CreatedAt: now})
+				counts["defaulted"]++
 			}
-			return it, nil
-		})
-		if err != nil {
-			return err
-		}
-		if def != "" {
-			counts["defaulted"]++
-			if _, err := tx.CreateReviewDecision(ctx, store.ReviewDecision{ItemID: it.ID, CampaignID: c.ID, Stage: stage, Decision: def,
-				ReviewerID: system, Justification: up.Justification, RecommendationShown: it.Recommendation, ReasonShown: it.Reason,
-				Defaulted: true, PreviousReviewerIDs: it.ReviewerIDs, CreatedAt: now}); err != nil {
+			if decision == store.DecisionRevoke && it.Remediation.State == store.RemediationNone {
+				r := requestRemediation(s, it, now)
+				ch.Remediation = &r
+			}
+			if err := sets.add(ch, iv); err != nil {
 				return err
 			}
+			if capped {
+				counts["capped"]++
+				if len(cappedIDs) < maxAuditIDs {
+					cappedIDs = append(cappedIDs, it.ID)
+				}
+				c.Report = appendNote(c.Report, now, "cap-escalated", it.ID, fmt.Sprintf("cap-escalated: item %d (%s of %s) kept: the default would exceed the cap", it.ID, it.ItemID+it.NHIID, it.HolderID))
+			}
+			if decision == store.DecisionRevoke {
+				counts["revoked"]++
+			}
 		}
-		if capped {
-			counts["capped"]++
-			c.Report = appendNote(c.Report, now, "cap-escalated", it.ID, fmt.Sprintf("cap-escalated: item %d (%s of %s) kept: the default would exceed the cap", it.ID, it.ItemID+it.NHIID, it.HolderID))
+		if err := sets.apply(ctx, tx); err != nil {
+			return err
 		}
-		if up.Decision == store.DecisionRevoke {
-			counts["revoked"]++
-		}
-		return nil
+		return tx.CreateReviewDecisions(ctx, decisions)
 	})
 	if err != nil {
 		return c, err
@@ -287,7 +306,8 @@ func (s *Service) applyStageClose(ctx context.Context, tx store.Tx, d *Definitio
 	}
 	_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: by, Action: actionName, Target: "campaign:" + c.ID,
 		Details: map[string]any{"stage": stage, "default": action, "defaulted": counts["defaulted"], "advanced": counts["advanced"],
-			"revoked": counts["revoked"], "capped": counts["capped"]}})
+			"revoked": counts["revoked"], "capped": counts["capped"], "cappedItems": cappedIDs,
+			"cappedItemsTruncated": counts["capped"] > len(cappedIDs)}})
 	return c, err
 }
 
@@ -298,37 +318,39 @@ func (s *Service) escalateOverCap(ctx context.Context, tx store.Tx, d *Definitio
 	last := stage == c.Stages-1
 	rule := d.Stages[stage].Advance
 	n := 0
-	err := forEachItem(ctx, tx, c.ID, stage, func(it store.ReviewItem) error {
-		if it.Decision != "" || (!last && advances(rule, "")) {
-			return nil
-		}
-		if defaultDecision(d.defaultAction(), it) != store.DecisionRevoke || budget.take(capKey(it)) {
-			return nil
-		}
-		sub, err := s.subjectOf(ctx, tx, dir, it)
-		if err != nil {
-			return err
-		}
-		ids, route := resolveReviewers(dir, d.Stages[stage].Fallback, nil, d.FallbackGroup, sub)
-		if len(ids) == 0 {
-			ids, route = it.ReviewerIDs, it.Route
-		}
-		if _, err := tx.UpdateReviewItem(ctx, it.ID, func(it store.ReviewItem) (store.ReviewItem, error) {
-			it.State, it.Escalated, it.ReviewerIDs, it.Route = store.ItemEscalated, true, ids, route
-			return it, nil
-		}); err != nil {
-			return err
-		}
-		for _, p := range ids {
-			if err := notify(ctx, tx, p, "review.escalated", "campaign:"+c.ID,
-				fmt.Sprintf("Campaign %s: item %d escalated to you; the non-response default may not revoke it (cap)", c.Definition, it.ID),
-				fmt.Sprintf("review:cap:%d:%s", it.ID, p), now); err != nil {
+	err := forEachPage(ctx, tx, c.ID, stage, func(page []store.ReviewItem) error {
+		sets := newChangeSets()
+		for _, it := range page {
+			if it.Decision != "" || (!last && advances(rule, "")) {
+				continue
+			}
+			if defaultDecision(d.defaultAction(), it) != store.DecisionRevoke || budget.take(capKey(it)) {
+				continue
+			}
+			sub, err := s.subjectOf(ctx, tx, dir, it)
+			if err != nil {
 				return err
 			}
+			ids, route := resolveReviewers(dir, d.Stages[stage].Fallback, nil, d.FallbackGroup, sub)
+			if len(ids) == 0 {
+				ids, route = it.ReviewerIDs, it.Route
+			}
+			ids = append([]string(nil), ids...)
+			if err := sets.add(store.ReviewItemChange{State: store.ItemEscalated, Escalated: ptr(true), Reviewers: &ids, Route: route},
+				store.ReviewItemVersion{ID: it.ID, Version: it.Version}); err != nil {
+				return err
+			}
+			for _, p := range ids {
+				if err := notify(ctx, tx, p, "review.escalated", "campaign:"+c.ID,
+					fmt.Sprintf("Campaign %s: item %d escalated to you; the non-response default may not revoke it (cap)", c.Definition, it.ID),
+					fmt.Sprintf("review:cap:%d:%s", it.ID, p), now); err != nil {
+					return err
+				}
+			}
+			c.Report = appendNote(c.Report, now, "cap-escalated", it.ID, fmt.Sprintf("cap-escalated: item %d (%s of %s) to %s", it.ID, it.ItemID+it.NHIID, it.HolderID, route))
+			n++
 		}
-		c.Report = appendNote(c.Report, now, "cap-escalated", it.ID, fmt.Sprintf("cap-escalated: item %d (%s of %s) to %s", it.ID, it.ItemID+it.NHIID, it.HolderID, route))
-		n++
-		return nil
+		return sets.apply(ctx, tx)
 	})
 	if err != nil {
 		return c, err

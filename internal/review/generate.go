@@ -29,6 +29,11 @@ type StartOptions struct {
 	// NoGenerate leaves generation to Tick (a job); the campaign stays
 	// "generating" until then.
 	NoGenerate bool
+	// Background returns as soon as the campaign row exists (state
+	// "generating") and generates it in a goroutine of the service
+	// (Service.Wait waits for it). If the process stops first, the next
+	// Tick continues from the cursor.
+	Background bool
 }
 
 // Start starts a campaign of the named definition by hand: an extra run
@@ -51,10 +56,40 @@ func (s *Service) Start(ctx context.Context, name, by string, o StartOptions) (s
 	if err != nil {
 		return store.Campaign{}, err
 	}
-	if o.NoGenerate {
+	switch {
+	case o.NoGenerate:
+		return c, nil
+	case o.Background:
+		bg := s.backgroundContext()
+		s.background.Add(1)
+		go func() {
+			defer s.background.Done()
+			// The request that started it may end; generation goes on
+			// until Stop.
+			if _, err := s.Generate(bg, c.ID, o.Progress); err != nil {
+				s.logger().Warn("background campaign generation stopped; Tick continues it", "campaign", c.ID, "err", err)
+			}
+		}()
 		return c, nil
 	}
 	return s.Generate(ctx, c.ID, o.Progress)
+}
+
+// Wait waits for the generations started in the background to finish.
+func (s *Service) Wait() { s.background.Wait() }
+
+// Stop cancels the generations started in the background and waits for
+// them: each stops after its page in flight, and the next Tick (on any
+// replica) continues from the cursor.
+func (s *Service) Stop() {
+	s.backgroundContext()
+	s.bgCancel()
+	s.background.Wait()
+}
+
+func (s *Service) backgroundContext() context.Context {
+	s.bgOnce.Do(func() { s.bgCtx, s.bgCancel = context.WithCancel(context.Background()) })
+	return s.bgCtx
 }
 
 // create records a new campaign in state generating. A second campaign

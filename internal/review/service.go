@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
@@ -68,6 +69,11 @@ type Service struct {
 
 	defs  map[string]*Definition
 	order []string
+	// background counts generations started with StartOptions.Background.
+	background sync.WaitGroup
+	bgOnce     sync.Once
+	bgCtx      context.Context
+	bgCancel   context.CancelFunc
 }
 
 // NewService validates defs and returns a service over them.

@@ -26,6 +26,7 @@ type Tx interface {
 	SCIMWriteTx
 	PullBatchTx
 	IdentityBatchTx
+	ReviewBulkTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
