@@ -213,58 +213,61 @@ func (s *Service) UpdateNHI(ctx context.Context, actor, id string, p NHIPatch, c
 	var out store.NHI
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		now := s.now()
-		old, err := tx.GetNHI(ctx, id)
-		if err != nil {
-			return err
-		}
-		if check != nil {
-			if err := check(old); err != nil {
-				return err
+		// The patch is applied to the row as it is once locked, so a
+		// concurrent update of another field is never lost.
+		var old store.NHI
+		var err error
+		if out, err = tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
+			old = cur
+			if check != nil {
+				if err := check(cur); err != nil {
+					return store.NHI{}, err
+				}
 			}
-		}
-		fe := append([]FieldError(nil), p.Invalid...)
-		next := old
-		if p.Owner != nil {
-			ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)
-			if err != nil {
-				return err
+			fe := append([]FieldError(nil), p.Invalid...)
+			next := cur
+			if p.Owner != nil {
+				ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)
+				if err != nil {
+					return store.NHI{}, err
+				}
+				if e != nil {
+					fe = append(fe, *e)
+				}
+				next.OwnerID, next.OwnerRef = ownerID, *p.Owner
 			}
-			if e != nil {
-				fe = append(fe, *e)
+			if p.Project != nil {
+				pid, e, err := resolveProject(ctx, tx, "project", *p.Project)
+				if err != nil {
+					return store.NHI{}, err
+				}
+				if e != nil {
+					fe = append(fe, *e)
+				}
+				next.ProjectID = pid
 			}
-			next.OwnerID, next.OwnerRef = ownerID, *p.Owner
-		}
-		if p.Project != nil {
-			pid, e, err := resolveProject(ctx, tx, "project", *p.Project)
-			if err != nil {
-				return err
+			if fe != nil {
+				return store.NHI{}, &ValidationError{Fields: fe}
 			}
-			if e != nil {
-				fe = append(fe, *e)
+			if cur.Status == store.NHIRetired {
+				return store.NHI{}, fmt.Errorf("nhi %s is retired: %w", id, ErrClosed)
 			}
-			next.ProjectID = pid
-		}
-		if fe != nil {
-			return &ValidationError{Fields: fe}
-		}
-		if old.Status == store.NHIRetired {
-			return fmt.Errorf("nhi %s is retired: %w", id, ErrClosed)
-		}
-		set(&next.OwningTeam, p.OwningTeam)
-		set(&next.Environment, p.Environment)
-		set(&next.Description, p.Description)
-		if p.ClearExpires {
-			next.ExpiresAt = nil
-		} else if p.ExpiresAt != nil {
-			next.ExpiresAt = p.ExpiresAt
-		}
-		if p.RotatedAt != nil {
-			next.RotatedAt = p.RotatedAt
-		}
-		if p.LastUsedAt != nil {
-			next.LastUsedAt = p.LastUsedAt
-		}
-		if out, err = tx.UpdateNHI(ctx, id, func(store.NHI) (store.NHI, error) { return next, nil }); err != nil {
+			set(&next.OwningTeam, p.OwningTeam)
+			set(&next.Environment, p.Environment)
+			set(&next.Description, p.Description)
+			if p.ClearExpires {
+				next.ExpiresAt = nil
+			} else if p.ExpiresAt != nil {
+				next.ExpiresAt = p.ExpiresAt
+			}
+			if p.RotatedAt != nil {
+				next.RotatedAt = p.RotatedAt
+			}
+			if p.LastUsedAt != nil {
+				next.LastUsedAt = p.LastUsedAt
+			}
+			return next, nil
+		}); err != nil {
 			return err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "nhi.updated", Target: "nhi:" + id,

@@ -84,45 +84,46 @@ func (s *Service) UpdateProject(ctx context.Context, actor, id string, p Project
 	var out store.Project
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		now := s.now()
-		old, err := tx.GetProject(ctx, id)
-		if err != nil {
-			return err
-		}
-		if check != nil {
-			if err := check(old); err != nil {
-				return err
+		// The patch is applied to the row as it is once locked, so a
+		// concurrent update of another field is never lost.
+		var err error
+		if out, err = tx.UpdateProject(ctx, id, func(cur store.Project) (store.Project, error) {
+			if check != nil {
+				if err := check(cur); err != nil {
+					return store.Project{}, err
+				}
 			}
-		}
-		next := old
-		fe := append([]FieldError(nil), p.Invalid...)
-		if p.Owner != nil {
-			ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)
-			if err != nil {
-				return err
+			next := cur
+			fe := append([]FieldError(nil), p.Invalid...)
+			if p.Owner != nil {
+				ownerID, e, err := resolvePerson(ctx, tx, "owner", *p.Owner)
+				if err != nil {
+					return store.Project{}, err
+				}
+				if e != nil {
+					fe = append(fe, *e)
+				}
+				next.OwnerID = ownerID
 			}
-			if e != nil {
+			if p.ClearEnd {
+				next.EndDate = nil
+			} else if p.EndDate != nil {
+				next.EndDate = p.EndDate
+			}
+			if p.Status != nil {
+				if *p.Status != store.ProjectActive && *p.Status != store.ProjectClosed {
+					fe = append(fe, FieldError{Field: "status", Msg: fmt.Sprintf("unknown status %q (use active or closed)", *p.Status)})
+				}
+				next.Status = *p.Status
+			}
+			if e := checkDates(next.StartDate, next.EndDate); e != nil {
 				fe = append(fe, *e)
 			}
-			next.OwnerID = ownerID
-		}
-		if p.ClearEnd {
-			next.EndDate = nil
-		} else if p.EndDate != nil {
-			next.EndDate = p.EndDate
-		}
-		if p.Status != nil {
-			if *p.Status != store.ProjectActive && *p.Status != store.ProjectClosed {
-				fe = append(fe, FieldError{Field: "status", Msg: fmt.Sprintf("unknown status %q (use active or closed)", *p.Status)})
+			if fe != nil {
+				return store.Project{}, &ValidationError{Fields: fe}
 			}
-			next.Status = *p.Status
-		}
-		if e := checkDates(next.StartDate, next.EndDate); e != nil {
-			fe = append(fe, *e)
-		}
-		if fe != nil {
-			return &ValidationError{Fields: fe}
-		}
-		if out, err = tx.UpdateProject(ctx, id, func(store.Project) (store.Project, error) { return next, nil }); err != nil {
+			return next, nil
+		}); err != nil {
 			return err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "project.updated", Target: "project:" + id,
