@@ -123,6 +123,10 @@ func TestReviewsShowOnlyTheViewersItems(t *testing.T) {
 	if !strings.Contains(byRita, "Rita Report") || strings.Contains(byRita, "Ron Deep") {
 		t.Errorf("holder filter: %s", byRita)
 	}
+	rita := mike.Get(f.base + "/people/" + f.ids["rita"]).Body
+	if !strings.Contains(rita, `href="/reviews?holder=`+f.ids["rita"]+`">2 open review items of this person`) {
+		t.Errorf("rita's page does not link her open items: %s", rita)
+	}
 	alice := f.as("alice").Get(f.base + "/reviews").Body
 	if !strings.Contains(alice, "Nothing waits for your review") || strings.Contains(alice, "Rita Report") {
 		t.Errorf("the auditor's reviews: %s", alice)
