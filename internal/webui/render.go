@@ -27,6 +27,7 @@ var funcs = template.FuncMap{
 	"date":      func(v any) string { return formatTime(v, "2006-01-02") },
 	"datetime":  func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
 	"join":      func(v []string) string { return strings.Join(v, ", ") },
+	"inc":       func(n int) int { return n + 1 },
 	"riskTiers": func() []string { return []string{"low", "medium", "high", "critical"} },
 }
 

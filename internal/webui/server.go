@@ -46,7 +46,7 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint", "reviews"}
+	"catalog", "requests", "request", "approvals", "lint", "reviews", "campaigns", "campaign"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -103,6 +103,8 @@ func (s *Server) Handler() http.Handler {
 	action("POST /grants/{id}/confirm", s.confirmGrant)
 	page("GET /reviews", s.reviews)
 	action("POST /reviews", s.decideReviews)
+	page("GET /campaigns", s.campaigns)
+	page("GET /campaigns/{id}", s.campaign)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /charts/identities.svg", s.identitiesChart)
