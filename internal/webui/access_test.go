@@ -79,6 +79,11 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	}
 
 	carol := e.as("carol")
+	home := carol.Get(e.base + "/").Body
+	if !strings.Contains(home, `<span class="n">1</span> request waits for your approval`) || !strings.Contains(home, `aria-label="1 pending"`) ||
+		strings.Contains(home, "will appear here once") {
+		t.Fatalf("carol's home: %s", home)
+	}
 	inbox := carol.Get(e.base + "/approvals")
 	for _, want := range []string{`value="` + id + `"`, "Sales reports", "low risk", "For <a href=\"/people/" + e.ids["sam"] + "\">Sam Sales</a>", "pipeline review", "manager: Carol CEO"} {
 		if !strings.Contains(inbox.Body, want) {
@@ -100,6 +105,9 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	resp = e.post(carol, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(carol)}})
 	if !strings.Contains(resp.Body, "Sales reports for Sam Sales: approved") || !strings.Contains(resp.Body, `class="flash"`) {
 		t.Fatalf("bulk approve: %d %s", resp.StatusCode, resp.Body)
+	}
+	if home := sam.Get(e.base + "/").Body; !strings.Contains(home, "Sales reports") || !strings.Contains(home, `id="my-grants"`) || strings.Contains(home, "Grants will be listed") {
+		t.Fatalf("sam's home lacks the grant: %s", home)
 	}
 	if mine := sam.Get(e.base + "/requests"); !strings.Contains(mine.Body, "approved") || !strings.Contains(mine.Body, "awaiting-confirmation") {
 		t.Fatalf("sam after approval: %s", mine.Body)

@@ -21,6 +21,8 @@ type Page struct {
 	// OpenReviews counts the viewer's undecided review items, shown in
 	// the navigation.
 	OpenReviews int
+	// PendingApprovals counts the requests waiting for the viewer.
+	PendingApprovals int
 }
 
 var funcs = template.FuncMap{
@@ -124,6 +126,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
 func (s *Server) page(r *http.Request, title, nav string) Page {
 	p := Page{Title: title, Nav: nav, Who: auth.PrincipalFrom(r.Context())}
 	p.OpenReviews = s.undecidedReviews(r)
+	p.PendingApprovals = s.pendingApprovals(r)
 	switch r.URL.Query().Get("done") {
 	case "owner":
 		p.Flash = "Owner reassigned."

@@ -119,6 +119,9 @@ func TestReviewsShowOnlyTheViewersItems(t *testing.T) {
 		t.Fatalf("a refused bulk decided part of its selection: %+v", it)
 	}
 	// The holder's filter, as the person page links it.
+	if home := mike.Get(f.base + "/").Body; !strings.Contains(home, `<span class="n">4</span> review items wait for your decision`) {
+		t.Errorf("mike's home lacks the review count: %s", home)
+	}
 	byRita := mike.Get(f.base + "/reviews?holder=" + f.ids["rita"]).Body
 	if !strings.Contains(byRita, "Rita Report") || strings.Contains(byRita, "Ron Deep") {
 		t.Errorf("holder filter: %s", byRita)
