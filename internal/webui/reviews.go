@@ -131,9 +131,9 @@ func (s *Server) renderReviews(w http.ResponseWriter, r *http.Request, status in
 				row.Selected, row.Justification, row.Error = k.Selected, k.Justification, k.Error
 			}
 			data.Shown++
-			key, title := row.HolderID, row.Holder
+			key, title := "person:"+row.HolderID, row.Holder
 			if data.Filter.Group == "item" {
-				key, title = row.Item.ItemID+row.Item.NHIID, row.ItemName
+				key, title = "item:"+row.Item.ItemID+"/"+row.Item.NHIID, row.ItemName
 			}
 			i, ok := index[key]
 			if !ok {
@@ -208,7 +208,19 @@ func (s *Server) reviewRows(ctx context.Context, personID string) ([]reviewRow, 
 	for _, it := range items {
 		row := reviewRow{Item: it, HolderID: it.HolderID, Holder: it.Snapshot.HolderName, Department: it.Snapshot.HolderDept,
 			ItemName: it.Snapshot.ItemName, Risk: it.Snapshot.RiskTier, Campaign: it.CampaignID}
-		if p := person(it.HolderID); p != nil {
+		if it.NHIID != "" && it.ItemID == "" {
+			// An NHI reviewed as such: the item is the NHI, the holder its
+			// accountable owner.
+			row.ItemName = it.Snapshot.NHIKind
+			if n, err := s.Store.GetNHI(ctx, it.NHIID); err == nil {
+				row.ItemName = n.Name + " (" + string(n.Kind) + ")"
+				row.HolderID, row.Holder = n.OwnerID, ""
+			}
+			if row.HolderID == "" {
+				row.Holder = "No owner"
+			}
+		}
+		if p := person(row.HolderID); p != nil {
 			row.Title = p.Title
 			if row.Holder == "" {
 				row.Holder = personName(*p)
@@ -218,7 +230,7 @@ func (s *Server) reviewRows(ctx context.Context, personID string) ([]reviewRow, 
 			}
 		}
 		if row.ItemName == "" {
-			row.ItemName = it.ItemID + it.NHIID
+			row.ItemName = it.ItemID
 		}
 		row.Obtained = s.obtained(ctx, it, name)
 		rows = append(rows, row)

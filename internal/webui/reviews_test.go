@@ -66,6 +66,13 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 		for i, it := range got {
 			f.items[specs[i].holder+"/"+specs[i].item] = it.ID
 		}
+		nhi, err := e.store.CreateReviewItems(ctx, []store.ReviewItem{{CampaignID: c.ID, NHIID: e.nhis["svc-sam"], HolderNHIID: e.nhis["svc-sam"],
+			ReviewerIDs: []string{e.ids["carol"]}, Route: "manager", Recommendation: "keep", Reason: "Used last week", State: store.ItemPending,
+			Snapshot: store.ReviewSnapshot{HolderName: "svc-sam (owner Sam Sales)", Source: "ldap", NHIKind: "service-account", Start: now.AddDate(-1, 0, 0)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.items["nhi/svc-sam"] = nhi[0].ID
 	}, func(e *env, ui *webui.Server) { ui.Reviews = f.svc })
 	return f
 }
@@ -129,6 +136,10 @@ func TestReviewsShowOnlyTheViewersItems(t *testing.T) {
 	rita := mike.Get(f.base + "/people/" + f.ids["rita"]).Body
 	if !strings.Contains(rita, `href="/reviews?holder=`+f.ids["rita"]+`">2 open review items of this person`) {
 		t.Errorf("rita's page does not link her open items: %s", rita)
+	}
+	carol := f.as("carol").Get(f.base + "/reviews?group=person").Body
+	if !strings.Contains(carol, "svc-sam (service-account)") || !strings.Contains(carol, "<h2>Sam Sales</h2>") || strings.Contains(carol, f.nhis["svc-sam"]) {
+		t.Errorf("carol's NHI review item: %s", carol)
 	}
 	alice := f.as("alice").Get(f.base + "/reviews").Body
 	if !strings.Contains(alice, "Nothing waits for your review") || strings.Contains(alice, "Rita Report") {
