@@ -101,7 +101,11 @@ func (s *Server) decideReviews(w http.ResponseWriter, r *http.Request) {
 		if q != "" {
 			q += "&"
 		}
-		http.Redirect(w, r, "/reviews?"+q+"decided="+strconv.Itoa(decided), http.StatusSeeOther)
+		last := ""
+		if row {
+			last = "&last=" + strconv.FormatInt(ids[0], 10)
+		}
+		http.Redirect(w, r, "/reviews?"+q+"decided="+strconv.Itoa(decided)+last, http.StatusSeeOther)
 		return
 	}
 	if decided > 0 {

@@ -29,6 +29,7 @@ type reviewRow struct {
 	// Error is the message shown next to it.
 	Justification string
 	Error         string
+	Highlight     bool // the row a decision just changed
 }
 
 // reviewGroup is the rows of one person or one item.
@@ -90,6 +91,9 @@ type reviewsPage struct {
 	// form; Bulk keeps that form's input.
 	FormError string
 	Bulk      bulkInput
+	// Last is the item a single-row decision just changed; its outcome
+	// becomes the confirmation.
+	Last int64
 }
 
 type bulkInput struct {
@@ -105,6 +109,7 @@ func (s *Server) reviews(w http.ResponseWriter, r *http.Request) {
 	data := reviewsPage{Page: s.page(r, "My reviews", "reviews"), Available: s.Reviews != nil, Filter: f}
 	if n, err := strconv.Atoi(r.URL.Query().Get("decided")); err == nil && n > 0 {
 		data.Flash = strconv.Itoa(n) + " decision" + plural(n) + " recorded. You can change " + pick(n == 1, "it", "them") + " here until the stage closes."
+		data.Last, _ = strconv.ParseInt(r.URL.Query().Get("last"), 10, 64)
 	}
 	s.renderReviews(w, r, http.StatusOK, data, nil)
 }
@@ -123,6 +128,11 @@ func (s *Server) renderReviews(w http.ResponseWriter, r *http.Request, status in
 		for _, row := range rows {
 			if row.Item.Decision == "" {
 				data.Undecided++
+			}
+			if data.Last != 0 && row.Item.ID == data.Last && row.Item.Decision != "" {
+				data.Flash = pick(row.Item.Decision == store.DecisionRevoke, "Revoked ", "Certified ") + row.ItemName + " of " + row.Holder +
+					". You can change this decision here until the stage closes."
+				row.Highlight = true
 			}
 			if !data.Filter.match(row) {
 				continue

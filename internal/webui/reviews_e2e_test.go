@@ -89,6 +89,9 @@ func TestBrowserManagerReviewJourney(t *testing.T) {
 		chromedp.Click(chromedp.ID("revoke-"+terry)),
 		chromedp.WaitVisible(chromedp.CSS("p.flash")),
 	)
+	if s := text("p.flash"); !strings.HasPrefix(s, "Revoked Payroll (read) of Terry Gone.") {
+		t.Fatalf("confirmation: %q", s)
+	}
 	if s := text("#item-" + terry); !strings.Contains(s, "Revoked") || !strings.Contains(s, "Terry has left the company") {
 		t.Fatalf("revoked row: %s", s)
 	}

@@ -168,7 +168,7 @@ func TestReviewsDecideRowBulkAndFormErrors(t *testing.T) {
 	}
 
 	resp = f.post(mike, "/reviews", url.Values{"csrf_token": {csrf}, "row": {"revoke:" + terry}, "just-" + terry: {"Terry has left"}, "state": {"undecided"}})
-	if resp.StatusCode != http.StatusSeeOther || resp.Location() != f.base+"/reviews?group=person&state=undecided&decided=1" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Location() != f.base+"/reviews?group=person&state=undecided&decided=1&last="+terry {
 		t.Fatalf("revoke: %d %q", resp.StatusCode, resp.Location())
 	}
 	it := f.item(t, "terry/Payroll (read)")
@@ -176,7 +176,7 @@ func TestReviewsDecideRowBulkAndFormErrors(t *testing.T) {
 		t.Fatalf("revoked item: %+v", it)
 	}
 	after := mike.Get(resp.Location()).Body
-	if !strings.Contains(after, "1 decision recorded") || !strings.Contains(after, "3 of 4 items") || strings.Contains(after, "Terry Gone") {
+	if !strings.Contains(after, "Revoked Payroll (read) of Terry Gone. You can change this decision here until the stage closes.") || !strings.Contains(after, "3 of 4 items") || strings.Contains(after, `id="item-`+terry+`"`) {
 		t.Fatalf("after the revoke: %s", after)
 	}
 
