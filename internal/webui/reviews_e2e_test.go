@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,5 +127,59 @@ func TestBrowserManagerReviewJourney(t *testing.T) {
 	}
 	if s := text("#revocations-table"); !strings.Contains(s, "Terry Gone") || !strings.Contains(s, "Mike Manager") {
 		t.Fatalf("revocations: %s", s)
+	}
+}
+
+// TestBrowserReviewsOnAPhone: at 390 px wide My reviews and Approvals
+// stay in the navigation, nothing scrolls sideways, and a row can be
+// certified.
+func TestBrowserReviewsOnAPhone(t *testing.T) {
+	ctx := browser(t)
+	f := newReviewFixture(t)
+	defer func() {
+		if t.Failed() {
+			t.Logf("screenshot: %s", shot(t, ctx, "failure-review-phone"))
+		}
+	}()
+	sctx, cancel := context.WithTimeout(ctx, 3*stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(f.base+"/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "mike"),
+		chromedp.SendKeys(chromedp.ID("password"), "pw-mike"),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.Click(chromedp.ID("nav-reviews")),
+		chromedp.WaitVisible(chromedp.ID("review-summary")),
+	); err != nil {
+		t.Fatalf("open my reviews: %v", err)
+	}
+	shot(t, ctx, "review-phone")
+	inView := func(sel string) bool {
+		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`(() => { const r = document.querySelector(`+strconv.Quote(sel)+`).getBoundingClientRect();
+			return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth; })()`))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return ok
+	}
+	for _, sel := range []string{"#nav-reviews", "#nav-approvals"} {
+		if !inView(sel) {
+			t.Errorf("%s is outside a 390 px screen", sel)
+		}
+	}
+	wide, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	if err != nil || wide {
+		t.Errorf("the page scrolls sideways at 390 px (%v)", err)
+	}
+	ron := id(f.items["ron/Wiki"])
+	if err := chromedp.Do(sctx, chromedp.Click(chromedp.ID("certify-"+ron)), chromedp.WaitVisible(chromedp.CSS("p.flash"))); err != nil {
+		t.Fatalf("certify: %v", err)
+	}
+	shot(t, ctx, "review-phone-certified")
+	if it := f.item(t, "ron/Wiki"); it.Decision != store.DecisionCertify {
+		t.Fatalf("not certified: %+v", it)
 	}
 }
