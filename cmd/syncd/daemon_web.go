@@ -32,6 +32,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 		server.Findings = d.nhi.svc
 	}
 	server.Access = d.access
+	server.Reviews = d.review
 	if ev := d.campaignEvidence(); ev != nil {
 		server.Evidence = ev
 	}

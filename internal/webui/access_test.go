@@ -75,21 +75,43 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	if strings.Contains(sam.Get(e.base+"/requests/"+id).Body, `id="approve"`) {
 		t.Fatal("the requester is offered to approve their own request")
 	}
-	if resp := e.post(sam, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(sam)}}); !strings.Contains(resp.Body, "nobody decides on a request they made") {
+	if resp := e.post(sam, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(sam)}}); !strings.Contains(resp.Body, "Sales reports for Sam Sales: Nobody decides on a request they made or benefit from.") {
 		t.Fatalf("self-approval through the form: %d %s", resp.StatusCode, resp.Body)
 	}
 
 	carol := e.as("carol")
+	home := carol.Get(e.base + "/").Body
+	if !strings.Contains(home, `<span class="n">1</span> request waits for your approval`) || !strings.Contains(home, `aria-label="1 pending"`) ||
+		strings.Contains(home, "will appear here once") {
+		t.Fatalf("carol's home: %s", home)
+	}
 	inbox := carol.Get(e.base + "/approvals")
+	for _, want := range []string{`value="` + id + `"`, "Sales reports", "low risk", "For <a href=\"/people/" + e.ids["sam"] + "\">Sam Sales</a>", "pipeline review", "manager: Carol CEO"} {
+		if !strings.Contains(inbox.Body, want) {
+			t.Errorf("carol's inbox lacks %q", want)
+		}
+	}
+	if strings.Contains(inbox.Body, ">"+e.ids["sam"]+"<") {
+		t.Error("carol's inbox shows an id for a person")
+	}
+	// A denial without a comment is a form error: red, the selection kept.
+	deny := e.post(carol, "/approvals", url.Values{"request": {id}, "decision": {"deny"}, "comment": {""}, "csrf_token": {e.csrf(carol)}})
+	if deny.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(deny.Body, "A denial needs a comment.") || !strings.Contains(deny.Body, `class="error-box"`) ||
+		strings.Contains(deny.Body, "invalid request") || !strings.Contains(deny.Body, `id="select-`+id+`" aria-label="Select Sales reports for Sam Sales" checked`) {
+		t.Fatalf("deny without comment: %d %s", deny.StatusCode, deny.Body)
+	}
 	if !strings.Contains(inbox.Body, `value="`+id+`"`) {
 		t.Fatalf("carol's inbox: %s", inbox.Body)
 	}
 	resp = e.post(carol, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "csrf_token": {e.csrf(carol)}})
-	if !strings.Contains(resp.Body, id+": approved") {
+	if !strings.Contains(resp.Body, "Sales reports for Sam Sales: approved") || !strings.Contains(resp.Body, `class="flash"`) {
 		t.Fatalf("bulk approve: %d %s", resp.StatusCode, resp.Body)
 	}
 	if _, err := e.access.ProcessFulfillments(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	if home := sam.Get(e.base + "/").Body; !strings.Contains(home, "Sales reports") || !strings.Contains(home, `id="my-grants"`) || strings.Contains(home, "Grants will be listed") {
+		t.Fatalf("sam's home lacks the grant: %s", home)
 	}
 	if mine := sam.Get(e.base + "/requests"); !strings.Contains(mine.Body, "approved") || !strings.Contains(mine.Body, "awaiting-confirmation") {
 		t.Fatalf("sam after approval: %s", mine.Body)
@@ -100,10 +122,10 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	if grantID == nil {
 		t.Fatal("carol has nothing to confirm")
 	}
-	if resp := e.post(sam, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(sam)}}); !strings.Contains(resp.Body, "nobody confirms their own grant") {
+	if resp := e.post(sam, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(sam)}}); !strings.Contains(resp.Body, "Nobody confirms their own grant") {
 		t.Fatalf("holder confirmed own grant: %s", resp.Body)
 	}
-	if resp := e.post(carol, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(carol)}}); !strings.Contains(resp.Body, "fulfillment confirmed, grant active") {
+	if resp := e.post(carol, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(carol)}}); !strings.Contains(resp.Body, "Fulfillment confirmed, grant active") {
 		t.Fatalf("confirm: %s", resp.Body)
 	}
 	until := time.Now().AddDate(0, 0, 45).Format("2006-01-02")
@@ -142,7 +164,7 @@ func TestRequestForAnOwnedNHIThroughPages(t *testing.T) {
 		t.Fatalf("sam asked for mike's NHI: %d", resp.StatusCode)
 	}
 	inbox := e.as("carol").Get(e.base + "/approvals")
-	if !strings.Contains(inbox.Body, "svc-role") {
+	if !strings.Contains(inbox.Body, "Service account role") || !strings.Contains(inbox.Body, "svc-mike (owned by Mike Manager)") {
 		t.Fatalf("carol's inbox lacks the NHI request: %s", inbox.Body)
 	}
 }

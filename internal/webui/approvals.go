@@ -11,40 +11,83 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
+// approvalStage is one approval stage of a request, in words.
+type approvalStage struct {
+	Name      string
+	Approvers string // names
+	Approved  string // names of those who approved
+	Current   bool
+	Done      bool
+}
+
 type approvalRow struct {
 	Request     store.AccessRequest
+	Requester   string
+	Beneficiary string
+	ItemName    string
+	Risk        string
 	Explanation string
+	Stages      []approvalStage
+	Selected    bool
 }
 
 type approvalsPage struct {
 	Page
 	Available bool
 	Pending   []approvalRow
-	Results   []string
+	// Results are the decisions made; Failures those refused, in words.
+	Results  []string
+	Failures []string
+	Comment  string
 	// ToConfirm are grants of items the viewer owns whose manual
 	// fulfillment waits for them.
-	ToConfirm []store.Grant
+	ToConfirm []confirmRow
+}
+
+type confirmRow struct {
+	Grant    store.Grant
+	Holder   string
+	ItemName string
 }
 
 // approvals is the viewer's inbox: requests whose current stage lists
-// them, with the policy's reasons, and a bulk approve / deny form.
+// them, with who asks for whom, the item and its risk, the justification,
+// environment and window, the policy's reasons and every stage.
 func (s *Server) approvals(w http.ResponseWriter, r *http.Request) {
-	s.renderApprovals(w, r, nil)
+	s.renderApprovals(w, r, http.StatusOK, approvalsPage{})
 }
 
-func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, results []string) {
+func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status int, data approvalsPage) {
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
-	data := approvalsPage{Page: s.page(r, "Approvals", "approvals"), Available: s.Access != nil, Results: results}
+	data.Page, data.Available = s.page(r, "Approvals", "approvals"), s.Access != nil
 	rs, err := s.Store.ListRequests(ctx, store.RequestQuery{Approver: p.PersonID, Limit: 500})
 	if err != nil {
 		s.internal(w, r, "approvals: list", err)
 		return
 	}
+	names := s.names(ctx)
+	items := s.catalogItems()
+	keep := map[string]bool{}
+	for _, id := range r.PostForm["request"] {
+		keep[id] = len(data.Failures) > 0
+	}
 	for _, x := range rs {
-		row := approvalRow{Request: x}
+		row := approvalRow{Request: x, Requester: names(x.RequesterID), Beneficiary: names(x.BeneficiaryID), ItemName: x.ItemID, Selected: keep[x.ID]}
+		if it, ok := items[x.ItemID]; ok {
+			row.ItemName, row.Risk = it.Name, it.Risk
+		}
+		if x.BeneficiaryNHIID != "" {
+			if n, err := s.Store.GetNHI(ctx, x.BeneficiaryNHIID); err == nil {
+				row.Beneficiary = n.Name + " (owned by " + row.Beneficiary + ")"
+			}
+		}
 		if d, err := s.Store.GetPolicyDecision(ctx, x.DecisionID); err == nil {
 			row.Explanation = d.Explanation
+		}
+		for i, st := range x.Stages {
+			row.Stages = append(row.Stages, approvalStage{Name: st.Name, Approvers: nameList(names, st.Approvers),
+				Approved: nameList(names, st.Approved), Current: i == x.Stage, Done: i < x.Stage})
 		}
 		data.Pending = append(data.Pending, row)
 	}
@@ -60,17 +103,18 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, results
 			}
 			for _, g := range gs {
 				if g.FulfillmentStatus == "awaiting-confirmation" {
-					data.ToConfirm = append(data.ToConfirm, g)
+					data.ToConfirm = append(data.ToConfirm, confirmRow{Grant: g, Holder: names(g.HolderID), ItemName: it.Name})
 				}
 			}
 		}
 	}
-	s.render(w, r, http.StatusOK, "approvals", data)
+	s.render(w, r, status, "approvals", data)
 }
 
 // decide applies one decision to every selected request. Each is decided
 // on its own (and checked: never one's own request, only as a current
-// approver); the outcome of each is shown.
+// approver); the outcome of each is shown in words, refusals in the
+// error banner with the selection and comment kept.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if s.Access == nil {
 		s.notFound(w, r, "Approvals")
@@ -83,21 +127,70 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	ids := r.PostForm["request"]
 	decision := r.PostFormValue("decision")
+	comment := strings.TrimSpace(r.PostFormValue("comment"))
+	data := approvalsPage{Comment: comment}
 	if len(ids) == 0 || (decision != "approve" && decision != "deny") {
-		s.Fail(w, r, http.StatusBadRequest, "Nothing to decide", "Select at least one request and approve or deny.")
+		data.Failures = []string{"Select at least one request, then approve or deny."}
+		s.renderApprovals(w, r, http.StatusUnprocessableEntity, data)
 		return
 	}
-	comment := strings.TrimSpace(r.PostFormValue("comment"))
-	var results []string
+	names := s.names(r.Context())
+	items := s.catalogItems()
 	for _, id := range ids {
 		out, err := s.decideVisible(r, p, id, decision == "approve", comment)
+		hidden := errors.Is(err, access.ErrNotFound) || errors.Is(err, store.ErrNotFound)
+		label := id
+		// Only a request the viewer may see is named: an unknown and a
+		// hidden one read the same.
+		if !hidden {
+			if req, gerr := s.Store.GetRequest(r.Context(), id); gerr == nil {
+				label = req.ItemID
+				if it, ok := items[req.ItemID]; ok {
+					label = it.Name
+				}
+				label += " for " + names(req.BeneficiaryID)
+			}
+		}
 		if err != nil {
-			results = append(results, id+": "+s.decisionError(r, err))
+			msg := s.decisionError(r, err)
+			if errors.Is(err, access.ErrStateChanged) || errors.Is(err, access.ErrInvalid) || errors.Is(err, access.ErrForbidden) {
+				msg = accessMessage(err)
+			}
+			data.Failures = append(data.Failures, label+": "+msg)
 			continue
 		}
-		results = append(results, id+": "+string(out.Request.State))
+		data.Results = append(data.Results, label+": "+string(out.Request.State))
 	}
-	s.renderApprovals(w, r, results)
+	status := http.StatusOK
+	if len(data.Failures) > 0 {
+		status = http.StatusUnprocessableEntity
+	} else {
+		data.Comment = ""
+	}
+	s.renderApprovals(w, r, status, data)
+}
+
+// accessMessage turns an access service refusal into a sentence: the
+// service's own reason without its package prefix and sentinel.
+func accessMessage(err error) string {
+	if errors.Is(err, access.ErrStateChanged) {
+		return "It was decided meanwhile and is no longer pending."
+	}
+	if !errors.Is(err, access.ErrInvalid) && !errors.Is(err, access.ErrForbidden) && !errors.Is(err, access.ErrNotFound) {
+		return "syncd could not record this decision."
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i > 0 {
+		msg = msg[:i]
+	}
+	if i := strings.LastIndex(msg, ": "); i > 0 {
+		msg = msg[i+2:]
+	}
+	msg = strings.TrimPrefix(msg, "access: ")
+	if msg == "" {
+		return "Refused."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
 // confirmGrant records that the viewer, the item's owner, carried out a
@@ -110,10 +203,26 @@ func (s *Server) confirmGrant(w http.ResponseWriter, r *http.Request) {
 	p := auth.PrincipalFrom(r.Context())
 	g, err := s.Access.ConfirmFulfillment(r.Context(), p.PersonID, r.PathValue("id"), p.Has(auth.RoleAdmin))
 	if err != nil {
-		s.renderApprovals(w, r, []string{r.PathValue("id") + ": " + err.Error()})
+		s.renderApprovals(w, r, http.StatusUnprocessableEntity, approvalsPage{Failures: []string{accessMessage(err)}})
 		return
 	}
-	s.renderApprovals(w, r, []string{g.ID + ": fulfillment confirmed, grant " + string(g.State)})
+	s.renderApprovals(w, r, http.StatusOK, approvalsPage{Results: []string{"Fulfillment confirmed, grant " + string(g.State)}})
+}
+
+// pendingApprovals counts the requests waiting for the viewer, for the
+// navigation and the home page; 0 without a catalog or when the count
+// fails (logged).
+func (s *Server) pendingApprovals(r *http.Request) int {
+	p := auth.PrincipalFrom(r.Context())
+	if s.Access == nil || p == nil || p.PersonID == "" {
+		return 0
+	}
+	rs, err := s.Store.ListRequests(r.Context(), store.RequestQuery{Approver: p.PersonID, Limit: 500})
+	if err != nil {
+		s.Logger.Warn("approvals: count", "err", err)
+		return 0
+	}
+	return len(rs)
 }
 
 // decideVisible decides a request the viewer may see; one they may not

@@ -20,6 +20,16 @@ type homePage struct {
 	Attention         attention
 	FindingsAvailable bool
 	ByStatus          []bar
+	// Grants are the viewer's current grants (reviews and approvals are
+	// counted in Page).
+	Grants           []homeGrant
+	AccessAvailable  bool
+	ReviewsAvailable bool
+}
+
+type homeGrant struct {
+	Grant    store.Grant
+	ItemName string
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +48,22 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if data.Attention, err = s.attention(ctx, p); err != nil {
 		s.internal(w, r, "home: attention", err)
 		return
+	}
+	data.AccessAvailable, data.ReviewsAvailable = s.Access != nil, s.Reviews != nil
+	if s.Access != nil {
+		gs, err := s.Store.ListGrants(ctx, store.GrantQuery{HolderID: me.ID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: pageSize})
+		if err != nil {
+			s.internal(w, r, "home: grants", err)
+			return
+		}
+		items := s.catalogItems()
+		for _, g := range gs {
+			n := g.ItemID
+			if it, ok := items[g.ItemID]; ok {
+				n = it.Name
+			}
+			data.Grants = append(data.Grants, homeGrant{Grant: g, ItemName: n})
+		}
 	}
 	if p.SeesAll() {
 		if data.ByStatus, err = s.identitiesByStatus(ctx); err != nil {

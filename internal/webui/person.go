@@ -30,6 +30,9 @@ type personPage struct {
 	JobFunctions []store.JobFunctionAssignment
 	Movers       []store.MoverEvent
 	Groups       []store.Group
+	// OpenReviewItems counts the viewer's open review items about this
+	// person; the page links to them.
+	OpenReviewItems int
 }
 
 // person shows one person's full record to whoever may see it: admins,
@@ -123,6 +126,18 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	if data.Groups, err = s.Store.ListPersonGroups(ctx, target.ID, ""); err != nil {
 		s.internal(w, r, "person: groups", err)
 		return
+	}
+	if s.Reviews != nil {
+		items, err := s.openReviewItems(ctx, data.Who.PersonID)
+		if err != nil {
+			s.internal(w, r, "person: review items", err)
+			return
+		}
+		for _, it := range items {
+			if it.HolderID == target.ID {
+				data.OpenReviewItems++
+			}
+		}
 	}
 	s.render(w, r, http.StatusOK, "person", data)
 }

@@ -19,12 +19,19 @@ type Page struct {
 	Nav   string // which main navigation entry is current
 	Who   *auth.Principal
 	Flash string
+	// OpenReviews counts the viewer's undecided review items, shown in
+	// the navigation.
+	OpenReviews int
+	// PendingApprovals counts the requests waiting for the viewer.
+	PendingApprovals int
 }
 
 var funcs = template.FuncMap{
-	"date":     func(v any) string { return formatTime(v, "2006-01-02") },
-	"datetime": func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
-	"join":     func(v []string) string { return strings.Join(v, ", ") },
+	"date":      func(v any) string { return formatTime(v, "2006-01-02") },
+	"datetime":  func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
+	"join":      func(v []string) string { return strings.Join(v, ", ") },
+	"inc":       func(n int) int { return n + 1 },
+	"riskTiers": func() []string { return []string{"low", "medium", "high", "critical"} },
 }
 
 // formatTime formats a time or *time.Time in UTC; nil and zero times
@@ -121,6 +128,8 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
 
 func (s *Server) page(r *http.Request, title, nav string) Page {
 	p := Page{Title: title, Nav: nav, Who: auth.PrincipalFrom(r.Context())}
+	p.OpenReviews = s.undecidedReviews(r)
+	p.PendingApprovals = s.pendingApprovals(r)
 	switch r.URL.Query().Get("done") {
 	case "owner":
 		p.Flash = "Owner reassigned."

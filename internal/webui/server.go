@@ -11,6 +11,7 @@ import (
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/requestlog"
+	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/web"
 )
@@ -30,6 +31,9 @@ type Server struct {
 	// Evidence writes campaign evidence workbooks; nil leaves the
 	// download out.
 	Evidence EvidenceExporter
+	// Reviews decides review items from My reviews; nil leaves the page
+	// saying reviews are not configured.
+	Reviews *review.Service
 	// Sources are the configured source names, shown on the sync page
 	// even before their first run.
 	Sources []string
@@ -43,7 +47,7 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint", "jobs"}
+	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -98,6 +102,10 @@ func (s *Server) Handler() http.Handler {
 	action("POST /approvals", s.decide)
 	action("POST /grants/{id}/extend", s.extendGrant)
 	action("POST /grants/{id}/confirm", s.confirmGrant)
+	page("GET /reviews", s.reviews)
+	action("POST /reviews", s.decideReviews)
+	page("GET /campaigns", s.campaigns)
+	page("GET /campaigns/{id}", s.campaign)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /jobs", s.jobsPage)

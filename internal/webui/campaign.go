@@ -1,0 +1,90 @@
+package webui
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/review"
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+type reviewerLoad struct {
+	ID, Name string
+	Pending  int
+}
+
+type revocation struct {
+	Item     store.ReviewItem
+	Decider  string
+	ItemName string
+}
+
+type campaignPage struct {
+	Page
+	Status      review.Status
+	Percent     int // decided share of all items
+	Unfinished  []reviewerLoad
+	Revocations []revocation
+	Evidence    bool
+}
+
+// campaign shows one campaign's progress by stage, its revocations with
+// their remediation state, the reviewers who have not finished and the
+// evidence download (admins and auditors).
+func (s *Server) campaign(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if s.Reviews == nil || !auth.PrincipalFrom(ctx).SeesAll() {
+		s.notFound(w, r, "Campaign")
+		return
+	}
+	st, err := s.Reviews.Status(ctx, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r, "Campaign")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "campaign: status", err)
+		return
+	}
+	data := campaignPage{Page: s.page(r, "Campaign "+st.Definition, "campaigns"), Status: st, Evidence: s.Evidence != nil}
+	if st.Total > 0 {
+		data.Percent = (st.Total - st.Undecided) * 100 / st.Total
+	}
+	names := map[string]string{}
+	name := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		n := "someone no longer known"
+		if id == "system" {
+			n = "the default (nobody answered)"
+		} else if p, err := s.Store.GetPerson(ctx, id); err == nil {
+			n = personName(p)
+		}
+		names[id] = n
+		return n
+	}
+	loads, err := s.Store.ListReviewerLoads(ctx, st.ID, st.Stage)
+	if err != nil {
+		s.internal(w, r, "campaign: reviewer loads", err)
+		return
+	}
+	for _, l := range loads {
+		data.Unfinished = append(data.Unfinished, reviewerLoad{ID: l.ReviewerID, Name: name(l.ReviewerID), Pending: l.Pending})
+	}
+	revoke := store.DecisionRevoke
+	its, err := s.Store.ListReviewItems(ctx, store.ReviewItemQuery{CampaignID: st.ID, Decision: &revoke, Limit: pageSize})
+	if err != nil {
+		s.internal(w, r, "campaign: revocations", err)
+		return
+	}
+	for _, it := range its {
+		n := it.Snapshot.ItemName
+		if n == "" {
+			n = it.ItemID + it.NHIID
+		}
+		data.Revocations = append(data.Revocations, revocation{Item: it, Decider: name(it.DecidedBy), ItemName: n})
+	}
+	s.render(w, r, http.StatusOK, "campaign", data)
+}
