@@ -73,6 +73,11 @@ sources:
 	if err := d.startAccess(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	// serve starts the per-process loops, the fulfillment worker among
+	// them; this test has no serve.
+	for _, loop := range d.local {
+		go loop(t.Context())
+	}
 	now := time.Now().UTC()
 	d.access.Now = func() time.Time { return now }
 	oscarID := personResolver(t.Context(), st)("oscar@example.org")
