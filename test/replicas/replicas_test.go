@@ -399,18 +399,23 @@ func TestReplicas(t *testing.T) {
 	})
 
 	t.Run("kill -9 mid-job: the other replica retries after the lease lapses, effect once", func(t *testing.T) {
-		// Wait until a canary is running on r0 (it holds for 1s).
-		victim := c.all()[0]
-		var held store.Job
-		waitFor(t, "a canary running on "+victim.name, 30*time.Second, func() bool {
+		// Wait until a canary is running (it holds for 1s) and kill the
+		// replica running it, whichever claimed it.
+		var (
+			held   store.Job
+			victim *replica
+		)
+		waitFor(t, "a canary running on a replica", 30*time.Second, func() bool {
 			js, err := c.st.ListJobs(t.Context(), store.JobQuery{Kind: "jobs.canary", State: store.JobRunning})
 			if err != nil {
 				return false
 			}
 			for _, j := range js {
-				if strings.Contains(j.LeaseHolder, fmt.Sprintf(":%d:", victim.cmd.Process.Pid)) {
-					held = j
-					return true
+				for _, r := range c.all() {
+					if strings.Contains(j.LeaseHolder, fmt.Sprintf(":%d:", r.cmd.Process.Pid)) {
+						held, victim = j, r
+						return true
+					}
 				}
 			}
 			return false
@@ -462,17 +467,22 @@ func TestReplicas(t *testing.T) {
 	})
 
 	t.Run("a second SIGTERM exits at once", func(t *testing.T) {
-		r := c.start("r3")
-		// While r3 holds a canary (1s), the first SIGTERM waits for it;
-		// the second must not.
-		waitFor(t, "a canary running on r3", 30*time.Second, func() bool {
+		c.start("r3")
+		// While a replica holds a canary (1s), the first SIGTERM waits for
+		// it; the second must not. Whichever replica claimed it is the one
+		// signalled.
+		var r *replica
+		waitFor(t, "a canary running on a replica", 30*time.Second, func() bool {
 			js, err := c.st.ListJobs(t.Context(), store.JobQuery{Kind: "jobs.canary", State: store.JobRunning})
 			if err != nil {
 				return false
 			}
 			for _, j := range js {
-				if strings.Contains(j.LeaseHolder, fmt.Sprintf(":%d:", r.cmd.Process.Pid)) {
-					return true
+				for _, rr := range c.all() {
+					if strings.Contains(j.LeaseHolder, fmt.Sprintf(":%d:", rr.cmd.Process.Pid)) {
+						r = rr
+						return true
+					}
 				}
 			}
 			return false
@@ -481,7 +491,7 @@ func TestReplicas(t *testing.T) {
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
 		time.Sleep(20 * time.Millisecond)
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		waitFor(t, "r3 to exit", 5*time.Second, func() bool { return r.exited.Load() })
+		waitFor(t, r.name+" to exit", 5*time.Second, func() bool { return r.exited.Load() })
 		c.remove(r)
 		if code := r.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(r.log.String(), "second signal") {
 			t.Fatalf("exit %d after two signals in %s", code, time.Since(start))
@@ -489,22 +499,57 @@ func TestReplicas(t *testing.T) {
 	})
 
 	t.Run("metrics families", func(t *testing.T) {
-		r := c.all()[0]
-		waitFor(t, "a failed pull of the unreachable source", 30*time.Second, func() bool {
-			return strings.Contains(scrape(t, r), `syncd_sync_runs_total{result="failed",source="hr"}`)
-		})
-		body := scrape(t, r)
-		for _, family := range []string{
+		// Each replica counts what it served and ran; the cluster's
+		// families are those of all live replicas together. The replicas
+		// that served the earlier bursts may be gone: a few more users go
+		// through the proxy to whichever are live.
+		for i := range 4 {
+			if code, err := c.createUser(t.Context(), fmt.Sprintf("metrics-%d@example.org", i)); err != nil || code != http.StatusCreated {
+				t.Fatalf("create user through the proxy: %d %v", code, err)
+			}
+		}
+		scrapeAll := func() string {
+			var b strings.Builder
+			for _, r := range c.all() {
+				b.WriteString(scrape(t, r))
+			}
+			return b.String()
+		}
+		families := []string{
 			"syncd_http_requests_total", "syncd_http_request_duration_seconds_bucket",
 			"syncd_scim_operations_total", "syncd_sync_runs_total", "syncd_sync_run_duration_seconds_bucket",
 			"syncd_sync_records_total", "syncd_job_queue_depth", "syncd_job_oldest_due_age_seconds",
 			"syncd_job_runs_total", "syncd_job_run_duration_seconds_bucket", "syncd_nhi_open_findings",
 			"syncd_access_pending_approvals", "syncd_review_items_open", "syncd_db_open_connections",
 			"syncd_db_in_use_connections", "syncd_db_wait_count_total",
-		} {
-			if !strings.Contains(body, "\n"+family) {
-				t.Errorf("family %s missing from /metrics", family)
+		}
+		missing := func(body string) []string {
+			var out []string
+			for _, family := range families {
+				if !strings.Contains(body, "\n"+family) {
+					out = append(out, family)
+				}
 			}
+			return out
+		}
+		// A job's run is counted after its handler returns, so the pull's
+		// failure can be scraped a moment before the job-run families
+		// appear: wait for every family, then report any still missing.
+		var body string
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			body = scrapeAll()
+			failed := strings.Contains(body, `syncd_sync_runs_total{result="failed",source="hr"}`)
+			if (failed && len(missing(body)) == 0) || time.Now().After(deadline) {
+				if !failed {
+					t.Errorf("no failed pull of the unreachable source counted")
+				}
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		for _, family := range missing(body) {
+			t.Errorf("family %s missing from /metrics", family)
 		}
 		if !strings.Contains(body, `syncd_scim_operations_total{method="POST",result="ok",source="idp"}`) {
 			t.Errorf("no successful SCIM POSTs counted")
