@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -176,7 +177,7 @@ func readManifest(wb *workbook, ref sheetRef) (*manifest, error) {
 		}
 		a := text(cells, 0)
 		if a == labelSignature {
-			sig, err := base64.StdEncoding.DecodeString(text(cells, 1))
+			sig, err := decodeSignature(text(cells, 1))
 			if err != nil || len(sig) != ed25519.SignatureSize {
 				return bad(row, "signature is not base64 Ed25519")
 			}
@@ -236,4 +237,11 @@ func readManifest(wb *workbook, ref sheetRef) (*manifest, error) {
 	}
 	m.sum = d.sum()
 	return m, nil
+}
+
+// decodeSignature reads the signature cell. A base64 signature can begin
+// with '+', which SafeText neutralises with a leading quote when it is
+// written; the quote is not in the base64 alphabet, so it is dropped.
+func decodeSignature(v string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimPrefix(v, "'"))
 }
