@@ -42,7 +42,7 @@ func (s *Server) listNHIs(w http.ResponseWriter, r *http.Request) {
 	}
 	out := struct {
 		Items []NHIDoc `json:"items"`
-		Next  string    `json:"next,omitempty"`
+		Next  string   `json:"next,omitempty"`
 	}{Items: make([]NHIDoc, len(ns))}
 	for i, n := range ns {
 		out.Items[i] = NewNHIDoc(n)

@@ -220,7 +220,7 @@ func TestSignInLinksPersonAndMapsRoles(t *testing.T) {
 		t.Fatalf("identity: %+v %v", id, err)
 	}
 	events, err := e.store.ListAudit(t.Context(), 0, 1000)
-	if err != nil || events[len(events)-2].Action != "auth.identity-linked" || events[len(events)-1].Action != "auth.signed_in" {
+	if err != nil || events[len(events)-2].Action != audit.ActionIdentityLinked || events[len(events)-1].Action != "auth.signed_in" {
 		t.Fatalf("last audit events: %+v %v", events[len(events)-2:], err)
 	}
 

@@ -10,6 +10,7 @@ type AuditQuery struct {
 	AfterSeq int64     // events with Seq > AfterSeq (cursor)
 	From, To time.Time // zero: unbounded; To is exclusive
 	Action   string    // "" for all; exact match
+	Actions  []string  // any of these (with Action, if set); empty for all
 	Limit    int       // 100 when 0
 }
 

@@ -40,7 +40,7 @@ func reassign(ctx context.Context, st store.Store, now time.Time, actorID, id, n
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "person:" + actorID, Action: "nhi.owner-reassigned", Target: "nhi:" + n.ID,
+			Actor: "person:" + actorID, Action: audit.ActionNHIOwnerReassigned, Target: "nhi:" + n.ID,
 			Details: map[string]string{"from": from, "to": owner.ID, "reason": reason},
 		})
 		return err
