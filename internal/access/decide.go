@@ -71,7 +71,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				if !escalated {
 					r.StateReason = "stage " + r.Stages[r.Stage].Name + " timed out"
 				}
-				entries = append(entries, audit.Entry{Actor: "system:deadline", Action: map[bool]string{true: "request.escalated", false: "request.timed_out"}[escalated],
+				entries = append(entries, audit.Entry{Actor: "system:deadline", Action: map[bool]string{true: audit.ActionRequestEscalated, false: audit.ActionRequestTimedOut}[escalated],
 					Target: "request:" + r.ID, Details: map[string]any{"stage": r.Stages[r.Stage].Name, "lateDecisionBy": approverID}})
 				return r, nil
 			}
@@ -79,7 +79,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				return r, err
 			}
 			stage := &r.Stages[r.Stage]
-			entries = append(entries, audit.Entry{Actor: "person:" + approverID, Action: map[bool]string{true: "request.approved_stage", false: "request.denied"}[approve],
+			entries = append(entries, audit.Entry{Actor: "person:" + approverID, Action: map[bool]string{true: audit.ActionRequestApprovedStage, false: audit.ActionRequestDenied}[approve],
 				Target: "request:" + r.ID, Details: map[string]any{"stage": stage.Name, "comment": comment}})
 			if !approve {
 				r.State, r.StageDue = store.RequestDenied, nil
@@ -93,7 +93,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 			}
 			if why != "" {
 				r.State, r.StageDue, r.StateReason = store.RequestDenied, nil, "re-check: "+why
-				entries = append(entries, audit.Entry{Actor: "system:recheck", Action: "request.refused_on_recheck", Target: "request:" + r.ID,
+				entries = append(entries, audit.Entry{Actor: "system:recheck", Action: audit.ActionRequestRefusedOnRecheck, Target: "request:" + r.ID,
 					Details: map[string]any{"reason": why, "approver": approverID}})
 				return r, nil
 			}

@@ -186,7 +186,7 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: secret, CreatedAt: now}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.created", Target: "nhi:" + n.ID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: audit.ActionNHICreated, Target: "nhi:" + n.ID,
 			Details: map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end}})
 		return err
 	})
@@ -219,7 +219,7 @@ func retireIssuedNHI(ctx context.Context, st store.Store, now time.Time, kind, g
 		}); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: "nhi.retired", Target: "nhi:" + n.ID,
+		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: audit.ActionNHIRetired, Target: "nhi:" + n.ID,
 			Details: map[string]any{"grant": grantID, "reason": "grant ended"}})
 		return err
 	})

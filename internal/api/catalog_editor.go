@@ -31,7 +31,6 @@ type CatalogEditor interface {
 
 // catalogItemChanged is the audit action of every change of an item
 // through the API.
-const catalogItemChanged = "catalog.item_changed"
 
 // mayEditCatalog reports whether p may change catalog items at all.
 func mayEditCatalog(w http.ResponseWriter, p Principal) bool {
@@ -78,7 +77,7 @@ func (s *Server) storeItemVersion(ctx context.Context, p Principal, v store.Cata
 			details["definition"] = rawJSON(out.Definition)
 		}
 		_, err = audit.Append(ctx, tx, time.Now(), audit.Entry{
-			Actor: p.Actor(), Action: catalogItemChanged, Target: "catalog_item:" + out.ItemID, Details: details,
+			Actor: p.Actor(), Action: audit.ActionCatalogItemChanged, Target: "catalog_item:" + out.ItemID, Details: details,
 		})
 		return err
 	})

@@ -73,7 +73,6 @@ const (
 	ActionGrantTakenBack            = "grant.taken_back"            // adapter, attempt
 	ActionGrantTakeBackFailed       = "grant.take_back_failed"      // adapter, attempt, error, escalated
 	ActionGrantCredentialRetrieved  = "grant.credential_retrieved"  // request (never the secret)
-	ActionGrantExpiring             = "grant.expiring"              // item, holder, end
 
 	// Campaigns and their review items.
 	ActionCampaignStarted            = "campaign.started"             // definition, period, version (or mover event)
@@ -83,8 +82,6 @@ const (
 	ActionCampaignClosed             = "campaign.closed"              // stage, default, counts
 	ActionCampaignCapEscalated       = "campaign.cap_escalated"       // stage, escalated, until
 	ActionReviewDecided              = "review.decided"               // campaign, decision, justification, recommendation shown, issuer, subject
-	ActionReviewEscalated            = "review.escalated"             // campaign, stage, to
-	ActionReviewRemediation          = "review.remediation"           // campaign, grant or NHI, adapter
 	ActionReviewRemediationFulfilled = "review.remediation_fulfilled" // campaign, adapter
 	ActionReviewRemediationFailed    = "review.remediation_failed"    // campaign, adapter, error
 	ActionReviewRemediationVerified  = "review.remediation_verified"  // campaign, sync run, at
@@ -96,7 +93,6 @@ const (
 	ActionIdentityLinked = "auth.identity_linked" // issuer, subject, linked by, value
 	ActionSyncRunPartial = "sync.run_partial"     // source, reason
 	ActionJobsCanary     = "jobs.canary"          // job id, attempt, holder (the replica test's job)
-	ActionJobsPrune      = "jobs.prune"           // pruned rows
 )
 
 // renamed maps names recorded by earlier versions to today's names.
@@ -120,11 +116,11 @@ var vocabulary = func() map[string]bool {
 		ActionRequestApproversChanged, ActionRequestRefusedOnRecheck, ActionRequestWithdrawn,
 		ActionGrantCreated, ActionGrantExtended, ActionGrantImported, ActionGrantFulfillment, ActionGrantFulfillmentConfirmed,
 		ActionGrantRefusedOnRecheck, ActionGrantRetried, ActionGrantEnded, ActionGrantRevoked, ActionGrantTakenBack,
-		ActionGrantTakeBackFailed, ActionGrantCredentialRetrieved, ActionGrantExpiring,
+		ActionGrantTakeBackFailed, ActionGrantCredentialRetrieved,
 		ActionCampaignStarted, ActionCampaignGenerated, ActionCampaignEmpty, ActionCampaignStageClosed, ActionCampaignClosed,
-		ActionCampaignCapEscalated, ActionReviewDecided, ActionReviewEscalated, ActionReviewRemediation,
+		ActionCampaignCapEscalated, ActionReviewDecided,
 		ActionReviewRemediationFulfilled, ActionReviewRemediationFailed, ActionReviewRemediationVerified, ActionReviewRemediationEscalated,
-		ActionTokenCreated, ActionTokenRevoked, ActionIdentityLinked, ActionSyncRunPartial, ActionJobsCanary, ActionJobsPrune,
+		ActionTokenCreated, ActionTokenRevoked, ActionIdentityLinked, ActionSyncRunPartial, ActionJobsCanary,
 		ActionSignedIn, ActionSignInRefused, ActionSignedOut, ActionSessionRevoked, ActionCSRFRefused, ActionAccessDenied,
 		ActionTokenDenied, ActionRecordsDropped,
 	} {
