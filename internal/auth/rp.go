@@ -32,7 +32,6 @@ type Auth struct {
 	fail     Failure
 	callback string // path of RedirectURL
 	loginKey []byte // seals the pre-login cookie
-	status   statusCache
 	events   *Recorder
 	limiter  *Limiter
 	// endSession is the provider's end_session_endpoint (RP-Initiated
