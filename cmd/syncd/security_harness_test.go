@@ -72,6 +72,13 @@ var secUsers = []demoidp.User{
 // newSecServe starts the daemon; extra is appended to the configuration.
 func newSecServe(t *testing.T, extra string) *secServe {
 	t.Helper()
+	return newSecServeCatalog(t, extra, "")
+}
+
+// newSecServeCatalog is newSecServe with more catalog items (YAML list
+// entries, indented as items of "items:").
+func newSecServeCatalog(t *testing.T, extra, items string) *secServe {
+	t.Helper()
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -89,7 +96,7 @@ func newSecServe(t *testing.T, extra string) *secServe {
       stages: [{name: manager, approvers: [{manager: true}]}]
     maxDuration: 30d
     fulfillment: {type: manual}
-`), 0o600); err != nil {
+`+items), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	dsn := filepath.Join(dir, "syncd.db")
