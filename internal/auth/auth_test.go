@@ -80,7 +80,7 @@ func newEnv(t *testing.T) *env {
 		LinkBy: auth.LinkByEmail, LinkClaim: "email", GroupsClaim: "groups",
 		RoleGroups:       auth.RoleMap{auth.RoleAdmin: {"syncd-admins"}, auth.RoleCatalogOwner: {"app-owners"}},
 		RoleJobFunctions: auth.RoleMap{auth.RoleAuditor: {"internal-audit"}},
-		IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 8 * time.Hour,
+		IdleTimeout:      30 * time.Minute, AbsoluteTimeout: 8 * time.Hour,
 		HTTPClient: client,
 	}, st, e.clock.Now, nil, func(w http.ResponseWriter, _ *http.Request, status int, title, detail string) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
