@@ -51,6 +51,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	ui.Auth = a
 	d.apiAuth = append(d.apiAuth, sessionAuthenticator{a})
 	d.mux.Handle("/", ui.Handler())
+	d.routes = append(d.routes, ui.Routes()...)
 	sessions := a.Sessions()
 	d.jobs.Periodic("web.sessions.sweep", sessionSweep, func(ctx context.Context, run *jobs.Run) error {
 		n, err := sessions.Sweep(ctx)

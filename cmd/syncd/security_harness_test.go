@@ -41,6 +41,7 @@ type secServe struct {
 	scimID map[string]string // userName → SCIM resource id
 	logs   *syncBuffer
 	cfg    string
+	d      *daemon
 }
 
 type syncBuffer struct {
@@ -66,6 +67,7 @@ var secUsers = []demoidp.User{
 	{ID: "sub-rita", Username: "rita", Password: "pw-rita", Name: "rita", Email: "rita@example.com"},
 	{ID: "sub-sam", Username: "sam", Password: "pw-sam", Name: "sam", Email: "sam@example.com"},
 	{ID: "sub-alice", Username: "alice", Password: "pw-alice", Name: "alice", Email: "alice@example.com", Groups: []string{"syncd-auditors"}},
+	{ID: "sub-pat", Username: "pat", Password: "pw-pat", Name: "pat", Email: "pat@example.com"},
 	{ID: "sub-eve", Username: "eve", Password: "pw-eve", Name: "eve", Email: "eve@example.com", EmailUnverified: true},
 }
 
@@ -115,6 +117,7 @@ web:
   roles:
     admin: [syncd-admins]
     auditor: [syncd-auditors]
+    catalog-owner: [app-owners]
   session: {insecureCookie: true}
 %s`, ln.Addr().String(), dsn, h.idp.Issuer, authtest.ClientID, h.base, extra)
 	if err := os.WriteFile(h.cfg, []byte(body), 0o600); err != nil {
@@ -147,6 +150,7 @@ web:
 		cancel()
 		t.Fatalf("daemon: %v\n%s", err, h.logs)
 	}
+	h.d = d
 	served := make(chan error, 1)
 	go func() { served <- d.serve(ctx, ln) }()
 	t.Cleanup(func() {
