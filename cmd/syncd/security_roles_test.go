@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
@@ -65,5 +66,29 @@ func TestRolesFollowGroupChangesAtOnce(t *testing.T) {
 	patch("add", "carol")
 	if web, api := isAdmin("carol"); !web || !api {
 		t.Fatalf("carol added back: admin on web %v, API %v", web, api)
+	}
+
+	// A token carol owns with the admin scope is admin only while she may
+	// be: the orphan NHI, which only admins and auditors see, answers 404
+	// once she leaves the group.
+	getenv := envMap(map[string]string{"SYNCD_TEST_OIDC_SECRET": authtest.ClientSecret})
+	code, tok, errOut := cli(t, getenv, "token", "create", "--config", h.cfg, "--name", "carol-admin", "--scope", "admin,read", "--owner", "carol")
+	if code != exitOK {
+		t.Fatalf("token: %s", errOut)
+	}
+	tok = strings.TrimSpace(tok)
+	orphan := func() int {
+		return h.api(nil, tok, http.MethodGet, "/api/v1/nhis/"+h.nhis["svc-orphan"], nil).StatusCode
+	}
+	if got := orphan(); got != http.StatusOK {
+		t.Fatalf("carol's admin token: %d", got)
+	}
+	patch("remove", "carol")
+	if got := orphan(); got != http.StatusNotFound {
+		t.Fatalf("carol's admin token after she left the admin group: %d", got)
+	}
+	patch("add", "carol")
+	if got := orphan(); got != http.StatusOK {
+		t.Fatalf("carol's admin token after she was added back: %d", got)
 	}
 }

@@ -86,7 +86,7 @@ func (a *Auth) inRoleGroup(ctx context.Context, groups []string, held []store.Gr
 		if !slices.Contains(claimGroups, g) {
 			continue
 		}
-		n, err := a.store.CountGroups(ctx, store.GroupQuery{DisplayName: g})
+		n, err := a.store.CountGroups(ctx, groupQuery(g))
 		if err != nil {
 			return false, fmt.Errorf("auth: group %q: %w", g, err)
 		}
@@ -96,3 +96,6 @@ func (a *Auth) inRoleGroup(ctx context.Context, groups []string, held []store.Gr
 	}
 	return false, nil
 }
+
+// groupQuery selects the groups of any source named name.
+func groupQuery(name string) store.GroupQuery { return store.GroupQuery{DisplayName: name} }
