@@ -42,13 +42,16 @@ func (d *daemon) startAccess(ctx context.Context) error {
 			d.closers = append(d.closers, func() error { w.Close(); return nil })
 		}
 	}
+	// Webhooks go only to allowed destinations, checked again at every
+	// send, on redirects and on the resolved address.
+	guard := d.cfg.Security.webhookGuard()
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
 		"ldap-group":      &access.LDAPGroup{Store: d.store, Writers: writers},
 		"manual":          access.Manual{},
 		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now},
 		"scim":            d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
 		"api-key":         &access.APIKey{Store: d.store, Now: time.Now},
-		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
+		"webhook": &access.Webhook{Check: guard.Check, Client: guard.Client(10 * time.Second), SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.
 			if name := it.Fulfillment.Params["secretEnv"]; name != "" {

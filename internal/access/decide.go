@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -240,17 +241,8 @@ func (s *Service) Explain(ctx context.Context, viewerID, requestID string, allow
 	return ex, mapErrNil("explain", err)
 }
 
-func involved(r store.AccessRequest, id string) bool {
-	if id == r.RequesterID || id == r.BeneficiaryID {
-		return true
-	}
-	for _, st := range r.Stages {
-		if slices.Contains(st.Approvers, id) || slices.Contains(st.Fallback, id) {
-			return true
-		}
-	}
-	return false
-}
+// involved is the one request rule of package authz.
+func involved(r store.AccessRequest, id string) bool { return authz.InRequest(r, id) }
 
 func mapErrNil(op string, err error) error {
 	if err == nil {

@@ -20,8 +20,10 @@ type sessionData struct {
 	Name     string `json:"name,omitempty"`
 	Issuer   string `json:"iss,omitempty"`
 	Subject  string `json:"sub,omitempty"`
-	Roles    []Role `json:"roles,omitempty"`
-	CSRF     string `json:"csrf"`
+	// Groups is the ID token's groups claim at sign-in; roles are derived
+	// from it and current data on every request, never stored.
+	Groups []string `json:"groups,omitempty"`
+	CSRF   string   `json:"csrf"`
 	// IDToken is the raw ID token of the sign-in, sent back to the
 	// provider as id_token_hint at sign-out.
 	IDToken string `json:"idt,omitempty"`
