@@ -166,6 +166,9 @@ func (a *Auth) handleCallback(w http.ResponseWriter, r *http.Request) {
 		Issuer: idt.Issuer, Subject: idt.Subject, IDToken: raw,
 		Groups: stringList(claims[a.cfg.GroupsClaim]),
 	}
+	if sid, ok := claims["sid"].(string); ok {
+		data.SID = sid
+	}
 	standing, err := a.standingOf(ctx, person.ID, data.Groups)
 	if err != nil {
 		a.logger.Error("sign-in callback: roles", "err", err)

@@ -79,6 +79,23 @@ func (t *txn) CountAnonymousWebSessions(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
+// DeleteWebSessionsBySID deletes the sessions signed in under sid (and of
+// personID when given).
+func (t *txn) DeleteWebSessionsBySID(ctx context.Context, sid, personID string) (int, error) {
+	if sid == "" {
+		return 0, errors.New("gormstore: delete web sessions by sid: sid is required")
+	}
+	db := t.conn(ctx).Where("oidc_sid = ?", sid)
+	if personID != "" {
+		db = db.Where("person_id = ?", personID)
+	}
+	res := db.Delete(&webSessionRow{})
+	if res.Error != nil {
+		return 0, wrap("delete web sessions by sid", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
 // DeleteWebSessionsOfPerson deletes the person's web sessions.
 func (t *txn) DeleteWebSessionsOfPerson(ctx context.Context, personID string) (int, error) {
 	if personID == "" {
