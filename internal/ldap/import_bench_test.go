@@ -1,6 +1,8 @@
 package ldap_test
 
 import (
+	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/ldap"
@@ -11,8 +13,9 @@ import (
 
 // BenchmarkFirstImport measures a first full import of a realistic
 // directory (ldaptest.Org, 5,000 people with their groups and service
-// accounts) into a fresh SQLite store: the LDAP read, the identity batch
-// path and the set-based group pass together.
+// accounts) into a fresh SQLite store (PostgreSQL with
+// SYNCD_BENCH_DB=postgres): the LDAP read, the identity batch path and the
+// set-based group pass together.
 func BenchmarkFirstImport(b *testing.B) {
 	org := ldaptest.Org{Suffix: suffix, People: 5000, ServiceAccounts: 100, Misplaced: 2}
 	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF()})
@@ -25,7 +28,13 @@ func BenchmarkFirstImport(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		st := gormtest.SQLite(b)
+		if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
+			st = gormtest.Postgres(b)
+		}
 		runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+		if os.Getenv("SYNCD_BENCH_PHASES") != "" { // the time of each phase, on stderr
+			runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 		b.StartTimer()
 		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
 		if err != nil || run.Counts.Created < org.People {
