@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
@@ -169,17 +170,32 @@ func (t *txn) CreateGroupsWithMembers(ctx context.Context, gs []store.NewGroup) 
 	return out, nil
 }
 
-// insertPairs inserts n rows of two text columns with multi-row INSERT
-// statements written directly (no per-row reflection), skipping rows that
-// exist.
+// insertPairs inserts n rows of two text columns, skipping rows that
+// exist: on PostgreSQL from two array parameters (unnest), so a statement
+// carries any number of rows in two bound values; on SQLite with
+// multi-row VALUES written directly (no per-row reflection).
 func (t *txn) insertPairs(ctx context.Context, table, a, b string, n int, row func(i int) (string, string)) error {
-	const perStmt = 2000 // 4,000 parameters
+	perStmt := 2000 // 4,000 parameters
+	if t.postgres() {
+		perStmt = 50000
+	}
 	var sb strings.Builder
-	args := make([]any, 0, 2*min(n, perStmt))
 	for start := 0; start < n; start += perStmt {
 		end := min(start+perStmt, n)
+		if t.postgres() {
+			xs, ys := make(textArray, 0, end-start), make(textArray, 0, end-start)
+			for i := start; i < end; i++ {
+				x, y := row(i)
+				xs, ys = append(xs, x), append(ys, y)
+			}
+			err := t.conn(ctx).Exec("INSERT INTO "+table+" ("+a+", "+b+") SELECT * FROM unnest(?::text[], ?::text[]) ON CONFLICT DO NOTHING", xs, ys).Error
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		sb.Reset()
-		args = args[:0]
+		args := make([]any, 0, 2*(end-start))
 		sb.WriteString("INSERT INTO " + table + " (" + a + ", " + b + ") VALUES ")
 		for i := start; i < end; i++ {
 			if i > start {
@@ -195,6 +211,31 @@ func (t *txn) insertPairs(ctx context.Context, table, a, b string, n int, row fu
 		}
 	}
 	return nil
+}
+
+// textArray is a PostgreSQL text[] bound as one value, in the array
+// literal syntax: every element quoted, backslashes and quotes escaped.
+type textArray []string
+
+func (a textArray) Value() (driver.Value, error) {
+	var sb strings.Builder
+	sb.Grow(len(a) * 40)
+	sb.WriteByte('{')
+	for i, s := range a {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('"')
+		for j := 0; j < len(s); j++ {
+			if s[j] == '"' || s[j] == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteByte(s[j])
+		}
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String(), nil
 }
 
 // AddGroupNHIMembers adds NHIs to the group.
