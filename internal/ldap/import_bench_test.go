@@ -43,3 +43,35 @@ func BenchmarkFirstImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(org.People), "people/op")
 }
+
+// BenchmarkNoChangeFull measures a full reconciliation of the same
+// directory when nothing changed since the first import: the LDAP read,
+// the comparison with the links and the group digests, no writes.
+func BenchmarkNoChangeFull(b *testing.B) {
+	org := ldaptest.Org{Suffix: suffix, People: 5000, ServiceAccounts: 100, Misplaced: 2}
+	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF()})
+	cfg := sourceConfig(srv)
+	cfg.PageSize, cfg.Parallel = 1000, 2
+	src, err := ldap.New(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := gormtest.SQLite(b)
+	if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
+		st = gormtest.Postgres(b)
+	}
+	runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+	if _, err := runner.Run(b.Context(), src, pull.Options{Full: true}); err != nil {
+		b.Fatal(err)
+	}
+	if os.Getenv("SYNCD_BENCH_PHASES") != "" {
+		runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	for b.Loop() {
+		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
+		if err != nil || run.Counts.Unchanged < org.People || run.Counts.Created+run.Counts.Updated > 0 {
+			b.Fatalf("run: %v %+v", err, run.Counts)
+		}
+	}
+	b.ReportMetric(float64(org.People), "people/op")
+}
