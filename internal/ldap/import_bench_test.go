@@ -3,6 +3,7 @@ package ldap_test
 import (
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/ldap"
@@ -15,10 +16,10 @@ import (
 // directory (ldaptest.Org, 5,000 people with their groups and service
 // accounts) into a fresh SQLite store (PostgreSQL with
 // SYNCD_BENCH_DB=postgres): the LDAP read, the identity batch path and the
-// set-based group pass together.
+// set-based group pass together. SYNCD_BENCH_PEOPLE sets another size.
 func BenchmarkFirstImport(b *testing.B) {
-	org := ldaptest.Org{Suffix: suffix, People: 5000, ServiceAccounts: 100, Misplaced: 2}
-	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF()})
+	org := benchOrg(b)
+	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF(), MaxSizeMB: 8192})
 	cfg := sourceConfig(srv)
 	cfg.PageSize, cfg.Parallel = 1000, 2
 	src, err := ldap.New(cfg, nil)
@@ -48,8 +49,8 @@ func BenchmarkFirstImport(b *testing.B) {
 // directory when nothing changed since the first import: the LDAP read,
 // the comparison with the links and the group digests, no writes.
 func BenchmarkNoChangeFull(b *testing.B) {
-	org := ldaptest.Org{Suffix: suffix, People: 5000, ServiceAccounts: 100, Misplaced: 2}
-	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF()})
+	org := benchOrg(b)
+	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF(), MaxSizeMB: 8192})
 	cfg := sourceConfig(srv)
 	cfg.PageSize, cfg.Parallel = 1000, 2
 	src, err := ldap.New(cfg, nil)
@@ -74,4 +75,19 @@ func BenchmarkNoChangeFull(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(org.People), "people/op")
+}
+
+// benchOrg is the directory of the import benchmarks: 5,000 people, or
+// SYNCD_BENCH_PEOPLE, with service accounts in the proportions of
+// bench/ldap-pull.sh.
+func benchOrg(b *testing.B) ldaptest.Org {
+	people := 5000
+	if v := os.Getenv("SYNCD_BENCH_PEOPLE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("SYNCD_BENCH_PEOPLE: %v", err)
+		}
+		people = n
+	}
+	return ldaptest.Org{Suffix: suffix, People: people, ServiceAccounts: max(4, people/50), Misplaced: max(1, people/10000)}
 }
