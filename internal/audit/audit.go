@@ -3,11 +3,14 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -97,6 +100,10 @@ func Hash(ev store.AuditEvent) string {
 
 // canonicalJSON marshals v with sorted map keys (encoding/json sorts them),
 // after a round trip through any so struct field order cannot matter.
+// Values the round trip cannot change (maps with string keys, slices,
+// valid UTF-8 strings, booleans, small integers) are marshalled once:
+// same bytes, a third of the work, which counts when a sync writes an
+// event per person.
 func canonicalJSON(v any) ([]byte, error) {
 	if v == nil {
 		return []byte("{}"), nil
@@ -105,9 +112,77 @@ func canonicalJSON(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if plain(reflect.ValueOf(v), 0) {
+		return raw, nil
+	}
 	var generic any
 	if err := json.Unmarshal(raw, &generic); err != nil {
 		return nil, err
 	}
 	return json.Marshal(generic)
+}
+
+// maxExactInt is the largest integer a float64 (what the round trip
+// decodes numbers to) holds exactly.
+const maxExactInt = 1 << 53
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// plain reports whether marshalling v gives the bytes the round trip of
+// canonicalJSON would: no structs (field order), no custom marshallers,
+// no floats or large integers (number formatting), no invalid UTF-8
+// (escaped differently the second time), no byte slices.
+func plain(v reflect.Value, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	if !v.IsValid() {
+		return true // nil interface: null either way
+	}
+	t := v.Type()
+	if t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
+		reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return utf8.ValidString(v.String())
+	case reflect.Bool:
+		return true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n := v.Int()
+		return n > -maxExactInt && n < maxExactInt
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return v.Uint() < maxExactInt
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			return true
+		}
+		return plain(v.Elem(), depth+1)
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return false
+		}
+		for i := range v.Len() {
+			if !plain(v.Index(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return false
+		}
+		it := v.MapRange()
+		for it.Next() {
+			if !utf8.ValidString(it.Key().String()) || !plain(it.Value(), depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -41,6 +41,9 @@ type batch struct {
 	// found holds, per match key, the persons the store had at the start
 	// of the batch for each lower-cased value prefetched (see prefetch).
 	found map[store.MatchKey]map[string][]string
+	// byDN holds, per lower-cased ASCII DN prefetched for manager
+	// references, the links the store had under it (see prefetchManagers).
+	byDN map[string][]store.SourceLink
 
 	res        Result
 	applied    map[int]int // change index → position in res.Applied
@@ -89,6 +92,7 @@ func newBatch(s *Service, tx store.Tx, b Batch) *batch {
 		refCache: map[string]refResult{},
 		applied:  map[int]int{},
 		found:    map[store.MatchKey]map[string][]string{},
+		byDN:     map[string][]store.SourceLink{},
 	}
 }
 

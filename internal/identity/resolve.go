@@ -29,6 +29,11 @@ func (b *batch) resolveManagers(ctx context.Context) error {
 			b.pending = append(b.pending, pendingRef{externalID: l.ExternalID, applied: -1})
 		}
 	}
+	if len(b.pending) >= prefetchMin {
+		if err := b.prefetchManagers(ctx); err != nil {
+			return err
+		}
+	}
 	for _, pr := range b.pending {
 		if err := b.resolveOne(ctx, pr); err != nil {
 			return err
@@ -153,12 +158,95 @@ func (b *batch) lookupRef(ctx context.Context, ref ManagerRef) (refResult, error
 	return refResult{warning: fmt.Sprintf("manager %s not found; left unset until it arrives", ref)}, nil
 }
 
+// prefetchManagers reads in a few statements what resolving the pending
+// references will ask for: the links under every manager DN named, then
+// the persons of the management chains above the managers found, a level
+// at a time (the cycle check walks them). Nothing is written before the
+// write pass, so they stay what the store holds; resolving then finds
+// them in memory and corrects them by the batch as before.
+func (b *batch) prefetchManagers(ctx context.Context) error {
+	var dns []string
+	for _, pr := range b.pending {
+		e := b.links[pr.externalID]
+		if e == nil || e.link == nil || e.link.ManagerRef == "" {
+			continue
+		}
+		dn := decodeRef(e.link.ManagerRef).DN
+		// Only ASCII DNs: the database's lower() and Go's agree on those;
+		// others are looked up one at a time as before.
+		if dn == "" || !isASCII(dn) {
+			continue
+		}
+		key := strings.ToLower(dn)
+		if _, ok := b.byDN[key]; !ok {
+			b.byDN[key] = nil
+			dns = append(dns, key)
+		}
+	}
+	if len(dns) > 0 {
+		links, err := b.tx.FindSourceLinksByDN(ctx, b.source, dns)
+		if err != nil {
+			return fmt.Errorf("find links of %s by dn: %w", b.source, err)
+		}
+		for _, l := range links {
+			key := strings.ToLower(l.Attributes[attrDN])
+			if _, ok := b.byDN[key]; ok {
+				b.byDN[key] = append(b.byDN[key], l)
+			}
+		}
+	}
+	// The chains above the managers: persons not known to the batch,
+	// read a level at a time.
+	var next []string
+	asked := map[string]bool{}
+	want := func(id string) {
+		if _, ok := b.persons[id]; !ok && id != "" && !asked[id] {
+			asked[id] = true
+			next = append(next, id)
+		}
+	}
+	for _, pr := range b.pending {
+		e := b.links[pr.externalID]
+		if e == nil || e.link == nil || e.link.ManagerRef == "" {
+			continue
+		}
+		rr, err := b.resolveRef(ctx, decodeRef(e.link.ManagerRef))
+		if err != nil {
+			return err
+		}
+		want(rr.personID)
+	}
+	for depth := 0; len(next) > 0 && depth < maxPrefetchDepth; depth++ {
+		persons, err := b.tx.GetPersons(ctx, next)
+		if err != nil {
+			return fmt.Errorf("get managers: %w", err)
+		}
+		next = nil
+		for _, p := range persons {
+			if _, ok := b.persons[p.ID]; !ok {
+				b.persons[p.ID] = &personState{p: p}
+			}
+		}
+		for _, p := range persons {
+			want(p.ManagerID)
+		}
+	}
+	return nil
+}
+
+// maxPrefetchDepth bounds the levels of management chains prefetched; a
+// deeper chain is walked one person at a time beyond it.
+const maxPrefetchDepth = 64
+
 // personsByDN returns the persons linked from this source under dn,
 // case-insensitively, as the batch stands.
 func (b *batch) personsByDN(ctx context.Context, dn string) ([]string, error) {
-	found, err := b.tx.FindSourceLinks(ctx, b.source, attrDN, dn)
-	if err != nil {
-		return nil, fmt.Errorf("find links of %s by dn: %w", b.source, err)
+	found, ok := b.byDN[strings.ToLower(dn)]
+	if !ok || !isASCII(dn) {
+		var err error
+		if found, err = b.tx.FindSourceLinks(ctx, b.source, attrDN, dn); err != nil {
+			return nil, fmt.Errorf("find links of %s by dn: %w", b.source, err)
+		}
 	}
 	seen := map[string]bool{}
 	var ids []string

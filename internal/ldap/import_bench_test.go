@@ -1,6 +1,9 @@
 package ldap_test
 
 import (
+	"log/slog"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/ldap"
@@ -11,11 +14,12 @@ import (
 
 // BenchmarkFirstImport measures a first full import of a realistic
 // directory (ldaptest.Org, 5,000 people with their groups and service
-// accounts) into a fresh SQLite store: the LDAP read, the identity batch
-// path and the set-based group pass together.
+// accounts) into a fresh SQLite store (PostgreSQL with
+// SYNCD_BENCH_DB=postgres): the LDAP read, the identity batch path and the
+// set-based group pass together. SYNCD_BENCH_PEOPLE sets another size.
 func BenchmarkFirstImport(b *testing.B) {
-	org := ldaptest.Org{Suffix: suffix, People: 5000, ServiceAccounts: 100, Misplaced: 2}
-	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF()})
+	org := benchOrg(b)
+	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF(), MaxSizeMB: 8192})
 	cfg := sourceConfig(srv)
 	cfg.PageSize, cfg.Parallel = 1000, 2
 	src, err := ldap.New(cfg, nil)
@@ -25,7 +29,13 @@ func BenchmarkFirstImport(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		st := gormtest.SQLite(b)
+		if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
+			st = gormtest.Postgres(b)
+		}
 		runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+		if os.Getenv("SYNCD_BENCH_PHASES") != "" { // the time of each phase, on stderr
+			runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 		b.StartTimer()
 		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
 		if err != nil || run.Counts.Created < org.People {
@@ -33,4 +43,51 @@ func BenchmarkFirstImport(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(org.People), "people/op")
+}
+
+// BenchmarkNoChangeFull measures a full reconciliation of the same
+// directory when nothing changed since the first import: the LDAP read,
+// the comparison with the links and the group digests, no writes.
+func BenchmarkNoChangeFull(b *testing.B) {
+	org := benchOrg(b)
+	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF(), MaxSizeMB: 8192})
+	cfg := sourceConfig(srv)
+	cfg.PageSize, cfg.Parallel = 1000, 2
+	src, err := ldap.New(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := gormtest.SQLite(b)
+	if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
+		st = gormtest.Postgres(b)
+	}
+	runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+	if _, err := runner.Run(b.Context(), src, pull.Options{Full: true}); err != nil {
+		b.Fatal(err)
+	}
+	if os.Getenv("SYNCD_BENCH_PHASES") != "" {
+		runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	for b.Loop() {
+		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
+		if err != nil || run.Counts.Unchanged < org.People || run.Counts.Created+run.Counts.Updated > 0 {
+			b.Fatalf("run: %v %+v", err, run.Counts)
+		}
+	}
+	b.ReportMetric(float64(org.People), "people/op")
+}
+
+// benchOrg is the directory of the import benchmarks: 5,000 people, or
+// SYNCD_BENCH_PEOPLE, with service accounts in the proportions of
+// bench/ldap-pull.sh.
+func benchOrg(b *testing.B) ldaptest.Org {
+	people := 5000
+	if v := os.Getenv("SYNCD_BENCH_PEOPLE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("SYNCD_BENCH_PEOPLE: %v", err)
+		}
+		people = n
+	}
+	return ldaptest.Org{Suffix: suffix, People: people, ServiceAccounts: max(4, people/50), Misplaced: max(1, people/10000)}
 }

@@ -227,31 +227,99 @@ func (p *pass) applyGroups(ctx context.Context, src source.Source, complete bool
 	return nil
 }
 
-// writeGroups applies ws in one transaction. A name conflict aborts it;
-// the groups are then applied one transaction each, so only the
-// conflicting group is rejected.
+// writeGroups applies ws in one transaction: the new groups with their
+// members in a few multi-row inserts, the changed ones by their member
+// diffs, and every audit event in one append at the end. A name conflict
+// aborts it; the groups are then applied one transaction each, so only
+// the conflicting group is rejected.
 func (p *pass) writeGroups(ctx context.Context, ws []groupWork) error {
 	if len(ws) == 0 {
 		return nil
 	}
 	err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+		var q auditQueue
+		var fresh []*groupWork
 		for i := range ws {
-			if err := p.applyGroup(ctx, tx, &ws[i]); err != nil {
+			if !ws[i].exists {
+				fresh = append(fresh, &ws[i])
+				continue
+			}
+			if err := p.applyGroup(ctx, tx, &ws[i], &q); err != nil {
 				return err
 			}
 		}
-		return nil
+		if err := p.createGroups(ctx, tx, fresh, &q); err != nil {
+			return err
+		}
+		return p.appendAudit(ctx, tx, q)
 	})
 	if !errors.Is(err, store.ErrConflict) || len(ws) == 1 {
 		return p.groupErr(ws[0], err)
 	}
 	for i := range ws {
-		err := p.r.Store.InTx(ctx, func(tx store.Tx) error { return p.applyGroup(ctx, tx, &ws[i]) })
+		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+			var q auditQueue
+			if err := p.applyGroup(ctx, tx, &ws[i], &q); err != nil {
+				return err
+			}
+			return p.appendAudit(ctx, tx, q)
+		})
 		if err := p.groupErr(ws[i], err); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// auditQueue collects a transaction's audit events, appended together.
+type auditQueue []audit.Entry
+
+func (q *auditQueue) add(src, action, target string, details any) {
+	*q = append(*q, audit.Entry{Actor: "source:" + src, Action: action, Target: target, Details: details})
+}
+
+func (p *pass) appendAudit(ctx context.Context, tx store.Tx, q auditQueue) error {
+	_, err := audit.AppendAll(ctx, tx, p.r.now(), q...)
+	return err
+}
+
+// createGroups inserts new groups with their members, audited as
+// applyGroup audits a group it creates.
+func (p *pass) createGroups(ctx context.Context, tx store.Tx, ws []*groupWork, q *auditQueue) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	ng := make([]store.NewGroup, len(ws))
+	for i, w := range ws {
+		ng[i] = store.NewGroup{
+			Group:   store.Group{Source: p.src, ExternalID: w.g.ExternalID, DisplayName: w.g.Name, Description: w.g.Description},
+			Members: w.persons, NHIMembers: w.nhis, Digest: w.digest,
+		}
+	}
+	created, err := tx.CreateGroupsWithMembers(ctx, ng)
+	if err != nil {
+		return err
+	}
+	for i, w := range ws {
+		id := created[i].ID
+		q.add(p.src, audit.ActionGroupCreated, "group:"+id, map[string]any{
+			"source": p.src, "externalId": w.g.ExternalID, "name": w.g.Name, "dn": w.g.DN})
+		p.auditMembers(q, id, w.g.Name, w.persons, nil, w.nhis, nil)
+	}
+	return nil
+}
+
+// auditMembers queues the event naming a group's membership changes,
+// none when there are none.
+func (p *pass) auditMembers(q *auditQueue, id, name string, added, removed, addedNHI, removedNHI []string) {
+	if len(added)+len(removed)+len(addedNHI)+len(removedNHI) == 0 {
+		return
+	}
+	details := map[string]any{"source": p.src, "name": name, "added": added, "removed": removed}
+	if len(addedNHI)+len(removedNHI) > 0 {
+		details["addedNHIs"], details["removedNHIs"] = addedNHI, removedNHI
+	}
+	q.add(p.src, audit.ActionGroupMembersChanged, "group:"+id, details)
 }
 
 func (p *pass) groupErr(w groupWork, err error) error {
@@ -270,7 +338,7 @@ func (p *pass) groupErr(w groupWork, err error) error {
 // asserted. Clearing the digest first takes the group's row lock, so the
 // members read next are not changed by anyone else before this
 // transaction ends.
-func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error {
+func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork, q *auditQueue) error {
 	g := w.g
 	id := w.state.ID
 	switch {
@@ -280,10 +348,8 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error 
 			return err
 		}
 		id = cur.ID
-		if err := p.audit(ctx, tx, audit.ActionGroupCreated, "group:"+id, map[string]any{
-			"source": p.src, "externalId": g.ExternalID, "name": g.Name, "dn": g.DN}); err != nil {
-			return err
-		}
+		q.add(p.src, audit.ActionGroupCreated, "group:"+id, map[string]any{
+			"source": p.src, "externalId": g.ExternalID, "name": g.Name, "dn": g.DN})
 	case w.state.DisplayName != g.Name || w.state.Description != g.Description:
 		if _, err := tx.UpdateGroup(ctx, id, func(x store.Group) (store.Group, error) {
 			x.DisplayName, x.Description, x.UpdatedAt = g.Name, g.Description, p.r.now()
@@ -291,11 +357,9 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error 
 		}); err != nil {
 			return err
 		}
-		if err := p.audit(ctx, tx, audit.ActionGroupUpdated, "group:"+id, map[string]any{
+		q.add(p.src, audit.ActionGroupUpdated, "group:"+id, map[string]any{
 			"source": p.src, "old": map[string]string{"name": w.state.DisplayName, "description": w.state.Description},
-			"new": map[string]string{"name": g.Name, "description": g.Description}}); err != nil {
-			return err
-		}
+			"new": map[string]string{"name": g.Name, "description": g.Description}})
 		if w.state.Digest == w.digest {
 			return nil
 		}
@@ -343,14 +407,8 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error 
 	if err := tx.SetGroupDigest(ctx, id, w.digest); err != nil {
 		return err
 	}
-	if len(added)+len(removed)+len(addedNHI)+len(removedNHI) == 0 {
-		return nil
-	}
-	details := map[string]any{"source": p.src, "name": g.Name, "added": added, "removed": removed}
-	if len(addedNHI)+len(removedNHI) > 0 {
-		details["addedNHIs"], details["removedNHIs"] = addedNHI, removedNHI
-	}
-	return p.audit(ctx, tx, audit.ActionGroupMembersChanged, "group:"+id, details)
+	p.auditMembers(q, id, g.Name, added, removed, addedNHI, removedNHI)
+	return nil
 }
 
 // diff returns what want adds to and removes from have (both sorted).

@@ -34,25 +34,18 @@ func (p *pass) applyServices(ctx context.Context, src source.Source, complete bo
 	}
 	p.dnToNHI = make(map[string]string, len(p.services))
 	seen := map[string]bool{}
+	var changed []source.ServiceAccount
 	for _, a := range p.services {
 		seen[a.ExternalID] = true
 		if cur, ok := existing[a.ExternalID]; ok && p.serviceUnchanged(cur, a) {
 			p.dnToNHI[lower(a.DN)] = cur.ID
 			continue
 		}
-		var id string
-		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-			var err error
-			id, err = p.applyService(ctx, tx, a)
+		changed = append(changed, a)
+	}
+	for start := 0; start < len(changed); start += servicesPerTx {
+		if err := p.writeServices(ctx, changed[start:min(start+servicesPerTx, len(changed))]); err != nil {
 			return err
-		})
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			p.reject(a.ExternalID, fmt.Sprintf("service account %s: another account of this source is named %q", a.DN, a.Name))
-		case err != nil:
-			return fmt.Errorf("pull: %s: service account %s: %w", p.src, a.DN, err)
-		default:
-			p.dnToNHI[lower(a.DN)] = id
 		}
 	}
 	p.services = nil
@@ -102,6 +95,56 @@ func (p *pass) applyServices(ctx context.Context, src source.Source, complete bo
 	return nil
 }
 
+// servicesPerTx bounds the changed service accounts written in one
+// transaction.
+const servicesPerTx = 200
+
+// writeServices applies the accounts in one transaction with one audit
+// append. A name conflict aborts it; the accounts are then applied one
+// transaction each, so only the conflicting account is rejected.
+func (p *pass) writeServices(ctx context.Context, as []source.ServiceAccount) error {
+	ids := make([]string, len(as))
+	err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+		var q auditQueue
+		for i, a := range as {
+			var err error
+			if ids[i], err = p.applyService(ctx, tx, a, &q); err != nil {
+				return err
+			}
+		}
+		return p.appendAudit(ctx, tx, q)
+	})
+	if err == nil {
+		for i, a := range as {
+			p.dnToNHI[lower(a.DN)] = ids[i]
+		}
+		return nil
+	}
+	if !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("pull: %s: service accounts: %w", p.src, err)
+	}
+	for _, a := range as {
+		var id string
+		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
+			var q auditQueue
+			var err error
+			if id, err = p.applyService(ctx, tx, a, &q); err != nil {
+				return err
+			}
+			return p.appendAudit(ctx, tx, q)
+		})
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			p.reject(a.ExternalID, fmt.Sprintf("service account %s: another account of this source is named %q", a.DN, a.Name))
+		case err != nil:
+			return fmt.Errorf("pull: %s: service account %s: %w", p.src, a.DN, err)
+		default:
+			p.dnToNHI[lower(a.DN)] = id
+		}
+	}
+	return nil
+}
+
 // serviceUnchanged reports whether a asserts what cur holds, with the
 // owner resolved from the in-memory maps (a login owner is looked up in
 // the transaction instead, so it is never taken as unchanged here).
@@ -131,7 +174,7 @@ func (p *pass) serviceUnchanged(cur store.NHI, a source.ServiceAccount) bool {
 // governed OwnerRef differs from what the source last asserted), syncd's
 // choice stands until the source asserts a different owner; then the
 // directory has decided again and wins.
-func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAccount) (string, error) {
+func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAccount, q *auditQueue) (string, error) {
 	ownerID, err := p.owner(ctx, tx, a.OwnerRef)
 	if err != nil {
 		return "", err
@@ -150,9 +193,10 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 		if err != nil {
 			return "", err
 		}
-		return n.ID, p.audit(ctx, tx, audit.ActionNHICreated, "nhi:"+n.ID, map[string]any{
+		q.add(p.src, audit.ActionNHICreated, "nhi:"+n.ID, map[string]any{
 			"source": p.src, "externalId": a.ExternalID, "name": a.Name, "dn": a.DN,
 			"ownerRef": a.OwnerRef, "ownerId": ownerID, "status": status})
+		return n.ID, nil
 	}
 	if err != nil {
 		return "", err
@@ -176,10 +220,11 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	if err != nil {
 		return "", err
 	}
-	return n.ID, p.audit(ctx, tx, audit.ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
+	q.add(p.src, audit.ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
 		"source": p.src, "old": old,
 		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": ownerRef, "sourceOwnerRef": a.OwnerRef,
 			"status": string(status), "description": a.Description}})
+	return n.ID, nil
 }
 
 // governedOwner is the owner n keeps when its source now asserts ref

@@ -25,4 +25,8 @@ type IdentityBatchTx interface {
 	// with multi-row upserts; a replaced link keeps its stored CreatedAt.
 	// Each (Source, ExternalID) may appear once.
 	PutSourceLinks(ctx context.Context, ls []SourceLink) error
+	// FindSourceLinksByDN returns the links of source whose "dn"
+	// attribute equals one of dns, compared case-insensitively (as
+	// FindSourceLinks does one value), in no particular order.
+	FindSourceLinksByDN(ctx context.Context, source string, dns []string) ([]SourceLink, error)
 }

@@ -15,6 +15,15 @@ type GroupState struct {
 	Digest string
 }
 
+// NewGroup is a group a pull found, with the members it asserted
+// (person and NHI IDs) and their digest (see SetGroupDigest).
+type NewGroup struct {
+	Group      Group
+	Members    []string
+	NHIMembers []string
+	Digest     string
+}
+
 // PullBatchTx is the set-based storage pulls use at directory scale:
 // member DNs resolved in bulk, every group's state in one read, and the
 // service accounts (NHIs) that are members of directory groups.
@@ -28,6 +37,11 @@ type PullBatchTx interface {
 	// SetGroupDigest records the digest of the group's members as the
 	// source asserted them. ErrNotFound for an unknown group.
 	SetGroupDigest(ctx context.Context, groupID, digest string) error
+	// CreateGroupsWithMembers creates each group as CreateGroup does, with
+	// its members and digest, in a few multi-row inserts, and returns the
+	// groups as stored, in order. ErrConflict as CreateGroup: then none is
+	// created.
+	CreateGroupsWithMembers(ctx context.Context, gs []NewGroup) ([]Group, error)
 
 	// AddGroupNHIMembers and RemoveGroupNHIMembers change which NHIs
 	// (service accounts) are members of a group; adding a member twice or

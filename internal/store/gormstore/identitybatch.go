@@ -187,3 +187,32 @@ func (t *txn) PutSourceLinks(ctx context.Context, ls []store.SourceLink) error {
 	}).CreateInBatches(&rows, insertBatch).Error
 	return wrap(fmt.Sprintf("put %d source links", len(ls)), err)
 }
+
+// FindSourceLinksByDN compares through the same lower(dn) expression as
+// FindSourceLinks, so the index of migration 00004 serves the IN list.
+func (t *txn) FindSourceLinksByDN(ctx context.Context, source string, dns []string) ([]store.SourceLink, error) {
+	col := "lower(" + t.jsonAttrLiteral("dn") + ")"
+	var out []store.SourceLink
+	for start := 0; start < len(dns); start += chunk {
+		part := dns[start:min(start+chunk, len(dns))]
+		lowered := make([]string, 0, len(part))
+		for _, dn := range part {
+			if dn != "" {
+				lowered = append(lowered, strings.ToLower(dn))
+			}
+		}
+		if len(lowered) == 0 {
+			continue
+		}
+		var rows []linkRow
+		if err := t.conn(ctx).Where("source = ? AND "+col+" IN ?", source, lowered).Find(&rows).Error; err != nil {
+			return nil, wrap(fmt.Sprintf("find %d source links of %s by dn", len(dns), source), err)
+		}
+		links, err := linksFromRows(rows)
+		if err != nil {
+			return nil, wrap("decode source links", err)
+		}
+		out = append(out, links...)
+	}
+	return out, nil
+}

@@ -2,9 +2,12 @@ package gormstore
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm/clause"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -82,6 +85,157 @@ func (t *txn) SetGroupDigest(ctx context.Context, groupID, digest string) error 
 		return wrap("set digest of group "+groupID, store.ErrNotFound)
 	}
 	return wrap("set digest of group "+groupID, res.Error)
+}
+
+// pulledGroupRow is a groupRow with the members digest a pull records.
+type pulledGroupRow struct {
+	ID            string `gorm:"primaryKey"`
+	Source        string
+	ExternalID    string
+	DisplayName   string
+	Description   string
+	Raw           []byte
+	Version       int64
+	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
+	MembersDigest string
+}
+
+func (pulledGroupRow) TableName() string { return "source_groups" }
+
+// CreateGroupsWithMembers inserts the groups, then every membership of
+// all of them, with multi-row inserts: new groups need no lock (nobody
+// else can see them before commit) and no touch.
+func (t *txn) CreateGroupsWithMembers(ctx context.Context, gs []store.NewGroup) ([]store.Group, error) {
+	if len(gs) == 0 {
+		return nil, nil
+	}
+	op := fmt.Sprintf("create %d groups", len(gs))
+	now := t.stamp()
+	rows := make([]pulledGroupRow, len(gs))
+	var members []memberRow
+	var nhis []nhiMemberRow
+	for i, ng := range gs {
+		g := ng.Group
+		if g.Source == "" || g.DisplayName == "" {
+			return nil, fmt.Errorf("gormstore: %s: source and display name are required", op)
+		}
+		if g.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, fmt.Errorf("gormstore: %s: %w", op, err)
+			}
+			g.ID = id.String()
+		}
+		if g.CreatedAt.IsZero() {
+			g.CreatedAt = now
+		}
+		if g.UpdatedAt.IsZero() {
+			g.UpdatedAt = g.CreatedAt
+		}
+		g.Version = 1
+		r := groupToRow(g)
+		rows[i] = pulledGroupRow{ID: r.ID, Source: r.Source, ExternalID: r.ExternalID, DisplayName: r.DisplayName,
+			Description: r.Description, Raw: r.Raw, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+			MembersDigest: ng.Digest}
+		for _, id := range uniqueSorted(ng.Members) {
+			members = append(members, memberRow{GroupID: g.ID, PersonID: id})
+		}
+		for _, id := range uniqueSorted(ng.NHIMembers) {
+			nhis = append(nhis, nhiMemberRow{GroupID: g.ID, NHIID: id})
+		}
+	}
+	err := t.atomic(ctx, func(t *txn) error {
+		// Ten columns a row: well inside both databases' parameter limits.
+		if err := t.conn(ctx).CreateInBatches(&rows, 500).Error; err != nil {
+			return err
+		}
+		if err := t.insertPairs(ctx, "group_members", "group_id", "person_id", len(members), func(i int) (string, string) {
+			return members[i].GroupID, members[i].PersonID
+		}); err != nil {
+			return err
+		}
+		return t.insertPairs(ctx, "group_nhi_members", "group_id", "nhi_id", len(nhis), func(i int) (string, string) {
+			return nhis[i].GroupID, nhis[i].NHIID
+		})
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out := make([]store.Group, len(rows))
+	for i, r := range rows {
+		out[i] = groupRow{ID: r.ID, Source: r.Source, ExternalID: r.ExternalID, DisplayName: r.DisplayName,
+			Description: r.Description, Raw: r.Raw, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}.toGroup()
+	}
+	return out, nil
+}
+
+// insertPairs inserts n rows of two text columns, skipping rows that
+// exist: on PostgreSQL from two array parameters (unnest), so a statement
+// carries any number of rows in two bound values; on SQLite with
+// multi-row VALUES written directly (no per-row reflection).
+func (t *txn) insertPairs(ctx context.Context, table, a, b string, n int, row func(i int) (string, string)) error {
+	perStmt := 2000 // 4,000 parameters
+	if t.postgres() {
+		perStmt = 50000
+	}
+	var sb strings.Builder
+	for start := 0; start < n; start += perStmt {
+		end := min(start+perStmt, n)
+		if t.postgres() {
+			xs, ys := make(textArray, 0, end-start), make(textArray, 0, end-start)
+			for i := start; i < end; i++ {
+				x, y := row(i)
+				xs, ys = append(xs, x), append(ys, y)
+			}
+			err := t.conn(ctx).Exec("INSERT INTO "+table+" ("+a+", "+b+") SELECT * FROM unnest(?::text[], ?::text[]) ON CONFLICT DO NOTHING", xs, ys).Error
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		sb.Reset()
+		args := make([]any, 0, 2*(end-start))
+		sb.WriteString("INSERT INTO " + table + " (" + a + ", " + b + ") VALUES ")
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			sb.WriteString("(?,?)")
+			x, y := row(i)
+			args = append(args, x, y)
+		}
+		sb.WriteString(" ON CONFLICT DO NOTHING")
+		if err := t.conn(ctx).Exec(sb.String(), args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textArray is a PostgreSQL text[] bound as one value, in the array
+// literal syntax: every element quoted, backslashes and quotes escaped.
+type textArray []string
+
+func (a textArray) Value() (driver.Value, error) {
+	var sb strings.Builder
+	sb.Grow(len(a) * 40)
+	sb.WriteByte('{')
+	for i, s := range a {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('"')
+		for j := 0; j < len(s); j++ {
+			if s[j] == '"' || s[j] == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteByte(s[j])
+		}
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String(), nil
 }
 
 // AddGroupNHIMembers adds NHIs to the group.
