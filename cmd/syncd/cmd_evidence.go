@@ -231,9 +231,17 @@ func cmdEvidenceVerify(ctx context.Context, e env, args []string) int {
 }
 
 // exportCampaign writes a campaign's workbook; item owners come from the
-// catalog in force (an empty catalog leaves them blank).
+// catalog in force (an empty catalog leaves them blank), and the scope the
+// Population after remediation evaluates is compiled by the campaign
+// engine.
 func exportCampaign(ctx context.Context, cfg Config, ex *evidence.Exporter, st store.Store, id string, w io.Writer) error {
-	return ex.ExportCampaign(ctx, st, id, cfg.evidenceCatalog(ctx, st), w)
+	scope, err := cfg.evidenceScope(ctx, st)
+	if err != nil {
+		return fmt.Errorf("evidence: campaign definitions: %w", err)
+	}
+	withScope := *ex
+	withScope.Scope = scope
+	return withScope.ExportCampaign(ctx, st, id, cfg.evidenceCatalog(ctx, st), w)
 }
 
 // evidenceCatalog looks catalog items up in the catalog in force.

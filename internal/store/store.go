@@ -27,6 +27,7 @@ type Tx interface {
 	PullBatchTx
 	IdentityBatchTx
 	ReviewBulkTx
+	EvidenceScanTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
