@@ -103,6 +103,7 @@ type Tx interface {
 // Store is a database holding syncd's state.
 type Store interface {
 	Tx
+	SnapshotStore
 	// InTx runs fn in one transaction: committed if fn returns nil, rolled
 	// back entirely otherwise.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
