@@ -27,6 +27,7 @@ type CampaignSource interface {
 	ListAuditByTarget(ctx context.Context, targets []string, limit int) ([]store.AuditEvent, error)
 	ListAuditByAction(ctx context.Context, afterSeq int64, actions []string, limit int) ([]store.AuditEvent, error)
 	ListCampaignItemsByGrant(ctx context.Context, campaignID string, grantIDs []string) ([]store.ReviewItem, error)
+	ListRequestsExtending(ctx context.Context, grantIDs []string) ([]store.AccessRequest, error)
 	ListOpenJobFunctionsOf(ctx context.Context, ids []string) (map[string][]string, error)
 	GetNHI(ctx context.Context, id string) (store.NHI, error)
 	ListNHIs(ctx context.Context, q store.NHIQuery) ([]store.NHI, error)

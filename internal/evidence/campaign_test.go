@@ -23,7 +23,7 @@ type campaignFixture struct {
 	certified, revoked    store.ReviewItem
 	undecided             store.ReviewItem
 	reviewer, holder, mgr store.Person
-	request               store.AccessRequest
+	request, extension    store.AccessRequest
 	birthright            store.Grant
 }
 
@@ -111,6 +111,12 @@ func seedCampaign(t *testing.T, st store.Store) campaignFixture {
 	f.revoked = decide(items[1], store.DecisionRevoke, d2, "-left the team", store.Remediation{State: store.RemediationVerified, RequestedAt: &req,
 		FulfilledAt: &ful, Adapter: "ldap-group", VerifiedAt: &ver, VerifiedRun: 77, VerifySource: "corp-ldap"})
 	f.undecided = items[2]
+	f.extension, err = st.CreateRequest(ctx, store.AccessRequest{ItemID: reqGrant.ItemID, RequesterID: reqGrant.HolderID, BeneficiaryID: reqGrant.HolderID,
+		Justification: "another quarter", Start: reqGrant.Start, End: reqGrant.End.Add(90 * 24 * time.Hour), State: store.RequestApproved,
+		CatalogVersion: "v3", CreatedAt: launch.Add(-time.Hour), ExtendsGrantID: reqGrant.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The take-back ended the revoked grant.
 	if _, err := st.UpdateGrant(ctx, f.birthright.ID, func(g store.Grant) (store.Grant, error) {
 		g.State, g.EndedAt, g.EndedBy, g.EndReason = store.GrantRevoked, &ful, "person:"+f.mgr.ID, "revoked in campaign "+f.c.ID
@@ -238,8 +244,13 @@ func TestExportCampaign(t *testing.T) {
 	}
 
 	reqs := rowsOf(t, f, "Requests and approvals")
-	if len(reqs.rows) != 1 || reqs.get(reqs.rows[0], "Request") != fx.request.ID || reqs.get(reqs.rows[0], "Grant") != fx.certified.GrantID {
+	if len(reqs.rows) != 2 || reqs.get(reqs.rows[0], "Request") != fx.request.ID || reqs.get(reqs.rows[0], "Grant") != fx.certified.GrantID ||
+		reqs.get(reqs.rows[0], "Extends grant") != "" {
 		t.Errorf("requests = %q", reqs.rows)
+	}
+	// The request that extended the certified grant, with it.
+	if r := reqs.rows[1]; reqs.get(r, "Request") != fx.extension.ID || reqs.get(r, "Extends grant") != fx.certified.GrantID || reqs.get(r, "Grant") != fx.certified.GrantID {
+		t.Errorf("extension row = %q", r)
 	}
 
 	aud := rowsOf(t, f, "Audit")

@@ -298,3 +298,17 @@ func reviewScope(tb testing.TB) func(store.Campaign) (Scope, error) {
 	}
 	return func(c store.Campaign) (Scope, error) { return svc.CampaignScope(c) }
 }
+
+// ListRequestsExtending: every 50th requested grant was extended once.
+func (s *synthCampaign) ListRequestsExtending(ctx context.Context, ids []string) ([]store.AccessRequest, error) {
+	var out []store.AccessRequest
+	for _, id := range ids {
+		n, _ := strconv.ParseInt(id[1:], 10, 64)
+		if n%3 == 0 && n%50 == 0 {
+			r, _ := s.GetRequest(ctx, fmt.Sprintf("r%08d", n))
+			r.ID, r.ExtendsGrantID, r.CreatedAt = fmt.Sprintf("x%08d", n), id, s.base.Add(-24*time.Hour)
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

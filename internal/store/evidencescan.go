@@ -12,4 +12,7 @@ type EvidenceScanTx interface {
 	// ListCampaignItemsByGrant returns the campaign's review items of any
 	// of these grants (missing ones are absent), in no particular order.
 	ListCampaignItemsByGrant(ctx context.Context, campaignID string, grantIDs []string) ([]ReviewItem, error)
+	// ListRequestsExtending returns the requests that extend any of these
+	// grants (ExtendsGrantID), ordered by (CreatedAt, ID).
+	ListRequestsExtending(ctx context.Context, grantIDs []string) ([]AccessRequest, error)
 }

@@ -48,3 +48,25 @@ func (t *txn) ListCampaignItemsByGrant(ctx context.Context, campaignID string, g
 	}
 	return out, nil
 }
+
+// ListRequestsExtending returns the requests extending these grants,
+// through access_requests_extends_idx (its predicate repeated so every
+// planner uses it).
+func (t *txn) ListRequestsExtending(ctx context.Context, grantIDs []string) ([]store.AccessRequest, error) {
+	if len(grantIDs) == 0 {
+		return nil, nil
+	}
+	var rows []requestRow
+	if err := t.conn(ctx).Where("extends_grant_id <> '' AND extends_grant_id IN ?", grantIDs).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, wrap("list requests extending", err)
+	}
+	out := make([]store.AccessRequest, 0, len(rows))
+	for _, r := range rows {
+		req, err := r.toRequest()
+		if err != nil {
+			return nil, fmt.Errorf("gormstore: list requests extending: %w", err)
+		}
+		out = append(out, req)
+	}
+	return out, nil
+}
