@@ -10,10 +10,10 @@ import (
 )
 
 // personActions are the audit events that change what the workbook shows
-// of a person: identity writes every change of a person's attributes,
-// status and job functions with the old value, in the transaction that
-// makes it.
-var personActions = []string{identity.ActionPersonUpdated, identity.ActionPersonStatusChanged, identity.ActionJobFunctionChanged}
+// of a person: identity writes every change of a person's attributes and
+// status with the old value, in the transaction that makes it. (Job
+// functions at launch are in each item's snapshot.)
+var personActions = []string{identity.ActionPersonUpdated, identity.ActionPersonStatusChanged}
 
 // asOf rebuilds persons as they were just after audit event seq: the
 // current person with every attribute that changed since put back to the
@@ -23,12 +23,11 @@ type asOf struct {
 	seq    int64
 	attrs  map[string]map[string]string // person -> attribute -> value at seq
 	status map[string]store.Status
-	jfs    map[string][]string // person -> job functions at seq
 }
 
 // loadAsOf reads the person events in (seq, head].
 func loadAsOf(ctx context.Context, src CampaignSource, seq int64, head store.AuditHead) (*asOf, error) {
-	a := &asOf{seq: seq, attrs: map[string]map[string]string{}, status: map[string]store.Status{}, jfs: map[string][]string{}}
+	a := &asOf{seq: seq, attrs: map[string]map[string]string{}, status: map[string]store.Status{}}
 	after := seq
 	for after < head.Seq {
 		evs, err := src.ListAuditByAction(ctx, after, personActions, 1000)
@@ -88,19 +87,6 @@ func (a *asOf) add(ev store.AuditEvent) error {
 		if _, seen := a.status[id]; !seen {
 			a.status[id] = d.Old
 		}
-	case identity.ActionJobFunctionChanged:
-		var d struct {
-			Old []string `json:"old"`
-		}
-		if err := json.Unmarshal(ev.Details, &d); err != nil {
-			return fmt.Errorf("evidence: audit event %d: %w", ev.Seq, err)
-		}
-		if _, seen := a.jfs[id]; !seen {
-			if d.Old == nil {
-				d.Old = []string{}
-			}
-			a.jfs[id] = d.Old
-		}
 	}
 	return nil
 }
@@ -144,18 +130,6 @@ func (a *asOf) person(p store.Person) store.Person {
 		}
 	}
 	return p
-}
-
-// jobFunctions returns the person's job functions at the anchor, or
-// current (the caller's) when they have not changed since.
-func (a *asOf) jobFunctions(id string, current []string) []string {
-	if a == nil {
-		return current
-	}
-	if v, ok := a.jfs[id]; ok {
-		return v
-	}
-	return current
 }
 
 // launchSeq is the audit event at which the campaign's population was
