@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,8 +50,16 @@ func TestRequestExportUnderConcurrentInserts(t *testing.T) {
 		var n atomic.Int64
 		create := func(at time.Time) (store.AccessRequest, error) {
 			i := n.Add(1)
-			return st.CreateRequest(context.Background(), store.AccessRequest{ItemID: "wiki", RequesterID: ada.ID, BeneficiaryID: ada.ID,
-				Justification: "r" + strconv.FormatInt(i, 10), Start: at, End: at.Add(time.Hour), State: store.RequestPending, CatalogVersion: "v1", CreatedAt: at})
+			r := store.AccessRequest{ItemID: "wiki", RequesterID: ada.ID, BeneficiaryID: ada.ID,
+				Justification: "r" + strconv.FormatInt(i, 10), Start: at, End: at.Add(time.Hour), State: store.RequestPending, CatalogVersion: "v1", CreatedAt: at}
+			// Two writers on a loaded machine may outwait SQLite's busy
+			// timeout; the writes are the background here, not the subject.
+			for attempt := 1; ; attempt++ {
+				got, err := st.CreateRequest(context.Background(), r)
+				if err == nil || !errors.Is(err, store.ErrUnavailable) || attempt == 5 {
+					return got, err
+				}
+			}
 		}
 		seeded := map[string]bool{}
 		for i := range 1100 {
