@@ -8,7 +8,9 @@
 #   export  the real export (targets: <= 1.3x raw, peak RSS <= 350 MB)
 #   verify  syncd's verification of the exported file (target: <= 2x export)
 # Both raw and export read the same synthetic source, so the ratio is the
-# cost of what evidence adds to writing the cells.
+# cost of what evidence adds to writing the cells. On a shared machine,
+# compare the CPU times (user + sys) as well as wall time: other load
+# stretches wall time, not CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 items=${EVIDENCE_BENCH_ITEMS:-1000000}
@@ -16,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/evidence.test" ./internal/evidence
 for mode in raw export verify; do
-	EVIDENCE_BENCH_ITEMS=$items EVIDENCE_BENCH_DIR=$tmp /usr/bin/time -f "$mode: wall %e s, peak RSS %M KB" \
+	EVIDENCE_BENCH_ITEMS=$items EVIDENCE_BENCH_DIR=$tmp /usr/bin/time -f "$mode: wall %e s, user %U s, sys %S s, peak RSS %M KB" \
 		"$tmp/evidence.test" -test.run '^$' -test.bench "BenchmarkCampaignExport/$mode\$" -test.benchtime 1x -test.benchmem |
 		grep -E '^Benchmark|wall' || true
 done 2>&1

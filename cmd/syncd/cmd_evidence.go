@@ -89,7 +89,7 @@ func cmdEvidenceExport(ctx context.Context, e env, args []string) int {
 	}
 	err = writeAtomically(out, func(w io.Writer) error {
 		if requests {
-			return ex.ExportRequests(ctx, st, fromT, toT, w)
+			return st.InSnapshot(ctx, func(tx store.Tx) error { return ex.ExportRequests(ctx, tx, fromT, toT, w) })
 		}
 		return exportCampaign(ctx, cfg, ex, st, campaign, w)
 	})
@@ -231,9 +231,22 @@ func cmdEvidenceVerify(ctx context.Context, e env, args []string) int {
 }
 
 // exportCampaign writes a campaign's workbook; item owners come from the
-// catalog in force (an empty catalog leaves them blank).
+// catalog in force (an empty catalog leaves them blank), and the scope the
+// Population after remediation evaluates is compiled by the campaign
+// engine.
 func exportCampaign(ctx context.Context, cfg Config, ex *evidence.Exporter, st store.Store, id string, w io.Writer) error {
-	return ex.ExportCampaign(ctx, st, id, cfg.evidenceCatalog(ctx, st), w)
+	scope, err := cfg.evidenceScope(ctx, st)
+	if err != nil {
+		return fmt.Errorf("evidence: campaign definitions: %w", err)
+	}
+	withScope := *ex
+	withScope.Scope = scope
+	catalog := cfg.evidenceCatalog(ctx, st)
+	// One snapshot: counts, items, decisions and the audit chain agree
+	// whatever commits during the export.
+	return st.InSnapshot(ctx, func(tx store.Tx) error {
+		return withScope.ExportCampaign(ctx, tx, id, catalog, w)
+	})
 }
 
 // evidenceCatalog looks catalog items up in the catalog in force.

@@ -37,13 +37,14 @@ func BenchmarkCampaignExport(b *testing.B) {
 		dir = d
 	}
 	out := filepath.Join(dir, "campaign.xlsx")
+	scope := reviewScope(b)
 	export := func(b *testing.B, raw bool, path string) {
 		f, err := os.Create(path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer f.Close()
-		ex := &Exporter{Key: key, Generator: "bench", Now: func() time.Time { return src.base }, raw: raw}
+		ex := &Exporter{Key: key, Generator: "bench", Now: func() time.Time { return src.base }, raw: raw, Scope: scope}
 		if err := ex.ExportCampaign(context.Background(), src, synthID, nil, f); err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func TestSynthCampaignExportVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex := &Exporter{Key: key, Generator: "bench", Now: func() time.Time { return src.base }}
+	ex := &Exporter{Key: key, Generator: "bench", Now: func() time.Time { return src.base }, Scope: reviewScope(t)}
 	if err := ex.ExportCampaign(t.Context(), src, synthID, nil, f); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +101,10 @@ func TestSynthCampaignExportVerifies(t *testing.T) {
 		rows[s.Name] = s.Rows
 	}
 	// Header plus: every item; every decided item (98%); revoked (10%);
-	// every item; requested items (a third).
-	for name, want := range map[string]int{"Population at launch": 3001, "Decisions": 2941, "Remediation": 301, "Population after remediation": 3001, "Requests and approvals": 1001} {
+	// every item, the 3 grants granted after launch and the 8 footer rows
+	// (the blank row before them holds no cell);
+	// requested items (a third) and the 20 extensions of them.
+	for name, want := range map[string]int{"Population at launch": 3001, "Decisions": 2941, "Remediation": 301, "Population after remediation": 3001 + 3 + 8, "Requests and approvals": 1001 + 20} {
 		if rows[name] != want {
 			t.Errorf("%s: %d rows, want %d", name, rows[name], want)
 		}

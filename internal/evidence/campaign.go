@@ -23,6 +23,15 @@ type CampaignSource interface {
 	ListPersonsByID(ctx context.Context, ids []string) ([]store.Person, error)
 	ListGrantsByID(ctx context.Context, ids []string) ([]store.Grant, error)
 	ScanGrants(ctx context.Context, q store.GrantScan) ([]store.Grant, error)
+	ListGrants(ctx context.Context, q store.GrantQuery) ([]store.Grant, error)
+	ListAuditByTarget(ctx context.Context, targets []string, limit int) ([]store.AuditEvent, error)
+	ListAuditByAction(ctx context.Context, afterSeq int64, actions []string, limit int) ([]store.AuditEvent, error)
+	ListCampaignItemsByGrant(ctx context.Context, campaignID string, grantIDs []string) ([]store.ReviewItem, error)
+	ListRequestsExtending(ctx context.Context, grantIDs []string) ([]store.AccessRequest, error)
+	ListOpenJobFunctionsOf(ctx context.Context, ids []string) (map[string][]string, error)
+	GetNHI(ctx context.Context, id string) (store.NHI, error)
+	ListNHIs(ctx context.Context, q store.NHIQuery) ([]store.NHI, error)
+	ListFindings(ctx context.Context, q store.FindingQuery) ([]store.Finding, error)
 }
 
 // CatalogItem is what the workbook shows of a catalog item beyond the
@@ -72,6 +81,19 @@ func (e *Exporter) ExportCampaign(ctx context.Context, src CampaignSource, id st
 		catalog = func(string) (CatalogItem, bool) { return CatalogItem{}, false }
 	}
 	x := &campaignExport{e: e, src: src, c: c, counts: counts, catalog: catalog, ppl: newPeople(src), now: e.now()}
+	if x.launchSeq, err = launchSeq(ctx, src, c.ID); err != nil {
+		return err
+	}
+	if x.launchSeq > 0 {
+		if x.atLaunch, err = loadAsOf(ctx, src, x.launchSeq, head); err != nil {
+			return err
+		}
+	}
+	if e.Scope != nil {
+		if x.scope, err = e.Scope(c); err != nil {
+			return fmt.Errorf("evidence: campaign %s: scope: %w", c.ID, err)
+		}
+	}
 	w, err := NewWriter()
 	if err != nil {
 		return err
@@ -109,6 +131,13 @@ type campaignExport struct {
 	// revokedGrants are the audit targets of revoked grants ("grant:<id>"),
 	// whose removal events the Audit sheet lists.
 	revokedGrants map[string]bool
+	// launchSeq is the audit event at which the population was complete;
+	// atLaunch rebuilds holders as they were then (nil: as they are).
+	launchSeq int64
+	atLaunch  *asOf
+	// scope is the campaign's scope, evaluated afresh for the Population
+	// after remediation (nil: not configured).
+	scope Scope
 }
 
 // eachItem pages over the campaign's items matching q.
@@ -143,11 +172,21 @@ func (x *campaignExport) loadPeople(ctx context.Context, page []store.ReviewItem
 	}
 	var managers []string
 	for _, it := range page {
-		if p, ok := x.ppl.cache[it.HolderID]; ok && p.ManagerID != "" {
-			managers = append(managers, p.ManagerID)
+		if p, ok := x.ppl.cache[it.HolderID]; ok {
+			if m := x.atLaunch.person(p).ManagerID; m != "" {
+				managers = append(managers, m)
+			}
 		}
 	}
 	return x.ppl.load(ctx, x.src, managers)
+}
+
+// asOfText says which moment the launch sheet's holder details are of.
+func (x *campaignExport) asOfText() string {
+	if x.launchSeq == 0 {
+		return "export (the campaign has no launch event in the audit chain)"
+	}
+	return fmt.Sprintf("launch: audit event %d (generation complete), rebuilt from the person events after it", x.launchSeq)
 }
 
 func (x *campaignExport) names(ctx context.Context, ids []string) (string, error) {
@@ -183,6 +222,8 @@ func (x *campaignExport) summary(_ context.Context) error {
 	rows = append(rows,
 		[2]any{"Generated at", x.now},
 		[2]any{"Generator", x.e.Generator},
+		[2]any{"Holder details (employee number, title, manager, status) as of", x.asOfText()},
+		[2]any{"Population after remediation", "the campaign's scope evaluated afresh at export (Generated at), compared with the reviewed population"},
 		[2]any{"Items in scope", n.Total},
 	)
 	stages := make([]int, 0, len(n.ByStage))
@@ -277,7 +318,7 @@ func parameterRows(raw []byte) [][2]any {
 
 var launchColumns = []Column{
 	{Name: "Review item", Kind: Number}, {Name: "Grant"}, {Name: "NHI"}, {Name: "Holder"}, {Name: "Holder id"},
-	{Name: "Employee number", Width: 14}, {Name: "Department"}, {Name: "Title"}, {Name: "Manager"}, {Name: "Manager id"},
+	{Name: "Employee number", Width: 14}, {Name: "Department"}, {Name: "Title"}, {Name: "Manager"}, {Name: "Manager id"}, {Name: "Holder status", Width: 12},
 	{Name: "Catalog item"}, {Name: "Item name"}, {Name: "Item owner"}, {Name: "Risk", Width: 10},
 	{Name: "Obtained by", Width: 12}, {Name: "Assurance level"}, {Name: "Job functions at launch"}, {Name: "Environment", Width: 12},
 	{Name: "Start", Kind: Time}, {Name: "Expiry", Kind: Time}, {Name: "Last used", Kind: Time},
@@ -285,8 +326,9 @@ var launchColumns = []Column{
 }
 
 // launch writes the population as frozen at generation. Holder attributes
-// beyond the snapshot (employee number, title, manager) are the person's
-// at export.
+// beyond the snapshot (employee number, title, manager, status) are the
+// person's as of the launch event, rebuilt from the audit chain, so a
+// later mover event does not change them.
 func (x *campaignExport) launch(ctx context.Context) error {
 	s, err := x.w.NewSheet("Population at launch", launchColumns, SheetOptions{ExpectedRows: x.counts.Total})
 	if err != nil {
@@ -301,9 +343,14 @@ func (x *campaignExport) launch(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			manager, err := x.ppl.name(ctx, holder.ManagerID)
-			if err != nil {
-				return err
+			holder = x.atLaunch.person(holder)
+			manager := ""
+			if holder.ManagerID != "" {
+				m, err := x.ppl.get(ctx, holder.ManagerID)
+				if err != nil {
+					return err
+				}
+				manager = personName(x.atLaunch.person(m))
 			}
 			reviewers, err := x.names(ctx, it.ReviewerIDs)
 			if err != nil {
@@ -320,7 +367,7 @@ func (x *campaignExport) launch(ctx context.Context) error {
 				holderName = personName(holder)
 			}
 			if err := s.Row(it.ID, it.GrantID, it.NHIID, holderName, it.HolderID, holder.EmployeeNumber, it.Snapshot.HolderDept, holder.Title,
-				manager, holder.ManagerID, it.ItemID, it.Snapshot.ItemName, owner, it.Snapshot.RiskTier, it.Snapshot.Source, it.Snapshot.Assurance,
+				manager, holder.ManagerID, string(holder.Status), it.ItemID, it.Snapshot.ItemName, owner, it.Snapshot.RiskTier, it.Snapshot.Source, it.Snapshot.Assurance,
 				strings.Join(it.Snapshot.JobFunctions, ", "), it.Snapshot.Environment, it.Snapshot.Start, it.Snapshot.Expiry, it.Snapshot.LastUsedAt,
 				reviewers, it.Route, it.Recommendation, it.Reason); err != nil {
 				return err
@@ -431,11 +478,6 @@ func (x *campaignExport) remediation(ctx context.Context) error {
 	return s.Close()
 }
 
-var afterColumns = []Column{
-	{Name: "Review item", Kind: Number}, {Name: "Grant"}, {Name: "NHI"}, {Name: "Holder"}, {Name: "Holder id"}, {Name: "Catalog item"},
-	{Name: "Final decision", Width: 12}, {Name: "Access after remediation", Width: 26}, {Name: "Evidence", Width: 50},
-}
-
 // accessAfter says whether an item's access remains after remediation,
 // and what shows it.
 func accessAfter(it store.ReviewItem) (string, string) {
@@ -464,26 +506,4 @@ func fmtTime(t *time.Time) string {
 		return "?"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// after writes the population as it stands once remediation ran: each
-// launch item with whether its access remains and what shows it.
-func (x *campaignExport) after(ctx context.Context) error {
-	s, err := x.w.NewSheet("Population after remediation", afterColumns, SheetOptions{ExpectedRows: x.counts.Total})
-	if err != nil {
-		return err
-	}
-	err = x.eachItem(ctx, store.ReviewItemQuery{}, func(page []store.ReviewItem) error {
-		for _, it := range page {
-			state, why := accessAfter(it)
-			if err := s.Row(it.ID, it.GrantID, it.NHIID, it.Snapshot.HolderName, it.HolderID, it.ItemID, it.Decision, state, why); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.Close()
 }

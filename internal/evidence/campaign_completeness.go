@@ -191,24 +191,34 @@ func (x *campaignExport) requests(ctx context.Context) error {
 		return err
 	}
 	err = x.eachItem(ctx, store.ReviewItemQuery{}, func(page []store.ReviewItem) error {
-		var ids []string
+		var ids, all []string
 		for _, it := range page {
-			if it.GrantID != "" && it.Snapshot.Source == "requested" {
+			if it.GrantID == "" {
+				continue
+			}
+			all = append(all, it.GrantID)
+			if it.Snapshot.Source == "requested" {
 				ids = append(ids, it.GrantID)
 			}
 		}
-		if len(ids) == 0 {
+		if len(all) == 0 {
 			return nil
 		}
-		grants, err := x.src.ListGrantsByID(ctx, ids)
+		grants, err := x.src.ListGrantsByID(ctx, all)
 		if err != nil {
 			return fmt.Errorf("evidence: campaign %s: grants: %w", x.c.ID, err)
 		}
 		sort.Slice(grants, func(i, j int) bool { return grants[i].ID < grants[j].ID })
+		byID := make(map[string]store.Grant, len(grants))
+		for _, g := range grants {
+			byID[g.ID] = g
+		}
+		// The requests that created the page's requested grants.
 		byReq := map[string][]store.Grant{}
 		var order []string
-		for _, g := range grants {
-			if g.RequestID == "" {
+		for _, id := range ids {
+			g, ok := byID[id]
+			if !ok || g.RequestID == "" {
 				continue
 			}
 			if _, seen := byReq[g.RequestID]; !seen {
@@ -225,6 +235,20 @@ func (x *campaignExport) requests(ctx context.Context) error {
 				return fmt.Errorf("evidence: campaign %s: request %s: %w", x.c.ID, rid, err)
 			}
 			if err := requestRows(ctx, s, x.src, x.ppl, r, byReq[rid]); err != nil {
+				return err
+			}
+		}
+		// The requests that extended any of the page's grants.
+		ext, err := x.src.ListRequestsExtending(ctx, all)
+		if err != nil {
+			return fmt.Errorf("evidence: campaign %s: extending requests: %w", x.c.ID, err)
+		}
+		for _, r := range ext {
+			var gs []store.Grant
+			if g, ok := byID[r.ExtendsGrantID]; ok {
+				gs = []store.Grant{g}
+			}
+			if err := requestRows(ctx, s, x.src, x.ppl, r, gs); err != nil {
 				return err
 			}
 		}

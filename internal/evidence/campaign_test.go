@@ -23,7 +23,7 @@ type campaignFixture struct {
 	certified, revoked    store.ReviewItem
 	undecided             store.ReviewItem
 	reviewer, holder, mgr store.Person
-	request               store.AccessRequest
+	request, extension    store.AccessRequest
 	birthright            store.Grant
 }
 
@@ -111,6 +111,19 @@ func seedCampaign(t *testing.T, st store.Store) campaignFixture {
 	f.revoked = decide(items[1], store.DecisionRevoke, d2, "-left the team", store.Remediation{State: store.RemediationVerified, RequestedAt: &req,
 		FulfilledAt: &ful, Adapter: "ldap-group", VerifiedAt: &ver, VerifiedRun: 77, VerifySource: "corp-ldap"})
 	f.undecided = items[2]
+	f.extension, err = st.CreateRequest(ctx, store.AccessRequest{ItemID: reqGrant.ItemID, RequesterID: reqGrant.HolderID, BeneficiaryID: reqGrant.HolderID,
+		Justification: "another quarter", Start: reqGrant.Start, End: reqGrant.End.Add(90 * 24 * time.Hour), State: store.RequestApproved,
+		CatalogVersion: "v3", CreatedAt: launch.Add(-time.Hour), ExtendsGrantID: reqGrant.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The take-back ended the revoked grant.
+	if _, err := st.UpdateGrant(ctx, f.birthright.ID, func(g store.Grant) (store.Grant, error) {
+		g.State, g.EndedAt, g.EndedBy, g.EndReason = store.GrantRevoked, &ful, "person:"+f.mgr.ID, "revoked in campaign "+f.c.ID
+		return g, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range []audit.Entry{
 		{Actor: "schedule", Action: "campaign.started", Target: "campaign:" + f.c.ID},
 		{Actor: "person:" + f.mgr.ID, Action: "grant.revoked", Target: "grant:" + f.birthright.ID},
@@ -127,7 +140,7 @@ func TestExportCampaign(t *testing.T) {
 	st := gormtest.SQLite(t)
 	fx := seedCampaign(t, st)
 	key := testKey(t, 4)
-	ex := &Exporter{Key: key, Generator: "syncd test", Now: func() time.Time { return testTime }}
+	ex := &Exporter{Key: key, Generator: "syncd test", Now: func() time.Time { return testTime }, Scope: reviewScope(t)}
 	catalog := func(id string) (CatalogItem, bool) {
 		return CatalogItem{Name: "Item " + id, OwnerID: fx.mgr.ID}, true
 	}
@@ -198,11 +211,19 @@ func TestExportCampaign(t *testing.T) {
 
 	after := rowsOf(t, f, "Population after remediation")
 	states := []string{}
+	footer := map[string]string{}
 	for _, r := range after.rows {
-		states = append(states, after.get(r, "Access after remediation"))
+		if after.get(r, "Reviewed") != "" {
+			states = append(states, after.get(r, "Access after remediation")+"/"+after.get(r, "In scope now")+"/"+after.get(r, "State now"))
+		} else if len(r) > 3 {
+			footer[r[0]] = r[3]
+		}
 	}
-	if strings.Join(states, "|") != "retained (certified)|removed (verified)|retained (undecided)" {
+	if strings.Join(states, "|") != "retained (certified)/yes/active|removed (verified)/no/revoked|retained (undecided)/yes/active" {
 		t.Errorf("after = %v", states)
+	}
+	if footer["In scope now"] != "2" || footer["  not reviewed"] != "0" || footer["Revoked and removed"] != "1" || footer["Scope"] != `grant.item in ["finance-reports", "vpn"]` {
+		t.Errorf("after footer = %v", footer)
 	}
 
 	comp := rowsOf(t, f, "Completeness")
@@ -223,8 +244,13 @@ func TestExportCampaign(t *testing.T) {
 	}
 
 	reqs := rowsOf(t, f, "Requests and approvals")
-	if len(reqs.rows) != 1 || reqs.get(reqs.rows[0], "Request") != fx.request.ID || reqs.get(reqs.rows[0], "Grant") != fx.certified.GrantID {
+	if len(reqs.rows) != 2 || reqs.get(reqs.rows[0], "Request") != fx.request.ID || reqs.get(reqs.rows[0], "Grant") != fx.certified.GrantID ||
+		reqs.get(reqs.rows[0], "Extends grant") != "" {
 		t.Errorf("requests = %q", reqs.rows)
+	}
+	// The request that extended the certified grant, with it.
+	if r := reqs.rows[1]; reqs.get(r, "Request") != fx.extension.ID || reqs.get(r, "Extends grant") != fx.certified.GrantID || reqs.get(r, "Grant") != fx.certified.GrantID {
+		t.Errorf("extension row = %q", r)
 	}
 
 	aud := rowsOf(t, f, "Audit")

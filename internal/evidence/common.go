@@ -99,7 +99,7 @@ func writeAudit(ctx context.Context, w *Writer, src AuditSource, head store.Audi
 // requestColumns are the Requests and approvals sheet's.
 var requestColumns = []Column{
 	{Name: "Request"}, {Name: "Submitted at", Kind: Time}, {Name: "Requester"}, {Name: "Requester id"},
-	{Name: "Beneficiary"}, {Name: "Beneficiary id"}, {Name: "Beneficiary NHI"}, {Name: "Catalog item"},
+	{Name: "Beneficiary"}, {Name: "Beneficiary id"}, {Name: "Beneficiary NHI"}, {Name: "Catalog item"}, {Name: "Extends grant"},
 	{Name: "Justification", Width: 40}, {Name: "Requested from", Kind: Time}, {Name: "Requested until", Kind: Time},
 	{Name: "State", Width: 12}, {Name: "Catalog version", Width: 14}, {Name: "Policy outcome", Width: 14}, {Name: "Policy rule"},
 	{Name: "Policy reasons", Width: 40}, {Name: "Policy explanation", Width: 50}, {Name: "Approvals by stage", Width: 60},
@@ -107,7 +107,8 @@ var requestColumns = []Column{
 	{Name: "Grant end", Kind: Time}, {Name: "Grant ended at", Kind: Time}, {Name: "Ended by"}, {Name: "End reason", Width: 30},
 }
 
-// requestRows writes the row (or, for several grants, rows) of one request.
+// requestRows writes the row (or, for several grants, rows) of one
+// request: with the grants it created, or the grant it extended.
 func requestRows(ctx context.Context, s *Sheet, src RequestSource, ppl *people, r store.AccessRequest, grants []store.Grant) error {
 	requester, err := ppl.name(ctx, r.RequesterID)
 	if err != nil {
@@ -131,7 +132,7 @@ func requestRows(ctx context.Context, s *Sheet, src RequestSource, ppl *people, 
 	if err != nil {
 		return err
 	}
-	base := []any{r.ID, r.CreatedAt, requester, r.RequesterID, beneficiary, r.BeneficiaryID, r.BeneficiaryNHIID, r.ItemID,
+	base := []any{r.ID, r.CreatedAt, requester, r.RequesterID, beneficiary, r.BeneficiaryID, r.BeneficiaryNHIID, r.ItemID, r.ExtendsGrantID,
 		r.Justification, r.Start, r.End, string(r.State), r.CatalogVersion, outcome, rule, reasons, explanation, approvals}
 	if len(grants) == 0 {
 		return s.Row(base...)

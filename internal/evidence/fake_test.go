@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"testing"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -93,6 +95,9 @@ func (s *synthCampaign) CountReviewItems(context.Context, string) (store.ReviewC
 }
 
 func (s *synthCampaign) ListReviewItems(_ context.Context, q store.ReviewItemQuery) ([]store.ReviewItem, error) {
+	if q.HolderID != "" {
+		return nil, nil // the extra grants' holders were never revoked by the campaign
+	}
 	var out []store.ReviewItem
 	for i := q.AfterID + 1; i <= s.n && len(out) < q.Limit; i++ {
 		it := s.item(i)
@@ -146,6 +151,9 @@ func (s *synthCampaign) grant(i int64) store.Grant {
 	it := s.item(i)
 	g := store.Grant{ID: fmt.Sprintf("g%08d", i), ItemID: it.ItemID, HolderID: it.HolderID, Assurance: store.AssuranceApproved,
 		Start: it.Snapshot.Start, End: *it.Snapshot.Expiry, State: store.GrantActive, CreatedAt: it.Snapshot.Start}
+	if i > s.n {
+		g.CreatedAt = s.base.Add(20 * 24 * time.Hour)
+	}
 	switch i % 3 {
 	case 1:
 		g.Assurance = store.AssuranceBirthright
@@ -172,7 +180,7 @@ func (s *synthCampaign) ScanGrants(_ context.Context, q store.GrantScan) ([]stor
 		after, _ = strconv.ParseInt(q.AfterID[1:], 10, 64)
 	}
 	var out []store.Grant
-	for i := after + 1; i <= s.n && len(out) < q.Limit; i++ {
+	for i := after + 1; i <= s.n+s.extra() && len(out) < q.Limit; i++ {
 		out = append(out, s.grant(i))
 	}
 	return out, nil
@@ -220,4 +228,87 @@ func (s *synthCampaign) ListAudit(_ context.Context, after int64, limit int) ([]
 
 func (s *synthCampaign) GetAuditHead(context.Context) (store.AuditHead, error) {
 	return store.AuditHead{Seq: synthEvents, Hash: fmt.Sprintf("%064x", synthEvents)}, nil
+}
+
+// synthExtra is how many grants the synthetic directory holds beyond the
+// campaign's: granted after launch, in scope, not reviewed.
+func (s *synthCampaign) extra() int64 { return s.n / 1000 }
+
+func (s *synthCampaign) ListGrants(context.Context, store.GrantQuery) ([]store.Grant, error) {
+	return nil, nil
+}
+
+func (s *synthCampaign) ListAuditByTarget(_ context.Context, targets []string, _ int) ([]store.AuditEvent, error) {
+	if len(targets) == 1 && targets[0] == "campaign:"+synthID {
+		return []store.AuditEvent{{Seq: 3, Action: "campaign.generated", Target: targets[0]}, {Seq: 1, Action: "campaign.started", Target: targets[0]}}, nil
+	}
+	return nil, nil
+}
+
+// ListAuditByAction gives a person event every 100 events: the holder
+// p<seq> had another title and department at launch.
+func (s *synthCampaign) ListAuditByAction(_ context.Context, after int64, actions []string, limit int) ([]store.AuditEvent, error) {
+	var out []store.AuditEvent
+	for i := (after/100 + 1) * 100; i <= synthEvents && len(out) < limit; i += 100 {
+		out = append(out, store.AuditEvent{Seq: i, Action: "person.updated", Target: fmt.Sprintf("person:p%d", i),
+			Details: []byte(`{"changes":[{"attribute":"title","new":"Analyst","old":"Trainee","source":"hr"},{"attribute":"department","new":"Dept","old":"Before","source":"hr"}],"source":"hr"}`)})
+	}
+	return out, nil
+}
+
+func (s *synthCampaign) ListCampaignItemsByGrant(_ context.Context, _ string, ids []string) ([]store.ReviewItem, error) {
+	var out []store.ReviewItem
+	for _, id := range ids {
+		n, _ := strconv.ParseInt(id[1:], 10, 64)
+		if n >= 1 && n <= s.n {
+			out = append(out, s.item(n))
+		}
+	}
+	return out, nil
+}
+
+func (s *synthCampaign) ListOpenJobFunctionsOf(_ context.Context, ids []string) (map[string][]string, error) {
+	out := make(map[string][]string, len(ids))
+	for _, id := range ids {
+		n, _ := strconv.Atoi(id[1:])
+		out[id] = []string{"fn-" + strconv.Itoa(n%30)}
+	}
+	return out, nil
+}
+
+func (s *synthCampaign) GetNHI(context.Context, string) (store.NHI, error) {
+	return store.NHI{}, store.ErrNotFound
+}
+
+func (s *synthCampaign) ListNHIs(context.Context, store.NHIQuery) ([]store.NHI, error) {
+	return nil, nil
+}
+
+func (s *synthCampaign) ListFindings(context.Context, store.FindingQuery) ([]store.Finding, error) {
+	return nil, nil
+}
+
+// reviewScope is the exporter's Scope as serve wires it: package review's
+// CampaignScope (definitions are not needed for campaigns that stored
+// their parameters).
+func reviewScope(tb testing.TB) func(store.Campaign) (Scope, error) {
+	svc, err := review.NewService(nil, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return func(c store.Campaign) (Scope, error) { return svc.CampaignScope(c) }
+}
+
+// ListRequestsExtending: every 50th requested grant was extended once.
+func (s *synthCampaign) ListRequestsExtending(ctx context.Context, ids []string) ([]store.AccessRequest, error) {
+	var out []store.AccessRequest
+	for _, id := range ids {
+		n, _ := strconv.ParseInt(id[1:], 10, 64)
+		if n%3 == 0 && n%50 == 0 {
+			r, _ := s.GetRequest(ctx, fmt.Sprintf("r%08d", n))
+			r.ID, r.ExtendsGrantID, r.CreatedAt = fmt.Sprintf("x%08d", n), id, s.base.Add(-24*time.Hour)
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

@@ -36,6 +36,10 @@ type Exporter struct {
 	Key       []byte // ed25519.PrivateKey
 	Generator string // "syncd <version>"
 	Now       func() time.Time
+	// Scope compiles a campaign's scope, which the Population after
+	// remediation evaluates afresh (review.Service.CampaignScope). Nil
+	// leaves that sheet saying the scope was not evaluated.
+	Scope func(store.Campaign) (Scope, error)
 
 	raw bool // benchmark baseline: plain StreamWriter, no hashing, no Manifest
 }

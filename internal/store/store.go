@@ -27,6 +27,7 @@ type Tx interface {
 	PullBatchTx
 	IdentityBatchTx
 	ReviewBulkTx
+	EvidenceScanTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)
@@ -102,6 +103,7 @@ type Tx interface {
 // Store is a database holding syncd's state.
 type Store interface {
 	Tx
+	SnapshotStore
 	// InTx runs fn in one transaction: committed if fn returns nil, rolled
 	// back entirely otherwise.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
