@@ -194,7 +194,8 @@ func (s *Server) personResource(ctx context.Context, source string, it store.Vie
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: it.ETag}}
+	// The link's version, from a single read or a list row alike.
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: etag(it.Version)}}
 	if ext, ok := doc["externalId"].(string); ok {
 		res.ExternalID = optional.NewString(ext)
 	}

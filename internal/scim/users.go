@@ -26,7 +26,7 @@ func (h *userHandler) find(ctx context.Context, rq *request, id string) (store.V
 	}
 	if ok {
 		return store.ViewItem{Kind: store.ViewPerson, ID: id, ExternalID: l.ExternalID, Raw: l.Raw,
-			CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, ETag: etag(l.Version)}, nil
+			CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Version: l.Version, ETag: etag(l.Version)}, nil
 	}
 	it, ok, err := s.nhiItem(ctx, rq.source, id)
 	if err != nil {

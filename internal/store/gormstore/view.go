@@ -25,12 +25,13 @@ type viewRow struct {
 	Raw        []byte
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	Version    int64
 }
 
 func (r viewRow) item() store.ViewItem {
 	return store.ViewItem{
 		Kind: store.ViewKind(r.Kind), ID: r.ID, ExternalID: r.ExternalID, Raw: r.Raw,
-		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt), Version: r.Version,
 	}
 }
 
@@ -75,9 +76,9 @@ func (t *txn) ListUserView(ctx context.Context, q store.ViewQuery) ([]store.View
 	}
 	union := cat(
 		"SELECT 'person' AS kind, "+personID+" AS id, l.external_id AS external_id, l.raw AS raw,"+
-			" l.created_at AS created_at, l.updated_at AS updated_at FROM source_links l"+
+			" l.created_at AS created_at, l.updated_at AS updated_at, l.version AS version FROM source_links l"+
 			" WHERE l.source = ", bind(q.Source), " AND l.raw IS NOT NULL AND (", pf, ")"+
-			" UNION ALL SELECT 'nhi', "+nhiID+", n.external_id, d.raw, d.created_at, d.updated_at"+
+			" UNION ALL SELECT 'nhi', "+nhiID+", n.external_id, d.raw, d.created_at, d.updated_at, 0"+
 			" FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", bind(q.Source),
 		" AND n.status <> 'retired' AND (", nf, ")")
 	return t.viewPage(ctx, "user view", union, q)
@@ -95,7 +96,7 @@ func (t *txn) ListGroupView(ctx context.Context, q store.ViewQuery) ([]store.Vie
 		return nil, 0, fmt.Errorf("gormstore: group view: filter: %w", err)
 	}
 	sel := cat("SELECT 'group' AS kind, g.id AS id, g.external_id AS external_id, g.raw AS raw,"+
-		" g.created_at AS created_at, g.updated_at AS updated_at FROM source_groups g WHERE g.source = ",
+		" g.created_at AS created_at, g.updated_at AS updated_at, g.version AS version FROM source_groups g WHERE g.source = ",
 		bind(q.Source), " AND (", gf, ")")
 	return t.viewPage(ctx, "group view", sel, q)
 }
