@@ -36,8 +36,9 @@ type Options struct {
 	Driver string // "sqlite" or "postgres"
 	// DSN is a file path or "file:" URI for SQLite, a URL or key=value
 	// connection string for PostgreSQL.
-	DSN             string
-	MaxOpenConns    int
+	DSN          string
+	MaxOpenConns int
+	// MaxIdleConns is how many idle connections are kept; 16 when zero.
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
 	ConnMaxIdleTime time.Duration
@@ -63,6 +64,7 @@ type Options struct {
 type Store struct {
 	*txn
 	sqlDB  *sql.DB
+	stmts  *stmtCache // SQLite only
 	driver string
 	logger *slog.Logger
 }
@@ -84,6 +86,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var (
 		dialector gorm.Dialector
 		sqlDB     *sql.DB
+		cache     *stmtCache
 		label     string
 	)
 	switch o.Driver {
@@ -101,7 +104,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
 		}
-		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: sqlDB})
+		cache = newStmtCache(sqlDB)
+		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: cache})
 	case DriverPostgres:
 		label = "postgres"
 		dialector = postgres.New(postgres.Config{DSN: o.DSN})
@@ -128,7 +132,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	idle := o.MaxIdleConns
 	if idle == 0 {
-		idle = 2 // database/sql's default
+		// Not database/sql's 2: under a burst of concurrent requests every
+		// connection past the second was closed after each use and opened
+		// again (a new backend process on PostgreSQL, a file open and
+		// pragmas on SQLite), and its prepared statements went with it.
+		idle = defaultIdleConns
 	}
 	sqlDB.SetMaxOpenConns(o.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(idle)
@@ -149,6 +157,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return &Store{
 		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer, writerWait: wait},
 		sqlDB:  sqlDB,
+		stmts:  cache,
 		driver: o.Driver,
 		logger: logger,
 	}, nil
@@ -156,6 +165,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 
 // Driver reports the database driver: "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
+
+// defaultIdleConns is how many idle connections the pool keeps when
+// Options.MaxIdleConns is zero (never more than MaxOpenConns).
+const defaultIdleConns = 16
 
 // txAttempts bounds how often InTx runs a transaction that failed with a
 // serialization failure or deadlock (PostgreSQL 40001, 40P01).
@@ -208,6 +221,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	if err := s.sqlDB.Close(); err != nil {
 		return fmt.Errorf("gormstore: close: %w", err)
 	}
