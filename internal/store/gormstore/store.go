@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -65,6 +66,7 @@ type Store struct {
 	*txn
 	sqlDB  *sql.DB
 	stmts  *stmtCache // SQLite only
+	count  *atomic.Int64
 	driver string
 	logger *slog.Logger
 }
@@ -113,8 +115,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("gormstore: open: unknown driver %q (want %q or %q)", o.Driver, DriverSQLite, DriverPostgres)
 	}
 
+	statements := &atomic.Int64{}
 	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                 newGormLogger(logger),
+		Logger:                 newGormLogger(logger, statements),
 		NowFunc:                func() time.Time { return utc(now()) },
 		SkipDefaultTransaction: true,
 		DisableAutomaticPing:   true,
@@ -158,10 +161,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer, writerWait: wait},
 		sqlDB:  sqlDB,
 		stmts:  cache,
+		count:  statements,
 		driver: o.Driver,
 		logger: logger,
 	}, nil
 }
+
+// Statements reports how many statements the store has run since it was
+// opened, BEGIN and COMMIT not counted: benchmarks divide it by requests
+// for the round trips each costs.
+func (s *Store) Statements() int64 { return s.count.Load() }
 
 // Driver reports the database driver: "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
