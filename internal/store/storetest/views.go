@@ -13,6 +13,7 @@ var viewTests = []test{
 	{"user view paging and NHIs", testUserViewPaging},
 	{"group view filters", testGroupViewFilters},
 	{"nhi docs", testNHIDocs},
+	{"scim view reads of many persons", testSCIMViewReads},
 }
 
 // viewFixture links three persons to source "idp" with pushed documents,
