@@ -253,10 +253,12 @@ func (t *txn) pageIDs(ctx context.Context, ids frag, arms []frag, q store.ViewQu
 // mergeWindow merges many (sorted, the ids at positions start, start+1,
 // ... of their arm; complete when nothing follows them) with few (sorted,
 // the whole other arm) and returns the merged ids at [offset,
-// offset+limit). A few-id before many[0] is before offset (at most
-// start-1+len(few)-1 ids precede it... fewer than offset, since start =
-// offset-len(few) when start > 0); one after the last of an incomplete
-// many is at or past offset+limit.
+// offset+limit). Positions are exact for every id it keeps: the j-th
+// few-id has j few-ids and (start + those of many below it) others
+// before it when it is not below many[0]; when start > 0 and it is below
+// many[0], fewer than start+len(few) = offset ids precede it, so it is
+// before the page; above the last of an incomplete many, at least
+// start+len(many) = offset+limit ids precede it, so it is after the page.
 func mergeWindow(many []string, start int, complete bool, few []string, offset, limit int) []string {
 	type at struct {
 		id  string
