@@ -8,7 +8,15 @@
 // With -raw-driver and -raw-dsn it also inserts the same users' rows
 // straight through database/sql (one autocommitted INSERT each, from the
 // same number of clients) into a scratch table of the same database: the
-// floor that syncd's create rate is compared with in the same run.
+// floor that syncd's create rate is compared with in the same run. With
+// -raw-full that floor is the whole write syncd does for a create, in one
+// transaction: a person row, a link row with the document, and a
+// hash-chained audit event behind a locked chain head.
+//
+// The page and contains phases read a deep page (startIndex at 90 % of
+// the users, count 100) and filter displayName co "ab" (a quarter of the
+// generated names contain it); with -pid the peak RSS of that process is
+// read from /proc at the end, and -table prints issue 19's table.
 package main
 
 import (
@@ -44,6 +52,11 @@ func main() {
 	phases := flag.String("phases", "create,filtered-get,mixed", "phases to run, in this order")
 	rawDriver := flag.String("raw-driver", "", "database/sql driver for the raw-insert phase: sqlite3 or pgx")
 	rawDSN := flag.String("raw-dsn", "", "DSN of the database syncd uses, for the raw-insert phase")
+	rawFull := flag.Bool("raw-full", false, "raw phase inserts the full write (person, link, audit event) in one transaction")
+	pages := flag.Int("pages", 200, "requests of the page phase (GET startIndex at 90% of -users, count=100)")
+	contains := flag.Int("contains", 200, `requests of the contains phase (filter displayName co "ab", count=200)`)
+	pid := flag.Int("pid", 0, "syncd's process id, to report its peak RSS (VmHWM) at the end")
+	table := flag.Bool("table", false, "print issue 19's table of goals at the end")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
@@ -55,30 +68,70 @@ func main() {
 	}
 	l := &loader{base: *base, token: *tok, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}}
 	ids := make([]string, *users)
-	if *rawDriver != "" {
-		rawInsert(*rawDriver, *rawDSN, *prefix, *users, *clients)
-	}
-	if !want["create"] {
-		return
-	}
-	l.phase("create", *users, *clients, func(i int) (int, error) {
-		code, body, err := l.do("POST", "/Users", user(*prefix, i))
-		if err == nil && code == 201 {
-			var r struct{ ID string }
-			_ = json.Unmarshal(body, &r)
-			ids[i] = r.ID
+	defer func() {
+		if *pid > 0 {
+			l.rss = peakRSS(*pid)
+			fmt.Printf("peak RSS of syncd (pid %d): %d MB\n", *pid, l.rss>>20)
 		}
-		return code, err
-	}, 201)
-	if !want["filtered-get"] {
-		return
+		if *table {
+			l.printTable()
+		}
+	}()
+	if *rawDriver != "" {
+		if *rawFull {
+			rawFullInsert(l, *rawDriver, *rawDSN, *prefix, *users, *clients)
+		} else {
+			rawInsert(l, *rawDriver, *rawDSN, *prefix, *users, *clients)
+		}
 	}
-	l.phase("filtered-get", *gets, *clients, func(i int) (int, error) {
-		n := rand.IntN(*users)
-		f := url.QueryEscape(fmt.Sprintf(`userName eq "%s-%d@bench.test"`, *prefix, n))
-		code, _, err := l.do("GET", "/Users?filter="+f, nil)
-		return code, err
-	}, 200)
+	if want["create"] {
+		l.phase("create", *users, *clients, func(i int) (int, error) {
+			u := user(*prefix, i)
+			// Entra sends the manager once it exists: every user but the
+			// first ten names an earlier one.
+			if m := i / 10; i >= 10 && ids[m] != "" {
+				u[enterprise].(map[string]any)["manager"] = map[string]any{"value": ids[m]}
+			}
+			code, body, err := l.do("POST", "/Users", u)
+			if err == nil && code == 201 {
+				var r struct{ ID string }
+				_ = json.Unmarshal(body, &r)
+				ids[i] = r.ID
+			}
+			return code, err
+		}, 201)
+	}
+	if want["filtered-get"] {
+		l.phase("filtered-get", *gets, *clients, func(i int) (int, error) {
+			n := rand.IntN(*users)
+			f := url.QueryEscape(fmt.Sprintf(`userName eq "%s-%d@bench.test"`, *prefix, n))
+			code, body, err := l.do("GET", "/Users?filter="+f, nil)
+			if err == nil && code == 200 && !bytes.Contains(body, []byte(`"totalResults":1`)) {
+				code = 599 // found nothing: counted as a failure
+			}
+			return code, err
+		}, 200)
+	}
+	if want["page"] {
+		start := *users * 9 / 10
+		l.phase("page", *pages, 1, func(i int) (int, error) {
+			code, body, err := l.do("GET", fmt.Sprintf("/Users?startIndex=%d&count=100", start+i%100), nil)
+			if err == nil && code == 200 && bytes.Count(body, []byte(`"userName"`)) != 100 {
+				code = 598 // not a full page
+			}
+			return code, err
+		}, 200)
+	}
+	if want["contains"] {
+		f := url.QueryEscape(`displayName co "ab"`)
+		l.phase("contains", *contains, 1, func(i int) (int, error) {
+			code, body, err := l.do("GET", fmt.Sprintf("/Users?filter=%s&count=200&startIndex=%d", f, 1+(i%10)*200), nil)
+			if err == nil && code == 200 && bytes.Count(body, []byte(`"userName"`)) != 200 {
+				code = 598 // not a full page
+			}
+			return code, err
+		}, 200)
+	}
 	if !want["mixed"] {
 		return
 	}
@@ -105,15 +158,30 @@ func main() {
 	}, 200, 201)
 }
 
+const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+// Given names of which 5 of 20 contain "ab" (in any case), family names
+// none: a quarter of the users match displayName co "ab".
+var (
+	givenNames = []string{"Abigail", "Gabriel", "Fabian", "Sabine", "Rabia", "Anna", "Lukas", "Marie", "Jonas", "Lea",
+		"Noah", "Emma", "Paul", "Mia", "Elias", "Sofia", "Felix", "Lina", "Leon", "Clara"}
+	familyNames = []string{"Meyer", "Schmidt", "Novak", "Rossi", "Garcia", "Silva", "Kowalski", "Jensen", "Dubois",
+		"Horvat", "Popescu", "Nielsen", "Costa", "Virtanen", "Murphy", "Olsen", "Kovacs", "Berg", "Martin", "Lopez"}
+)
+
 func user(prefix string, i int) map[string]any {
+	given := givenNames[(i*7+i/20)%len(givenNames)]
+	family := familyNames[(i/3)%len(familyNames)]
 	return map[string]any{
-		"schemas":    []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
-		"userName":   fmt.Sprintf("%s-%d@bench.test", prefix, i),
-		"externalId": fmt.Sprintf("%s-%d", prefix, i),
-		"active":     true,
-		"name":       map[string]any{"givenName": "Given", "familyName": fmt.Sprintf("Family%d", i)},
-		"emails":     []any{map[string]any{"primary": true, "type": "work", "value": fmt.Sprintf("%s-%d@bench.test", prefix, i)}},
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{
+		"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:User", enterprise},
+		"userName":    fmt.Sprintf("%s-%d@bench.test", prefix, i),
+		"externalId":  fmt.Sprintf("%s-%d", prefix, i),
+		"active":      true,
+		"displayName": given + " " + family,
+		"title":       fmt.Sprintf("Title %d", i%50),
+		"name":        map[string]any{"givenName": given, "familyName": family},
+		"emails":      []any{map[string]any{"primary": true, "type": "work", "value": fmt.Sprintf("%s-%d@bench.test", prefix, i)}},
+		enterprise: map[string]any{
 			"employeeNumber": fmt.Sprintf("%s-%d", prefix, i), "department": fmt.Sprintf("Dept%d", i%20),
 		},
 	}
@@ -122,6 +190,16 @@ func user(prefix string, i int) map[string]any {
 type loader struct {
 	base, token string
 	client      *http.Client
+	results     map[string]result
+	rss         int64
+}
+
+// result is one phase's figures.
+type result struct {
+	n             int
+	rate          float64
+	p50, p99, max time.Duration
+	failures      int
 }
 
 func (l *loader) do(method, path string, body any) (int, []byte, error) {
@@ -193,12 +271,20 @@ func (l *loader) phase(name string, n, clients int, fn func(i int) (int, error),
 	fmt.Printf("%-13s n=%d clients=%d elapsed=%s rate=%.0f/s p50=%s p99=%s max=%s failures=%v\n",
 		name, n, clients, el.Round(time.Millisecond), float64(n)/el.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(time.Millisecond), failures)
+	nf := 0
+	for _, c := range failures {
+		nf += c
+	}
+	if l.results == nil {
+		l.results = map[string]result{}
+	}
+	l.results[name] = result{n: n, rate: float64(n) / el.Seconds(), p50: pct(0.5), p99: pct(0.99), max: pct(1), failures: nf}
 }
 
 // rawInsert inserts n users' rows (id, userName, the JSON document) with
 // one autocommitted INSERT each from the given number of clients, into a
 // scratch table it creates, and prints the phase like the others.
-func rawInsert(driver, dsn, prefix string, n, clients int) {
+func rawInsert(l *loader, driver, dsn, prefix string, n, clients int) {
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scimload: raw:", err)
@@ -215,7 +301,6 @@ func rawInsert(driver, dsn, prefix string, n, clients int) {
 	if driver == "pgx" {
 		q = "INSERT INTO scimload_raw (id, user_name, raw) VALUES ($1, $2, $3)"
 	}
-	l := &loader{}
 	l.phase("raw-insert", n, clients, func(i int) (int, error) {
 		u := user(prefix+"-raw", i)
 		doc, _ := json.Marshal(u)

@@ -3,17 +3,37 @@ package scim_test
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"testing"
+
+	"github.com/syncd-dev/syncd/internal/store/gormstore"
+	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
 )
 
+// benchStore is SQLite, or PostgreSQL with SCIM_BENCH_POSTGRES=1.
+func benchStore(b *testing.B) *gormstore.Store {
+	if os.Getenv("SCIM_BENCH_POSTGRES") != "" {
+		return gormtest.Postgres(b)
+	}
+	return gormtest.SQLite(b)
+}
+
+// reportStatements reports the statements (round trips, BEGIN and COMMIT
+// not counted) per request since from.
+func reportStatements(b *testing.B, st *gormstore.Store, from int64) {
+	b.ReportMetric(float64(st.Statements()-from)/float64(b.N), "stmts/op")
+}
+
 // BenchmarkFilteredGet measures GET /Users?filter=userName eq "…" over
-// 2,000 users on SQLite, in process (the whole-process figure is
-// bench/scimload's).
+// 2,000 users, in process (the whole-process figure is
+// bench/scim-speed.sh's).
 func BenchmarkFilteredGet(b *testing.B) {
-	fs := newBenchServer(b)
+	st := benchStore(b)
+	fs := newBenchServerOn(b, st)
 	for i := 0; i < 2000; i++ {
 		fs.do("POST", "/scim/v2/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u%d@x.test"}`, i))
 	}
+	from := st.Statements()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		rec := fs.do("GET", "/scim/v2/Users?filter="+url.QueryEscape(fmt.Sprintf(`userName eq "u%d@x.test"`, i%2000)), "")
@@ -21,16 +41,40 @@ func BenchmarkFilteredGet(b *testing.B) {
 			b.Fatal(rec.Code, rec.Body.String())
 		}
 	}
+	reportStatements(b, st, from)
 }
 
-// BenchmarkCreate measures POST /Users on SQLite, in process.
+// BenchmarkCreate measures POST /Users, in process.
 func BenchmarkCreate(b *testing.B) {
-	fs := newBenchServer(b)
+	st := benchStore(b)
+	fs := newBenchServerOn(b, st)
+	from := st.Statements()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		rec := fs.do("POST", "/scim/v2/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"c%d@x.test","emails":[{"type":"work","value":"c%d@x.test"}]}`, i, i))
+		rec := fs.do("POST", "/scim/v2/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"c%d@x.test","displayName":"C %d","emails":[{"type":"work","value":"c%d@x.test"}]}`, i, i, i))
 		if rec.Code != 201 {
 			b.Fatal(rec.Code, rec.Body.String())
 		}
 	}
+	reportStatements(b, st, from)
+}
+
+// BenchmarkListPage measures GET /Users?filter=displayName co "ab" with
+// count=200 over 5,000 users of which a quarter match, in process.
+func BenchmarkListPage(b *testing.B) {
+	st := benchStore(b)
+	fs := newBenchServerOn(b, st)
+	names := []string{"Abigail", "Lukas", "Marie", "Jonas"}
+	for i := 0; i < 5000; i++ {
+		fs.do("POST", "/scim/v2/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"p%d@x.test","displayName":"%s %d"}`, i, names[i%4], i))
+	}
+	from := st.Statements()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := fs.do("GET", "/scim/v2/Users?count=200&filter="+url.QueryEscape(`displayName co "ab"`), "")
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+	reportStatements(b, st, from)
 }

@@ -188,7 +188,7 @@ func (h *groupHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Pag
 	withMembers := !excludes(r, "members")
 	page := lib.Page{TotalResults: total, Resources: make([]lib.Resource, 0, len(items))}
 	for _, it := range items {
-		g := store.Group{ID: it.ID, ExternalID: it.ExternalID, Raw: it.Raw, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
+		g := store.Group{ID: it.ID, ExternalID: it.ExternalID, Raw: it.Raw, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 		doc, err := decodeDoc(it.Raw)
 		if err != nil {
 			return lib.Page{}, s.fail(ctx, rq, "list groups", err)

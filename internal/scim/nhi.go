@@ -79,7 +79,9 @@ func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resour
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: it.ETag}}
+	// The NHI's version, computed from the row read here, so list rows
+	// (which carry none) show the same version as a single GET.
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: nhiETag(n)}}
 	if ext, ok := doc["externalId"].(string); ok {
 		res.ExternalID = optional.NewString(ext)
 	}

@@ -162,6 +162,11 @@ func setAttr(idx schemaIndex, doc map[string]any, op, urn, name, sub string, v a
 		parent[s.name] = v
 		return nil
 	}
+	if op == "add" && a.multi && isEmpty(v) {
+		// An add of no values adds nothing and removes nothing (RFC 7644
+		// §3.5.2.1); only replace or remove clears a multi-valued one.
+		return nil
+	}
 	if isEmpty(v) {
 		delete(c, a.name)
 		return nil

@@ -138,7 +138,25 @@ func (s *Server) rewriteOp(idx schemaIndex, op map[string]any) ([]any, error) {
 		if strings.HasSuffix(strings.ToLower(path), ":manager") {
 			value = managerValue(value)
 		}
+		if name == "add" {
+			// RFC 7644 §3.5.2.1: "The operation MUST contain a "value"
+			// member whose content specifies the value to be added";
+			// without one it is invalidValue (§3.12).
+			if value == nil {
+				return nil, invalidValue("add of %q has no value", path)
+			}
+			// "If the target location specifies a multi-valued attribute,
+			// a new value is added to the attribute": an empty list adds
+			// nothing and removes nobody (no change, success). It is
+			// never read as a clear, which would drop every member.
+			if l, ok := value.([]any); ok && len(l) == 0 {
+				return []any{map[string]any{"op": name, "path": path, "value": l}}, nil
+			}
+		}
 		if name != "remove" && isEmpty(value) {
+			// Entra clears an attribute with a replace (or add) of "" or
+			// null; a replace of [] clears a multi-valued attribute (RFC
+			// 7644 §3.5.2.3: "the attribute and all values are replaced").
 			return []any{map[string]any{"op": "remove", "path": path}}, nil
 		}
 		m := map[string]any{"op": name, "path": path}

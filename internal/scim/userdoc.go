@@ -189,27 +189,33 @@ func decodeDoc(raw []byte) (map[string]any, error) {
 
 // personResource is what GET returns for a person: the document this
 // source pushed, its groups in this source, and the syncd extension.
-func (s *Server) personResource(ctx context.Context, source string, it store.ViewItem, withGroups bool) (lib.Resource, error) {
+func (s *Server) personResource(ctx context.Context, source string, it store.ViewItem, withGroups bool, pre *listPrefetch) (lib.Resource, error) {
 	doc, pulled, managed, err := viewDoc(it.Raw, it.ExternalID)
 	if err != nil {
 		return lib.Resource{}, err
 	}
-	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: it.ETag}}
+	// The link's version, from a single read or a list row alike.
+	res := lib.Resource{ID: it.ID, Meta: lib.Meta{Created: &it.CreatedAt, LastModified: &it.UpdatedAt, Version: etag(it.Version)}}
 	if ext, ok := doc["externalId"].(string); ok {
 		res.ExternalID = optional.NewString(ext)
 	}
 	delete(doc, "externalId")
-	p, err := s.Store.GetPerson(ctx, it.ID)
-	if err != nil {
-		return lib.Resource{}, err
+	p, ok := pre.person(it.ID)
+	if !ok {
+		if p, err = s.Store.GetPerson(ctx, it.ID); err != nil {
+			return lib.Resource{}, err
+		}
 	}
-	jfs, err := s.Store.ListJobFunctions(ctx, it.ID, false)
-	if err != nil {
-		return lib.Resource{}, err
-	}
-	names := []string{}
-	for _, j := range jfs {
-		names = append(names, j.JobFunction)
+	names, ok := pre.jobFunctionsOf(it.ID)
+	if !ok {
+		jfs, err := s.Store.ListJobFunctions(ctx, it.ID, false)
+		if err != nil {
+			return lib.Resource{}, err
+		}
+		names = []string{}
+		for _, j := range jfs {
+			names = append(names, j.JobFunction)
+		}
 	}
 	doc[SyncdSchema] = map[string]any{"status": string(p.Status), "jobFunctions": names}
 	if pulled && managed && p.ManagerID != "" {
@@ -223,9 +229,11 @@ func (s *Server) personResource(ctx context.Context, source string, it store.Vie
 		ext["manager"] = map[string]any{"value": p.ManagerID, "$ref": s.cfg.BaseURL + "/Users/" + p.ManagerID}
 	}
 	if withGroups {
-		gs, err := s.Store.ListPersonGroups(ctx, it.ID, source)
-		if err != nil {
-			return lib.Resource{}, err
+		gs, ok := pre.groupsOf(it.ID)
+		if !ok {
+			if gs, err = s.Store.ListPersonGroups(ctx, it.ID, source); err != nil {
+				return lib.Resource{}, err
+			}
 		}
 		groups := []any{}
 		for _, g := range gs {

@@ -26,7 +26,7 @@ func (h *userHandler) find(ctx context.Context, rq *request, id string) (store.V
 	}
 	if ok {
 		return store.ViewItem{Kind: store.ViewPerson, ID: id, ExternalID: l.ExternalID, Raw: l.Raw,
-			CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, ETag: etag(l.Version)}, nil
+			CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Version: l.Version, ETag: etag(l.Version)}, nil
 	}
 	it, ok, err := s.nhiItem(ctx, rq.source, id)
 	if err != nil {
@@ -39,6 +39,11 @@ func (h *userHandler) find(ctx context.Context, rq *request, id string) (store.V
 }
 
 func (h *userHandler) resource(ctx context.Context, rq *request, it store.ViewItem, withGroups bool) (lib.Resource, error) {
+	return h.listed(ctx, rq, it, withGroups, nil)
+}
+
+// listed is resource with what a list page read for all its persons.
+func (h *userHandler) listed(ctx context.Context, rq *request, it store.ViewItem, withGroups bool, pre *listPrefetch) (lib.Resource, error) {
 	var (
 		res lib.Resource
 		err error
@@ -46,7 +51,7 @@ func (h *userHandler) resource(ctx context.Context, rq *request, it store.ViewIt
 	if it.Kind == store.ViewNHI {
 		res, err = h.s.nhiResource(ctx, it)
 	} else {
-		res, err = h.s.personResource(ctx, rq.source, it, withGroups)
+		res, err = h.s.personResource(ctx, rq.source, it, withGroups, pre)
 	}
 	if err != nil {
 		return lib.Resource{}, h.s.fail(ctx, rq, "read user", err)
@@ -175,9 +180,13 @@ func (h *userHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Page
 		return lib.Page{}, s.fail(ctx, rq, "list users", err)
 	}
 	withGroups := !excludes(r, "groups")
+	pre, err := prefetch(ctx, s.Store, rq.source, items, withGroups)
+	if err != nil {
+		return lib.Page{}, s.fail(ctx, rq, "list users", err)
+	}
 	page := lib.Page{TotalResults: total, Resources: make([]lib.Resource, 0, len(items))}
 	for _, it := range items {
-		res, err := h.resource(ctx, rq, it, withGroups)
+		res, err := h.listed(ctx, rq, it, withGroups, pre)
 		if err != nil {
 			return lib.Page{}, err
 		}

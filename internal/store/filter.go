@@ -191,8 +191,12 @@ type ViewItem struct {
 	Raw        []byte
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Version is the resource's row version (persons' links and groups;
+	// raised by every write), set by single reads and lists alike.
+	Version int64
 	// ETag is the resource's entity tag when the reader computed one
-	// (single reads through the SCIM server); lists leave it empty.
+	// (single reads through the SCIM server); the SCIM server derives it
+	// from Version (or the NHI) otherwise.
 	ETag string
 }
 

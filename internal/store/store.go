@@ -28,6 +28,7 @@ type Tx interface {
 	IdentityBatchTx
 	ReviewBulkTx
 	EvidenceScanTx
+	SCIMViewTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

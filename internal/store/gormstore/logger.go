@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	gormlogger "gorm.io/gorm/logger"
@@ -12,10 +13,15 @@ import (
 // without their parameters, which may hold personal data or token hashes.
 // Failed statements are logged at debug too: the store returns the error,
 // and expected failures (not found, conflicts) are not worth more.
-type gormLog struct{ l *slog.Logger }
+type gormLog struct {
+	l *slog.Logger
+	// statements counts every statement gorm runs (not BEGIN and COMMIT),
+	// for benchmarks that report round trips per request.
+	statements *atomic.Int64
+}
 
-func newGormLogger(l *slog.Logger) gormlogger.Interface {
-	return gormLog{l: l.With("component", "gorm")}
+func newGormLogger(l *slog.Logger, statements *atomic.Int64) gormlogger.Interface {
+	return gormLog{l: l.With("component", "gorm"), statements: statements}
 }
 
 func (g gormLog) LogMode(gormlogger.LogLevel) gormlogger.Interface { return g }
@@ -33,6 +39,7 @@ func (g gormLog) Error(ctx context.Context, msg string, args ...any) {
 }
 
 func (g gormLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	g.statements.Add(1)
 	if !g.l.Enabled(ctx, slog.LevelDebug) {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -36,8 +37,9 @@ type Options struct {
 	Driver string // "sqlite" or "postgres"
 	// DSN is a file path or "file:" URI for SQLite, a URL or key=value
 	// connection string for PostgreSQL.
-	DSN             string
-	MaxOpenConns    int
+	DSN          string
+	MaxOpenConns int
+	// MaxIdleConns is how many idle connections are kept; 16 when zero.
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
 	ConnMaxIdleTime time.Duration
@@ -63,6 +65,8 @@ type Options struct {
 type Store struct {
 	*txn
 	sqlDB  *sql.DB
+	stmts  *stmtCache // SQLite only
+	count  *atomic.Int64
 	driver string
 	logger *slog.Logger
 }
@@ -84,6 +88,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var (
 		dialector gorm.Dialector
 		sqlDB     *sql.DB
+		cache     *stmtCache
 		label     string
 	)
 	switch o.Driver {
@@ -101,7 +106,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
 		}
-		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: sqlDB})
+		cache = newStmtCache(sqlDB)
+		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: cache})
 	case DriverPostgres:
 		label = "postgres"
 		dialector = postgres.New(postgres.Config{DSN: o.DSN})
@@ -109,8 +115,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("gormstore: open: unknown driver %q (want %q or %q)", o.Driver, DriverSQLite, DriverPostgres)
 	}
 
+	statements := &atomic.Int64{}
 	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                 newGormLogger(logger),
+		Logger:                 newGormLogger(logger, statements),
 		NowFunc:                func() time.Time { return utc(now()) },
 		SkipDefaultTransaction: true,
 		DisableAutomaticPing:   true,
@@ -128,7 +135,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	idle := o.MaxIdleConns
 	if idle == 0 {
-		idle = 2 // database/sql's default
+		// Not database/sql's 2: under a burst of concurrent requests every
+		// connection past the second was closed after each use and opened
+		// again (a new backend process on PostgreSQL, a file open and
+		// pragmas on SQLite), and its prepared statements went with it.
+		idle = defaultIdleConns
 	}
 	sqlDB.SetMaxOpenConns(o.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(idle)
@@ -149,13 +160,24 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return &Store{
 		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer, writerWait: wait},
 		sqlDB:  sqlDB,
+		stmts:  cache,
+		count:  statements,
 		driver: o.Driver,
 		logger: logger,
 	}, nil
 }
 
+// Statements reports how many statements the store has run since it was
+// opened, BEGIN and COMMIT not counted: benchmarks divide it by requests
+// for the round trips each costs.
+func (s *Store) Statements() int64 { return s.count.Load() }
+
 // Driver reports the database driver: "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
+
+// defaultIdleConns is how many idle connections the pool keeps when
+// Options.MaxIdleConns is zero (never more than MaxOpenConns).
+const defaultIdleConns = 16
 
 // txAttempts bounds how often InTx runs a transaction that failed with a
 // serialization failure or deadlock (PostgreSQL 40001, 40P01).
@@ -208,6 +230,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	if err := s.sqlDB.Close(); err != nil {
 		return fmt.Errorf("gormstore: close: %w", err)
 	}

@@ -13,6 +13,7 @@ var viewTests = []test{
 	{"user view paging and NHIs", testUserViewPaging},
 	{"group view filters", testGroupViewFilters},
 	{"nhi docs", testNHIDocs},
+	{"scim view reads of many persons", testSCIMViewReads},
 }
 
 // viewFixture links three persons to source "idp" with pushed documents,
@@ -20,14 +21,16 @@ var viewTests = []test{
 func viewFixture(t *testing.T, s store.Store) map[string]string {
 	t.Helper()
 	ctx := t.Context()
-	docs := []struct{ user, source, raw string }{
-		{"Alice@Example.com", "idp", `{"userName":"Alice@Example.com","active":true,"name":{"givenName":"Alice"},` +
+	// A link's attributes hold what its document asserts (identity takes
+	// them from it): userName and, when given, displayName.
+	docs := []struct{ user, source, raw, display string }{
+		{"Alice@Example.com", "idp", `{"userName":"Alice@Example.com","displayName":"Alice Abbott","active":true,"name":{"givenName":"Alice"},` +
 			`"emails":[{"type":"work","value":"alice@example.com","primary":true},{"type":"home","value":"a@home.test"}],` +
-			`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"100","department":"Finance"},"externalId":"ALICE","x":5}`},
+			`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"100","department":"Finance"},"externalId":"ALICE","x":5}`, "Alice Abbott"},
 		{"bob@example.com", "idp", `{"userName":"bob@example.com","active":false,"name":{"givenName":"Bob"},` +
-			`"emails":[{"type":"work","value":"bob@example.com"}],"externalId":"bob","x":7}`},
-		{"carol@example.com", "idp", `{"userName":"carol@example.com","active":true,"emails":[],"title":"","roles":["admin","dev"]}`},
-		{"dave@example.com", "other", `{"userName":"dave@example.com","active":true}`},
+			`"emails":[{"type":"work","value":"bob@example.com"}],"externalId":"bob","x":7,"displayName":"Bob Stone"}`, "Bob Stone"},
+		{"carol@example.com", "idp", `{"userName":"carol@example.com","active":true,"emails":[],"title":"","roles":["admin","dev"]}`, ""},
+		{"dave@example.com", "other", `{"userName":"dave@example.com","active":true,"displayName":"Dave Abbey"}`, "Dave Abbey"},
 	}
 	ids := map[string]string{}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -35,9 +38,13 @@ func viewFixture(t *testing.T, s store.Store) map[string]string {
 		p, err := s.CreatePerson(ctx, store.Person{UserName: d.user, CreatedAt: base, UpdatedAt: base})
 		must(t, "create person", err)
 		at := base.Add(time.Duration(i) * time.Hour)
+		attrs := map[string]string{"userName": d.user}
+		if d.display != "" {
+			attrs["displayName"] = d.display
+		}
 		_, err = s.PutSourceLink(ctx, store.SourceLink{
 			Source: d.source, ExternalID: "ext-" + d.user, PersonID: p.ID,
-			Attributes: map[string]string{"userName": d.user}, Raw: []byte(d.raw), AssertedAt: at,
+			Attributes: attrs, Raw: []byte(d.raw), AssertedAt: at,
 		})
 		must(t, "put link", err)
 		ids[d.user] = p.ID
@@ -89,6 +96,11 @@ func testUserViewFilters(t *testing.T, s store.Store) {
 		{"id", store.Filter{Op: store.FilterEq, Field: store.FieldID, Value: bob}, []string{bob}},
 		{"meta.lastModified gt", store.Filter{Op: store.FilterGt, Field: store.FieldModified, Value: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{alice, bob, carol}},
 		{"meta.lastModified lt", store.Filter{Op: store.FilterLt, Field: store.FieldModified, Value: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}, nil},
+		{"displayName co, any case", str(store.FilterCo, "aB", "displayName"), []string{alice}},
+		{"displayName sw", str(store.FilterSw, "bob s", "displayName"), []string{bob}},
+		{"displayName eq", str(store.FilterEq, "ALICE ABBOTT", "displayName"), []string{alice}},
+		{"displayName pr", store.Filter{Op: store.FilterPr, Path: []string{"displayName"}}, []string{alice, bob}},
+		{"displayName not co", store.Filter{Op: store.FilterNot, Children: []store.Filter{str(store.FilterCo, "ab", "displayName")}}, []string{bob, carol}},
 		{"quote in value is data", str(store.FilterEq, `x' OR 1=1 --`, "userName"), nil},
 	}
 	for _, tc := range cases {

@@ -1,0 +1,104 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// TestStmtCache: statements are prepared once and reused outside and
+// inside transactions; a text first seen inside a transaction on a pool of
+// one connection neither blocks nor fails (it is prepared later); the
+// cache stops growing at its bound and the texts past it still run.
+func TestStmtCache(t *testing.T) {
+	ctx := t.Context()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "c.db")+"?_journal_mode=WAL&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	c := newStmtCache(db)
+	defer c.close()
+	if _, err := c.ExecContext(ctx, "CREATE TABLE t (a INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	ins := "INSERT INTO t (a) VALUES (?)"
+	if _, err := c.ExecContext(ctx, ins, 1); err != nil {
+		t.Fatal(err)
+	}
+	if c.stmts[ins] == nil {
+		t.Fatal("a statement run on the pool was not cached")
+	}
+
+	// First seen inside a transaction, with the only connection held.
+	sel := "SELECT count(*) FROM t WHERE a >= ?"
+	done := make(chan error, 1)
+	go func() {
+		pool, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		tx := pool.(*stmtTx)
+		if _, err := tx.ExecContext(ctx, ins, 2); err != nil {
+			done <- err
+			return
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, sel, 0).Scan(&n); err != nil || n != 2 {
+			done <- fmt.Errorf("count in the transaction: %d, %v", n, err)
+			return
+		}
+		done <- tx.Commit()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a transaction on a pool of one connection blocked on the statement cache")
+	}
+	waitFor(t, func() bool { c.mu.RLock(); defer c.mu.RUnlock(); return c.stmts[sel] != nil })
+	pool, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRowContext(ctx, sel, 2).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("cached statement in a transaction: %d, %v", n, err)
+	}
+	if err := pool.(*stmtTx).Rollback(); err != nil {
+		t.Fatal(err)
+	}
+
+	for i := range maxCachedStmts + 10 {
+		var v int
+		if err := c.QueryRowContext(ctx, fmt.Sprintf("SELECT %d", i)).Scan(&v); err != nil || v != i {
+			t.Fatalf("SELECT %d: %d, %v", i, v, err)
+		}
+	}
+	if len(c.stmts) > maxCachedStmts {
+		t.Fatalf("%d cached statements, bound %d", len(c.stmts), maxCachedStmts)
+	}
+	if _, err := c.ExecContext(context.Background(), "NOT SQL"); err == nil {
+		t.Fatal("invalid SQL did not fail")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 5s")
+}
