@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -13,7 +14,7 @@ import (
 // of a person: identity writes every change of a person's attributes and
 // status with the old value, in the transaction that makes it. (Job
 // functions at launch are in each item's snapshot.)
-var personActions = []string{identity.ActionPersonUpdated, identity.ActionPersonStatusChanged}
+var personActions = []string{audit.ActionPersonUpdated, audit.ActionPersonStatusChanged}
 
 // asOf rebuilds persons as they were just after audit event seq: the
 // current person with every attribute that changed since put back to the
@@ -57,7 +58,7 @@ func (a *asOf) add(ev store.AuditEvent) error {
 	}
 	id := ev.Target[len(prefix):]
 	switch ev.Action {
-	case identity.ActionPersonUpdated:
+	case audit.ActionPersonUpdated:
 		var d struct {
 			Changes []struct {
 				Attr string `json:"attribute"`
@@ -77,7 +78,7 @@ func (a *asOf) add(ev store.AuditEvent) error {
 				m[c.Attr] = c.Old
 			}
 		}
-	case identity.ActionPersonStatusChanged:
+	case audit.ActionPersonStatusChanged:
 		var d struct {
 			Old store.Status `json:"old"`
 		}

@@ -3,6 +3,7 @@ package scim_test
 import (
 	"testing"
 
+	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/scim"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
@@ -41,7 +42,7 @@ func TestEmptyMembersAdd(t *testing.T) {
 		if got := e.do("GET", "/Groups/"+gid, nil).want(t, 200).str("meta", "version"); got != v {
 			t.Fatalf("an add of no members moved the version %s -> %s", v, got)
 		}
-		if evs := auditDetails(t, st, scim.ActionGroupUpdated, "group:"+gid); len(evs) != 0 {
+		if evs := auditDetails(t, st, audit.ActionGroupUpdated, "group:"+gid); len(evs) != 0 {
 			t.Fatalf("an add of no members was audited: %v", evs)
 		}
 		r := e.do("PATCH", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members"}]}`)
