@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"github.com/syncd-dev/syncd/internal/audit"
 	"testing"
 
 	"github.com/syncd-dev/syncd/internal/store"
@@ -14,9 +15,9 @@ var evidenceScanTests = []test{
 
 func testAuditByAction(t *testing.T, s store.Store) {
 	var want []int64
-	for i, action := range []string{"person.updated", "grant.revoked", "person.status_changed", "person.updated", "campaign.started", "person.updated"} {
+	for i, action := range []string{audit.ActionPersonUpdated, audit.ActionGrantRevoked, audit.ActionPersonStatusChanged, audit.ActionPersonUpdated, audit.ActionCampaignStarted, audit.ActionPersonUpdated} {
 		e := appendEvent(t, s, action)
-		if i > 0 && action != "grant.revoked" && action != "campaign.started" {
+		if i > 0 && action != audit.ActionGrantRevoked && action != audit.ActionCampaignStarted {
 			want = append(want, e.Seq)
 		}
 	}
@@ -24,7 +25,7 @@ func testAuditByAction(t *testing.T, s store.Store) {
 	var got []int64
 	after := first
 	for {
-		page, err := s.ListAuditByAction(t.Context(), after, []string{"person.updated", "person.status_changed"}, 2)
+		page, err := s.ListAuditByAction(t.Context(), after, []string{audit.ActionPersonUpdated, audit.ActionPersonStatusChanged}, 2)
 		must(t, "list", err)
 		for _, e := range page {
 			got = append(got, e.Seq)
