@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -37,7 +37,7 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	running := s.runningItem(id)
+	running := s.Catalog.Item(id)
 	if !mayEditItem(w, p, running) {
 		return
 	}
@@ -51,9 +51,9 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{{Field: "(body)", Msg: "send one JSON object"}})
 		return
 	}
-	it, fields := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
-	if len(fields) > 0 {
-		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", fields)
+	it, errs := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
+	if len(errs) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", fieldErrors(errs))
 		return
 	}
 	// A catalog owner cannot hand an item to someone else: the new
@@ -68,7 +68,7 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	v, applied, err := s.storeItemVersion(r.Context(), p, store.CatalogItemVersion{ItemID: id, Definition: def.Bytes(), Retired: it.Retired})
+	v, applied, err := s.Catalog.Save(r.Context(), p.Actor(), store.CatalogItemVersion{ItemID: id, Definition: def.Bytes(), Retired: it.Retired})
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -80,7 +80,7 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 // "". What an item grants and how (target and fulfillment) is changed in
 // the reviewed catalog files or by an admin: otherwise an owner could
 // define an item granting any group, auto-approve it and request it.
-func ownerMayGrant(running *access.Item, it access.Item) string {
+func ownerMayGrant(running *catalog.Item, it catalog.Item) string {
 	var was []string
 	if running != nil {
 		was = running.Birthright

@@ -1,8 +1,9 @@
-package main
+package api_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,8 +55,8 @@ func newCatalogEditHarness(t *testing.T, st *gormstore.Store) *catalogEditHarnes
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := CatalogConfig{Files: []string{file}}
-	cat, errs := cfg.effectiveCatalog(t.Context(), st)
+	src := catalog.Source{Files: []string{file}}
+	cat, errs := src.Effective(t.Context(), st)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -72,7 +73,7 @@ func newCatalogEditHarness(t *testing.T, st *gormstore.Store) *catalogEditHarnes
 		return api.Principal{PersonID: h.ids[name], Roles: roles[name]}, nil
 	})
 	mux := http.NewServeMux()
-	(&api.Server{Store: st, Access: svc, Catalog: catalogEditor{cfg: cfg, store: st, access: svc}, Auth: auth}).Register(mux)
+	(&api.Server{Store: st, Access: svc, Catalog: &catalog.Editor{Source: src, Store: st, Running: svc}, Auth: auth}).Register(mux)
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h
