@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/store"
 	"io"
 	"maps"
 	"net/http"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/nhi"
-	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // catalogVersionJSON is one stored version of an item.
@@ -29,8 +29,11 @@ func toCatalogVersion(v store.CatalogItemVersion) catalogVersionJSON {
 }
 
 // putCatalogItem: PUT /api/v1/catalog/items/{id}: create or change an
-// item; the body has the fields of a catalog file item. The change is a
-// new version, audited, and in force when the call returns.
+// item; the body has the fields of a catalog file item. A change that
+// tightens or keeps the item (or creates one) is a new version, audited,
+// and in force when the call returns (200). A change that loosens it
+// (catalog.Loosens) answers 202 with a pending change that another owner
+// of the item or an admin approves (four eyes).
 func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	if !mayEditCatalog(w, p) {
@@ -68,12 +71,21 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	v, applied, err := s.Catalog.Save(r.Context(), p.Actor(), store.CatalogItemVersion{ItemID: id, Definition: def.Bytes(), Retired: it.Retired})
+	res, err := s.Catalog.Put(r.Context(), catalogActor(p), id, def.Bytes(), it)
 	if err != nil {
-		s.fail(w, err)
+		s.failCatalog(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"version": toCatalogVersion(v), "applied": applied, "catalog_version": s.Access.Policy().Version})
+	if res.Change != nil {
+		// A loosening waits for a second person (four eyes).
+		lint := []string{}
+		for _, f := range s.Catalog.LintItem(r.Context(), it) {
+			lint = append(lint, f.String())
+		}
+		writeJSON(w, http.StatusAccepted, map[string]any{"change": toCatalogChange(*res.Change), "applied": false, "lint": lint})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": toCatalogVersion(res.Version), "applied": res.Applied, "catalog_version": s.Access.Policy().Version})
 }
 
 // ownerMayGrant reports why a catalog owner may not make this change, or

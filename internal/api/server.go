@@ -102,6 +102,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"GET /api/v1/catalog/items/{id}/versions", s.listCatalogItemVersions, read},
 			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem, catalog},
 			{"POST /api/v1/catalog/items/{id}/simulate", s.simulateCatalogItem, catalog},
+			{"GET /api/v1/catalog/changes", s.listCatalogChanges, read},
+			{"GET /api/v1/catalog/changes/{id}", s.getCatalogChange, read},
+			{"POST /api/v1/catalog/changes/{id}/approve", s.approveCatalogChange, catalog},
+			{"POST /api/v1/catalog/changes/{id}/reject", s.rejectCatalogChange, catalog},
 		}...)
 	}
 	if s.Review != nil {

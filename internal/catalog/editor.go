@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
@@ -155,4 +156,26 @@ func (e *Editor) reloadAfter(ctx context.Context, v store.CatalogItemVersion) bo
 		return false
 	}
 	return true
+}
+
+// Static is a Running catalog outside the request flow (the command
+// line): it holds the catalog it was given or last rebuilt.
+type Static struct {
+	mu  sync.Mutex
+	Cat *Catalog
+}
+
+// Catalog implements Running.
+func (s *Static) Catalog() *Catalog {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Cat
+}
+
+// SetCatalog implements Running.
+func (s *Static) SetCatalog(cat *Catalog) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Cat = cat
+	return nil
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/syncd-dev/syncd/internal/policy"
@@ -17,6 +18,9 @@ var riskRank = map[string]int{policy.RiskLow: 0, policy.RiskMedium: 1, policy.Ri
 func Loosens(old, proposed policy.ItemSpec) []string {
 	var why []string
 	add := func(format string, args ...any) { why = append(why, fmt.Sprintf(format, args...)) }
+	if old.Retired && !proposed.Retired {
+		add("brought back from retirement")
+	}
 	if riskRank[proposed.Risk] < riskRank[old.Risk] {
 		add("risk lowered from %s to %s", old.Risk, proposed.Risk)
 	}
@@ -40,6 +44,11 @@ func Loosens(old, proposed policy.ItemSpec) []string {
 		for i, st := range oldStages {
 			if max(newStages[i].Quorum, 1) < max(st.Quorum, 1) {
 				add("quorum of stage %s lowered", st.Name)
+			}
+			// Who approves decides as much as how many: a different
+			// approver or fallback may be someone more lenient.
+			if !reflect.DeepEqual(st.Approvers, newStages[i].Approvers) || !reflect.DeepEqual(st.Fallback, newStages[i].Fallback) {
+				add("approvers of stage %s changed", st.Name)
 			}
 		}
 	}

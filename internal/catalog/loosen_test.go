@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -32,6 +33,15 @@ func TestLoosens(t *testing.T) {
 		{"stage dropped", func(s *policy.ItemSpec) { s.Stages = s.Stages[:1] }, true},
 		{"stage added", func(s *policy.ItemSpec) { s.Stages = append(s.Stages, policy.StageSpec{Name: "third"}) }, false},
 		{"sod removed", func(s *policy.ItemSpec) { s.SoDConflicts = nil }, true},
+		{"stage approvers changed", func(s *policy.ItemSpec) {
+			s.Stages = slices.Clone(s.Stages)
+			s.Stages[0].Approvers = []policy.ApproverSpec{{Persons: []string{"pal"}}}
+		}, true},
+		{"stage timeout shortened", func(s *policy.ItemSpec) {
+			s.Stages = slices.Clone(s.Stages)
+			s.Stages[1].Timeout = time.Hour
+		}, false},
+		{"retired", func(s *policy.ItemSpec) { s.Retired = true }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,6 +49,13 @@ func TestLoosens(t *testing.T) {
 			tc.change(&p)
 			if got := Loosens(base(), p); (len(got) > 0) != tc.loose {
 				t.Fatalf("Loosens = %v, want loosening %v", got, tc.loose)
+			}
+			// The reverse of a loosening tightens, and back from
+			// retirement loosens.
+			if tc.name == "retired" {
+				if got := Loosens(p, base()); len(got) == 0 {
+					t.Fatal("bringing a retired item back does not loosen it")
+				}
 			}
 		})
 	}
