@@ -151,6 +151,10 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 type APIKey struct {
 	Store store.Store
 	Now   func() time.Time
+	// Cipher seals the credential until its retrieval; nil takes a key
+	// of this process only (see CredentialCipher). It must be the
+	// Service's Credentials.
+	Cipher *CredentialCipher
 }
 
 // Grant creates the credential; a retry for the same grant finds the NHI
@@ -183,7 +187,11 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 		if err != nil {
 			return err
 		}
-		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: secret, CreatedAt: now}); err != nil {
+		sealed, err := cipherOr(a.Cipher).Seal(g.ID, secret)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: sealed, CreatedAt: now}); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.created", Target: "nhi:" + n.ID,

@@ -62,6 +62,9 @@ type Service struct {
 	// store (owner and approver names resolved now) before a request is
 	// submitted or decided.
 	Refresh func(ctx context.Context) error
+	// Credentials opens issued credentials sealed by the api-key
+	// fulfiller (its Cipher); nil takes the key of this process only.
+	Credentials *CredentialCipher
 
 	current  atomic.Pointer[compiled]
 	kickOnce sync.Once
