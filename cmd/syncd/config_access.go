@@ -23,6 +23,7 @@ import (
 //	      timeout: 30s
 //	      maxRetries: 5
 //	  credentialKeyEnv: SYNCD_CREDENTIAL_KEY   # or credentialKeyFile
+//	  fulfillmentLease: 5m
 //
 // credentialKeyEnv (or credentialKeyFile) holds the AES-256 key, 32 bytes
 // in standard base64 (`openssl rand -base64 32`), that seals an issued
@@ -30,10 +31,15 @@ import (
 // random key of the running process is used: credentials stay encrypted at
 // rest, but one issued before a restart or by another replica cannot be
 // retrieved.
+//
+// fulfillmentLease is how long a worker holds one grant's fulfillment or
+// take-back (default 5m; the external call gets half of it): a replica
+// killed in the middle leaves the work to another after this.
 type AccessConfig struct {
 	SCIMApps          []SCIMAppConfig `yaml:"scimApps"`
 	CredentialKeyEnv  string          `yaml:"credentialKeyEnv"`
 	CredentialKeyFile string          `yaml:"credentialKeyFile"`
+	FulfillmentLease  Duration        `yaml:"fulfillmentLease"`
 
 	credentialKey []byte // resolved by validateAccess
 }
@@ -85,6 +91,9 @@ func (c *Config) validateAccess(getenv func(string) string) ConfigErrors {
 			add(".token", "%v", err)
 		}
 		a.token = tok
+	}
+	if l := time.Duration(c.Access.FulfillmentLease); l != 0 && l < time.Second {
+		errs = append(errs, FieldError{Path: "access.fulfillmentLease", Msg: "must be at least 1s"})
 	}
 	if c.Access.CredentialKeyEnv != "" || c.Access.CredentialKeyFile != "" {
 		key, err := secret(getenv, c.Access.CredentialKeyEnv, c.Access.CredentialKeyFile, "credentialKeyEnv", "credentialKeyFile")

@@ -73,6 +73,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	// request is submitted or decided, not from the last reload.
 	d.access = svc
 	svc.Credentials = creds
+	svc.Lease = time.Duration(d.cfg.Access.FulfillmentLease)
 	svc.Refresh = d.catalogEditor().Reload
 	// Fulfillment and take-back run in this process's worker, kicked right
 	// after a commit (never inside the HTTP request), and as a periodic job

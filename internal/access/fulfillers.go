@@ -124,6 +124,10 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Syncd-Signature", Sign(secret, body))
 		req.Header.Set("X-Syncd-Event", action)
+		// The event id is stable per grant and action, so a receiver can
+		// apply a redelivery (a retry, or the work redone after a crash)
+		// once.
+		req.Header.Set("Idempotency-Key", g.ID+":"+action)
 		resp, err := client.Do(req)
 		if err != nil {
 			last = fmt.Errorf("webhook: %w", err)
