@@ -48,17 +48,7 @@ func cmdCatalogLint(ctx context.Context, e env, args []string) int {
 		}
 		return exitUsage
 	}
-	findings := catalog.Lint(cat, func(id string) (string, bool) {
-		p, err := st.GetPerson(ctx, id)
-		if err != nil {
-			return "", false
-		}
-		return string(p.Status), true
-	})
-	for group, refs := range cat.UnresolvedMembers {
-		findings = append(findings, catalog.LintFinding{Item: "approverGroups." + group, Severity: catalog.SeverityWarning,
-			Rule: "group-member-unknown", Message: fmt.Sprintf("members %v match no person", refs)})
-	}
+	findings := catalog.LintAll(cat, catalog.PersonStatus(ctx, st))
 	errorsFound := 0
 	for _, f := range findings {
 		fmt.Fprintln(e.stdout, f)
@@ -132,7 +122,7 @@ func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: no catalog item %q\n", itemID)
 		return exitUsage
 	}
-	sim, err := access.Simulate(ctx, st, cat, itemID, time.Now())
+	sim, err := catalog.Simulate(ctx, st, cat, itemID, time.Now(), access.Subject)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", err)
 		return exitFailure

@@ -189,3 +189,14 @@ func conditionsOf(s policy.ItemSpec) []string {
 	}
 	return out
 }
+
+// Subject reads a person as policy sees them now and the items they hold
+// (catalog.Simulate replays decisions with it).
+func Subject(ctx context.Context, tx store.Tx, personID string) (policy.Person, []string, error) {
+	p, err := policyPerson(ctx, tx, personID)
+	if err != nil {
+		return policy.Person{}, nil, err
+	}
+	held, err := heldItems(ctx, tx, personID)
+	return p, held, err
+}

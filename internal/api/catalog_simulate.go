@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"io"
 	"net/http"
 	"time"
@@ -33,7 +34,7 @@ func (s *Server) simulateCatalogItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input", fieldErrors(errs))
 		return
 	}
-	sim, err := access.Simulate(r.Context(), s.Store, s.Access.Catalog().With(it), id, time.Now())
+	sim, err := catalog.Simulate(r.Context(), s.Store, s.Access.Catalog().With(it), id, time.Now(), access.Subject)
 	if err != nil {
 		s.failAccess(w, err)
 		return

@@ -285,13 +285,7 @@ func decide(state string, who Actor, comment string, now time.Time) func(store.C
 // errors found on it.
 func (e *Editor) LintItem(ctx context.Context, it Item) []LintFinding {
 	var out []LintFinding
-	for _, f := range Lint(e.Running.Catalog().With(it), func(id string) (string, bool) {
-		p, err := e.Store.GetPerson(ctx, id)
-		if err != nil {
-			return "", false
-		}
-		return string(p.Status), true
-	}) {
+	for _, f := range Lint(e.Running.Catalog().With(it), PersonStatus(ctx, e.Store)) {
 		if f.Item == it.ID && f.Severity == SeverityError {
 			out = append(out, f)
 		}
