@@ -245,26 +245,31 @@ func (e *Editor) Approve(ctx context.Context, who Actor, changeID, comment strin
 // Reject closes a pending change without applying it; the same people who
 // may approve it may reject it.
 func (e *Editor) Reject(ctx context.Context, who Actor, changeID, comment string) (store.CatalogChange, error) {
-	c, err := e.Store.GetCatalogChange(ctx, changeID)
-	if err == nil && c.State == store.ChangePending {
-		err = e.mayDecide(who, c)
-	}
-	if err == nil {
-		err = e.Store.InTx(ctx, func(tx store.Tx) error {
-			var err error
-			now := e.now()
-			if c, err = tx.UpdateCatalogChange(ctx, changeID, decide(store.ChangeRejected, who, comment, now)); err != nil {
-				return err
-			}
-			_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: who.Actor, Action: ActionChangeRejected, Target: "catalog_item:" + c.ItemID,
-				Details: map[string]any{"change": c.ID, "item": c.ItemID, "proposer": c.Proposer, "comment": comment}})
-			return err
-		})
-	} else if err == nil {
-		err = fmt.Errorf("it was %s by %s: %w", c.State, c.DecidedBy, ErrNotPending)
-	}
-	if err != nil {
+	fail := func(err error) (store.CatalogChange, error) {
 		return store.CatalogChange{}, fmt.Errorf("catalog: reject change %s: %w", changeID, err)
+	}
+	c, err := e.Store.GetCatalogChange(ctx, changeID)
+	if err != nil {
+		return fail(err)
+	}
+	if c.State != store.ChangePending {
+		return fail(fmt.Errorf("it was %s by %s: %w", c.State, c.DecidedBy, ErrNotPending))
+	}
+	if err := e.mayDecide(who, c); err != nil {
+		return fail(err)
+	}
+	err = e.Store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		now := e.now()
+		if c, err = tx.UpdateCatalogChange(ctx, changeID, decide(store.ChangeRejected, who, comment, now)); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: who.Actor, Action: ActionChangeRejected, Target: "catalog_item:" + c.ItemID,
+			Details: map[string]any{"change": c.ID, "item": c.ItemID, "proposer": c.Proposer, "comment": comment}})
+		return err
+	})
+	if err != nil {
+		return fail(err)
 	}
 	return c, nil
 }
