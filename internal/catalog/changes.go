@@ -65,7 +65,7 @@ type PutResult struct {
 
 // Put stores def (already parsed as it by ParseItem) as the item's next
 // version when it tightens or keeps the item, or as a pending change when
-// it loosens it (Loosens): then a second person must approve it. The
+// it loosens it (ItemLoosens): then a second person must approve it. The
 // comparison is made inside the transaction against the item as stored,
 // so a racing writer of the same version makes one of the two fail with
 // store.ErrConflict.
@@ -78,7 +78,7 @@ func (e *Editor) Put(ctx context.Context, who Actor, id string, def []byte, it I
 		}
 		var why []string
 		if base != nil {
-			why = Loosens(base.ItemSpec, it.ItemSpec)
+			why = ItemLoosens(*base, it)
 		}
 		if len(why) == 0 {
 			v, err := e.putVersion(ctx, tx, who.Actor, store.CatalogItemVersion{ItemID: id, Definition: def, Retired: it.Retired, Author: who.Actor}, nil)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 
@@ -59,6 +60,24 @@ func Loosens(old, proposed policy.ItemSpec) []string {
 	}
 	if old.JustificationRequired && !proposed.JustificationRequired {
 		add("justification no longer required")
+	}
+	return why
+}
+
+// ItemLoosens is Loosens over a whole item: also what it grants and how
+// (a changed target or fulfillment grants something else, as a new item
+// would) and birthright job functions added (they grant without any
+// request).
+func ItemLoosens(old, proposed Item) []string {
+	why := Loosens(old.ItemSpec, proposed.ItemSpec)
+	if added(old.Birthright, proposed.Birthright) {
+		why = append(why, "birthright job functions added")
+	}
+	if old.Target != proposed.Target {
+		why = append(why, "target changed")
+	}
+	if old.Fulfillment.Type != proposed.Fulfillment.Type || !maps.Equal(old.Fulfillment.Params, proposed.Fulfillment.Params) {
+		why = append(why, "fulfillment changed")
 	}
 	return why
 }

@@ -60,3 +60,34 @@ func TestLoosens(t *testing.T) {
 		})
 	}
 }
+
+func TestItemLoosens(t *testing.T) {
+	base := func() Item {
+		return Item{ItemSpec: policy.ItemSpec{ID: "a", Risk: policy.RiskHigh}, Target: Target{System: "erp", Entitlement: "read"},
+			Fulfillment: Fulfillment{Type: "webhook", Params: map[string]string{"url": "https://hooks.example.com/syncd/a"}},
+			Birthright:  []string{"analyst"}}
+	}
+	tests := []struct {
+		name   string
+		change func(*Item)
+		want   string
+	}{
+		{"unchanged", func(*Item) {}, ""},
+		{"target", func(it *Item) { it.Target.Entitlement = "admin" }, "target changed"},
+		{"fulfillment params", func(it *Item) { it.Fulfillment.Params = map[string]string{"url": "https://hooks.example.com/syncd/b"} }, "fulfillment changed"},
+		{"fulfillment type", func(it *Item) { it.Fulfillment = Fulfillment{Type: "manual"} }, "fulfillment changed"},
+		{"birthright added", func(it *Item) { it.Birthright = []string{"analyst", "engineer"} }, "birthright job functions added"},
+		{"birthright removed", func(it *Item) { it.Birthright = nil }, ""},
+		{"policy", func(it *Item) { it.Risk = policy.RiskLow }, "risk lowered from high to low"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			it := base()
+			tc.change(&it)
+			got := ItemLoosens(base(), it)
+			if tc.want == "" && len(got) > 0 || tc.want != "" && !slices.Contains(got, tc.want) {
+				t.Fatalf("ItemLoosens = %v, want %q", got, tc.want)
+			}
+		})
+	}
+}
