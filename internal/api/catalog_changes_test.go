@@ -250,3 +250,40 @@ func TestCatalogChangeApproveRejectRace(t *testing.T) {
 		t.Logf("approval won %d of 6 rounds", approvals)
 	})
 }
+
+// Two approvals of one change racing: exactly one applies it, once.
+func TestCatalogChangeDoubleApproveRace(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		h := newCatalogEditHarness(t, st)
+		h.issueToken("ops", "", store.ScopeRead, store.ScopeCatalogWrite, store.ScopeAdmin)
+		for round := range 4 {
+			h.want("olga", "PUT", "/api/v1/catalog/items/reports", reportsItem("high", ""), 200)
+			before := len(h.want("olga", "GET", "/api/v1/catalog/items/reports/versions", nil, 200)["versions"].([]any))
+			id := h.want("ops", "PUT", "/api/v1/catalog/items/reports", reportsItem("low", ""), 202)["change"].(map[string]any)["id"].(string)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			codes := make([]int, 2)
+			for i, as := range []string{"root", "olga"} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					code, out, err := h.do(as, "POST", "/api/v1/catalog/changes/"+id+"/approve", nil)
+					if err != nil || (code != 200 && code != 409) {
+						t.Errorf("round %d: %s: %d %v %v", round, as, code, out, err)
+					}
+					codes[i] = code
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if (codes[0] == 200) == (codes[1] == 200) {
+				t.Fatalf("round %d: approvals answered %v: want exactly one 200", round, codes)
+			}
+			after := len(h.want("olga", "GET", "/api/v1/catalog/items/reports/versions", nil, 200)["versions"].([]any))
+			if after != before+1 {
+				t.Fatalf("round %d: %d versions after one approved change (was %d)", round, after, before)
+			}
+		}
+	})
+}
