@@ -120,6 +120,13 @@ func TestNHICommands(t *testing.T) {
 		if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0]["name"] != "key-old" {
 			t.Fatalf("list: %d %q", code, out)
 		}
+		// The CLI's JSON is the API's shape (api.NHIDoc): fields the API
+		// carries, such as created_at, are there too.
+		for _, k := range []string{"id", "kind", "source", "status", "created_at", "updated_at"} {
+			if _, ok := list[0][k]; !ok {
+				t.Errorf("nhi list --format json lacks %q: %v", k, list[0])
+			}
+		}
 		code, out, _ = cli(t, noEnv, "nhi", "evaluate", "--config", cfg)
 		if code != 0 || !strings.Contains(out, "evaluated 2 NHIs") || !strings.Contains(out, "no-owner             1 open") {
 			t.Fatalf("evaluate: %d %q", code, out)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -24,7 +25,14 @@ func cmdAuditExport(ctx context.Context, e env, args []string) int {
 	}); code >= 0 {
 		return code
 	}
-	q := store.AuditQuery{Action: action, Limit: 1000}
+	q := store.AuditQuery{Limit: 1000}
+	if action != "" {
+		if !audit.Known(audit.Canonical(action)) {
+			fmt.Fprintf(e.stderr, "syncd audit export: --action %q is unknown; one of: %s\n", action, strings.Join(audit.Actions(), ", "))
+			return exitUsage
+		}
+		q.Actions = audit.Aliases(action)
+	}
 	for _, f := range []struct {
 		flag, v string
 		dst     *store.AuditQuery

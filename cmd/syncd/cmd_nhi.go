@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/evidence"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -152,9 +153,9 @@ func cmdNHIList(ctx context.Context, e env, args []string) int {
 		q.AfterID = page[len(page)-1].ID
 	}
 	if format == "json" {
-		out := make([]nhiJSON, len(all))
+		out := make([]api.NHIDoc, len(all))
 		for i, n := range all {
-			out[i] = toNHIJSON(n)
+			out[i] = api.NewNHIDoc(n)
 		}
 		if err := writeJSON(e.stdout, out); err != nil {
 			fmt.Fprintf(e.stderr, "syncd nhi list: %v\n", err)
@@ -174,29 +175,6 @@ func cmdNHIList(ctx context.Context, e env, args []string) int {
 	}
 	w.Flush()
 	return exitOK
-}
-
-// nhiJSON is the CLI's JSON form of an NHI.
-type nhiJSON struct {
-	ID          string     `json:"id"`
-	Kind        string     `json:"kind"`
-	Name        string     `json:"name"`
-	Source      string     `json:"source"`
-	ExternalID  string     `json:"external_id,omitempty"`
-	Environment string     `json:"environment,omitempty"`
-	OwnerID     string     `json:"owner_id,omitempty"`
-	OwnerRef    string     `json:"owner_ref,omitempty"`
-	ProjectID   string     `json:"project_id,omitempty"`
-	Status      string     `json:"status"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	RotatedAt   *time.Time `json:"rotated_at,omitempty"`
-	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
-}
-
-func toNHIJSON(n store.NHI) nhiJSON {
-	return nhiJSON{ID: n.ID, Kind: string(n.Kind), Name: n.Name, Source: n.Source, ExternalID: n.ExternalID,
-		Environment: n.Environment, OwnerID: n.OwnerID, OwnerRef: n.OwnerRef, ProjectID: n.ProjectID,
-		Status: string(n.Status), ExpiresAt: n.ExpiresAt, RotatedAt: n.RotatedAt, LastUsedAt: n.LastUsedAt}
 }
 
 // cmdNHIImport applies a CSV file (see nhi.ImportColumns for the header).

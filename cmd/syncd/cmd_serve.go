@@ -76,6 +76,7 @@ type daemon struct {
 	access  *access.Service // nil when no catalog is configured
 	review  *review.Service
 	sec     *securityParts // security event recorder and failure limiter, shared by web and API
+	routes  []string       // the web UI's and the API's route patterns, for the route × role test
 	// jobs runs every scheduled and deferred task; the start functions
 	// register theirs, serve runs it.
 	jobs    *jobs.Runner

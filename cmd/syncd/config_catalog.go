@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -54,6 +55,12 @@ func (c *Config) validateCatalog() ConfigErrors {
 	for _, it := range cat.Items {
 		if app := it.Fulfillment.Params["app"]; it.Fulfillment.Type == "scim" && app != "" && !apps[app] {
 			errs = append(errs, FieldError{Path: "catalog", Msg: fmt.Sprintf("item %q: fulfillment.params.app: %q is not in access.scimApps", it.ID, app)})
+		}
+		// The allow-list binds catalog files as it binds API changes.
+		if u := it.Fulfillment.Params["url"]; it.Fulfillment.Type == "webhook" && u != "" {
+			if err := authz.ValidateWebhookURL(c.Security.WebhookAllowList, u); err != nil {
+				errs = append(errs, FieldError{Path: "catalog", Msg: fmt.Sprintf("item %q: fulfillment.params.url: %v", it.ID, err)})
+			}
 		}
 	}
 	return errs

@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
+	"slices"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/token"
 )
 
@@ -17,6 +20,10 @@ import (
 //	  # Webhook fulfillment destinations allowed, as URL prefixes matched on
 //	  # scheme, host and path. Empty: no webhook destination is allowed.
 //	  webhookAllowList: [https://hooks.example.com/syncd/]
+//	  # Webhooks never reach loopback, link-local (cloud metadata) or other
+//	  # internal-only addresses, checked on the resolved address of each
+//	  # connection, unless the address lies in one of these networks.
+//	  webhookAllowedNetworks: [127.0.0.1/32]
 //	  # Link OIDC identities by email even when the provider does not say
 //	  # email_verified: true. Off by default; config validate warns.
 //	  trustUnverifiedEmail: false
@@ -26,6 +33,7 @@ import (
 type SecurityConfig struct {
 	Tokens               TokenLifetimeConfig `yaml:"tokens"`
 	WebhookAllowList     []string            `yaml:"webhookAllowList"`
+	WebhookNetworks      []string            `yaml:"webhookAllowedNetworks"`
 	TrustUnverifiedEmail bool                `yaml:"trustUnverifiedEmail"`
 	FailuresPerMinute    int                 `yaml:"failuresPerMinute"`
 }
@@ -66,10 +74,26 @@ func (c *Config) validateSecurity() ConfigErrors {
 			add(fmt.Sprintf("webhookAllowList[%d]", i), "must be an absolute http(s) URL without credentials, query or fragment, got %q", u)
 		}
 	}
+	for i, n := range s.WebhookNetworks {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			add(fmt.Sprintf("webhookAllowedNetworks[%d]", i), "must be a network in CIDR notation (127.0.0.1/32, fd00::/8), got %q", n)
+		}
+	}
 	if s.FailuresPerMinute <= 0 {
 		add("failuresPerMinute", "must be positive")
 	}
 	return errs
+}
+
+// webhookGuard enforces the webhook rules at send time.
+func (s SecurityConfig) webhookGuard() authz.WebhookGuard {
+	g := authz.WebhookGuard{AllowList: slices.Clone(s.WebhookAllowList)}
+	for _, n := range s.WebhookNetworks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			g.Networks = append(g.Networks, p.Masked())
+		}
+	}
+	return g
 }
 
 // securityWarnings are settings config validate accepts but points out.

@@ -25,19 +25,26 @@ import (
 //	    linkBy: email            # or employeeNumber
 //	    linkClaim: email         # the ID token claim holding it
 //	    groupsClaim: groups
+//	  # Roles by group name: a group syncd holds (SCIM push, LDAP pull)
+//	  # counts while the person is in it now; a group syncd does not hold
+//	  # counts when the sign-in's groups claim named it.
 //	  roles:
 //	    admin: [syncd-admins]
 //	    auditor: [compliance]
 //	    catalog-owner: [app-owners]
+//	  # Roles by job function, while the person holds it.
+//	  roleJobFunctions:
+//	    auditor: [internal-audit]
 //	  session:
 //	    idleTimeout: 30m
 //	    absoluteTimeout: 12h
 //	    insecureCookie: false    # true only for http://127.0.0.1 development
 //	    persistentCookie: false  # true: the cookie outlives the browser
 type WebConfig struct {
-	OIDC    OIDCConfig          `yaml:"oidc"`
-	Roles   map[string][]string `yaml:"roles"`
-	Session SessionConfig       `yaml:"session"`
+	OIDC             OIDCConfig          `yaml:"oidc"`
+	Roles            map[string][]string `yaml:"roles"`
+	RoleJobFunctions map[string][]string `yaml:"roleJobFunctions"`
+	Session          SessionConfig       `yaml:"session"`
 }
 
 // OIDCConfig is the relying party. Exactly one of clientSecretEnv and
@@ -133,13 +140,18 @@ func (c *Config) validateWeb(getenv func(string) string) ConfigErrors {
 	default:
 		add("oidc.linkBy", "must be email or employeeNumber, got %q", w.OIDC.LinkBy)
 	}
+	var roleNames []string
+	for _, r := range auth.Roles {
+		roleNames = append(roleNames, string(r))
+	}
 	for role := range w.Roles {
 		if !auth.Role(role).Valid() {
-			var names []string
-			for _, r := range auth.Roles {
-				names = append(names, string(r))
-			}
-			add("roles."+role, "unknown role (use %s)", strings.Join(names, ", "))
+			add("roles."+role, "unknown role (use %s)", strings.Join(roleNames, ", "))
+		}
+	}
+	for role := range w.RoleJobFunctions {
+		if !auth.Role(role).Valid() {
+			add("roleJobFunctions."+role, "unknown role (use %s)", strings.Join(roleNames, ", "))
 		}
 	}
 	idle, abs := time.Duration(w.Session.IdleTimeout), time.Duration(w.Session.AbsoluteTimeout)
@@ -168,15 +180,18 @@ func loopbackHost(h string) bool {
 
 // authConfig maps the section onto package auth's configuration.
 func (w WebConfig) authConfig() auth.Config {
-	roles := auth.RoleMap{}
+	roles, jfRoles := auth.RoleMap{}, auth.RoleMap{}
 	for r, groups := range w.Roles {
 		roles[auth.Role(r)] = slices.Clone(groups)
+	}
+	for r, jfs := range w.RoleJobFunctions {
+		jfRoles[auth.Role(r)] = slices.Clone(jfs)
 	}
 	return auth.Config{
 		Issuer: w.OIDC.Issuer, ClientID: w.OIDC.ClientID, ClientSecret: w.OIDC.secret,
 		RedirectURL: w.OIDC.RedirectURL, Scopes: w.OIDC.Scopes,
 		LinkBy: auth.LinkBy(w.OIDC.LinkBy), LinkClaim: w.OIDC.LinkClaim, GroupsClaim: w.OIDC.GroupsClaim,
-		RoleGroups:  roles,
+		RoleGroups: roles, RoleJobFunctions: jfRoles,
 		IdleTimeout: time.Duration(w.Session.IdleTimeout), AbsoluteTimeout: time.Duration(w.Session.AbsoluteTimeout),
 		CookieSecure: !w.Session.InsecureCookie, PersistentCookie: w.Session.PersistentCookie,
 	}

@@ -50,7 +50,15 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	}
 	ui.Auth = a
 	d.apiAuth = append(d.apiAuth, sessionAuthenticator{a})
+	// Owned tokens keep a role only while their owner may hold it.
+	for i, x := range d.apiAuth {
+		if ta, ok := x.(api.TokenAuthenticator); ok {
+			ta.Roles = tokenRoles(a)
+			d.apiAuth[i] = ta
+		}
+	}
 	d.mux.Handle("/", ui.Handler())
+	d.routes = append(d.routes, ui.Routes()...)
 	sessions := a.Sessions()
 	d.jobs.Periodic("web.sessions.sweep", sessionSweep, func(ctx context.Context, run *jobs.Run) error {
 		n, err := sessions.Sweep(ctx)
@@ -86,4 +94,20 @@ func (s sessionAuthenticator) Authenticate(r *http.Request) (api.Principal, erro
 		roles[i] = string(r)
 	}
 	return api.Principal{PersonID: p.PersonID, Roles: roles, Issuer: p.Issuer, Subject: p.Subject}, nil
+}
+
+// tokenRoles adapts auth's TokenRoles to the API's role names.
+func tokenRoles(a *auth.Auth) func(ctx context.Context, ownerID string, scoped []string) ([]string, error) {
+	return func(ctx context.Context, ownerID string, scoped []string) ([]string, error) {
+		want := make([]auth.Role, len(scoped))
+		for i, r := range scoped {
+			want[i] = auth.Role(r)
+		}
+		got, err := a.TokenRoles(ctx, ownerID, want)
+		out := make([]string, len(got))
+		for i, r := range got {
+			out[i] = string(r)
+		}
+		return out, err
+	}
 }

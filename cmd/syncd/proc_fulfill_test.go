@@ -119,7 +119,7 @@ func TestServeKilledDuringWebhookFulfillment(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The people come in over SCIM, as from an IdP.
-			first := p.startWith(t, "a", hookConfig, "HOOK_SECRET="+secret)
+			first := p.startWith(t, "a", hookConfig(recv.URL), "HOOK_SECRET="+secret)
 			c := p.client()
 			for _, u := range []string{"olga@x.test", "sam@x.test"} {
 				body := scimUser(u)
@@ -151,7 +151,7 @@ func TestServeKilledDuringWebhookFulfillment(t *testing.T) {
 			// A new process: once the lease lapses, its worker redoes the
 			// work; the receiver answers at once now.
 			close(hook.release)
-			second := p.startWith(t, "b", hookConfig, "HOOK_SECRET="+secret)
+			second := p.startWith(t, "b", hookConfig(recv.URL), "HOOK_SECRET="+secret)
 			deadline := time.Now().Add(60 * time.Second)
 			for {
 				st, r := apiCall(t, second.base, samToken, "GET", "/api/v1/requests/"+reqID, nil)
@@ -188,8 +188,9 @@ func TestServeKilledDuringWebhookFulfillment(t *testing.T) {
 // hookConfig is the serve configuration of the crash test: catalog, a
 // short fulfillment lease so the restarted process need not wait 5m, and
 // the receiver on loopback allowed.
-func hookConfig(p *procEnv, listen string) string {
-	return fmt.Sprintf(`server:
+func hookConfig(receiver string) func(p *procEnv, listen string) string {
+	return func(p *procEnv, listen string) string {
+		return fmt.Sprintf(`server:
   listen: %s
   baseURL: http://%s
 storage:
@@ -211,7 +212,11 @@ access:
 jobs:
   pollInterval: 200ms
   leaseTTL: 2s
-`, listen, listen, p.driver, p.dsn)
+security:
+  webhookAllowList: [%s/syncd/]
+  webhookAllowedNetworks: [127.0.0.1/32]
+`, listen, listen, p.driver, p.dsn, receiver)
+	}
 }
 
 // startWith runs `syncd serve` with the configuration config writes and

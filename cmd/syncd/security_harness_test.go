@@ -41,6 +41,7 @@ type secServe struct {
 	scimID map[string]string // userName → SCIM resource id
 	logs   *syncBuffer
 	cfg    string
+	d      *daemon
 }
 
 type syncBuffer struct {
@@ -66,11 +67,19 @@ var secUsers = []demoidp.User{
 	{ID: "sub-rita", Username: "rita", Password: "pw-rita", Name: "rita", Email: "rita@example.com"},
 	{ID: "sub-sam", Username: "sam", Password: "pw-sam", Name: "sam", Email: "sam@example.com"},
 	{ID: "sub-alice", Username: "alice", Password: "pw-alice", Name: "alice", Email: "alice@example.com", Groups: []string{"syncd-auditors"}},
+	{ID: "sub-pat", Username: "pat", Password: "pw-pat", Name: "pat", Email: "pat@example.com"},
 	{ID: "sub-eve", Username: "eve", Password: "pw-eve", Name: "eve", Email: "eve@example.com", EmailUnverified: true},
 }
 
 // newSecServe starts the daemon; extra is appended to the configuration.
 func newSecServe(t *testing.T, extra string) *secServe {
+	t.Helper()
+	return newSecServeCatalog(t, extra, "")
+}
+
+// newSecServeCatalog is newSecServe with more catalog items (YAML list
+// entries, indented as items of "items:").
+func newSecServeCatalog(t *testing.T, extra, items string) *secServe {
 	t.Helper()
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -89,7 +98,7 @@ func newSecServe(t *testing.T, extra string) *secServe {
       stages: [{name: manager, approvers: [{manager: true}]}]
     maxDuration: 30d
     fulfillment: {type: manual}
-`), 0o600); err != nil {
+`+items), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	dsn := filepath.Join(dir, "syncd.db")
@@ -108,6 +117,7 @@ web:
   roles:
     admin: [syncd-admins]
     auditor: [syncd-auditors]
+    catalog-owner: [app-owners]
   session: {insecureCookie: true}
 %s`, ln.Addr().String(), dsn, h.idp.Issuer, authtest.ClientID, h.base, extra)
 	if err := os.WriteFile(h.cfg, []byte(body), 0o600); err != nil {
@@ -140,6 +150,7 @@ web:
 		cancel()
 		t.Fatalf("daemon: %v\n%s", err, h.logs)
 	}
+	h.d = d
 	served := make(chan error, 1)
 	go func() { served <- d.serve(ctx, ln) }()
 	t.Cleanup(func() {

@@ -111,6 +111,48 @@ func TestBackChannelLogout(t *testing.T) {
 	}
 }
 
+// A logout token may name the provider session (sid) instead of, or as
+// well as, the subject (OIDC Back-Channel Logout 1.0 §2.4): only the web
+// sessions signed in under that provider session end.
+func TestBackChannelLogoutBySessionID(t *testing.T) {
+	h := newSecServe(t, "")
+	first, second, third := h.as("mike"), h.as("mike"), h.as("mike")
+	sids := h.idp.SessionIDs("sub-mike")
+	if len(sids) != 3 || sids[0] == sids[1] {
+		t.Fatalf("provider session ids %q, want three distinct", sids)
+	}
+	post := func(sub, sid string) {
+		t.Helper()
+		tok, err := h.idp.SessionLogoutToken(sub, sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := authtest.NewBrowser(t).PostForm(h.base+"/auth/backchannel-logout", url.Values{"logout_token": {tok}}); r.StatusCode != http.StatusOK {
+			t.Fatalf("logout token (sub %q, sid %q): %d %s", sub, sid, r.StatusCode, r.Body)
+		}
+	}
+	signedIn := func(b *authtest.Browser) bool { return b.Get(h.base+"/").StatusCode == http.StatusOK }
+	post("", sids[0]) // sid only
+	if signedIn(first) || !signedIn(second) || !signedIn(third) {
+		t.Fatalf("after a sid-only logout of the first sign-in: %v %v %v", signedIn(first), signedIn(second), signedIn(third))
+	}
+	post("sub-rita", sids[1]) // someone else's subject with mike's sid: nothing ends
+	if !signedIn(second) {
+		t.Fatal("a logout token for rita ended mike's session")
+	}
+	post("sub-mike", sids[1])
+	if signedIn(second) || !signedIn(third) {
+		t.Fatalf("after a sub+sid logout of the second sign-in: %v %v", signedIn(second), signedIn(third))
+	}
+	tok, err := h.idp.SessionLogoutToken("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := authtest.NewBrowser(t).PostForm(h.base+"/auth/backchannel-logout", url.Values{"logout_token": {tok}}); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("logout token with neither sub nor sid: %d", r.StatusCode)
+	}
+}
+
 // Gap 7: linking by email needs email_verified.
 func TestLinkByEmailNeedsVerifiedEmail(t *testing.T) {
 	h := newSecServe(t, "")

@@ -51,13 +51,16 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	if creds == nil && slices.ContainsFunc(cat.Items, func(it access.Item) bool { return it.Fulfillment.Type == "api-key" }) {
 		d.logger.Warn("access.credentialKeyEnv not set: issued credentials are sealed with a key of this process only and cannot be retrieved after a restart or from another replica")
 	}
+	// Webhooks go only to allowed destinations, checked again at every
+	// send, on redirects and on the resolved address.
+	guard := d.cfg.Security.webhookGuard()
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
 		"ldap-group":      &access.LDAPGroup{Store: d.store, Writers: writers},
 		"manual":          access.Manual{},
 		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now},
 		"scim":            d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
 		"api-key":         &access.APIKey{Store: d.store, Now: time.Now, Cipher: creds},
-		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
+		"webhook": &access.Webhook{Check: guard.Check, Client: guard.Client(10 * time.Second), SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.
 			if name := it.Fulfillment.Params["secretEnv"]; name != "" {

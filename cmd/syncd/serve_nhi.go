@@ -87,6 +87,7 @@ func (d *daemon) startNHI(ctx context.Context) error {
 	// session's CSRF token. Token clients send neither header and pass.
 	apiMux := http.NewServeMux()
 	srv.Register(apiMux)
+	d.routes = append(d.routes, srv.Routes()...)
 	d.mux.Handle("/api/v1/", http.NewCrossOriginProtection().Handler(apiMux))
 	// The first period's job runs at start-up.
 	d.jobs.Periodic(nhiEvaluate, d.cfg.nhiSchedule(), func(ctx context.Context, run *jobs.Run) error {

@@ -78,7 +78,7 @@ func (d *daemon) registerJobMaintenance() {
 					return err
 				}
 				_, err := audit.Append(ctx, tx, time.Now(), audit.Entry{
-					Actor: "system", Action: "jobs.canary", Target: "job:" + run.Job.Kind + "/" + run.Job.Key,
+					Actor: "system", Action: audit.ActionJobsCanary, Target: "job:" + run.Job.Kind + "/" + run.Job.Key,
 					Details: map[string]any{"job_id": run.Job.ID, "attempt": run.Job.Attempts, "holder": d.jobs.Holder},
 				})
 				return err

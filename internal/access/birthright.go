@@ -75,7 +75,7 @@ func (s *Service) reconcileBirthrights(ctx context.Context, res *SweepResult) er
 				if err != nil {
 					return err
 				}
-				_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "system:birthright", Action: "grant.created", Target: "grant:" + g.ID,
+				_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "system:birthright", Action: audit.ActionGrantCreated, Target: "grant:" + g.ID,
 					Details: map[string]any{"item": it.ID, "holder": p, "assurance": store.AssuranceBirthright, "jobFunction": entitled[p]}})
 				return err
 			})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -71,7 +72,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				if !escalated {
 					r.StateReason = "stage " + r.Stages[r.Stage].Name + " timed out"
 				}
-				entries = append(entries, audit.Entry{Actor: "system:deadline", Action: map[bool]string{true: "request.escalated", false: "request.timed_out"}[escalated],
+				entries = append(entries, audit.Entry{Actor: "system:deadline", Action: map[bool]string{true: audit.ActionRequestEscalated, false: audit.ActionRequestTimedOut}[escalated],
 					Target: "request:" + r.ID, Details: map[string]any{"stage": r.Stages[r.Stage].Name, "lateDecisionBy": approverID}})
 				return r, nil
 			}
@@ -79,7 +80,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				return r, err
 			}
 			stage := &r.Stages[r.Stage]
-			entries = append(entries, audit.Entry{Actor: "person:" + approverID, Action: map[bool]string{true: "request.approved_stage", false: "request.denied"}[approve],
+			entries = append(entries, audit.Entry{Actor: "person:" + approverID, Action: map[bool]string{true: audit.ActionRequestApprovedStage, false: audit.ActionRequestDenied}[approve],
 				Target: "request:" + r.ID, Details: map[string]any{"stage": stage.Name, "comment": comment}})
 			if !approve {
 				r.State, r.StageDue = store.RequestDenied, nil
@@ -93,7 +94,7 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 			}
 			if why != "" {
 				r.State, r.StageDue, r.StateReason = store.RequestDenied, nil, "re-check: "+why
-				entries = append(entries, audit.Entry{Actor: "system:recheck", Action: "request.refused_on_recheck", Target: "request:" + r.ID,
+				entries = append(entries, audit.Entry{Actor: "system:recheck", Action: audit.ActionRequestRefusedOnRecheck, Target: "request:" + r.ID,
 					Details: map[string]any{"reason": why, "approver": approverID}})
 				return r, nil
 			}
@@ -240,17 +241,8 @@ func (s *Service) Explain(ctx context.Context, viewerID, requestID string, allow
 	return ex, mapErrNil("explain", err)
 }
 
-func involved(r store.AccessRequest, id string) bool {
-	if id == r.RequesterID || id == r.BeneficiaryID {
-		return true
-	}
-	for _, st := range r.Stages {
-		if slices.Contains(st.Approvers, id) || slices.Contains(st.Fallback, id) {
-			return true
-		}
-	}
-	return false
-}
+// involved is the one request rule of package authz.
+func involved(r store.AccessRequest, id string) bool { return authz.InRequest(r, id) }
 
 func mapErrNil(op string, err error) error {
 	if err == nil {

@@ -33,7 +33,7 @@ func (s *Service) ConfirmFulfillment(ctx context.Context, actorID, grantID strin
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + actorID, Action: "grant.fulfillment_confirmed", Target: "grant:" + grantID})
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + actorID, Action: audit.ActionGrantFulfillmentConfirmed, Target: "grant:" + grantID})
 		return err
 	})
 	return out, mapErrNil("confirm", err)

@@ -36,11 +36,15 @@ func (Manual) Revoke(context.Context, store.Grant, Item, store.Person) error { r
 // X-Syncd-Signature header is "sha256=" + hex HMAC-SHA256 of the body with
 // the secret; receivers must treat a repeated event id as the same event.
 // URL and Secret default to the item's fulfillment params: "url", and the
-// secret SecretFor returns for the item.
+// secret SecretFor returns for the item. Check, when set, is asked about
+// the URL before every send (the allow-list may have changed since the
+// item was written); Client should then enforce it on redirects and
+// resolved addresses too (authz.WebhookGuard).
 type Webhook struct {
 	URL       string
 	Secret    []byte
 	SecretFor func(it Item) []byte
+	Check     func(url string) error
 	Client    *http.Client
 	Attempts  int           // default 3
 	Backoff   time.Duration // first retry delay, doubled each time; default 500ms
@@ -89,6 +93,11 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 	}
 	if url == "" || len(secret) == 0 {
 		return 0, fmt.Errorf("webhook: item %s has no url or no signing secret configured", it.ID)
+	}
+	if w.Check != nil {
+		if err := w.Check(url); err != nil {
+			return 0, fmt.Errorf("webhook: item %s: %w", it.ID, err)
+		}
 	}
 	body, err := json.Marshal(WebhookEvent{
 		ID: g.ID + ":" + action, Action: action, GrantID: g.ID, ItemID: it.ID, System: it.Target.System,
@@ -198,7 +207,7 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: sealed, CreatedAt: now}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: "nhi.created", Target: "nhi:" + n.ID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: audit.ActionNHICreated, Target: "nhi:" + n.ID,
 			Details: map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end}})
 		return err
 	})
@@ -231,7 +240,7 @@ func retireIssuedNHI(ctx context.Context, st store.Store, now time.Time, kind, g
 		}); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: "nhi.retired", Target: "nhi:" + n.ID,
+		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: audit.ActionNHIRetired, Target: "nhi:" + n.ID,
 			Details: map[string]any{"grant": grantID, "reason": "grant ended"}})
 		return err
 	})

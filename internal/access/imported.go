@@ -72,7 +72,7 @@ func (s *Service) importDirectoryGrants(ctx context.Context, res *SweepResult) e
 					return err
 				}
 				res.ImportEnded++
-				entries = append(entries, audit.Entry{Actor: "source:" + src, Action: "grant.ended", Target: "grant:" + g.ID,
+				entries = append(entries, audit.Entry{Actor: "source:" + src, Action: audit.ActionGrantEnded, Target: "grant:" + g.ID,
 					Details: map[string]any{"item": it.ID, "holder": g.HolderID, "reason": "membership removed in the directory", "group": dn}})
 			}
 			for _, m := range members {
@@ -85,7 +85,7 @@ func (s *Service) importDirectoryGrants(ctx context.Context, res *SweepResult) e
 					return err
 				}
 				res.Imported++
-				entries = append(entries, audit.Entry{Actor: "source:" + src, Action: "grant.imported", Target: "grant:" + g.ID,
+				entries = append(entries, audit.Entry{Actor: "source:" + src, Action: audit.ActionGrantImported, Target: "grant:" + g.ID,
 					Details: map[string]any{"item": it.ID, "holder": m, "group": dn}})
 			}
 			_, err = audit.AppendAll(ctx, tx, now, entries...)

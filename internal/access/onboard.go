@@ -73,7 +73,7 @@ func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it Item, holde
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:service-account", Action: "nhi.created", Target: "nhi:" + n.ID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:service-account", Action: audit.ActionNHICreated, Target: "nhi:" + n.ID,
 			Details: map[string]any{"grant": g.ID, "request": req.ID, "item": it.ID, "owner": holder.ID, "project": req.Project, "environment": req.Environment}})
 		return err
 	})

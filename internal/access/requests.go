@@ -84,7 +84,7 @@ func (s *Service) Withdraw(ctx context.Context, personID, requestID, reason stri
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + personID, Action: "request.withdrawn", Target: "request:" + requestID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + personID, Action: audit.ActionRequestWithdrawn, Target: "request:" + requestID,
 			Details: map[string]any{"reason": reason}})
 		return err
 	})
@@ -147,7 +147,7 @@ func (s *Service) TakeCredential(ctx context.Context, personID, requestID string
 			return err
 		}
 		// The event says it was retrieved and by whom, never the secret.
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + personID, Action: "grant.credential_retrieved", Target: "grant:" + g.ID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + personID, Action: audit.ActionGrantCredentialRetrieved, Target: "grant:" + g.ID,
 			Details: map[string]any{"request": requestID}})
 		return err
 	})

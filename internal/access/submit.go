@@ -190,7 +190,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		out.Request, out.Decision = req, rec
 
 		entries := []audit.Entry{{
-			Actor: "person:" + sub.RequesterID, Action: "request.submitted", Target: "request:" + req.ID,
+			Actor: "person:" + sub.RequesterID, Action: audit.ActionRequestSubmitted, Target: "request:" + req.ID,
 			Details: map[string]any{"item": it.ID, "beneficiary": sub.BeneficiaryID, "outcome": d.Outcome, "rule": d.Rule,
 				"explanation": explanation, "catalogVersion": d.CatalogVersion, "decision": rec.ID},
 		}}
@@ -234,7 +234,7 @@ func (s *Service) grantFor(ctx context.Context, tx store.Tx, req store.AccessReq
 			return g, nil
 		})
 		if err == nil {
-			return g, audit.Entry{Actor: actor, Action: "grant.extended", Target: "grant:" + g.ID,
+			return g, audit.Entry{Actor: actor, Action: audit.ActionGrantExtended, Target: "grant:" + g.ID,
 				Details: map[string]any{"item": g.ItemID, "holder": g.HolderID, "end": g.End, "request": req.ID, "approvers": approvers}}, nil
 		}
 		if !errors.Is(err, errNotLive) {
@@ -257,7 +257,7 @@ func (s *Service) grantFor(ctx context.Context, tx store.Tx, req store.AccessReq
 	if len(approvers) > 0 {
 		details["approvers"] = approvers
 	}
-	return g, audit.Entry{Actor: actor, Action: "grant.created", Target: "grant:" + g.ID, Details: details}, nil
+	return g, audit.Entry{Actor: actor, Action: audit.ActionGrantCreated, Target: "grant:" + g.ID, Details: details}, nil
 }
 
 var errNotLive = errors.New("access: grant is no longer live")

@@ -125,9 +125,9 @@ func (s *Service) timeout(ctx context.Context, requestID string, now time.Time) 
 		if err != nil {
 			return err
 		}
-		action, details := "request.timed_out", map[string]any{"stage": r.Stages[r.Stage].Name}
+		action, details := audit.ActionRequestTimedOut, map[string]any{"stage": r.Stages[r.Stage].Name}
 		if escalated {
-			action = "request.escalated"
+			action = audit.ActionRequestEscalated
 			it, _ := s.item(r.ItemID)
 			if err := notifyApprovers(ctx, tx, r, it, now); err != nil {
 				return err
@@ -160,7 +160,7 @@ func (s *Service) Retry(ctx context.Context, grantID, actor string) (store.Grant
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "grant.retried", Target: "grant:" + grantID})
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionGrantRetried, Target: "grant:" + grantID})
 		return err
 	})
 	if err != nil {
@@ -194,7 +194,7 @@ func (s *Service) reresolveApprovers(ctx context.Context, now time.Time, res *Sw
 				}
 				if why != "" {
 					r.State, r.StageDue, r.StateReason = store.RequestDenied, nil, why
-					entries = append(entries, audit.Entry{Actor: "system:approvers", Action: "request.denied", Target: "request:" + r.ID,
+					entries = append(entries, audit.Entry{Actor: "system:approvers", Action: audit.ActionRequestDenied, Target: "request:" + r.ID,
 						Details: map[string]any{"reason": why}})
 					return r, nil
 				}
@@ -205,7 +205,7 @@ func (s *Service) reresolveApprovers(ctx context.Context, now time.Time, res *Sw
 					r.StageDue = dueAfter(now, r.Stages[r.Stage].Timeout)
 					res.Escalated++
 				}
-				entries = append(entries, audit.Entry{Actor: "system:approvers", Action: "request.approvers_changed", Target: "request:" + r.ID,
+				entries = append(entries, audit.Entry{Actor: "system:approvers", Action: audit.ActionRequestApproversChanged, Target: "request:" + r.ID,
 					Details: map[string]any{"stage": r.Stages[r.Stage].Name, "approvers": r.Stages[r.Stage].Approvers}})
 				return r, nil
 			})

@@ -187,7 +187,7 @@ func (s *Service) fulfil(ctx context.Context, g store.Grant, token string) error
 		case refusal != "":
 			cur.State, cur.FulfillmentStatus, cur.FulfillmentError, cur.Work.DueAt = store.GrantFailed, "failed", "re-check: "+refusal, nil
 			details["status"], details["error"] = "refused", refusal
-			return cur, []audit.Entry{{Actor: "system:fulfillment", Action: "grant.refused_on_recheck", Target: "grant:" + cur.ID, Details: details}}, nil
+			return cur, []audit.Entry{{Actor: "system:fulfillment", Action: audit.ActionGrantRefusedOnRecheck, Target: "grant:" + cur.ID, Details: details}}, nil
 		case ferr != nil:
 			cur.Work.Attempts++
 			cur.FulfillmentError = ferr.Error()
@@ -199,7 +199,7 @@ func (s *Service) fulfil(ctx context.Context, g store.Grant, token string) error
 				cur.Work.DueAt = &due
 			}
 			details["status"] = cur.FulfillmentStatus
-			return cur, []audit.Entry{{Actor: "fulfillment:" + kind, Action: "grant.fulfillment", Target: "grant:" + cur.ID, Details: details}}, nil
+			return cur, []audit.Entry{{Actor: "fulfillment:" + kind, Action: audit.ActionGrantFulfillment, Target: "grant:" + cur.ID, Details: details}}, nil
 		}
 		cur.Work.Attempts++
 		cur.FulfillmentError, cur.FulfillmentRef = "", ref
@@ -222,7 +222,7 @@ func (s *Service) fulfil(ctx context.Context, g store.Grant, token string) error
 			cur.Work.DueAt = &now
 			details["takeBack"] = "the grant ended while it was fulfilled; taking it back"
 		}
-		entries := []audit.Entry{{Actor: "fulfillment:" + kind, Action: "grant.fulfillment", Target: "grant:" + cur.ID, Details: details}}
+		entries := []audit.Entry{{Actor: "fulfillment:" + kind, Action: audit.ActionGrantFulfillment, Target: "grant:" + cur.ID, Details: details}}
 		if !done && cur.State == store.GrantPending {
 			if _, err := tx.CreateNotification(ctx, store.Notification{
 				PersonID: it.OwnerID, Kind: "fulfillment.confirm", Subject: "grant:" + cur.ID,
@@ -384,7 +384,7 @@ func (s *Service) takeBack(ctx context.Context, g store.Grant, token string) err
 					}
 				}
 			}
-			return cur, []audit.Entry{{Actor: "fulfillment:" + kind, Action: "grant.take_back_failed", Target: "grant:" + cur.ID, Details: details}}, nil
+			return cur, []audit.Entry{{Actor: "fulfillment:" + kind, Action: audit.ActionGrantTakeBackFailed, Target: "grant:" + cur.ID, Details: details}}, nil
 		}
 		final := cur.Work.EndState
 		if final == "" {
@@ -414,7 +414,7 @@ func (s *Service) takeBack(ctx context.Context, g store.Grant, token string) err
 				reassert = append(reassert, o.ID)
 			}
 		}
-		return cur, []audit.Entry{{Actor: "fulfillment:" + kind, Action: "grant.taken_back", Target: "grant:" + cur.ID, Details: details}}, nil
+		return cur, []audit.Entry{{Actor: "fulfillment:" + kind, Action: audit.ActionGrantTakenBack, Target: "grant:" + cur.ID, Details: details}}, nil
 	})
 	if err != nil || len(reassert) == 0 {
 		return err

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/authz"
@@ -24,8 +26,14 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	q := store.AuditQuery{Action: v.Get("action")}
+	var q store.AuditQuery
 	var errs []nhi.FieldError
+	if a := v.Get("action"); a != "" {
+		if !audit.Known(audit.Canonical(a)) {
+			errs = append(errs, nhi.FieldError{Field: "action", Msg: fmt.Sprintf("unknown action %q (one of: %s)", a, strings.Join(audit.Actions(), ", "))})
+		}
+		q.Actions = audit.Aliases(a)
+	}
 	for _, f := range []struct {
 		name string
 		dst  *store.AuditQuery

@@ -101,6 +101,11 @@ func (c Chain) Authenticate(r *http.Request) (Principal, error) {
 type TokenAuthenticator struct {
 	Store store.Store
 	Now   func() time.Time // time.Now when nil
+	// Roles, when set, narrows the roles an owned token's scopes give to
+	// those its owner may hold now (package auth's TokenRoles), so a token
+	// follows its owner's group and job-function changes as a session
+	// does. Nil: the scopes decide alone.
+	Roles func(ctx context.Context, ownerID string, scoped []string) ([]string, error)
 }
 
 // ErrOwnerInactive: the token's owner is no longer active. It wraps
@@ -152,6 +157,13 @@ func (a TokenAuthenticator) Authenticate(r *http.Request) (Principal, error) {
 	}
 	if t.Has(store.ScopeCatalogWrite) && t.OwnerID != "" {
 		p.Roles = append(p.Roles, RoleCatalogOwner)
+	}
+	if a.Roles != nil && t.OwnerID != "" && len(p.Roles) > 0 {
+		roles, err := a.Roles(ctx, t.OwnerID, p.Roles)
+		if err != nil {
+			return Principal{}, fmt.Errorf("api: token owner's roles: %w", err)
+		}
+		p.Roles = roles
 	}
 	return p, nil
 }

@@ -19,7 +19,8 @@ type EvidenceExporter interface {
 func (s *Server) campaignEvidence(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	if !p.seesAll() {
-		writeError(w, http.StatusForbidden, "evidence is for auditors and administrators", nil)
+		// As for an unknown campaign: the caller may not see campaigns.
+		writeError(w, http.StatusNotFound, "not found", nil)
 		return
 	}
 	id := r.PathValue("id")

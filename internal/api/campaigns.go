@@ -54,6 +54,10 @@ type campaignJSON struct {
 // listCampaigns: GET /api/v1/campaigns[?definition=]: the definitions and
 // the campaigns that started, newest first.
 func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	if !principalFrom(r.Context()).seesAll() {
+		writeError(w, http.StatusForbidden, "campaigns are for admins and auditors; your review items are under /api/v1/review-items", nil)
+		return
+	}
 	cs, err := s.Review.List(r.Context(), r.URL.Query().Get("definition"))
 	if err != nil {
 		s.failReview(w, err)
@@ -115,6 +119,12 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 
 // getCampaign: GET /api/v1/campaigns/{id}: the campaign's counts.
 func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
+	// Campaigns as a whole are for admins and auditors, as on the web;
+	// reviewers reach their items through review-items.
+	if !principalFrom(r.Context()).seesAll() {
+		writeError(w, http.StatusNotFound, "not found", nil)
+		return
+	}
 	st, err := s.Review.Status(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.failReview(w, err)

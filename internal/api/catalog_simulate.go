@@ -16,13 +16,17 @@ import (
 // changed definition in the body (the fields of a catalog file item) would
 // decide differently: recorded requests replayed with their stored inputs,
 // and live grants whose holders would no longer be eligible. Nothing is
-// stored. Admins, auditors and catalog owners may ask.
+// stored. Those who may change the item may ask: admins, and catalog
+// owners for their own items (the answer names holders of the item).
 func (s *Server) simulateCatalogItem(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	if !mayEditCatalog(w, p) {
 		return
 	}
 	id := r.PathValue("id")
+	if !mayEditItem(w, p, s.Catalog.Item(id)) {
+		return
+	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var def bytes.Buffer
 	if err != nil || json.Compact(&def, raw) != nil || !bytes.HasPrefix(def.Bytes(), []byte("{")) {

@@ -6,8 +6,9 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// nhiJSON is an NHI on the wire.
-type nhiJSON struct {
+// NHIDoc is an NHI on the wire: the JSON API's shape, also used by the
+// CLI's --format json so the two never drift.
+type NHIDoc struct {
 	ID          string        `json:"id"`
 	Kind        string        `json:"kind"`
 	Name        string        `json:"name"`
@@ -29,8 +30,9 @@ type nhiJSON struct {
 	Findings    []findingJSON `json:"findings,omitempty"`
 }
 
-func toNHI(n store.NHI) nhiJSON {
-	return nhiJSON{
+// NewNHIDoc is the wire form of n (without findings).
+func NewNHIDoc(n store.NHI) NHIDoc {
+	return NHIDoc{
 		ID: n.ID, Kind: string(n.Kind), Name: n.Name, Source: n.Source, ExternalID: n.ExternalID, Environment: n.Environment,
 		OwnerID: n.OwnerID, OwnerRef: n.OwnerRef, CoOwnerIDs: n.CoOwnerIDs, OwningTeam: n.OwningTeam, ProjectID: n.ProjectID,
 		Status: string(n.Status), Description: n.Description, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,

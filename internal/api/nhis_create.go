@@ -58,5 +58,5 @@ func (s *Server) createNHI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/nhis/"+n.ID)
-	writeJSON(w, http.StatusCreated, toNHI(n))
+	writeJSON(w, http.StatusCreated, NewNHIDoc(n))
 }

@@ -28,7 +28,7 @@ func (s *Server) getNHI(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	out := toNHI(n)
+	out := NewNHIDoc(n)
 	for _, f := range fs {
 		out.Findings = append(out.Findings, toFinding(f))
 	}

@@ -41,11 +41,11 @@ func (s *Server) listNHIs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := struct {
-		Items []nhiJSON `json:"items"`
-		Next  string    `json:"next,omitempty"`
-	}{Items: make([]nhiJSON, len(ns))}
+		Items []NHIDoc `json:"items"`
+		Next  string   `json:"next,omitempty"`
+	}{Items: make([]NHIDoc, len(ns))}
 	for i, n := range ns {
-		out.Items[i] = toNHI(n)
+		out.Items[i] = NewNHIDoc(n)
 	}
 	if len(ns) == q.Limit {
 		out.Next = ns[len(ns)-1].ID

@@ -40,7 +40,7 @@ func (s *Server) updateNHI(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toNHI(n))
+	writeJSON(w, http.StatusOK, NewNHIDoc(n))
 }
 
 // retireNHI: POST /api/v1/nhis/{id}/retire.
@@ -52,5 +52,5 @@ func (s *Server) retireNHI(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toNHI(n))
+	writeJSON(w, http.StatusOK, NewNHIDoc(n))
 }

@@ -15,5 +15,5 @@ func (s *Server) writeOwnerBack(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toNHI(n))
+	writeJSON(w, http.StatusOK, NewNHIDoc(n))
 }

@@ -33,6 +33,8 @@ type Server struct {
 	// authentication; both optional.
 	Events  Events
 	Limiter Limiter
+
+	patterns []string // every pattern Register added
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -115,6 +117,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 		routes = append(routes, route{"GET /api/v1/campaigns/{id}/evidence.xlsx", s.campaignEvidence, read})
 	}
 	for _, rt := range routes {
+		s.patterns = append(s.patterns, rt.pattern)
 		mux.Handle(rt.pattern, requestlog.Ensure(s.authenticated(rt.scope, s.jsonBody(rt.h))))
 	}
 }

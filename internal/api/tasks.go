@@ -14,6 +14,15 @@ import (
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := store.TaskQuery{State: store.TaskState(v.Get("state")), AssigneeID: v.Get("assignee"), NHIID: v.Get("nhi")}
+	// A task is its assignee's (and admins' and auditors'): others see
+	// only their own, whatever they ask for.
+	if p := principalFrom(r.Context()); !p.seesAll() {
+		if p.PersonID == "" {
+			writeError(w, http.StatusForbidden, "tasks are listed for their assignees; this token has no owner", nil)
+			return
+		}
+		q.AssigneeID = p.PersonID
+	}
 	if q.State == "" {
 		q.State = store.TaskOpen
 	}

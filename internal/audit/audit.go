@@ -41,6 +41,9 @@ func AppendAll(ctx context.Context, tx store.Tx, now time.Time, entries ...Entry
 	at := now.UTC().Truncate(time.Microsecond)
 	details := make([][]byte, len(entries))
 	for i, e := range entries {
+		if err := checkAction(e.Action); err != nil {
+			return nil, err
+		}
 		d, err := canonicalJSON(e.Details)
 		if err != nil {
 			return nil, fmt.Errorf("audit: %s: details: %w", e.Action, err)

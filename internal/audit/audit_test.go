@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +28,7 @@ func TestConcurrentAppendsNeverFork(t *testing.T) {
 				for i := range each {
 					err := s.InTx(t.Context(), func(tx store.Tx) error {
 						_, err := audit.Append(t.Context(), tx, time.Now(), audit.Entry{
-							Actor: fmt.Sprintf("writer:%d", w), Action: "test.appended",
+							Actor: fmt.Sprintf("writer:%d", w), Action: audit.ActionJobsCanary,
 							Target: fmt.Sprintf("item:%d", i), Details: map[string]int{"i": i, "w": w},
 						})
 						return err
@@ -56,7 +58,7 @@ func TestAppendRollsBackWithItsTransaction(t *testing.T) {
 	gormtest.ForEach(t, func(t *testing.T, s *gormstore.Store) {
 		boom := errors.New("boom")
 		err := s.InTx(t.Context(), func(tx store.Tx) error {
-			if _, err := audit.Append(t.Context(), tx, time.Now(), audit.Entry{Actor: "a", Action: "x", Target: "t"}); err != nil {
+			if _, err := audit.Append(t.Context(), tx, time.Now(), audit.Entry{Actor: "a", Action: audit.ActionJobsCanary, Target: "t"}); err != nil {
 				return err
 			}
 			return boom
@@ -141,4 +143,26 @@ func (l listOnly) ListAudit(_ context.Context, after int64, limit int) ([]store.
 		}
 	}
 	return out, nil
+}
+
+func TestAppendRefusesActionsOutsideTheVocabulary(t *testing.T) {
+	st := gormtest.SQLite(t)
+	err := st.InTx(t.Context(), func(tx store.Tx) error {
+		_, err := audit.Append(t.Context(), tx, time.Now(), audit.Entry{Actor: "a", Action: "nhi.owner-reassigned", Target: "t"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "not in the vocabulary") {
+		t.Fatalf("old hyphenated name appended: %v", err)
+	}
+	if got := audit.Canonical("nhi.owner-reassigned"); got != audit.ActionNHIOwnerReassigned {
+		t.Fatalf("canonical %q", got)
+	}
+	if got := audit.Aliases(audit.ActionIdentityLinked); !slices.Equal(got, []string{"auth.identity_linked", "auth.identity-linked"}) {
+		t.Fatalf("aliases %q", got)
+	}
+	for _, a := range audit.Actions() {
+		if strings.Contains(a, "-") || strings.ToLower(a) != a || !strings.Contains(a, ".") {
+			t.Errorf("action %q is not <object>.<verb> in lower case with underscores", a)
+		}
+	}
 }

@@ -31,7 +31,12 @@ type Config struct {
 	LinkBy      LinkBy
 	LinkClaim   string
 	GroupsClaim string
-	RoleGroups  RoleMap
+	// RoleGroups maps roles to group names and RoleJobFunctions to job
+	// functions; both are matched against current data on every request
+	// (see standingOf), so a change of groups or job function changes
+	// roles at once.
+	RoleGroups       RoleMap
+	RoleJobFunctions RoleMap
 
 	IdleTimeout, AbsoluteTimeout time.Duration
 	CookieSecure                 bool
@@ -80,6 +85,11 @@ func (c Config) Validate() error {
 	for role := range c.RoleGroups {
 		if !role.Valid() {
 			errs = append(errs, fmt.Errorf("roles: unknown role %q", role))
+		}
+	}
+	for role := range c.RoleJobFunctions {
+		if !role.Valid() {
+			errs = append(errs, fmt.Errorf("roleJobFunctions: unknown role %q", role))
 		}
 	}
 	if c.IdleTimeout <= 0 || c.AbsoluteTimeout <= 0 || c.IdleTimeout > c.AbsoluteTimeout {

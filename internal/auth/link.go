@@ -83,7 +83,7 @@ func (a *Auth) link(ctx context.Context, issuer, subject string, claims map[stri
 				return err
 			}
 			if _, err := audit.Append(ctx, tx, now, audit.Entry{
-				Actor: "person:" + person.ID, Action: "auth.identity-linked", Target: "person:" + person.ID,
+				Actor: "person:" + person.ID, Action: audit.ActionIdentityLinked, Target: "person:" + person.ID,
 				Details: map[string]string{"issuer": issuer, "subject": subject, "linkedBy": string(key), "value": value},
 			}); err != nil {
 				return err

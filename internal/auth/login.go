@@ -65,7 +65,7 @@ func hasControl(s string) bool {
 func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	ret := safeReturn(r.URL.Query().Get("return"))
 	if sess, err := a.sessions.load(r); err == nil && sess.data.PersonID != "" {
-		if ok, err := a.active(r.Context(), sess.data.PersonID); err == nil && ok {
+		if now, err := a.standingOf(r.Context(), sess.data.PersonID, sess.data.Groups); err == nil && now.active {
 			http.Redirect(w, r, ret, http.StatusSeeOther)
 			return
 		}
@@ -164,7 +164,16 @@ func (a *Auth) handleCallback(w http.ResponseWriter, r *http.Request) {
 	data := sessionData{
 		PersonID: person.ID, Name: displayName(person.DisplayName, person.UserName, person.Email),
 		Issuer: idt.Issuer, Subject: idt.Subject, IDToken: raw,
-		Roles: a.cfg.RoleGroups.rolesFor(stringList(claims[a.cfg.GroupsClaim])),
+		Groups: stringList(claims[a.cfg.GroupsClaim]),
+	}
+	if sid, ok := claims["sid"].(string); ok {
+		data.SID = sid
+	}
+	standing, err := a.standingOf(ctx, person.ID, data.Groups)
+	if err != nil {
+		a.logger.Error("sign-in callback: roles", "err", err)
+		a.fail(w, r, http.StatusServiceUnavailable, "Sign-in is unavailable", "syncd could not read your roles. "+restart)
+		return
 	}
 	if _, err := a.sessions.create(ctx, w, data, a.sessions.Absolute); err != nil {
 		a.logger.Error("sign-in callback: create session", "err", err)
@@ -176,14 +185,14 @@ func (a *Auth) handleCallback(w http.ResponseWriter, r *http.Request) {
 	} else if n > 0 {
 		a.logger.Debug("swept expired sessions", "count", n)
 	}
-	roles := make([]string, len(data.Roles))
-	for i, role := range data.Roles {
+	roles := make([]string, len(standing.roles))
+	for i, role := range standing.roles {
 		roles[i] = string(role)
 	}
 	a.events.Record(r, "person:"+person.ID, audit.ActionSignedIn, "person:"+person.ID, map[string]string{
 		"issuer": idt.Issuer, "subject": idt.Subject, "authTime": authTime(claims, idt.IssuedAt), "roles": strings.Join(roles, ","),
 	})
-	a.logger.Info("signed in", "person_id", person.ID, "issuer", idt.Issuer, "roles", data.Roles)
+	a.logger.Info("signed in", "person_id", person.ID, "issuer", idt.Issuer, "roles", standing.roles)
 	http.Redirect(w, r, p.ReturnTo, http.StatusSeeOther)
 }
 

@@ -31,9 +31,9 @@ func (a *Auth) Authenticate(next http.Handler) http.Handler {
 }
 
 // current returns the principal of r's live session, or errNoSession.
-// The person's status is checked on every request (cached for statusTTL
-// at most): a session of a person who is no longer active is deleted and
-// recorded as revoked.
+// The person's status and roles are read on every request (standingOf):
+// a session of a person who is no longer active is deleted and recorded
+// as revoked; roles follow group and job-function changes at once.
 func (a *Auth) current(w http.ResponseWriter, r *http.Request) (*Principal, error) {
 	sess, err := a.sessions.load(r)
 	if err != nil {
@@ -43,14 +43,14 @@ func (a *Auth) current(w http.ResponseWriter, r *http.Request) (*Principal, erro
 	if d.PersonID == "" {
 		return nil, errNoSession
 	}
-	ok, err := a.active(r.Context(), d.PersonID)
+	now, err := a.standingOf(r.Context(), d.PersonID, d.Groups)
 	if errors.Is(err, store.ErrNotFound) {
-		ok, err = false, nil
+		err = nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !now.active {
 		if w != nil {
 			err = a.sessions.destroy(r.Context(), w, sess)
 		} else {
@@ -62,7 +62,7 @@ func (a *Auth) current(w http.ResponseWriter, r *http.Request) (*Principal, erro
 		a.events.Record(r, "system", audit.ActionSessionRevoked, "person:"+d.PersonID, map[string]string{"reason": "person no longer active"})
 		return nil, errNoSession
 	}
-	return &Principal{PersonID: d.PersonID, Name: d.Name, Issuer: d.Issuer, Subject: d.Subject, Roles: d.Roles, CSRF: d.CSRF}, nil
+	return &Principal{PersonID: d.PersonID, Name: d.Name, Issuer: d.Issuer, Subject: d.Subject, Roles: now.roles, CSRF: d.CSRF}, nil
 }
 
 func actorOf(personID string) string {

@@ -1,9 +1,6 @@
 package auth
 
-import (
-	"slices"
-	"sort"
-)
+import "slices"
 
 // Role is what a signed-in person may do beyond the implicit roles every
 // person has (see themselves, see their reports as a manager).
@@ -21,20 +18,6 @@ var Roles = []Role{RoleAdmin, RoleAuditor, RoleCatalogOwner}
 // Valid reports whether r is a configurable role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// RoleMap maps IdP group names (as the groups claim carries them) to roles.
+// RoleMap maps each role to the names (of groups or of job functions) that
+// grant it.
 type RoleMap map[Role][]string
-
-// rolesFor returns the roles the groups grant, sorted and unique.
-func (m RoleMap) rolesFor(groups []string) []Role {
-	var out []Role
-	for role, gs := range m {
-		for _, g := range gs {
-			if slices.Contains(groups, g) {
-				out = append(out, role)
-				break
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}

@@ -32,7 +32,6 @@ type Auth struct {
 	fail     Failure
 	callback string // path of RedirectURL
 	loginKey []byte // seals the pre-login cookie
-	status   statusCache
 	events   *Recorder
 	limiter  *Limiter
 	// endSession is the provider's end_session_endpoint (RP-Initiated
@@ -130,10 +129,17 @@ func (a *Auth) Sessions() *Sessions { return a.sessions }
 // CallbackPath is the path the IdP redirects back to.
 func (a *Auth) CallbackPath() string { return a.callback }
 
+// Mux is where routes are registered (an *http.ServeMux, or one that
+// also records its patterns).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
+}
+
 // Register adds the sign-in routes to mux: GET /auth/login, GET on the
 // callback path, POST /auth/logout (CSRF-checked), and POST
 // /auth/backchannel-logout (OIDC Back-Channel Logout 1.0).
-func (a *Auth) Register(mux *http.ServeMux) {
+func (a *Auth) Register(mux Mux) {
 	mux.HandleFunc("GET /auth/login", a.login)
 	mux.HandleFunc("GET "+a.callback, a.handleCallback)
 	mux.Handle("POST /auth/logout", a.RequireCSRF(http.HandlerFunc(a.logout)))

@@ -20,8 +20,13 @@ type sessionData struct {
 	Name     string `json:"name,omitempty"`
 	Issuer   string `json:"iss,omitempty"`
 	Subject  string `json:"sub,omitempty"`
-	Roles    []Role `json:"roles,omitempty"`
-	CSRF     string `json:"csrf"`
+	// Groups is the ID token's groups claim at sign-in; roles are derived
+	// from it and current data on every request, never stored.
+	Groups []string `json:"groups,omitempty"`
+	CSRF   string   `json:"csrf"`
+	// SID is the provider's session id (the ID token's sid claim), by
+	// which a back-channel logout token may name this session.
+	SID string `json:"sid,omitempty"`
 	// IDToken is the raw ID token of the sign-in, sent back to the
 	// provider as id_token_hint at sign-out.
 	IDToken string `json:"idt,omitempty"`
@@ -127,7 +132,7 @@ func (s *Sessions) create(ctx context.Context, w http.ResponseWriter, d sessionD
 	}
 	now := s.Now().UTC()
 	row, err := s.Store.CreateWebSession(ctx, store.WebSession{
-		IDHash: hashID(id), PersonID: d.PersonID, Data: raw,
+		IDHash: hashID(id), PersonID: d.PersonID, SID: d.SID, Data: raw,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(lifetime),
 	})
 	if err != nil {
@@ -146,7 +151,7 @@ func (s *Sessions) save(ctx context.Context, sess *session) error {
 	if err != nil {
 		return fmt.Errorf("auth: encode session: %w", err)
 	}
-	sess.row.Data, sess.row.PersonID = raw, sess.data.PersonID
+	sess.row.Data, sess.row.PersonID, sess.row.SID = raw, sess.data.PersonID, sess.data.SID
 	row, err := s.Store.UpdateWebSession(ctx, sess.row)
 	if err != nil {
 		return fmt.Errorf("auth: save session: %w", err)

@@ -115,7 +115,9 @@ const maxChain = 32
 //     project's owner, and read by the owner's managers;
 //   - a project is managed by its owner, read by the owner's managers;
 //   - a request is read by its requester, its beneficiary and the
-//     beneficiary's managers (decisions are checked by package access);
+//     approvers (and fallbacks) of its stages (InRequest, which package
+//     access applies to every request it shows; decisions are checked
+//     there when they take effect);
 //   - a grant is read by its holder, the holder's managers and the item's
 //     owner;
 //   - catalog items are changed by catalog owners (their own items, or
@@ -158,11 +160,7 @@ func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) 
 		if a != Read {
 			return false, nil
 		}
-		r := o.Request
-		if auditorRead || (me != "" && (r.RequesterID == me || r.BeneficiaryID == me)) {
-			return true, nil
-		}
-		return pol.managesID(ctx, me, r.BeneficiaryID)
+		return auditorRead || InRequest(o.Request, me), nil
 	case Grant:
 		if a != Read {
 			return false, nil
@@ -181,6 +179,24 @@ func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) 
 		return auditorRead, nil
 	}
 	return false, nil
+}
+
+// InRequest reports whether personID takes part in r: its requester, its
+// beneficiary, or an approver or fallback of one of its stages. They, and
+// admins and auditors, see the request; nobody else learns it exists.
+func InRequest(r store.AccessRequest, personID string) bool {
+	if personID == "" {
+		return false
+	}
+	if personID == r.RequesterID || personID == r.BeneficiaryID {
+		return true
+	}
+	for _, st := range r.Stages {
+		if slices.Contains(st.Approvers, personID) || slices.Contains(st.Fallback, personID) {
+			return true
+		}
+	}
+	return false
 }
 
 func (pol Policy) nhi(ctx context.Context, p Principal, a Action, n store.NHI, project store.Project) (bool, error) {

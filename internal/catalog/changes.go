@@ -12,13 +12,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// Audit actions of the four-eyes change flow.
-const (
-	ActionChangeProposed = "catalog.change_proposed"
-	ActionChangeApproved = "catalog.change_approved"
-	ActionChangeRejected = "catalog.change_rejected"
-)
-
 // Errors of the change flow; each is wrapped with the reason.
 var (
 	// ErrForbidden: the actor may not decide this change (the proposer,
@@ -93,7 +86,7 @@ func (e *Editor) Put(ctx context.Context, who Actor, id string, def []byte, it I
 			return err
 		}
 		res.Change = &c
-		_, err = audit.Append(ctx, tx, e.now(), audit.Entry{Actor: who.Actor, Action: ActionChangeProposed, Target: "catalog_item:" + id,
+		_, err = audit.Append(ctx, tx, e.now(), audit.Entry{Actor: who.Actor, Action: audit.ActionCatalogChangeProposed, Target: "catalog_item:" + id,
 			Details: map[string]any{"change": c.ID, "item": id, "base_version": baseVersion, "reasons": why, "definition": jsonOrNil(def)}})
 		return err
 	})
@@ -232,7 +225,7 @@ func (e *Editor) Approve(ctx context.Context, who Actor, changeID, comment strin
 		}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: who.Actor, Action: ActionChangeApproved, Target: "catalog_item:" + c.ItemID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: who.Actor, Action: audit.ActionCatalogChangeApproved, Target: "catalog_item:" + c.ItemID,
 			Details: map[string]any{"change": c.ID, "item": c.ItemID, "proposer": c.Proposer, "version": v.Version, "comment": comment}})
 		return err
 	})
@@ -264,7 +257,7 @@ func (e *Editor) Reject(ctx context.Context, who Actor, changeID, comment string
 		if c, err = tx.UpdateCatalogChange(ctx, changeID, decide(store.ChangeRejected, who, comment, now)); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: who.Actor, Action: ActionChangeRejected, Target: "catalog_item:" + c.ItemID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: who.Actor, Action: audit.ActionCatalogChangeRejected, Target: "catalog_item:" + c.ItemID,
 			Details: map[string]any{"change": c.ID, "item": c.ItemID, "proposer": c.Proposer, "comment": comment}})
 		return err
 	})

@@ -17,10 +17,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/strictyaml"
 )
 
-// ActionItemChanged is the audit action of every new version of an item
-// stored through the API (or an approved change).
-const ActionItemChanged = "catalog.item_changed"
-
 // Running is the catalog in force in this process: the request flow
 // (access.Service) serves it and takes a rebuilt one.
 type Running interface {
@@ -143,7 +139,7 @@ func (e *Editor) putVersion(ctx context.Context, tx store.Tx, actor string, v st
 		details[k] = x
 	}
 	_, err = audit.Append(ctx, tx, e.now(), audit.Entry{
-		Actor: actor, Action: ActionItemChanged, Target: "catalog_item:" + out.ItemID, Details: details,
+		Actor: actor, Action: audit.ActionCatalogItemChanged, Target: "catalog_item:" + out.ItemID, Details: details,
 	})
 	return out, err
 }

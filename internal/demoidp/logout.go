@@ -30,15 +30,35 @@ func (s *Server) EndedSessions() []string {
 	return slices.Clone(s.st.ended)
 }
 
+// SessionIDs returns the session ids (sid claims) issued to subject's
+// sign-ins, oldest first.
+func (s *Server) SessionIDs(subject string) []string {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	return slices.Clone(s.st.sids[subject])
+}
+
 // LogoutToken signs a back-channel logout token for subject (OIDC
 // Back-Channel Logout 1.0 §2.4): what the provider would POST to a relying
 // party's backchannel_logout_uri when the user's session ends there.
 func (s *Server) LogoutToken(subject string) (string, error) {
+	return s.SessionLogoutToken(subject, "")
+}
+
+// SessionLogoutToken signs a logout token naming subject, sid or both
+// (an empty value is left out): one sign-in session ended at the provider.
+func (s *Server) SessionLogoutToken(subject, sid string) (string, error) {
 	now := s.st.now()
 	claims := map[string]any{
-		"iss": s.Issuer, "aud": s.st.client.ID, "sub": subject,
+		"iss": s.Issuer, "aud": s.st.client.ID,
 		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": rand.Text(),
 		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	}
+	if subject != "" {
+		claims["sub"] = subject
+	}
+	if sid != "" {
+		claims["sid"] = sid
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {

@@ -29,6 +29,9 @@ type storage struct {
 	codes    map[string]string // code → request id
 	tokens   map[string]accessToken
 	ended    []string // subjects whose session an end-session request ended
+	// sids are the session ids (the ID token's sid claim, OIDC Front- and
+	// Back-Channel Logout) issued per subject, one per sign-in.
+	sids map[string][]string
 }
 
 var _ op.Storage = (*storage)(nil)
@@ -191,9 +194,25 @@ func (s *storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 	return nil
 }
 
-// SetUserinfoFromRequest fills the ID token's claims.
+// SetUserinfoFromRequest fills the ID token's claims, with the sign-in's
+// session id (sid) when the request is a sign-in of this provider.
 func (s *storage) SetUserinfoFromRequest(_ context.Context, ui *oidc.UserInfo, r op.IDTokenRequest, scopes []string) error {
-	return s.userinfo(ui, r.GetSubject(), scopes)
+	if err := s.userinfo(ui, r.GetSubject(), scopes); err != nil {
+		return err
+	}
+	if a, ok := r.(*authRequest); ok {
+		sid := "sid-" + a.id
+		s.mu.Lock()
+		if s.sids == nil {
+			s.sids = map[string][]string{}
+		}
+		if !slices.Contains(s.sids[a.userID], sid) {
+			s.sids[a.userID] = append(s.sids[a.userID], sid)
+		}
+		s.mu.Unlock()
+		ui.AppendClaims("sid", sid)
+	}
+	return nil
 }
 
 func (s *storage) SetUserinfoFromToken(_ context.Context, ui *oidc.UserInfo, tokenID, _, _ string) error {

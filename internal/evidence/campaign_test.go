@@ -114,7 +114,7 @@ func seedCampaign(t *testing.T, st store.Store) campaignFixture {
 	for _, e := range []audit.Entry{
 		{Actor: "schedule", Action: "campaign.started", Target: "campaign:" + f.c.ID},
 		{Actor: "person:" + f.mgr.ID, Action: "grant.revoked", Target: "grant:" + f.birthright.ID},
-		{Actor: "system", Action: "unrelated", Target: "grant:" + imported.ID},
+		{Actor: "system", Action: audit.ActionGrantExtended, Target: "grant:" + imported.ID},
 	} {
 		if _, err := audit.Append(ctx, st, launch, e); err != nil {
 			t.Fatal(err)

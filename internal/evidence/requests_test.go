@@ -151,7 +151,7 @@ func TestExportRequests(t *testing.T) {
 		t.Errorf("report = %+v", rep)
 	}
 	// The chain may grow; the recorded head stays in it.
-	if _, err := audit.Append(context.Background(), st, testTime, audit.Entry{Actor: "system", Action: "later", Target: "x"}); err != nil {
+	if _, err := audit.Append(context.Background(), st, testTime, audit.Entry{Actor: "system", Action: audit.ActionJobsCanary, Target: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := verifyFile(t, path, VerifyOptions{Chain: ChainStore{Audit: st}}); err != nil {
@@ -159,7 +159,7 @@ func TestExportRequests(t *testing.T) {
 	}
 	// Another store's chain does not hold the head.
 	other := gormtest.SQLite(t)
-	if _, err := audit.Append(context.Background(), other, testTime, audit.Entry{Actor: "system", Action: "x", Target: "x"}); err != nil {
+	if _, err := audit.Append(context.Background(), other, testTime, audit.Entry{Actor: "system", Action: audit.ActionJobsCanary, Target: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := verifyFile(t, path, VerifyOptions{Chain: ChainStore{Audit: other}}); err == nil || !strings.Contains(err.Error(), "not in the current chain") {

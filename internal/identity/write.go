@@ -9,16 +9,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// Audit actions written by identity.
-const (
-	ActionPersonCreated       = "person.created"
-	ActionPersonUpdated       = "person.updated"
-	ActionPersonLinked        = "person.linked"
-	ActionPersonUnlinked      = "person.unlinked"
-	ActionPersonStatusChanged = "person.status_changed"
-	ActionJobFunctionChanged  = "jobfunction.changed"
-)
-
 // attrChange is one effective attribute that changed, and the source whose
 // assertion decided the new value.
 type attrChange struct {
@@ -218,29 +208,29 @@ func (b *batch) finish(ctx context.Context, pl *plan) error {
 	}
 
 	if ps.isNew {
-		return b.audit(ctx, ActionPersonCreated, target, map[string]any{
+		return b.audit(ctx, audit.ActionPersonCreated, target, map[string]any{
 			"source": b.source, "externalIds": ps.linked,
 			"attributes": nonEmpty(personAttrs(ps.final)), "status": ps.final.Status,
 			"statusCause": ps.final.StatusCause, "jobFunctions": jf.New,
 		})
 	}
 	for _, ext := range ps.linked {
-		if err := b.audit(ctx, ActionPersonLinked, target, map[string]any{"source": b.source, "externalId": ext}); err != nil {
+		if err := b.audit(ctx, audit.ActionPersonLinked, target, map[string]any{"source": b.source, "externalId": ext}); err != nil {
 			return err
 		}
 	}
 	for _, ext := range ps.unlinked {
-		if err := b.audit(ctx, ActionPersonUnlinked, target, map[string]any{"source": b.source, "externalId": ext}); err != nil {
+		if err := b.audit(ctx, audit.ActionPersonUnlinked, target, map[string]any{"source": b.source, "externalId": ext}); err != nil {
 			return err
 		}
 	}
 	if len(pl.changes) > 0 {
-		if err := b.audit(ctx, ActionPersonUpdated, target, map[string]any{"source": b.source, "changes": pl.changes}); err != nil {
+		if err := b.audit(ctx, audit.ActionPersonUpdated, target, map[string]any{"source": b.source, "changes": pl.changes}); err != nil {
 			return err
 		}
 	}
 	if pl.statusChanged {
-		if err := b.audit(ctx, ActionPersonStatusChanged, target, map[string]any{
+		if err := b.audit(ctx, audit.ActionPersonStatusChanged, target, map[string]any{
 			"old": ps.p.Status, "new": ps.final.Status, "cause": ps.final.StatusCause,
 		}); err != nil {
 			return err
@@ -258,7 +248,7 @@ func (b *batch) finish(ctx context.Context, pl *plan) error {
 	}); err != nil {
 		return fmt.Errorf("create mover event for %s: %w", id, err)
 	}
-	return b.audit(ctx, ActionJobFunctionChanged, target, map[string]any{"old": jf.Old, "new": jf.New, "cause": cause})
+	return b.audit(ctx, audit.ActionJobFunctionChanged, target, map[string]any{"old": jf.Old, "new": jf.New, "cause": cause})
 }
 
 // jobFunctions evaluates the rules for the person as written and brings

@@ -179,7 +179,7 @@ func (s *Service) importRow(ctx context.Context, tx store.Tx, actor string, row 
 	if err != nil {
 		return err
 	}
-	if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "nhi.updated", Target: "nhi:" + n.ID,
+	if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionNHIUpdated, Target: "nhi:" + n.ID,
 		Details: map[string]any{"before": nhiDetails(old), "after": nhiDetails(n), "import_line": row.Line}}); err != nil {
 		return err
 	}

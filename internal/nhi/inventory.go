@@ -192,7 +192,7 @@ func (s *Service) createNHI(ctx context.Context, tx store.Tx, actor string, in N
 	if err != nil {
 		return store.NHI{}, err
 	}
-	if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "nhi.created", Target: "nhi:" + n.ID, Details: nhiDetails(n)}); err != nil {
+	if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionNHICreated, Target: "nhi:" + n.ID, Details: nhiDetails(n)}); err != nil {
 		return store.NHI{}, err
 	}
 	_, err = s.reevaluate(ctx, tx, []string{n.ID}, now)
@@ -270,7 +270,7 @@ func (s *Service) UpdateNHI(ctx context.Context, actor, id string, p NHIPatch, c
 		}); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "nhi.updated", Target: "nhi:" + id,
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionNHIUpdated, Target: "nhi:" + id,
 			Details: map[string]any{"before": nhiDetails(old), "after": nhiDetails(out)}}); err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ func (s *Service) RetireNHI(ctx context.Context, actor, id string, check func(st
 		if out, err = tx.UpdateNHI(ctx, id, func(n store.NHI) (store.NHI, error) { n.Status = store.NHIRetired; return n, nil }); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "nhi.retired", Target: "nhi:" + id,
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionNHIRetired, Target: "nhi:" + id,
 			Details: map[string]any{"name": old.Name, "previous_status": old.Status}}); err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func (s *Service) CreateProject(ctx context.Context, actor string, in ProjectInp
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "project.created", Target: "project:" + out.ID,
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionProjectCreated, Target: "project:" + out.ID,
 			Details: map[string]any{"name": out.Name, "owner": out.OwnerID, "start": out.StartDate, "end": out.EndDate}})
 		return err
 	})
@@ -126,7 +126,7 @@ func (s *Service) UpdateProject(ctx context.Context, actor, id string, p Project
 		}); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: "project.updated", Target: "project:" + id,
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionProjectUpdated, Target: "project:" + id,
 			Details: map[string]any{"owner": out.OwnerID, "end": out.EndDate, "status": out.Status}}); err != nil {
 			return err
 		}

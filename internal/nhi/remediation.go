@@ -50,7 +50,7 @@ func (s *Service) syncTasks(ctx context.Context, tx store.Tx, inv Inventory, hit
 			return err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "system", Action: "nhi.task.cancelled", Target: "nhi:" + k.NHIID,
+			Actor: "system", Action: audit.ActionNHITaskCancelled, Target: "nhi:" + k.NHIID,
 			Details: map[string]any{"task": k.ID, "reason": "the owner is no longer inactive, or the NHI is no longer active"},
 		}); err != nil {
 			return err
@@ -101,7 +101,7 @@ func (s *Service) syncTasks(ctx context.Context, tx store.Tx, inv Inventory, hit
 		target = "nhi:" + created[0].NHIID
 	}
 	if _, err := audit.Append(ctx, tx, now, audit.Entry{
-		Actor: "system", Action: "nhi.task.created", Target: target, Details: map[string]any{"tasks": opened},
+		Actor: "system", Action: audit.ActionNHITaskCreated, Target: target, Details: map[string]any{"tasks": opened},
 	}); err != nil {
 		return err
 	}
@@ -164,13 +164,13 @@ func (s *Service) expireTasks(ctx context.Context, tx store.Tx, now time.Time) (
 				writeBack = true
 			}
 			if _, err := audit.Append(ctx, tx, now, audit.Entry{
-				Actor: "system", Action: "nhi.disabled", Target: "nhi:" + k.NHIID,
+				Actor: "system", Action: audit.ActionNHIDisabled, Target: "nhi:" + k.NHIID,
 				Details: map[string]any{"task": k.ID, "name": n.Name, "reason": "re-ownership deadline passed", "source_write_back": writeBack},
 			}); err != nil {
 				return 0, err
 			}
 		} else if _, err := audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "system", Action: "nhi.flagged_for_disablement", Target: "nhi:" + k.NHIID,
+			Actor: "system", Action: audit.ActionNHIFlaggedDisablement, Target: "nhi:" + k.NHIID,
 			Details: map[string]any{"task": k.ID, "reason": "re-ownership deadline passed"},
 		}); err != nil {
 			return 0, err
@@ -180,7 +180,7 @@ func (s *Service) expireTasks(ctx context.Context, tx store.Tx, now time.Time) (
 			return 0, err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "system", Action: "nhi.task.expired", Target: "nhi:" + k.NHIID,
+			Actor: "system", Action: audit.ActionNHITaskExpired, Target: "nhi:" + k.NHIID,
 			Details: map[string]any{"task": k.ID, "route": k.Route, "assignee": k.AssigneeID, "team": k.AssigneeTeam, "action": action},
 		}); err != nil {
 			return 0, err
@@ -230,7 +230,7 @@ func (s *Service) AcceptTask(ctx context.Context, actor string, taskID int64, ne
 			return err
 		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{
-			Actor: actor, Action: "nhi.task.accepted", Target: "nhi:" + k.NHIID,
+			Actor: actor, Action: audit.ActionNHITaskAccepted, Target: "nhi:" + k.NHIID,
 			Details: map[string]any{"task": k.ID, "former_owner": k.FormerOwnerID, "new_owner": p.ID},
 		}); err != nil {
 			return err
@@ -278,7 +278,7 @@ func (s *Service) Acknowledge(ctx context.Context, actor string, findingID int64
 		}
 		out = f
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: actor, Action: "nhi.finding.acknowledged", Target: "nhi:" + f.NHIID,
+			Actor: actor, Action: audit.ActionNHIFindingAcknowledged, Target: "nhi:" + f.NHIID,
 			Details: map[string]any{"finding": f.ID, "rule": f.Rule, "justification": justification, "expires": exp},
 		})
 		return err

@@ -161,7 +161,7 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, inv Inventory, finding
 	sum.Counts = plan.Counts
 	if plan.Counts != (Counts{}) {
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "system", Action: "nhi.findings.reconciled", Target: "nhi-findings", Details: plan.Counts,
+			Actor: "system", Action: audit.ActionNHIFindingsReconciled, Target: "nhi-findings", Details: plan.Counts,
 		}); err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func (s *Service) WriteOwnerBack(ctx context.Context, actor, nhiID string, check
 			return fmt.Errorf("write owner of %s to %q: %w", n.Name, n.Source, err)
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: actor, Action: "nhi.owner.written_back", Target: "nhi:" + n.ID,
+			Actor: actor, Action: audit.ActionNHIOwnerWrittenBack, Target: "nhi:" + n.ID,
 			Details: map[string]any{"source": n.Source, "owner": n.OwnerID, "owner_dn": dn, "previous_source_owner": n.SourceOwnerRef},
 		})
 		return err

@@ -14,17 +14,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// Audit actions written for directory groups and service accounts.
-const (
-	ActionGroupCreated        = "group.created"
-	ActionGroupUpdated        = "group.updated"
-	ActionGroupMembersChanged = "group.members_changed"
-	ActionGroupDeleted        = "group.deleted"
-	ActionNHICreated          = "nhi.created"
-	ActionNHIUpdated          = "nhi.updated"
-	ActionNHIRetired          = "nhi.retired"
-)
-
 func (p *pass) audit(ctx context.Context, tx store.Tx, action, target string, details any) error {
 	_, err := audit.Append(ctx, tx, p.r.now(), audit.Entry{Actor: "source:" + p.src, Action: action, Target: target, Details: details})
 	return err
@@ -227,7 +216,7 @@ func (p *pass) applyGroups(ctx context.Context, src source.Source, complete bool
 			if err := tx.DeleteGroup(ctx, st.ID); err != nil {
 				return err
 			}
-			return p.audit(ctx, tx, ActionGroupDeleted, "group:"+st.ID, map[string]any{
+			return p.audit(ctx, tx, audit.ActionGroupDeleted, "group:"+st.ID, map[string]any{
 				"source": p.src, "externalId": st.ExternalID, "name": st.DisplayName, "members": members, "nhiMembers": nhis,
 				"cause": "not returned by a complete read of the source, and confirmed gone"})
 		})
@@ -291,7 +280,7 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error 
 			return err
 		}
 		id = cur.ID
-		if err := p.audit(ctx, tx, ActionGroupCreated, "group:"+id, map[string]any{
+		if err := p.audit(ctx, tx, audit.ActionGroupCreated, "group:"+id, map[string]any{
 			"source": p.src, "externalId": g.ExternalID, "name": g.Name, "dn": g.DN}); err != nil {
 			return err
 		}
@@ -302,7 +291,7 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error 
 		}); err != nil {
 			return err
 		}
-		if err := p.audit(ctx, tx, ActionGroupUpdated, "group:"+id, map[string]any{
+		if err := p.audit(ctx, tx, audit.ActionGroupUpdated, "group:"+id, map[string]any{
 			"source": p.src, "old": map[string]string{"name": w.state.DisplayName, "description": w.state.Description},
 			"new": map[string]string{"name": g.Name, "description": g.Description}}); err != nil {
 			return err
@@ -361,7 +350,7 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork) error 
 	if len(addedNHI)+len(removedNHI) > 0 {
 		details["addedNHIs"], details["removedNHIs"] = addedNHI, removedNHI
 	}
-	return p.audit(ctx, tx, ActionGroupMembersChanged, "group:"+id, details)
+	return p.audit(ctx, tx, audit.ActionGroupMembersChanged, "group:"+id, details)
 }
 
 // diff returns what want adds to and removes from have (both sorted).

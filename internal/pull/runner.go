@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/audit"
 	"log/slog"
 	"strings"
 	"time"
@@ -184,7 +185,7 @@ func (r *Runner) emptyHint(src source.Source) string {
 
 // ActionRunPartial is audited for a run that skipped part of its work
 // (deletion detection, mostly), with the reasons.
-const ActionRunPartial = "sync.run_partial"
+const ActionRunPartial = audit.ActionSyncRunPartial
 
 // finish writes the run's outcome; a partial run is audited in the same
 // transaction, so the alert cannot be lost.

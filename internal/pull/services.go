@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/audit"
 	"strings"
 
 	"github.com/syncd-dev/syncd/internal/source"
@@ -90,7 +91,7 @@ func (p *pass) applyServices(ctx context.Context, src source.Source, complete bo
 			}); err != nil {
 				return err
 			}
-			return p.audit(ctx, tx, ActionNHIRetired, "nhi:"+n.ID, map[string]any{
+			return p.audit(ctx, tx, audit.ActionNHIRetired, "nhi:"+n.ID, map[string]any{
 				"source": p.src, "externalId": n.ExternalID, "name": n.Name,
 				"cause": "not returned by a complete read of the source, and confirmed gone"})
 		})
@@ -149,7 +150,7 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 		if err != nil {
 			return "", err
 		}
-		return n.ID, p.audit(ctx, tx, ActionNHICreated, "nhi:"+n.ID, map[string]any{
+		return n.ID, p.audit(ctx, tx, audit.ActionNHICreated, "nhi:"+n.ID, map[string]any{
 			"source": p.src, "externalId": a.ExternalID, "name": a.Name, "dn": a.DN,
 			"ownerRef": a.OwnerRef, "ownerId": ownerID, "status": status})
 	}
@@ -175,7 +176,7 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	if err != nil {
 		return "", err
 	}
-	return n.ID, p.audit(ctx, tx, ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
+	return n.ID, p.audit(ctx, tx, audit.ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
 		"source": p.src, "old": old,
 		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": ownerRef, "sourceOwnerRef": a.OwnerRef,
 			"status": string(status), "description": a.Description}})

@@ -293,10 +293,10 @@ func (s *Service) applyStageClose(ctx context.Context, tx store.Tx, d *Definitio
 	if err != nil {
 		return c, err
 	}
-	actionName := "campaign.stage_closed"
+	actionName := audit.ActionCampaignStageClosed
 	if last {
 		c.State, c.ClosedAt = store.CampaignClosed, &now
-		actionName = "campaign.closed"
+		actionName = audit.ActionCampaignClosed
 	} else {
 		c.Stage = stage + 1
 		c.StageDueAt = now.Add(d.stageDuration(stage + 1))
@@ -359,7 +359,7 @@ func (s *Service) escalateOverCap(ctx context.Context, tx store.Tx, d *Definitio
 	if c.DueAt.Before(c.StageDueAt) {
 		c.DueAt = c.StageDueAt
 	}
-	_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: "campaign.cap_escalated", Target: "campaign:" + c.ID,
+	_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: audit.ActionCampaignCapEscalated, Target: "campaign:" + c.ID,
 		Details: map[string]any{"stage": stage, "escalated": n, "until": c.StageDueAt}})
 	return c, err
 }

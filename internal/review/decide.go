@@ -82,7 +82,7 @@ func (s *Service) Decide(ctx context.Context, actor Actor, itemID int64, dec Dec
 		}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor.audit(), Action: "review.decided", Target: fmt.Sprintf("review-item:%d", itemID),
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: actor.audit(), Action: audit.ActionReviewDecided, Target: fmt.Sprintf("review-item:%d", itemID),
 			Details: map[string]any{"campaign": c.ID, "decision": dec.Decision, "justification": dec.Justification, "reassignTo": to,
 				"recommendation": shown.Recommendation, "issuer": actor.Issuer, "subject": actor.Subject}})
 		return err

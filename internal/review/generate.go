@@ -110,7 +110,7 @@ func (s *Service) create(ctx context.Context, d *Definition, id, period, by stri
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.now(), audit.Entry{Actor: by, Action: "campaign.started", Target: "campaign:" + c.ID,
+		_, err = audit.Append(ctx, tx, s.now(), audit.Entry{Actor: by, Action: audit.ActionCampaignStarted, Target: "campaign:" + c.ID,
 			Details: map[string]any{"definition": d.Name, "period": period, "version": version}})
 		return err
 	})
@@ -216,10 +216,10 @@ func appendNote(r []store.CampaignNote, at time.Time, kind string, item int64, t
 // its scope held nothing: an empty scope starts no campaign.
 func (s *Service) finishGeneration(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign) (store.Campaign, error) {
 	now := s.now()
-	action := "campaign.generated"
+	action := audit.ActionCampaignGenerated
 	if c.Generated == 0 {
 		c.State, c.ClosedAt = store.CampaignEmpty, &now
-		action = "campaign.empty"
+		action = audit.ActionCampaignEmpty
 	} else {
 		c.State = store.CampaignActive
 	}

@@ -154,7 +154,7 @@ func (s *Service) openMover(ctx context.Context, tx store.Tx, d *Definition, ev 
 	if err != nil {
 		return c, err
 	}
-	_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: "campaign.started", Target: "campaign:" + c.ID,
+	_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: audit.ActionCampaignStarted, Target: "campaign:" + c.ID,
 		Details: map[string]any{"definition": d.Name, "moverEvent": ev.ID, "person": ev.PersonID, "items": len(items)}})
 	return c, err
 }

@@ -113,9 +113,9 @@ func (s *Service) remediate(ctx context.Context, it store.ReviewItem) (store.Rev
 		if err != nil {
 			return err
 		}
-		action, details := "review.remediation_fulfilled", map[string]any{"adapter": adapter, "campaign": it.CampaignID}
+		action, details := audit.ActionReviewRemediationFulfilled, map[string]any{"adapter": adapter, "campaign": it.CampaignID}
 		if rerr != nil {
-			action, details["error"] = "review.remediation_failed", rerr.Error()
+			action, details["error"] = audit.ActionReviewRemediationFailed, rerr.Error()
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: action, Target: fmt.Sprintf("review-item:%d", it.ID), Details: details})
 		return err
@@ -258,7 +258,7 @@ func (s *Service) markVerified(ctx context.Context, itemID, runID int64, at time
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.now(), audit.Entry{Actor: system, Action: "review.remediation_verified", Target: fmt.Sprintf("review-item:%d", itemID),
+		_, err = audit.Append(ctx, tx, s.now(), audit.Entry{Actor: system, Action: audit.ActionReviewRemediationVerified, Target: fmt.Sprintf("review-item:%d", itemID),
 			Details: map[string]any{"campaign": it.CampaignID, "syncRun": runID, "at": at}})
 		return err
 	})
@@ -353,7 +353,7 @@ func (s *Service) escalateOne(ctx context.Context, d *Definition, c store.Campai
 				return err
 			}
 		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: "review.remediation_escalated", Target: fmt.Sprintf("review-item:%d", up.ID),
+		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: audit.ActionReviewRemediationEscalated, Target: fmt.Sprintf("review-item:%d", up.ID),
 			Details: map[string]any{"campaign": c.ID, "kind": kind}})
 		return err
 	})

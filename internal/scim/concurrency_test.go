@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/audit"
 	"io"
 	"net/http"
 	"slices"
@@ -136,7 +137,7 @@ func TestConcurrentGroupAdds(t *testing.T) {
 		if len(lost) > 0 {
 			t.Errorf("%d of %d acknowledged adds lost", len(lost), len(acked))
 		}
-		evs := auditDetails(t, st, scim.ActionGroupUpdated, "group:"+gid)
+		evs := auditDetails(t, st, audit.ActionGroupUpdated, "group:"+gid)
 		added := map[string]int{}
 		for _, d := range evs {
 			if r := strs(d["removed"]); len(r) > 0 {

@@ -14,13 +14,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// Audit actions for groups a SCIM source pushes.
-const (
-	ActionGroupCreated = "group.created"
-	ActionGroupUpdated = "group.updated"
-	ActionGroupDeleted = "group.deleted"
-)
-
 // groupHandler serves /Groups: the token's source's groups, whose members
 // are persons of the same source's view.
 type groupHandler struct{ s *Server }
@@ -156,7 +149,7 @@ func (h *groupHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (li
 		if g, err = tx.GetGroup(ctx, g.ID); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupCreated, Target: "group:" + g.ID,
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupCreated, Target: "group:" + g.ID,
 			Details: map[string]any{"source": rq.source, "displayName": name, "members": nonNil(added)}})
 		return err
 	})
@@ -324,7 +317,7 @@ func (h *groupHandler) update(r *http.Request, id string, plan func(ctx context.
 		}
 		delete(details, "document")
 		details["added"], details["removed"] = nonNil(added), nonNil(removed)
-		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupUpdated, Target: "group:" + g.ID, Details: details}); err != nil {
+		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupUpdated, Target: "group:" + g.ID, Details: details}); err != nil {
 			return err
 		}
 		out, err = tx.GetGroup(ctx, g.ID)
@@ -412,7 +405,7 @@ func (h *groupHandler) Delete(r *http.Request, id string) error {
 		if err := tx.DeleteGroup(ctx, g.ID); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupDeleted, Target: "group:" + g.ID,
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupDeleted, Target: "group:" + g.ID,
 			Details: map[string]any{"source": rq.source, "displayName": g.DisplayName}})
 		return err
 	})
@@ -433,7 +426,7 @@ func (s *Server) removeMemberships(ctx context.Context, tx store.Tx, rq *request
 		return err
 	}
 	for _, g := range gs {
-		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionGroupUpdated, Target: "group:" + g.ID,
+		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupUpdated, Target: "group:" + g.ID,
 			Details: map[string]any{"source": rq.source, "added": []string{}, "removed": []string{personID}, "cause": "user deleted"}}); err != nil {
 			return err
 		}

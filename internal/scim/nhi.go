@@ -15,13 +15,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// Audit actions for non-human users a SCIM source pushes.
-const (
-	ActionNHICreated = "nhi.created"
-	ActionNHIUpdated = "nhi.updated"
-	ActionNHIRetired = "nhi.retired"
-)
-
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 // nonHuman applies the configured rule to a pushed user.
@@ -161,7 +154,7 @@ func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any)
 		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: out.ID, Source: rq.source, Raw: raw}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHICreated, Target: "nhi:" + out.ID,
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionNHICreated, Target: "nhi:" + out.ID,
 			Details: map[string]any{"source": rq.source, "kind": out.Kind, "name": out.Name, "ownerId": out.OwnerID, "ownerRef": out.OwnerRef, "status": out.Status, "revived": old != ""}})
 		return err
 	})
@@ -214,7 +207,7 @@ func (s *Server) updateNHI(r *http.Request, rq *request, id string, compute func
 		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: id, Source: rq.source, Raw: raw}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHIUpdated, Target: "nhi:" + id,
+		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionNHIUpdated, Target: "nhi:" + id,
 			Details: map[string]any{"source": rq.source, "name": map[string]string{"old": before.Name, "new": n.Name},
 				"status":  map[string]string{"old": string(before.Status), "new": string(n.Status)},
 				"ownerId": n.OwnerID, "ownerRef": n.OwnerRef}})
@@ -270,7 +263,7 @@ func (s *Server) retireNHI(r *http.Request, rq *request, id string) error {
 		if err := tx.DeleteNHIDoc(ctx, id); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: ActionNHIRetired, Target: "nhi:" + id,
+		_, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionNHIRetired, Target: "nhi:" + id,
 			Details: map[string]any{"source": rq.source, "cause": "deleted by the SCIM source"}})
 		return err
 	})

@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/audit"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -210,7 +211,7 @@ func TestGroupPatchIsDelta(t *testing.T) {
 		if n := lists.Load(); n != 1 {
 			t.Fatalf("replace of members read the list %d times, want 1", n)
 		}
-		evs := auditDetails(t, st, scim.ActionGroupUpdated, "group:"+gid)
+		evs := auditDetails(t, st, audit.ActionGroupUpdated, "group:"+gid)
 		want := []struct{ added, removed []string }{
 			{[]string{ids[1]}, nil},
 			{nil, []string{ids[0]}},

@@ -10,6 +10,7 @@ type AuditQuery struct {
 	AfterSeq int64     // events with Seq > AfterSeq (cursor)
 	From, To time.Time // zero: unbounded; To is exclusive
 	Action   string    // "" for all; exact match
+	Actions  []string  // any of these (with Action, if set); empty for all
 	Limit    int       // 100 when 0
 }
 
@@ -20,6 +21,10 @@ type SecurityTx interface {
 	RevokePersonAccess(ctx context.Context, personID string, at time.Time) (sessions, tokens int, err error)
 	// DeleteWebSessionsOfPerson deletes every web session of personID.
 	DeleteWebSessionsOfPerson(ctx context.Context, personID string) (int, error)
+	// DeleteWebSessionsBySID deletes the web sessions signed in under the
+	// provider session sid (and of personID, unless it is ""); sid must
+	// not be empty.
+	DeleteWebSessionsBySID(ctx context.Context, sid, personID string) (int, error)
 	// ListAuditEvents returns the events matching q in Seq order.
 	ListAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	// CountAnonymousWebSessions counts live sessions not signed in.

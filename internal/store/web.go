@@ -10,8 +10,11 @@ import (
 // leaked database does not leak live sessions. Data is the auth package's
 // own encoding of what the session carries, opaque to the store.
 type WebSession struct {
-	IDHash     string // hex SHA-256 of the session id
-	PersonID   string // "" until signed in
+	IDHash   string // hex SHA-256 of the session id
+	PersonID string // "" until signed in
+	// SID is the provider's session id (the ID token's sid claim) of the
+	// sign-in, "" when the provider sent none.
+	SID        string
 	Data       []byte
 	CreatedAt  time.Time
 	LastSeenAt time.Time
@@ -39,7 +42,7 @@ type WebTx interface {
 	// CreateWebSession fails with ErrConflict when the id hash exists.
 	CreateWebSession(ctx context.Context, s WebSession) (WebSession, error)
 	GetWebSession(ctx context.Context, idHash string) (WebSession, error)
-	// UpdateWebSession replaces PersonID, Data, LastSeenAt and ExpiresAt;
+	// UpdateWebSession replaces PersonID, SID, Data, LastSeenAt and ExpiresAt;
 	// ErrNotFound when the session is gone.
 	UpdateWebSession(ctx context.Context, s WebSession) (WebSession, error)
 	// DeleteWebSession removes the session; a missing one is not an error.

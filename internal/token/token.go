@@ -117,7 +117,7 @@ func IssueSpec(ctx context.Context, st store.Store, now time.Time, actor string,
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: actor, Action: "token.created", Target: "token:" + id,
+			Actor: actor, Action: audit.ActionTokenCreated, Target: "token:" + id,
 			Details: map[string]string{"name": name, "scopes": scopeList(t.Scopes), "source": source,
 				"owner": t.OwnerID, "expires": expires.Format(time.RFC3339)},
 		})
@@ -204,7 +204,7 @@ func Revoke(ctx context.Context, st store.Store, now time.Time, actor, idOrName 
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: actor, Action: "token.revoked", Target: "token:" + t.ID,
+			Actor: actor, Action: audit.ActionTokenRevoked, Target: "token:" + t.ID,
 			Details: map[string]string{"name": t.Name},
 		})
 		return err

@@ -21,7 +21,7 @@ type EvidenceExporter interface {
 // workbook (auditors and administrators).
 func (s *Server) campaignEvidence(w http.ResponseWriter, r *http.Request) {
 	if !auth.PrincipalFrom(r.Context()).SeesAll() {
-		s.Fail(w, r, http.StatusForbidden, "Not allowed", "Evidence workbooks are for auditors and administrators.")
+		s.notFound(w, r, "Campaign") // as for an unknown one: campaigns are for auditors and administrators
 		return
 	}
 	id := r.PathValue("id")

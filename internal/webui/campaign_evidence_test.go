@@ -57,7 +57,8 @@ func TestCampaignEvidenceDownload(t *testing.T) {
 			t.Fatalf("%s: downloaded workbook: %+v %v", user, rep, err)
 		}
 	}
-	if resp := e.as("mike").Get(path); resp.StatusCode != http.StatusForbidden {
+	// As for an unknown campaign: campaigns are not his to see.
+	if resp := e.as("mike").Get(path); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a manager: %d", resp.StatusCode)
 	}
 	if resp := e.as("alice").Get(e.base + "/campaigns/nope/evidence.xlsx"); resp.StatusCode != http.StatusNotFound {

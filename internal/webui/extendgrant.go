@@ -8,9 +8,11 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// extendGrant asks for more time on one of the viewer's grants; the
+// extendGrant asks for more time on a grant of the viewer or of a direct
+// report; the
 // extension is a request decided by the same policy, shown on its page.
 func (s *Server) extendGrant(w http.ResponseWriter, r *http.Request) {
 	if s.Access == nil {
@@ -19,7 +21,7 @@ func (s *Server) extendGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	p := auth.PrincipalFrom(r.Context())
 	g, err := s.Store.GetGrant(r.Context(), r.PathValue("id"))
-	if err != nil || g.HolderID != p.PersonID {
+	if err != nil || !s.mayExtend(r, p.PersonID, g) {
 		s.notFound(w, r, "Grant")
 		return
 	}
@@ -38,4 +40,14 @@ func (s *Server) extendGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/requests/"+out.Request.ID, http.StatusSeeOther)
+}
+
+// mayExtend: the holder and the holder's direct manager ask for more time
+// (the rule access.Submit applies to any request, and the JSON API's).
+func (s *Server) mayExtend(r *http.Request, personID string, g store.Grant) bool {
+	if g.HolderID == personID {
+		return true
+	}
+	holder, err := s.Store.GetPerson(r.Context(), g.HolderID)
+	return err == nil && personID != "" && holder.ManagerID == personID
 }

@@ -40,7 +40,7 @@ func reassign(ctx context.Context, st store.Store, now time.Time, actorID, id, n
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "person:" + actorID, Action: "nhi.owner-reassigned", Target: "nhi:" + n.ID,
+			Actor: "person:" + actorID, Action: audit.ActionNHIOwnerReassigned, Target: "nhi:" + n.ID,
 			Details: map[string]string{"from": from, "to": owner.ID, "reason": reason},
 		})
 		return err
@@ -69,7 +69,7 @@ func extendProject(ctx context.Context, st store.Store, now time.Time, actorID, 
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{
-			Actor: "person:" + actorID, Action: "project.extended", Target: "project:" + projectID,
+			Actor: "person:" + actorID, Action: audit.ActionProjectExtended, Target: "project:" + projectID,
 			Details: map[string]string{"from": from, "to": end.Format("2006-01-02"), "reason": reason},
 		})
 		return err

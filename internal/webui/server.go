@@ -40,8 +40,9 @@ type Server struct {
 	Now     func() time.Time
 	Logger  *slog.Logger
 
-	pages map[string]*template.Template
-	chart *template.Template
+	pages  map[string]*template.Template
+	chart  *template.Template
+	routes []string // every pattern Handler registered
 }
 
 // requiredPages are the templates the server cannot run without; New
@@ -79,7 +80,8 @@ func (s *Server) Handler() http.Handler {
 	if s.Auth == nil {
 		panic("webui: Handler called before Auth was set")
 	}
-	mux := http.NewServeMux()
+	mux := &routeRecorder{ServeMux: http.NewServeMux()}
+	defer func() { s.routes = mux.patterns }()
 	s.Auth.Register(mux)
 	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, auth.Require(h)) }
 	action := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, auth.Require(s.Auth.RequireCSRF(h))) }

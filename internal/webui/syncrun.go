@@ -18,7 +18,7 @@ type syncRunPage struct {
 func (s *Server) syncRun(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !auth.PrincipalFrom(ctx).SeesAll() {
-		s.Fail(w, r, http.StatusForbidden, "Not allowed", "Sync runs are for administrators and auditors.")
+		s.notFound(w, r, "Sync run") // as for an unknown one: runs are for administrators and auditors
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

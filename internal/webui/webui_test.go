@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
@@ -238,11 +239,11 @@ func TestReassignIsAuditedAndResolvesFinding(t *testing.T) {
 	}
 	evs, _ := e.store.ListAudit(t.Context(), 0, 10000)
 	last := evs[len(evs)-1]
-	if last.Action != "nhi.owner-reassigned" || last.Target != "nhi:"+id || last.Actor != "person:"+e.ids["carol"] || !strings.Contains(string(last.Details), "rita runs it") {
+	if last.Action != audit.ActionNHIOwnerReassigned || last.Target != "nhi:"+id || last.Actor != "person:"+e.ids["carol"] || !strings.Contains(string(last.Details), "rita runs it") {
 		t.Fatalf("audit event %+v %s", last, last.Details)
 	}
 	page = b.Follow(resp.Location()).Body
-	if !strings.Contains(page, "Owner reassigned.") || !strings.Contains(page, `id="no-findings"`) || !strings.Contains(page, "nhi.owner-reassigned") {
+	if !strings.Contains(page, "Owner reassigned.") || !strings.Contains(page, `id="no-findings"`) || !strings.Contains(page, audit.ActionNHIOwnerReassigned) {
 		t.Fatalf("after reassign: %s", page)
 	}
 	// Terminated people cannot become owners; unknown people neither.
@@ -332,7 +333,11 @@ func TestSyncPagesForAdminsAndAuditors(t *testing.T) {
 	}
 	mike := e.as("mike")
 	for _, p := range []string{"/sync", "/sync/runs/1", "/charts/identities.svg", "/jobs"} {
-		if resp := mike.Get(e.base + p); resp.StatusCode != http.StatusForbidden {
+		want := http.StatusForbidden
+		if p == "/sync/runs/1" {
+			want = http.StatusNotFound // an object: as for an unknown run
+		}
+		if resp := mike.Get(e.base + p); resp.StatusCode != want {
 			t.Errorf("mike %s: %d", p, resp.StatusCode)
 		}
 	}

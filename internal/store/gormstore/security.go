@@ -53,8 +53,11 @@ func (t *txn) ListAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.
 	if !q.To.IsZero() {
 		db = db.Where("time < ?", utc(q.To))
 	}
-	if q.Action != "" {
-		db = db.Where("action = ?", q.Action)
+	if actions := q.Actions; q.Action != "" || len(actions) > 0 {
+		if q.Action != "" {
+			actions = append([]string{q.Action}, actions...)
+		}
+		db = db.Where("action IN ?", actions)
 	}
 	var rows []auditRow
 	if err := db.Order("seq").Limit(q.Limit).Find(&rows).Error; err != nil {
@@ -74,6 +77,23 @@ func (t *txn) CountAnonymousWebSessions(ctx context.Context) (int, error) {
 		return 0, wrap("count anonymous web sessions", err)
 	}
 	return int(n), nil
+}
+
+// DeleteWebSessionsBySID deletes the sessions signed in under sid (and of
+// personID when given).
+func (t *txn) DeleteWebSessionsBySID(ctx context.Context, sid, personID string) (int, error) {
+	if sid == "" {
+		return 0, errors.New("gormstore: delete web sessions by sid: sid is required")
+	}
+	db := t.conn(ctx).Where("oidc_sid = ?", sid)
+	if personID != "" {
+		db = db.Where("person_id = ?", personID)
+	}
+	res := db.Delete(&webSessionRow{})
+	if res.Error != nil {
+		return 0, wrap("delete web sessions by sid", res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
 
 // DeleteWebSessionsOfPerson deletes the person's web sessions.

@@ -16,6 +16,7 @@ var _ store.WebTx = (*txn)(nil)
 type webSessionRow struct {
 	IDHash     string `gorm:"primaryKey"`
 	PersonID   string
+	OIDCSID    string `gorm:"column:oidc_sid"`
 	Data       []byte
 	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
 	LastSeenAt time.Time
@@ -26,14 +27,14 @@ func (webSessionRow) TableName() string { return "web_sessions" }
 
 func (r webSessionRow) toSession() store.WebSession {
 	return store.WebSession{
-		IDHash: r.IDHash, PersonID: r.PersonID, Data: r.Data,
+		IDHash: r.IDHash, PersonID: r.PersonID, SID: r.OIDCSID, Data: r.Data,
 		CreatedAt: utc(r.CreatedAt), LastSeenAt: utc(r.LastSeenAt), ExpiresAt: utc(r.ExpiresAt),
 	}
 }
 
 func sessionRow(s store.WebSession) webSessionRow {
 	return webSessionRow{
-		IDHash: s.IDHash, PersonID: s.PersonID, Data: s.Data,
+		IDHash: s.IDHash, PersonID: s.PersonID, OIDCSID: s.SID, Data: s.Data,
 		CreatedAt: utc(s.CreatedAt), LastSeenAt: utc(s.LastSeenAt), ExpiresAt: utc(s.ExpiresAt),
 	}
 }
@@ -73,7 +74,7 @@ func (t *txn) UpdateWebSession(ctx context.Context, s store.WebSession) (store.W
 	const op = "update web session"
 	row := sessionRow(s)
 	res := t.conn(ctx).Model(&webSessionRow{}).Where("id_hash = ?", s.IDHash).
-		Select("person_id", "data", "last_seen_at", "expires_at").Updates(&row)
+		Select("person_id", "oidc_sid", "data", "last_seen_at", "expires_at").Updates(&row)
 	if res.Error != nil {
 		return store.WebSession{}, wrap(op, res.Error)
 	}

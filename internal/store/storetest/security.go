@@ -58,20 +58,25 @@ func testRevokePersonAccess(t *testing.T, s store.Store) {
 
 func testAuditQuery(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	for i, a := range []string{"x.one", "x.two", "x.one", "x.one"} {
+	for i, a := range []string{audit.ActionTokenCreated, audit.ActionTokenRevoked, audit.ActionTokenCreated, audit.ActionTokenCreated} {
 		must(t, "append", s.InTx(ctx, func(tx store.Tx) error {
 			_, err := audit.Append(ctx, tx, at(time.Duration(i)*time.Hour), audit.Entry{Actor: "t", Action: a, Target: "o"})
 			return err
 		}))
 	}
-	got, err := s.ListAuditEvents(ctx, store.AuditQuery{Action: "x.one", From: at(time.Hour), Limit: 1})
+	got, err := s.ListAuditEvents(ctx, store.AuditQuery{Action: audit.ActionTokenCreated, From: at(time.Hour), Limit: 1})
 	must(t, "query", err)
-	if len(got) != 1 || got[0].Action != "x.one" || !got[0].Time.Equal(at(2*time.Hour).Truncate(time.Microsecond)) {
+	if len(got) != 1 || got[0].Action != audit.ActionTokenCreated || !got[0].Time.Equal(at(2*time.Hour).Truncate(time.Microsecond)) {
 		t.Fatalf("first page: %+v", got)
 	}
-	got, err = s.ListAuditEvents(ctx, store.AuditQuery{Action: "x.one", From: at(time.Hour), To: at(3 * time.Hour), AfterSeq: got[0].Seq})
+	got, err = s.ListAuditEvents(ctx, store.AuditQuery{Action: audit.ActionTokenCreated, From: at(time.Hour), To: at(3 * time.Hour), AfterSeq: got[0].Seq})
 	must(t, "next page", err)
 	if len(got) != 0 {
 		t.Fatalf("second page (To exclusive): %+v", got)
+	}
+	got, err = s.ListAuditEvents(ctx, store.AuditQuery{Actions: []string{audit.ActionTokenRevoked, "auth.identity-linked"}})
+	must(t, "any of", err)
+	if len(got) != 1 || got[0].Action != audit.ActionTokenRevoked {
+		t.Fatalf("any of: %+v", got)
 	}
 }

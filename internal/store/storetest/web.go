@@ -10,6 +10,7 @@ import (
 
 var webTests = []test{
 	{"session lifecycle", testWebSessionLifecycle},
+	{"sessions by provider sid", testWebSessionsBySID},
 	{"session expiry sweep", testWebSessionSweep},
 	{"oidc identity", testOIDCIdentity},
 	{"audit by target", testAuditByTarget},
@@ -61,7 +62,7 @@ func testWebSessionLifecycle(t *testing.T, s store.Store) {
 	same(t, "get", read, in)
 
 	upd := read
-	upd.PersonID, upd.Data, upd.LastSeenAt = "p1", []byte(`{"b":2}`), now.Add(time.Minute)
+	upd.PersonID, upd.SID, upd.Data, upd.LastSeenAt = "p1", "sid-1", []byte(`{"b":2}`), now.Add(time.Minute)
 	upd.CreatedAt = now.Add(-time.Hour) // not writable
 	got, err = s.UpdateWebSession(ctx, upd)
 	must(t, "update", err)
@@ -129,4 +130,36 @@ func testOIDCIdentity(t *testing.T, s store.Store) {
 	}
 	_, err = s.PutOIDCIdentity(ctx, store.OIDCIdentity{Issuer: "https://idp", Subject: "sub-2", PersonID: "no-such-person"})
 	wantErr(t, "unknown person", err, store.ErrNotFound)
+}
+
+func testWebSessionsBySID(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := stored(time.Now())
+	for _, w := range []store.WebSession{
+		{IDHash: "a", PersonID: "p1", SID: "s1"}, {IDHash: "b", PersonID: "p1", SID: "s2"},
+		{IDHash: "c", PersonID: "p2", SID: "s1"}, {IDHash: "d", PersonID: "p1"},
+	} {
+		w.CreatedAt, w.LastSeenAt, w.ExpiresAt = now, now, now.Add(time.Hour)
+		_, err := s.CreateWebSession(ctx, w)
+		must(t, "create", err)
+	}
+	n, err := s.DeleteWebSessionsBySID(ctx, "s1", "p1")
+	must(t, "delete sid of person", err)
+	if n != 1 {
+		t.Fatalf("deleted %d sessions of p1 under s1, want 1", n)
+	}
+	n, err = s.DeleteWebSessionsBySID(ctx, "s1", "")
+	must(t, "delete sid", err)
+	if n != 1 {
+		t.Fatalf("deleted %d sessions under s1, want 1 (p2's)", n)
+	}
+	for h, live := range map[string]bool{"a": false, "b": true, "c": false, "d": true} {
+		_, err := s.GetWebSession(ctx, h)
+		if (err == nil) != live {
+			t.Errorf("session %s: live=%v, err %v", h, live, err)
+		}
+	}
+	if _, err := s.DeleteWebSessionsBySID(ctx, "", ""); err == nil {
+		t.Error("an empty sid deleted sessions")
+	}
 }
