@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"os"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/policy"
-	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/strictyaml"
 )
 
@@ -48,21 +48,11 @@ func cmdCatalogLint(ctx context.Context, e env, args []string) int {
 		}
 		return exitUsage
 	}
-	findings := access.Lint(cat, func(id string) (string, bool) {
-		p, err := st.GetPerson(ctx, id)
-		if err != nil {
-			return "", false
-		}
-		return string(p.Status), true
-	})
-	for group, refs := range cat.UnresolvedMembers {
-		findings = append(findings, access.LintFinding{Item: "approverGroups." + group, Severity: access.SeverityWarning,
-			Rule: "group-member-unknown", Message: fmt.Sprintf("members %v match no person", refs)})
-	}
+	findings := catalog.LintAll(cat, catalog.PersonStatus(ctx, st))
 	errorsFound := 0
 	for _, f := range findings {
 		fmt.Fprintln(e.stdout, f)
-		if f.Severity == access.SeverityError {
+		if f.Severity == catalog.SeverityError {
 			errorsFound++
 		}
 	}
@@ -71,21 +61,6 @@ func cmdCatalogLint(ctx context.Context, e env, args []string) int {
 		return exitFailure
 	}
 	return exitOK
-}
-
-// personResolver resolves a catalog's person reference by email, then
-// employee number, then userName; ambiguous or unknown references resolve
-// to "".
-func personResolver(ctx context.Context, st store.Tx) func(string) string {
-	return func(ref string) string {
-		for _, key := range []store.MatchKey{store.MatchEmail, store.MatchEmployeeNumber, store.MatchUserName} {
-			ps, err := st.FindPersons(ctx, key, ref)
-			if err == nil && len(ps) == 1 {
-				return ps[0].ID
-			}
-		}
-		return ""
-	}
 }
 
 // cmdCatalogSimulate evaluates a changed policy for one item against the
@@ -110,7 +85,7 @@ func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
 		return code
 	}
 	defer st.Close()
-	resolve := personResolver(ctx, st)
+	resolve := catalog.PersonResolver(ctx, st)
 	cat, errs := cfg.Catalog.effectiveCatalog(ctx, st)
 	if len(errs) > 0 {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", errs)
@@ -121,7 +96,7 @@ func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", err)
 		return exitUsage
 	}
-	var changed CatalogItem
+	var changed catalog.FileItem
 	if err := strictyaml.Decode(raw, &changed); err != nil {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %s:\n%v\n", policyFile, err)
 		return exitUsage
@@ -133,21 +108,21 @@ func cmdCatalogSimulate(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %s defines item %q, not %q\n", policyFile, changed.ID, itemID)
 		return exitUsage
 	}
-	if ferrs := changed.check(policyFile); len(ferrs) > 0 {
+	if ferrs := changed.Check(policyFile); len(ferrs) > 0 {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", ferrs)
 		return exitUsage
 	}
 	found := false
 	for i, it := range cat.Items {
 		if it.ID == itemID {
-			cat.Items[i], found = changed.toItem(resolve), true
+			cat.Items[i], found = changed.ToItem(resolve), true
 		}
 	}
 	if !found {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: no catalog item %q\n", itemID)
 		return exitUsage
 	}
-	sim, err := access.Simulate(ctx, st, cat, itemID, time.Now())
+	sim, err := catalog.Simulate(ctx, st, cat, itemID, time.Now(), access.Subject)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd catalog simulate: %v\n", err)
 		return exitFailure

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"text/tabwriter"
 	"time"
 
@@ -36,7 +37,7 @@ func cmdRequestList(ctx context.Context, e env, args []string) int {
 	defer st.Close()
 	q := store.RequestQuery{State: store.RequestState(state), ItemID: item, Limit: limit}
 	if person != "" {
-		if q.BeneficiaryID = personResolver(ctx, st)(person); q.BeneficiaryID == "" {
+		if q.BeneficiaryID = catalog.PersonResolver(ctx, st)(person); q.BeneficiaryID == "" {
 			fmt.Fprintf(e.stderr, "syncd request list: no single person matches %q\n", person)
 			return exitFailure
 		}

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/syncd-dev/syncd/internal/strictyaml"
 )
 
 // Config is the YAML shape of syncd's configuration file. Every field is
@@ -146,29 +145,9 @@ type SourceConfig struct {
 	SCIM             SCIMPullConfig   `yaml:"scim"`
 }
 
-// Duration is a time.Duration written as "30s", "5m", "24h".
-type Duration time.Duration
-
-// UnmarshalText parses a Go duration string, or a whole number of days
-// ("90d"), the unit access windows are thought in.
-func (d *Duration) UnmarshalText(b []byte) error {
-	s := string(b)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
-			*d = Duration(time.Duration(n) * 24 * time.Hour)
-			return nil
-		}
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("not a duration (use e.g. 30s, 5m, 2h, 90d): %q", b)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes the duration back in Go syntax.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// Duration is a time.Duration written as "30s", "5m", "24h" or "90d"
+// (strictyaml owns the syntax; catalog files use it too).
+type Duration = strictyaml.Duration
 
 // defaultConfig is what an empty file means.
 func defaultConfig() Config {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
@@ -20,8 +22,26 @@ import (
 //	      tokenEnv: SYNCD_WIKI_SCIM_TOKEN
 //	      timeout: 30s
 //	      maxRetries: 5
+//	  credentialKeyEnv: SYNCD_CREDENTIAL_KEY   # or credentialKeyFile
+//	  fulfillmentLease: 5m
+//
+// credentialKeyEnv (or credentialKeyFile) holds the AES-256 key, 32 bytes
+// in standard base64 (`openssl rand -base64 32`), that seals an issued
+// credential (api-key fulfillment) until its one-time retrieval. Unset, a
+// random key of the running process is used: credentials stay encrypted at
+// rest, but one issued before a restart or by another replica cannot be
+// retrieved.
+//
+// fulfillmentLease is how long a worker holds one grant's fulfillment or
+// take-back (default 5m; the external call gets half of it): a replica
+// killed in the middle leaves the work to another after this.
 type AccessConfig struct {
-	SCIMApps []SCIMAppConfig `yaml:"scimApps"`
+	SCIMApps          []SCIMAppConfig `yaml:"scimApps"`
+	CredentialKeyEnv  string          `yaml:"credentialKeyEnv"`
+	CredentialKeyFile string          `yaml:"credentialKeyFile"`
+	FulfillmentLease  Duration        `yaml:"fulfillmentLease"`
+
+	credentialKey []byte // resolved by validateAccess
 }
 
 // SCIMAppConfig is one downstream SCIM application.
@@ -72,7 +92,31 @@ func (c *Config) validateAccess(getenv func(string) string) ConfigErrors {
 		}
 		a.token = tok
 	}
+	if l := time.Duration(c.Access.FulfillmentLease); l != 0 && l < time.Second {
+		errs = append(errs, FieldError{Path: "access.fulfillmentLease", Msg: "must be at least 1s"})
+	}
+	if c.Access.CredentialKeyEnv != "" || c.Access.CredentialKeyFile != "" {
+		key, err := secret(getenv, c.Access.CredentialKeyEnv, c.Access.CredentialKeyFile, "credentialKeyEnv", "credentialKeyFile")
+		if err == nil {
+			c.Access.credentialKey, err = base64.StdEncoding.DecodeString(strings.TrimSpace(key))
+			if err == nil && len(c.Access.credentialKey) != access.CredentialKeySize {
+				err = fmt.Errorf("the key is %d bytes, want %d (openssl rand -base64 32)", len(c.Access.credentialKey), access.CredentialKeySize)
+			}
+		}
+		if err != nil {
+			errs = append(errs, FieldError{Path: "access.credentialKey", Msg: err.Error()})
+		}
+	}
 	return errs
+}
+
+// credentialCipher seals issued credentials with the configured key; nil
+// (the process's own key) when none is configured.
+func (a AccessConfig) credentialCipher() (*access.CredentialCipher, error) {
+	if a.credentialKey == nil {
+		return nil, nil
+	}
+	return access.NewCredentialCipher(a.credentialKey)
 }
 
 // scimFulfiller is the scim fulfillment over the configured downstream

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func TestLDAPGroupWiring(t *testing.T) {
 	group := ldaptest.GroupDN(suffix, 0)
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "syncd.db")
-	catalog := fmt.Sprintf(`items:
+	catalogYAML := fmt.Sprintf(`items:
   - id: deploy-bot-operator
     name: Deploy bot operator
     kind: service-account-role
@@ -40,7 +41,7 @@ func TestLDAPGroupWiring(t *testing.T) {
     fulfillment: {type: ldap-group, params: {source: corp, group: %q}}
 `, group)
 	cfgPath := filepath.Join(dir, "syncd.yaml")
-	for name, body := range map[string]string{"catalog.yaml": catalog, "syncd.yaml": fmt.Sprintf(`storage: {driver: sqlite, dsn: %q, autoMigrate: true}
+	for name, body := range map[string]string{"catalog.yaml": catalogYAML, "syncd.yaml": fmt.Sprintf(`storage: {driver: sqlite, dsn: %q, autoMigrate: true}
 log: {level: warn}
 catalog: {files: [catalog.yaml]}
 sources:
@@ -80,7 +81,7 @@ sources:
 	}
 	now := time.Now().UTC()
 	d.access.Now = func() time.Time { return now }
-	oscarID := personResolver(t.Context(), st)("oscar@example.org")
+	oscarID := catalog.PersonResolver(t.Context(), st)("oscar@example.org")
 	out, err := d.access.Submit(t.Context(), access.Submission{RequesterID: oscarID, ItemID: "deploy-bot-operator"})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 func TestCatalogSimulateAndRequestList(t *testing.T) {
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "syncd.db")
-	catalog := `items:
+	catalogYAML := `items:
   - id: reports
     name: Reports
     kind: app-role
@@ -26,7 +27,7 @@ func TestCatalogSimulateAndRequestList(t *testing.T) {
       stages: [{name: owner, approvers: [{itemOwner: true}]}]
     maxDuration: 30d
 `
-	os.WriteFile(filepath.Join(dir, "catalog.yaml"), []byte(catalog), 0o600)
+	os.WriteFile(filepath.Join(dir, "catalog.yaml"), []byte(catalogYAML), 0o600)
 	cfgPath := filepath.Join(dir, "syncd.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`storage: {driver: sqlite, dsn: %q, autoMigrate: true}
 log: {level: warn}
@@ -62,7 +63,7 @@ catalog: {files: [catalog.yaml]}
 	for _, a := range res.Applied {
 		ids[a.ExternalID] = a.PersonID
 	}
-	cat, errs := cfg.Catalog.loadCatalog(personResolver(t.Context(), st))
+	cat, errs := cfg.Catalog.loadCatalog(catalog.PersonResolver(t.Context(), st))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

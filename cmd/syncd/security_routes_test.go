@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -168,6 +169,15 @@ func routeTable() []routeRow {
 		{route: "POST /api/v1/catalog/items/{id}/retire", action: "catalog.write", obj: "catalog-item", allow: catalogWrite, fresh: true,
 			body: func(string) any { return map[string]any{} }},
 		{route: "GET /api/v1/catalog/items/{id}/versions", action: "catalog.history", obj: "catalog-item", allow: catalogHistory, readable: true},
+		// Governed (four-eyes) changes: read like the history; decided by
+		// an admin or the item's owner (mike proposed each, so no persona
+		// here is refused as the proposer).
+		{route: "GET /api/v1/catalog/changes", action: "catalog.history", allow: catalogHistory},
+		{route: "GET /api/v1/catalog/changes/{id}", action: "catalog.history", obj: "catalog-change", allow: catalogHistory, readable: true},
+		{route: "POST /api/v1/catalog/changes/{id}/approve", action: "catalog.write", obj: "catalog-change", allow: catalogWrite, fresh: true,
+			body: func(string) any { return map[string]any{} }},
+		{route: "POST /api/v1/catalog/changes/{id}/reject", action: "catalog.write", obj: "catalog-change", allow: catalogWrite, fresh: true,
+			body: func(string) any { return map[string]any{} }},
 
 		{route: "POST /requests", action: "request.submit", obj: "beneficiary", allow: submitRule, fresh: true,
 			form: func(id string) url.Values {
@@ -419,6 +429,24 @@ func (e *routeEnv) object(kind, p string, own, fresh bool) string {
 	case "catalog-item":
 		e.reqItems["own-"+whose]++
 		id = fmt.Sprintf("own-%s-%d", whose, e.reqItems["own-"+whose])
+	case "catalog-change":
+		// An item owned by whose, created by the admin, and a pending
+		// change lowering its risk that mike proposed.
+		item := fmt.Sprintf("chg-%s-%d", whose, e.next())
+		body := func(risk string) map[string]any {
+			return map[string]any{"name": "Changed " + item, "kind": "app-role", "owner": whose + "@example.com", "risk": risk,
+				"eligibility": map[string]any{"departments": []string{"Finance"}}, "maxDuration": "30d", "fulfillment": map[string]any{"type": "manual"}}
+		}
+		if resp := e.h.api(e.browser("carol"), "", http.MethodPut, "/api/v1/catalog/items/"+item, body("high")); resp.StatusCode != http.StatusOK {
+			t.Fatalf("catalog item %s: %d %s", item, resp.StatusCode, resp.Body)
+		}
+		def, _ := json.Marshal(body("medium"))
+		c, err := e.h.st.CreateCatalogChange(ctx, store.CatalogChange{ItemID: item, BaseVersion: 1, Definition: def, Reasons: []string{"risk lowered from high to medium"},
+			Proposer: "person:" + e.id("mike"), ProposerPerson: e.id("mike"), State: store.ChangePending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = c.ID
 	case "request":
 		// Own: the employee's and the manager's is rita's request her
 		// manager decides, the approver's rita's request pat decides by

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
@@ -42,6 +43,14 @@ func (d *daemon) startAccess(ctx context.Context) error {
 			d.closers = append(d.closers, func() error { w.Close(); return nil })
 		}
 	}
+	// Issued credentials are sealed until their one-time retrieval.
+	creds, err := d.cfg.Access.credentialCipher()
+	if err != nil {
+		return err
+	}
+	if creds == nil && slices.ContainsFunc(cat.Items, func(it access.Item) bool { return it.Fulfillment.Type == "api-key" }) {
+		d.logger.Warn("access.credentialKeyEnv not set: issued credentials are sealed with a key of this process only and cannot be retrieved after a restart or from another replica")
+	}
 	// Webhooks go only to allowed destinations, checked again at every
 	// send, on redirects and on the resolved address.
 	guard := d.cfg.Security.webhookGuard()
@@ -50,7 +59,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 		"manual":          access.Manual{},
 		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now},
 		"scim":            d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
-		"api-key":         &access.APIKey{Store: d.store, Now: time.Now},
+		"api-key":         &access.APIKey{Store: d.store, Now: time.Now, Cipher: creds},
 		"webhook": &access.Webhook{Check: guard.Check, Client: guard.Client(10 * time.Second), SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.
@@ -66,6 +75,8 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	// Owners and approvers by name resolve from the current store when a
 	// request is submitted or decided, not from the last reload.
 	d.access = svc
+	svc.Credentials = creds
+	svc.Lease = time.Duration(d.cfg.Access.FulfillmentLease)
 	svc.Refresh = d.catalogEditor().Reload
 	// Fulfillment and take-back run in this process's worker, kicked right
 	// after a commit (never inside the HTTP request), and as a periodic job

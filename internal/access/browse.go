@@ -57,3 +57,10 @@ func (s *Service) Browse(ctx context.Context, personID string) ([]Entry, error) 
 	}
 	return out, nil
 }
+
+func firstOr(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}

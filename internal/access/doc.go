@@ -1,5 +1,6 @@
-// Package access owns the request flow: the curated catalog of requestable
-// items and its lint, requests and their approval stages, and grants as a
+// Package access owns the request flow over the catalog in force (whose
+// items, files, versions and lint are package catalog's): requests and
+// their approval stages, and grants as a
 // guarded state machine (pending → active → ending → ended) whose
 // fulfillment and take-back are durable work carried out by a leasing
 // worker (Service.ProcessFulfillments). Policy decisions themselves are

@@ -133,6 +133,10 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Syncd-Signature", Sign(secret, body))
 		req.Header.Set("X-Syncd-Event", action)
+		// The event id is stable per grant and action, so a receiver can
+		// apply a redelivery (a retry, or the work redone after a crash)
+		// once.
+		req.Header.Set("Idempotency-Key", g.ID+":"+action)
 		resp, err := client.Do(req)
 		if err != nil {
 			last = fmt.Errorf("webhook: %w", err)
@@ -160,6 +164,10 @@ func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Ite
 type APIKey struct {
 	Store store.Store
 	Now   func() time.Time
+	// Cipher seals the credential until its retrieval; nil takes a key
+	// of this process only (see CredentialCipher). It must be the
+	// Service's Credentials.
+	Cipher *CredentialCipher
 }
 
 // Grant creates the credential; a retry for the same grant finds the NHI
@@ -192,7 +200,11 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 		if err != nil {
 			return err
 		}
-		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: secret, CreatedAt: now}); err != nil {
+		sealed, err := cipherOr(a.Cipher).Seal(g.ID, secret)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: sealed, CreatedAt: now}); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: audit.ActionNHICreated, Target: "nhi:" + n.ID,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -135,7 +136,16 @@ func (s *Service) TakeCredential(ctx context.Context, personID, requestID string
 		if taken.Secret == "" {
 			return ErrGone
 		}
-		secret = taken.Secret
+		// Opened inside the transaction: a value that does not open rolls
+		// the retrieval back, so a configured key can still retrieve it.
+		// A value without the sealed prefix was issued before credentials
+		// were sealed (clear text, erased now like the others).
+		if !strings.HasPrefix(taken.Secret, sealedPrefix) {
+			secret = taken.Secret
+		} else if secret, err = cipherOr(s.Credentials).Open(g.ID, taken.Secret); err != nil {
+			s.Logger.Error("access: credential does not open; is access.credentialKeyEnv the key it was issued with?", "grant", g.ID)
+			return err
+		}
 		// The event says it was retrieved and by whom, never the secret.
 		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "person:" + personID, Action: audit.ActionGrantCredentialRetrieved, Target: "grant:" + g.ID,
 			Details: map[string]any{"request": requestID}})

@@ -62,6 +62,9 @@ type Service struct {
 	// store (owner and approver names resolved now) before a request is
 	// submitted or decided.
 	Refresh func(ctx context.Context) error
+	// Credentials opens issued credentials sealed by the api-key
+	// fulfiller (its Cipher); nil takes the key of this process only.
+	Credentials *CredentialCipher
 
 	current  atomic.Pointer[compiled]
 	kickOnce sync.Once
@@ -185,4 +188,15 @@ func conditionsOf(s policy.ItemSpec) []string {
 		out = append(out, s.AutoApprove.When)
 	}
 	return out
+}
+
+// Subject reads a person as policy sees them now and the items they hold
+// (catalog.Simulate replays decisions with it).
+func Subject(ctx context.Context, tx store.Tx, personID string) (policy.Person, []string, error) {
+	p, err := policyPerson(ctx, tx, personID)
+	if err != nil {
+		return policy.Person{}, nil, err
+	}
+	held, err := heldItems(ctx, tx, personID)
+	return p, held, err
 }

@@ -219,12 +219,21 @@ func TestTemporaryAPIKey(t *testing.T) {
 			t.Fatalf("dev key: %+v", out)
 		}
 		work(t, svc)
+		// At rest until retrieval the credential is sealed, never clear.
+		stored, err := st.GetGrantSecret(t.Context(), out.Grant.ID)
+		if err != nil || !strings.HasPrefix(stored.Secret, "v1:") || strings.Contains(stored.Secret, "sk_") {
+			t.Fatalf("stored credential: %q %v", stored.Secret, err)
+		}
 		secret, err := svc.TakeCredential(t.Context(), ids["devon"], out.Request.ID)
 		if err != nil || !strings.HasPrefix(secret, "sk_") {
 			t.Fatalf("credential: %q %v", secret, err)
 		}
 		if _, err := svc.TakeCredential(t.Context(), ids["devon"], out.Request.ID); !errors.Is(err, access.ErrGone) {
 			t.Fatalf("second retrieval: %v", err)
+		}
+		// Erased once retrieved.
+		if stored, err := st.GetGrantSecret(t.Context(), out.Grant.ID); err != nil || stored.Secret != "" || stored.TakenAt == nil {
+			t.Fatalf("after retrieval: %+v %v", stored, err)
 		}
 		g, _ := st.GetGrant(t.Context(), out.Grant.ID)
 		out.Grant = &g

@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestSimulateTighterEligibility(t *testing.T) {
 
 		proposed := catalogFor(ids)
 		proposed.Items[0].Eligibility = policy.Eligibility{JobFunctions: []string{"finance-analyst"}} // Sales no longer
-		sim, err := access.Simulate(t.Context(), st, proposed, "finance-reports", c.t)
+		sim, err := catalog.Simulate(t.Context(), st, proposed, "finance-reports", c.t, access.Subject)
 		if err != nil {
 			t.Fatal(err)
 		}

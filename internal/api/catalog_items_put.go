@@ -3,14 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/store"
 	"io"
 	"maps"
 	"net/http"
 	"slices"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/nhi"
-	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // catalogVersionJSON is one stored version of an item.
@@ -29,15 +29,18 @@ func toCatalogVersion(v store.CatalogItemVersion) catalogVersionJSON {
 }
 
 // putCatalogItem: PUT /api/v1/catalog/items/{id}: create or change an
-// item; the body has the fields of a catalog file item. The change is a
-// new version, audited, and in force when the call returns.
+// item; the body has the fields of a catalog file item. A change that
+// tightens or keeps the item (or creates one) is a new version, audited,
+// and in force when the call returns (200). A change that loosens it
+// (catalog.Loosens) answers 202 with a pending change that another owner
+// of the item or an admin approves (four eyes).
 func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	if !mayEditCatalog(w, p) {
 		return
 	}
 	id := r.PathValue("id")
-	running := s.runningItem(id)
+	running := s.Catalog.Item(id)
 	if !mayEditItem(w, p, running) {
 		return
 	}
@@ -51,9 +54,9 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{{Field: "(body)", Msg: "send one JSON object"}})
 		return
 	}
-	it, fields := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
-	if len(fields) > 0 {
-		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", fields)
+	it, errs := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
+	if len(errs) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", fieldErrors(errs))
 		return
 	}
 	// A catalog owner cannot hand an item to someone else: the new
@@ -68,19 +71,28 @@ func (s *Server) putCatalogItem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	v, applied, err := s.storeItemVersion(r.Context(), p, store.CatalogItemVersion{ItemID: id, Definition: def.Bytes(), Retired: it.Retired})
+	res, err := s.Catalog.Put(r.Context(), catalogActor(p), id, def.Bytes(), it)
 	if err != nil {
-		s.fail(w, err)
+		s.failCatalog(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"version": toCatalogVersion(v), "applied": applied, "catalog_version": s.Access.Policy().Version})
+	if res.Change != nil {
+		// A loosening waits for a second person (four eyes).
+		lint := []string{}
+		for _, f := range s.Catalog.LintItem(r.Context(), it) {
+			lint = append(lint, f.String())
+		}
+		writeJSON(w, http.StatusAccepted, map[string]any{"change": toCatalogChange(*res.Change), "applied": false, "lint": lint})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": toCatalogVersion(res.Version), "applied": res.Applied, "catalog_version": s.Access.Policy().Version})
 }
 
 // ownerMayGrant reports why a catalog owner may not make this change, or
 // "". What an item grants and how (target and fulfillment) is changed in
 // the reviewed catalog files or by an admin: otherwise an owner could
 // define an item granting any group, auto-approve it and request it.
-func ownerMayGrant(running *access.Item, it access.Item) string {
+func ownerMayGrant(running *catalog.Item, it catalog.Item) string {
 	var was []string
 	if running != nil {
 		was = running.Birthright

@@ -15,7 +15,7 @@ func (s *Server) retireCatalogItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	it := s.runningItem(id)
+	it := s.Catalog.Item(id)
 	if it == nil {
 		writeError(w, http.StatusNotFound, "not found", nil)
 		return
@@ -34,7 +34,7 @@ func (s *Server) retireCatalogItem(w http.ResponseWriter, r *http.Request) {
 	if n := len(versions); n > 0 {
 		v.Definition = versions[n-1].Definition
 	}
-	v, applied, err := s.storeItemVersion(r.Context(), p, v)
+	v, applied, err := s.Catalog.Save(r.Context(), p.Actor(), v)
 	if err != nil {
 		s.fail(w, err)
 		return

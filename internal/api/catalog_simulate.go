@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"io"
 	"net/http"
 	"time"
@@ -23,7 +24,7 @@ func (s *Server) simulateCatalogItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if !mayEditItem(w, p, s.runningItem(id)) {
+	if !mayEditItem(w, p, s.Catalog.Item(id)) {
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -32,24 +33,12 @@ func (s *Server) simulateCatalogItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid input", []nhi.FieldError{{Field: "(body)", Msg: "send one JSON object"}})
 		return
 	}
-	it, fields := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
-	if len(fields) > 0 {
-		writeError(w, http.StatusBadRequest, "invalid input", fields)
+	it, errs := s.Catalog.ParseItem(r.Context(), id, def.Bytes())
+	if len(errs) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid input", fieldErrors(errs))
 		return
 	}
-	cur := s.Access.Catalog()
-	proposed := &access.Catalog{ApproverGroups: cur.ApproverGroups, UnresolvedMembers: cur.UnresolvedMembers}
-	found := false
-	for _, x := range cur.Items {
-		if x.ID == id {
-			x, found = it, true
-		}
-		proposed.Items = append(proposed.Items, x)
-	}
-	if !found {
-		proposed.Items = append(proposed.Items, it)
-	}
-	sim, err := access.Simulate(r.Context(), s.Store, proposed, id, time.Now())
+	sim, err := catalog.Simulate(r.Context(), s.Store, s.Access.Catalog().With(it), id, time.Now(), access.Subject)
 	if err != nil {
 		s.failAccess(w, err)
 		return

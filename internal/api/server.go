@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/requestlog"
 	"github.com/syncd-dev/syncd/internal/review"
@@ -20,7 +21,7 @@ type Server struct {
 	Access *access.Service
 	// Catalog lets admins and catalog owners change catalog items; nil
 	// (or a nil Access) leaves those routes out.
-	Catalog CatalogEditor
+	Catalog *catalog.Editor
 	// Review serves campaigns and review items; nil leaves those routes out.
 	Review *review.Service
 	// Evidence writes campaign evidence workbooks; nil leaves the
@@ -103,6 +104,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 			{"GET /api/v1/catalog/items/{id}/versions", s.listCatalogItemVersions, read},
 			{"POST /api/v1/catalog/items/{id}/retire", s.retireCatalogItem, catalog},
 			{"POST /api/v1/catalog/items/{id}/simulate", s.simulateCatalogItem, catalog},
+			{"GET /api/v1/catalog/changes", s.listCatalogChanges, read},
+			{"GET /api/v1/catalog/changes/{id}", s.getCatalogChange, read},
+			{"POST /api/v1/catalog/changes/{id}/approve", s.approveCatalogChange, catalog},
+			{"POST /api/v1/catalog/changes/{id}/reject", s.rejectCatalogChange, catalog},
 		}...)
 	}
 	if s.Review != nil {

@@ -58,6 +58,13 @@ var surface = []string{"internal/webui", "internal/api", "cmd/"}
 // wire it.
 var mayImportSurface = []string{"cmd/", "internal/webui", "internal/api", "internal/architecture"}
 
+// below lists, for a domain package, the domain packages it sits under
+// and so must never import: the catalog is read by the request flow and
+// campaigns, never the other way round.
+var below = map[string][]string{
+	"internal/catalog": {"internal/access", "internal/review", "internal/nhi", "internal/identity"},
+}
+
 type pkg struct {
 	ImportPath string
 	Imports    []string
@@ -138,6 +145,34 @@ func surfaceViolations(pkgs []pkg) []string {
 	return out
 }
 
+// layerViolations lists every import of a package a domain package sits
+// under (see below).
+func layerViolations(pkgs []pkg) []string {
+	var out []string
+	for _, p := range pkgs {
+		for root, forbidden := range below {
+			if !within(p.ImportPath, root) {
+				continue
+			}
+			for _, imp := range p.Imports {
+				imp = strings.TrimPrefix(imp, module+"/")
+				for _, f := range forbidden {
+					if within(imp, f) {
+						out = append(out, p.ImportPath+" imports "+imp+": "+root+" sits under it")
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestDomainLayers(t *testing.T) {
+	for _, v := range layerViolations(listPackages(t)) {
+		t.Error(v + " (see docs/architecture.md)")
+	}
+}
+
 func TestThirdPartyLibrariesHaveOneOwner(t *testing.T) {
 	for _, v := range ownerViolations(listPackages(t)) {
 		t.Error(v + " (see docs/architecture.md)")
@@ -152,13 +187,14 @@ func TestDomainPackagesDoNotImportTheSurface(t *testing.T) {
 
 // TestRulesCatchAViolation proves the checks above can fail: a made-up
 // domain package importing gorm and webui is reported by both, the owner
-// of gorm importing it is not, and a benchmark may import a database
-// driver for its floor but not gorm.
+// of gorm importing it is not, a benchmark may import a database driver
+// for its floor but not gorm, and a catalog importing access is reported.
 func TestRulesCatchAViolation(t *testing.T) {
 	pkgs := []pkg{
 		{ImportPath: "internal/access", Imports: []string{"gorm.io/gorm", module + "/internal/webui"}},
 		{ImportPath: "internal/store/gormstore", Imports: []string{"gorm.io/gorm"}},
 		{ImportPath: "bench/scimload", Imports: []string{"github.com/mattn/go-sqlite3", "gorm.io/gorm"}},
+		{ImportPath: "internal/catalog", Imports: []string{module + "/internal/access", module + "/internal/policy"}},
 	}
 	if got := ownerViolations(pkgs); len(got) != 2 || !strings.HasPrefix(got[0], "internal/access imports gorm.io/gorm") ||
 		!strings.HasPrefix(got[1], "bench/scimload imports gorm.io/gorm") {
@@ -166,5 +202,8 @@ func TestRulesCatchAViolation(t *testing.T) {
 	}
 	if got := surfaceViolations(pkgs); len(got) != 1 || !strings.HasPrefix(got[0], "internal/access imports internal/webui") {
 		t.Errorf("surfaceViolations = %q, want exactly internal/access's webui import", got)
+	}
+	if got := layerViolations(pkgs); len(got) != 1 || !strings.HasPrefix(got[0], "internal/catalog imports internal/access") {
+		t.Errorf("layerViolations = %q, want exactly internal/catalog's access import", got)
 	}
 }

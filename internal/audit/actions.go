@@ -48,7 +48,10 @@ const (
 	ActionProjectExtended        = "project.extended"            // from, to, reason
 
 	// The catalog.
-	ActionCatalogItemChanged = "catalog.item_changed" // item, version, before, after, lint
+	ActionCatalogItemChanged    = "catalog.item_changed"    // item, version, author, retired, definition; change and approved_by when a governed change applied
+	ActionCatalogChangeProposed = "catalog.change_proposed" // change, item, base_version, reasons, definition (a loosening waiting for four eyes)
+	ActionCatalogChangeApproved = "catalog.change_approved" // change, item, proposer, version, comment
+	ActionCatalogChangeRejected = "catalog.change_rejected" // change, item, proposer, comment
 
 	// Requests and their approval stages.
 	ActionRequestSubmitted        = "request.submitted"          // item, beneficiary, outcome, rule, explanation, catalog version
@@ -111,7 +114,7 @@ var vocabulary = func() map[string]bool {
 		ActionNHIFlaggedDisablement, ActionNHIFindingsReconciled, ActionNHIFindingAcknowledged,
 		ActionNHITaskCreated, ActionNHITaskAccepted, ActionNHITaskCancelled, ActionNHITaskExpired,
 		ActionProjectCreated, ActionProjectUpdated, ActionProjectExtended,
-		ActionCatalogItemChanged,
+		ActionCatalogItemChanged, ActionCatalogChangeProposed, ActionCatalogChangeApproved, ActionCatalogChangeRejected,
 		ActionRequestSubmitted, ActionRequestApprovedStage, ActionRequestDenied, ActionRequestEscalated, ActionRequestTimedOut,
 		ActionRequestApproversChanged, ActionRequestRefusedOnRecheck, ActionRequestWithdrawn,
 		ActionGrantCreated, ActionGrantExtended, ActionGrantImported, ActionGrantFulfillment, ActionGrantFulfillmentConfirmed,

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 
 	"github.com/syncd-dev/syncd/internal/policy"
@@ -17,6 +19,9 @@ var riskRank = map[string]int{policy.RiskLow: 0, policy.RiskMedium: 1, policy.Ri
 func Loosens(old, proposed policy.ItemSpec) []string {
 	var why []string
 	add := func(format string, args ...any) { why = append(why, fmt.Sprintf(format, args...)) }
+	if old.Retired && !proposed.Retired {
+		add("brought back from retirement")
+	}
 	if riskRank[proposed.Risk] < riskRank[old.Risk] {
 		add("risk lowered from %s to %s", old.Risk, proposed.Risk)
 	}
@@ -41,6 +46,11 @@ func Loosens(old, proposed policy.ItemSpec) []string {
 			if max(newStages[i].Quorum, 1) < max(st.Quorum, 1) {
 				add("quorum of stage %s lowered", st.Name)
 			}
+			// Who approves decides as much as how many: a different
+			// approver or fallback may be someone more lenient.
+			if !reflect.DeepEqual(st.Approvers, newStages[i].Approvers) || !reflect.DeepEqual(st.Fallback, newStages[i].Fallback) {
+				add("approvers of stage %s changed", st.Name)
+			}
 		}
 	}
 	for _, c := range old.SoDConflicts {
@@ -50,6 +60,24 @@ func Loosens(old, proposed policy.ItemSpec) []string {
 	}
 	if old.JustificationRequired && !proposed.JustificationRequired {
 		add("justification no longer required")
+	}
+	return why
+}
+
+// ItemLoosens is Loosens over a whole item: also what it grants and how
+// (a changed target or fulfillment grants something else, as a new item
+// would) and birthright job functions added (they grant without any
+// request).
+func ItemLoosens(old, proposed Item) []string {
+	why := Loosens(old.ItemSpec, proposed.ItemSpec)
+	if added(old.Birthright, proposed.Birthright) {
+		why = append(why, "birthright job functions added")
+	}
+	if old.Target != proposed.Target {
+		why = append(why, "target changed")
+	}
+	if old.Fulfillment.Type != proposed.Fulfillment.Type || !maps.Equal(old.Fulfillment.Params, proposed.Fulfillment.Params) {
+		why = append(why, "fulfillment changed")
 	}
 	return why
 }

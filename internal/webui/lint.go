@@ -3,15 +3,15 @@ package webui
 import (
 	"net/http"
 
-	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/catalog"
 )
 
 type lintPage struct {
 	Page
 	Available bool
 	Items     int
-	Findings  []access.LintFinding
+	Findings  []catalog.LintFinding
 	Errors    int
 }
 
@@ -26,7 +26,7 @@ func (s *Server) lint(w http.ResponseWriter, r *http.Request) {
 	if s.Access != nil {
 		cat := s.Access.Catalog()
 		data.Items = len(cat.Items)
-		data.Findings = access.Lint(cat, func(id string) (string, bool) {
+		data.Findings = catalog.Lint(cat, func(id string) (string, bool) {
 			person, err := s.Store.GetPerson(r.Context(), id)
 			if err != nil {
 				return "", false
@@ -34,7 +34,7 @@ func (s *Server) lint(w http.ResponseWriter, r *http.Request) {
 			return string(person.Status), true
 		})
 		for _, f := range data.Findings {
-			if f.Severity == access.SeverityError {
+			if f.Severity == catalog.SeverityError {
 				data.Errors++
 			}
 		}

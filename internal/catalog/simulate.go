@@ -1,4 +1,4 @@
-package access
+package catalog
 
 import (
 	"context"
@@ -40,31 +40,35 @@ type Simulation struct {
 // as opposed to "this particular window or form was wrong".
 var notEligibleRules = []string{"eligibility", "sod", "beneficiary.inactive", "item.retired", "item.unknown", "policy.error"}
 
+// Subjects reads a person as policy sees them now, and the items they
+// hold; the request flow owns that mapping (access.Subject).
+type Subjects func(ctx context.Context, tx store.Tx, personID string) (policy.Person, []string, error)
+
 // Simulate evaluates proposed (a catalog where item itemID has a changed
 // policy) against the requests recorded for the item, replaying each
 // decision's stored inputs, and against the item's live grants with their
-// holders as they are now. Nothing is written.
-func Simulate(ctx context.Context, st store.Store, proposed *Catalog, itemID string, now time.Time) (Simulation, error) {
+// holders as they are now (read through subjects). Nothing is written.
+func Simulate(ctx context.Context, st store.Store, proposed *Catalog, itemID string, now time.Time, subjects Subjects) (Simulation, error) {
 	pc, errs := policy.Compile(proposed.Specs())
 	if len(errs) > 0 {
-		return Simulation{}, fmt.Errorf("access: simulate: proposed catalog: %v", errs)
+		return Simulation{}, fmt.Errorf("catalog: simulate: proposed catalog: %v", errs)
 	}
 	if _, ok := pc.Item(itemID); !ok {
-		return Simulation{}, fmt.Errorf("access: simulate: item %q: %w", itemID, ErrNotFound)
+		return Simulation{}, fmt.Errorf("catalog: simulate: item %q: %w", itemID, store.ErrNotFound)
 	}
 	sim := Simulation{ItemID: itemID}
 	reqs, err := st.ListRequests(ctx, store.RequestQuery{ItemID: itemID, Limit: 100000})
 	if err != nil {
-		return sim, mapErr("simulate", err)
+		return sim, fmt.Errorf("catalog: simulate: %w", err)
 	}
 	for _, r := range reqs {
 		rec, err := st.GetPolicyDecision(ctx, r.DecisionID)
 		if err != nil {
-			return sim, mapErr("simulate", err)
+			return sim, fmt.Errorf("catalog: simulate: %w", err)
 		}
 		var in policy.Input
 		if err := json.Unmarshal(rec.Inputs, &in); err != nil {
-			return sim, fmt.Errorf("access: simulate: request %s: stored inputs: %w", r.ID, err)
+			return sim, fmt.Errorf("catalog: simulate: request %s: stored inputs: %w", r.ID, err)
 		}
 		sim.Requests++
 		d := pc.Evaluate(in, proposed)
@@ -75,7 +79,7 @@ func Simulate(ctx context.Context, st store.Store, proposed *Catalog, itemID str
 
 	grants, err := st.ListGrants(ctx, store.GrantQuery{ItemID: itemID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 100000})
 	if err != nil {
-		return sim, mapErr("simulate", err)
+		return sim, fmt.Errorf("catalog: simulate: %w", err)
 	}
 	for _, g := range grants {
 		sim.Grants++
@@ -83,13 +87,10 @@ func Simulate(ctx context.Context, st store.Store, proposed *Catalog, itemID str
 		var held []string
 		if err := st.InTx(ctx, func(tx store.Tx) error {
 			var err error
-			if holder, err = policyPerson(ctx, tx, g.HolderID); err != nil {
-				return err
-			}
-			held, err = heldItems(ctx, tx, g.HolderID)
+			holder, held, err = subjects(ctx, tx, g.HolderID)
 			return err
 		}); err != nil {
-			return sim, mapErr("simulate", err)
+			return sim, fmt.Errorf("catalog: simulate: %w", err)
 		}
 		// The window and form checks are about a new request, not about
 		// holding the item: ask with a window and answers that pass them.

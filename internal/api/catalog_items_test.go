@@ -1,8 +1,9 @@
-package main
+package api_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,11 +28,14 @@ type catalogEditHarness struct {
 	st  *gormstore.Store
 	srv *httptest.Server
 	ids map[string]string
+	// tokens holds API token secrets by token name: a caller named so
+	// calls with the token instead of X-Test-Person.
+	tokens map[string]string
 }
 
 func newCatalogEditHarness(t *testing.T, st *gormstore.Store) *catalogEditHarness {
 	t.Helper()
-	h := &catalogEditHarness{t: t, st: st, ids: map[string]string{}}
+	h := &catalogEditHarness{t: t, st: st, ids: map[string]string{}, tokens: map[string]string{}}
 	for _, name := range []string{"olga", "mia", "root", "dana"} {
 		p, err := st.CreatePerson(t.Context(), store.Person{UserName: name, Email: name + "@example.com", Department: "Finance", Status: store.StatusActive})
 		if err != nil {
@@ -54,8 +58,8 @@ func newCatalogEditHarness(t *testing.T, st *gormstore.Store) *catalogEditHarnes
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := CatalogConfig{Files: []string{file}}
-	cat, errs := cfg.effectiveCatalog(t.Context(), st)
+	src := catalog.Source{Files: []string{file}}
+	cat, errs := src.Effective(t.Context(), st)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -64,15 +68,15 @@ func newCatalogEditHarness(t *testing.T, st *gormstore.Store) *catalogEditHarnes
 		t.Fatal(err)
 	}
 	roles := map[string][]string{"olga": {api.RoleCatalogOwner}, "mia": {api.RoleCatalogOwner}, "root": {api.RoleAdmin}}
-	auth := api.AuthenticatorFunc(func(r *http.Request) (api.Principal, error) {
+	auth := api.Chain{api.TokenAuthenticator{Store: st}, api.AuthenticatorFunc(func(r *http.Request) (api.Principal, error) {
 		name := r.Header.Get("X-Test-Person")
 		if name == "" {
 			return api.Principal{}, api.ErrNoCredentials
 		}
 		return api.Principal{PersonID: h.ids[name], Roles: roles[name]}, nil
-	})
+	})}
 	mux := http.NewServeMux()
-	(&api.Server{Store: st, Access: svc, Catalog: catalogEditor{cfg: cfg, store: st, access: svc}, Auth: auth}).Register(mux)
+	(&api.Server{Store: st, Access: svc, Catalog: &catalog.Editor{Source: src, Store: st, Running: svc}, Auth: auth}).Register(mux)
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h
@@ -80,30 +84,44 @@ func newCatalogEditHarness(t *testing.T, st *gormstore.Store) *catalogEditHarnes
 
 func (h *catalogEditHarness) want(as, method, path string, body any, status int) map[string]any {
 	h.t.Helper()
+	got, out, err := h.do(as, method, path, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if got != status {
+		h.t.Fatalf("%s %s as %s: status %d, want %d; body %v", method, path, as, got, status, out)
+	}
+	return out
+}
+
+// do calls the API as as (a person's userName or a token's name) and
+// returns the status and the decoded body; safe in goroutines.
+func (h *catalogEditHarness) do(as, method, path string, body any) (int, map[string]any, error) {
 	var rd bytes.Buffer
 	if s, ok := body.(string); ok {
 		rd.WriteString(s)
 	} else if body != nil {
 		if err := json.NewEncoder(&rd).Encode(body); err != nil {
-			h.t.Fatal(err)
+			return 0, nil, err
 		}
 	}
 	req, err := http.NewRequestWithContext(h.t.Context(), method, h.srv.URL+path, &rd)
 	if err != nil {
-		h.t.Fatal(err)
+		return 0, nil, err
 	}
-	req.Header.Set("X-Test-Person", as)
+	if secret, ok := h.tokens[as]; ok {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	} else {
+		req.Header.Set("X-Test-Person", as)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		h.t.Fatal(err)
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	var out map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&out)
-	if res.StatusCode != status {
-		h.t.Fatalf("%s %s as %s: status %d, want %d; body %v", method, path, as, res.StatusCode, status, out)
-	}
-	return out
+	return res.StatusCode, out, nil
 }
 
 // catalogOf returns item id → outcome of GET /api/v1/catalog for as.
@@ -227,9 +245,11 @@ func TestCatalogItemsOverHTTP(t *testing.T) {
 			t.Fatalf("bad input was stored: %v", versions)
 		}
 
-		// The owner creates a new item; the admin changes olga's item back.
+		// The owner creates a new item; the admin changes olga's item back,
+		// a loosening that olga approves.
 		h.want("olga", "PUT", "/api/v1/catalog/items/dash", reportsItem("low", ""), 200)
-		h.want("root", "PUT", "/api/v1/catalog/items/reports", reportsItem("low", ""), 200)
+		change := h.want("root", "PUT", "/api/v1/catalog/items/reports", reportsItem("low", ""), 202)["change"].(map[string]any)
+		h.want("olga", "POST", "/api/v1/catalog/changes/"+change["id"].(string)+"/approve", nil, 200)
 		now, _ := h.catalogOf("dana")
 		if now["reports"] != "auto-approve" || now["dash"] != "auto-approve" {
 			t.Fatalf("catalog after create and revert: %v", now)
@@ -249,7 +269,9 @@ func TestCatalogItemsOverHTTP(t *testing.T) {
 			t.Fatalf("catalog after retire: %v", now)
 		}
 		h.want("olga", "POST", "/api/v1/catalog/items/nothing/retire", nil, 404)
-		h.want("olga", "PUT", "/api/v1/catalog/items/reports", reportsItem("low", ""), 200)
+		// Bringing it back loosens it: the admin approves.
+		change = h.want("olga", "PUT", "/api/v1/catalog/items/reports", reportsItem("low", ""), 202)["change"].(map[string]any)
+		h.want("root", "POST", "/api/v1/catalog/changes/"+change["id"].(string)+"/approve", nil, 200)
 		if now, _ := h.catalogOf("dana"); now["reports"] != "auto-approve" {
 			t.Fatalf("catalog after bringing it back: %v", now)
 		}

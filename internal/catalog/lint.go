@@ -1,7 +1,10 @@
-package access
+package catalog
 
 import (
+	"context"
+
 	"fmt"
+	"github.com/syncd-dev/syncd/internal/store"
 	"slices"
 	"time"
 
@@ -31,6 +34,33 @@ func (f LintFinding) String() string {
 
 // OwnerStatus tells lint whether a person ID is an active person.
 type OwnerStatus func(personID string) (status string, found bool)
+
+// PersonStatus is an OwnerStatus over the store.
+func PersonStatus(ctx context.Context, st store.Tx) OwnerStatus {
+	return func(id string) (string, bool) {
+		p, err := st.GetPerson(ctx, id)
+		if err != nil {
+			return "", false
+		}
+		return string(p.Status), true
+	}
+}
+
+// LintAll is Lint plus a warning for each approver group whose members
+// name nobody (what `syncd catalog lint` reports).
+func LintAll(c *Catalog, status OwnerStatus) []LintFinding {
+	findings := Lint(c, status)
+	groups := make([]string, 0, len(c.UnresolvedMembers))
+	for group := range c.UnresolvedMembers {
+		groups = append(groups, group)
+	}
+	slices.Sort(groups)
+	for _, group := range groups {
+		findings = append(findings, LintFinding{Item: "approverGroups." + group, Severity: SeverityWarning,
+			Rule: "group-member-unknown", Message: fmt.Sprintf("members %v match no person", c.UnresolvedMembers[group])})
+	}
+	return findings
+}
 
 // Lint flags items that make the self-service model unsafe. status looks up
 // owners; it may be nil when no store is at hand, and then owners are only
