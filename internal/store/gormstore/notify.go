@@ -40,7 +40,7 @@ func (r digestRow) toDigest() store.NotificationDigest {
 }
 
 type deliveryRow struct {
-	NotificationID int64 `gorm:"primaryKey;autoIncrement:false"`
+	NotificationID int64  `gorm:"primaryKey;autoIncrement:false"`
 	Channel        string `gorm:"primaryKey"`
 	DigestID       *int64
 	Reason         string
