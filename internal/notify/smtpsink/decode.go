@@ -1,0 +1,5 @@
+package smtpsink
+
+import "mime"
+
+type mimeDecoder = mime.WordDecoder
