@@ -1,12 +1,8 @@
 package notify_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"strings"
 	"sync"
 	"testing"
@@ -151,28 +147,10 @@ func (f *fixture) digests(t *testing.T) []store.NotificationDigest {
 }
 
 // text is the message's decoded text part.
-func text(m smtpsink.Message) string { return part(m, "text/plain") }
+func text(m smtpsink.Message) string { return m.Text() }
 
 // html is the message's decoded HTML part.
-func html(m smtpsink.Message) string { return part(m, "text/html") }
-
-func part(m smtpsink.Message, typ string) string {
-	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		return ""
-	}
-	r := multipart.NewReader(bytes.NewReader(m.Body), params["boundary"])
-	for {
-		p, err := r.NextPart() // decodes quoted-printable
-		if err != nil {
-			return ""
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), typ) {
-			b, _ := io.ReadAll(p)
-			return string(b)
-		}
-	}
-}
+func html(m smtpsink.Message) string { return m.Part("text/html") }
 
 func describe(ms []smtpsink.Message) string {
 	var b strings.Builder
