@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -159,3 +160,5 @@ func describe(ms []smtpsink.Message) string {
 	}
 	return b.String()
 }
+
+func mailAddr(name, addr string) mail.Address { return mail.Address{Name: name, Address: addr} }
