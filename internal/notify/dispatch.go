@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -49,6 +50,9 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 				}
 				return nil
 			})
+			if errors.Is(err, errFiledElsewhere) {
+				break // the other dispatcher goes on; the next pass rereads
+			}
 			if err != nil {
 				return total, fmt.Errorf("notify: dispatch %s: %w", ch.Name(), err)
 			}
@@ -83,8 +87,14 @@ func (s *Service) file(ctx context.Context, tx store.Tx, ch Channel, n store.Not
 		if dg.State != store.DigestOpen {
 			continue // today's message went out: the next day's digest
 		}
-		if _, err := tx.AddDelivery(ctx, store.NotificationDelivery{NotificationID: n.ID, Channel: ch.Name(), DigestID: dg.ID, CreatedAt: now}); err != nil {
+		added, err := tx.AddDelivery(ctx, store.NotificationDelivery{NotificationID: n.ID, Channel: ch.Name(), DigestID: dg.ID, CreatedAt: now})
+		if err != nil {
 			return err
+		}
+		if !added && created {
+			// Another dispatcher filed it first (an overlapping run):
+			// roll back the digest this pass just opened for nothing.
+			return errFiledElsewhere
 		}
 		if created {
 			p, _ := json.Marshal(deliverPayload{Digest: dg.ID})
@@ -99,5 +109,8 @@ func (s *Service) file(ctx context.Context, tx store.Tx, ch Channel, n store.Not
 		Reason: fmt.Sprintf("already notified on each of the next %d days", daysAhead), CreatedAt: now})
 	return err
 }
+
+// errFiledElsewhere: a concurrent dispatch filed the notification first.
+var errFiledElsewhere = errors.New("notify: notification filed by another dispatcher")
 
 func digestJobKey(id int64) string { return "digest:" + strconv.FormatInt(id, 10) }

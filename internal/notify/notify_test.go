@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func TestApprovalRequestMailsApproverOnce(t *testing.T) {
 			}
 			f.clk.add(2 * time.Minute)
 			f.drain(t)
-			ms = f.waitMail(t, 2)
+			f.waitMail(t, 2)
 			f.drain(t)
 			if ms = f.sink.Messages(); len(ms) != 2 || ms[1].To[0] != "rex@example.com" ||
 				!strings.HasPrefix(ms[1].Subject(), "Your request was decided") || !strings.Contains(text(ms[1]), link) {
@@ -287,3 +288,37 @@ func TestCrashBetweenSendAndCommit(t *testing.T) {
 }
 
 var _ = errors.Is
+
+// TestConcurrentDispatch: dispatch runs that overlap (a slow period and
+// the next) file every notification once and open one digest per key.
+func TestConcurrentDispatch(t *testing.T) {
+	for _, pg := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) {
+			f := newFixture(t, pg)
+			ana := f.person(t, "ana", "Ana", "ana@example.com")
+			for i := range 60 {
+				f.notice(t, ana.ID, notify.KindTakeBackFailed, fmt.Sprintf("grant:g%d", i%3), fmt.Sprintf("notice %d", i), fmt.Sprintf("n%d", i))
+			}
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					if _, err := f.svc.Dispatch(t.Context()); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			f.clk.add(2 * time.Minute)
+			f.drain(t)
+			ms := f.waitMail(t, 3)
+			if len(ms) != 3 || len(f.digests(t)) != 3 {
+				t.Fatalf("%d mails, %d digests:\n%s", len(ms), len(f.digests(t)), describe(ms))
+			}
+			for _, m := range ms {
+				if n := strings.Count(text(m), "- notice "); n != 20 {
+					t.Fatalf("a digest lists %d notices, want 20:\n%s", n, text(m))
+				}
+			}
+		})
+	}
+}

@@ -29,3 +29,23 @@ func notifyAssigned(ctx context.Context, tx store.Tx, c store.Campaign, now time
 	}
 	return nil
 }
+
+// notifyEscalated tells the reviewers an unanswered item was escalated
+// to, in the transaction that escalates it. The notices of one campaign
+// share a subject, so a reviewer gets one digest for all of them.
+func notifyEscalated(ctx context.Context, tx store.Tx, c store.Campaign, to []string, it store.ReviewItem, now time.Time) error {
+	what, who := it.Snapshot.ItemName, it.Snapshot.HolderName
+	if what == "" {
+		what = it.ItemID + it.NHIID
+	}
+	if who == "" {
+		who = it.HolderID
+	}
+	for _, p := range to {
+		msg := fmt.Sprintf("Campaign %s: %s held by %s was escalated to you; the stage closes %s", c.Definition, what, who, c.StageDueAt.UTC().Format("2006-01-02 15:04 UTC"))
+		if err := notify(ctx, tx, p, "review.escalated", "campaign:"+c.ID, msg, fmt.Sprintf("review:escalated:%d:%s", it.ID, p), now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

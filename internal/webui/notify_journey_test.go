@@ -95,7 +95,7 @@ func TestApproverJourneyFromMail(t *testing.T) {
 		t.Fatalf("request after approval: %v %+v", err, r)
 	}
 	deliver()
-	ms = wait(2)
+	wait(2)
 	deliver()
 	if ms = sink.Messages(); len(ms) != 2 || !strings.HasPrefix(ms[1].Subject(), "Your request was decided") || !strings.Contains(ms[1].Text(), m[1]) {
 		t.Fatalf("after approval: %d mails, last %q", len(ms), ms[len(ms)-1].Subject())
