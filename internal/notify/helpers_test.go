@@ -68,7 +68,7 @@ type fixture struct {
 // newFixture is a store (SQLite, or PostgreSQL when pg), an SMTP sink on
 // loopback, the notify service with the e-mail channel, and a job runner
 // driven step by step.
-func newFixture(t *testing.T, pg bool) *fixture {
+func newFixture(t testing.TB, pg bool) *fixture {
 	t.Helper()
 	var st store.Store
 	if pg {
@@ -91,7 +91,7 @@ func newFixture(t *testing.T, pg bool) *fixture {
 }
 
 // person creates an active person.
-func (f *fixture) person(t *testing.T, login, name, email string) store.Person {
+func (f *fixture) person(t testing.TB, login, name, email string) store.Person {
 	t.Helper()
 	p, err := f.st.CreatePerson(t.Context(), store.Person{UserName: login, DisplayName: name, Email: email, Status: store.StatusActive})
 	if err != nil {
@@ -101,7 +101,7 @@ func (f *fixture) person(t *testing.T, login, name, email string) store.Person {
 }
 
 // notice records a notification now.
-func (f *fixture) notice(t *testing.T, personID, kind, subject, msg, key string) {
+func (f *fixture) notice(t testing.TB, personID, kind, subject, msg, key string) {
 	t.Helper()
 	if _, err := f.st.CreateNotification(t.Context(), store.Notification{PersonID: personID, Kind: kind, Subject: subject, Message: msg, DedupeKey: key, CreatedAt: f.clk.now()}); err != nil {
 		t.Fatal(err)
@@ -109,12 +109,12 @@ func (f *fixture) notice(t *testing.T, personID, kind, subject, msg, key string)
 }
 
 // drain dispatches and runs every job due now, until none is.
-func (f *fixture) drain(t *testing.T) {
+func (f *fixture) drain(t testing.TB) {
 	t.Helper()
 	if _, err := f.svc.Dispatch(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	for range 100 {
+	for range 10000 {
 		ran, err := f.run.RunOne(t.Context(), t.Context(), []string{notify.JobDeliver})
 		if err != nil {
 			t.Fatal(err)
@@ -127,7 +127,7 @@ func (f *fixture) drain(t *testing.T) {
 }
 
 // waitMail waits for n messages in the sink.
-func (f *fixture) waitMail(t *testing.T, n int) []smtpsink.Message {
+func (f *fixture) waitMail(t testing.TB, n int) []smtpsink.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -138,7 +138,7 @@ func (f *fixture) waitMail(t *testing.T, n int) []smtpsink.Message {
 	return ms
 }
 
-func (f *fixture) digests(t *testing.T) []store.NotificationDigest {
+func (f *fixture) digests(t testing.TB) []store.NotificationDigest {
 	t.Helper()
 	ds, err := f.st.ListDigests(t.Context(), store.DigestQuery{})
 	if err != nil {
