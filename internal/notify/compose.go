@@ -82,6 +82,12 @@ func (s *Service) compose(ctx context.Context, d store.NotificationDigest) (Mess
 	m.Items = items
 	m.Title, m.Intro = title(d.Kind, len(ns), items[0].Text)
 	m.Link, m.LinkLabel = s.link(d.Kind, d.Subject)
+	if typ, id, _ := strings.Cut(d.Subject, ":"); d.Kind == KindTakeBackFailed && typ == "grant" {
+		// The item owner acts on the holder's access: their page.
+		if g, err := s.Store.GetGrant(ctx, id); err == nil && g.HolderID != "" {
+			m.Link, m.LinkLabel = strings.TrimRight(s.BaseURL, "/")+"/people/"+url.PathEscape(g.HolderID), "Open the holder's page"
+		}
+	}
 	return m, true, nil
 }
 
