@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -54,8 +56,12 @@ func (c *Chat) Send(ctx context.Context, m Message) error {
 	}
 	resp, err := cl.Do(req)
 	if err != nil {
-		// The URL is a secret: report the error without it.
-		return fmt.Errorf("notify: chat webhook: post failed (%T)", err)
+		// The URL is a secret: report the cause without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("notify: chat webhook: post failed: %s", oneLine(err.Error()))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
