@@ -52,6 +52,7 @@ func (d *daemon) startNotify(ctx context.Context) error {
 	for _, c := range svc.Channels {
 		names = append(names, c.Name())
 	}
+	d.metrics.NotificationChannels(names...)
 	d.logger.Info("notification delivery on", "channels", names)
 	return nil
 }
