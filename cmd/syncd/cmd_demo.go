@@ -150,6 +150,7 @@ func demoConfig(dbPath, listen, base string, getenv func(string) string) (Config
 	}
 	cfg.Review.Campaigns = demoCampaigns()
 	cfg.Web.Session.InsecureCookie = true // plain http on loopback
+	cfg.Notify.demoSink, cfg.Notify.Window, cfg.Notify.DispatchEvery = true, Duration(10*time.Second), Duration(5*time.Second)
 	key, err := demoEvidenceKey(filepath.Dir(dbPath))
 	if err != nil {
 		return cfg, ConfigErrors{{Path: "evidence.signingKeyFile", Msg: err.Error()}}

@@ -81,6 +81,7 @@ type daemon struct {
 	// register theirs, serve runs it.
 	jobs    *jobs.Runner
 	metrics *metrics.Metrics
+	notify  *notifyParts // notification delivery (serve_notify.go)
 	// local are per-process loops (cache refreshes, not scheduled work)
 	// that serve starts and waits for; closers run after everything
 	// stopped (LDAP connections, pull sources).
@@ -108,7 +109,7 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 	}
 	// Access and NHI first: the API serves both, the web pages show NHI
 	// findings. Pulls start last: their runs ask the NHI runner to evaluate.
-	for _, start := range []func(context.Context) error{d.startAccess, d.startReview, d.startNHI, d.startWeb, d.startSCIM, d.startPull} {
+	for _, start := range []func(context.Context) error{d.startAccess, d.startReview, d.startNHI, d.startNotify, d.startWeb, d.startSCIM, d.startPull} {
 		if err := start(ctx); err != nil {
 			d.close()
 			return nil, err

@@ -29,6 +29,7 @@ type Config struct {
 	Security SecurityConfig `yaml:"security"`
 	Jobs     JobsConfig     `yaml:"jobs"`
 	Metrics  MetricsConfig  `yaml:"metrics"`
+	Notify   NotifyConfig   `yaml:"notify"`
 }
 
 // ServerConfig is the HTTP listener.

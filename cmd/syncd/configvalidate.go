@@ -116,6 +116,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 	errs = append(errs, c.validateReview()...)
 	errs = append(errs, c.validateSecurity()...)
 	errs = append(errs, c.validateOps(getenv)...)
+	errs = append(errs, c.validateNotify(getenv)...)
 	return errs
 }
 

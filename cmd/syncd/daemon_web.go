@@ -33,6 +33,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	}
 	server.Access = d.access
 	server.Reviews = d.review
+	server.DemoMail = d.demoMail()
 	if ev := d.campaignEvidence(); ev != nil {
 		server.Evidence = ev
 	}

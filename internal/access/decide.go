@@ -132,6 +132,9 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 				return err
 			}
 		}
+		if err := notifyDecided(ctx, tx, req, now, s.item); err != nil {
+			return err
+		}
 		_, err = audit.AppendAll(ctx, tx, now, entries...)
 		return err
 	})

@@ -133,6 +133,9 @@ func (s *Service) timeout(ctx context.Context, requestID string, now time.Time) 
 				return err
 			}
 		}
+		if err := notifyDecided(ctx, tx, r, now, s.item); err != nil {
+			return err
+		}
 		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "system:deadline", Action: action, Target: "request:" + r.ID, Details: details})
 		return err
 	})

@@ -214,6 +214,9 @@ func (s *Service) fulfil(ctx context.Context, g store.Grant, token string) error
 		case store.GrantPending:
 			if done {
 				cur.State = store.GrantActive
+				if err := notifyCredentialReady(ctx, tx, cur, it, now); err != nil {
+					return cur, nil, err
+				}
 			}
 		case store.GrantEnding, store.GrantEnded, store.GrantRevoked:
 			// Ended while the fulfiller ran: what it just did is taken

@@ -28,6 +28,8 @@ var owners = map[string]string{
 	"github.com/prometheus/client_golang": "internal/metrics",
 	"gopkg.in/yaml.v3":                    "internal/strictyaml",
 	"github.com/robfig/cron":              "internal/review",
+	"github.com/emersion/go-smtp":         "internal/notify/smtpsink",
+	"github.com/emersion/go-sasl":         "internal/notify/smtpsink",
 	"github.com/chromedp/":                "internal/webui", // tests only today; kept to one home
 }
 

@@ -91,9 +91,16 @@ func (r *Runner) Handle(kind string, fn Handler) {
 // Periodic registers fn to run once per period of length every (periods
 // start at multiples of every since the Unix epoch, in UTC) across all
 // replicas: each replica enqueues the (kind, period) job when the period
-// begins, and the unique (kind, key) makes that one row. A period missed
-// entirely (no replica up) is not caught up; a run that overruns its
-// period may overlap the next period's run.
+// begins, and the unique (kind, key) makes that one row. A run that
+// overruns its period may overlap the next period's run.
+//
+// Missed periods are not replayed: a period in which no replica was up
+// is never enqueued, and the first replica to start enqueues the current
+// period, due at once, so one run covers the whole missed span. Every
+// periodic job of syncd works from the current state (sweeps, ticks, NHI
+// evaluation, pulls from their watermark, pruning), so N runs would do
+// the work of one. A period that was enqueued runs exactly once, however
+// late its workers are.
 func (r *Runner) Periodic(kind string, every time.Duration, fn Handler) {
 	if every <= 0 {
 		panic(fmt.Sprintf("jobs: periodic %q needs a positive period", kind))

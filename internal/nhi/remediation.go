@@ -105,6 +105,9 @@ func (s *Service) syncTasks(ctx context.Context, tx store.Tx, inv Inventory, hit
 	}); err != nil {
 		return err
 	}
+	if err := notifyTasks(ctx, tx, created, now); err != nil {
+		return err
+	}
 	sum.TasksCreated += len(created)
 	return nil
 }

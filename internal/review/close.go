@@ -303,6 +303,9 @@ func (s *Service) applyStageClose(ctx context.Context, tx store.Tx, d *Definitio
 		if c.DueAt.Before(c.StageDueAt) {
 			c.DueAt = c.StageDueAt
 		}
+		if err := notifyAssigned(ctx, tx, c, now); err != nil {
+			return c, err
+		}
 	}
 	_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: by, Action: actionName, Target: "campaign:" + c.ID,
 		Details: map[string]any{"stage": stage, "default": action, "defaulted": counts["defaulted"], "advanced": counts["advanced"],

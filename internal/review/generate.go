@@ -223,6 +223,9 @@ func (s *Service) finishGeneration(ctx context.Context, tx store.Tx, d *Definiti
 	} else {
 		c.State = store.CampaignActive
 	}
+	if err := notifyAssigned(ctx, tx, c, now); err != nil {
+		return c, err
+	}
 	_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: action, Target: "campaign:" + c.ID,
 		Details: map[string]any{"definition": d.Name, "items": c.Generated}})
 	return c, err

@@ -179,6 +179,9 @@ func (s *Service) escalateUnanswered(ctx context.Context, d *Definition, c store
 				if err != nil {
 					return err
 				}
+				if err := notifyEscalated(ctx, tx, c, eligibleReviewers(dir, extra, it.HolderID), it, now); err != nil {
+					return err
+				}
 			}
 			return nil
 		})

@@ -29,6 +29,7 @@ type Tx interface {
 	ReviewBulkTx
 	EvidenceScanTx
 	SCIMViewTx
+	NotifyTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -40,6 +40,10 @@ type Server struct {
 	Now     func() time.Time
 	Logger  *slog.Logger
 
+	// DemoMail lists the demo's caught mail; nil (outside the demo)
+	// leaves /demo/mail a 404.
+	DemoMail func() []DemoMail
+
 	pages  map[string]*template.Template
 	chart  *template.Template
 	routes []string // every pattern Handler registered
@@ -111,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /jobs", s.jobsPage)
+	page("GET /demo/mail", s.demoMail)
 	page("GET /charts/identities.svg", s.identitiesChart)
 	page("GET /charts/findings.svg", s.findingsChart)
 	if s.Evidence != nil {
