@@ -252,6 +252,8 @@ func routeTable() []routeRow {
 		{route: "GET /sync/runs/{id}", action: "sync.read", obj: "sync-run", allow: seesAll},
 		{route: "GET /jobs", action: "jobs.read", allow: seesAll},
 		{route: "GET /api/v1/audit", action: "audit.read", allow: seesAll},
+		// Outside the demo there is no mail sink: nobody sees the page.
+		{route: "GET /demo/mail", action: "demo.mail", allow: never},
 		{route: "GET /charts/identities.svg", action: "charts.read", allow: seesAll},
 		{route: "GET /charts/findings.svg", action: "charts.read", allow: seesAll},
 	}
