@@ -27,6 +27,7 @@ type Tx interface {
 	PullBatchTx
 	IdentityBatchTx
 	ReviewBulkTx
+	WebCountTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

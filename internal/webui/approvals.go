@@ -210,19 +210,19 @@ func (s *Server) confirmGrant(w http.ResponseWriter, r *http.Request) {
 }
 
 // pendingApprovals counts the requests waiting for the viewer, for the
-// navigation and the home page; 0 without a catalog or when the count
-// fails (logged).
+// navigation and the home page, with one count query; 0 without a
+// catalog or when the count fails (logged).
 func (s *Server) pendingApprovals(r *http.Request) int {
 	p := auth.PrincipalFrom(r.Context())
 	if s.Access == nil || p == nil || p.PersonID == "" {
 		return 0
 	}
-	rs, err := s.Store.ListRequests(r.Context(), store.RequestQuery{Approver: p.PersonID, Limit: 500})
+	n, err := s.Store.CountPendingApprovals(r.Context(), p.PersonID)
 	if err != nil {
 		s.Logger.Warn("approvals: count", "err", err)
 		return 0
 	}
-	return len(rs)
+	return n
 }
 
 // decideVisible decides a request the viewer may see; one they may not

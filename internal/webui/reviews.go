@@ -307,22 +307,17 @@ func pick(c bool, a, b string) string {
 }
 
 // undecidedReviews counts the viewer's open, undecided review items for
-// the navigation; 0 when reviews are off or the count fails (logged).
+// the navigation with one count query; 0 when reviews are off or the
+// count fails (logged).
 func (s *Server) undecidedReviews(r *http.Request) int {
 	p := auth.PrincipalFrom(r.Context())
 	if s.Reviews == nil || p == nil || p.PersonID == "" {
 		return 0
 	}
-	items, err := s.openReviewItems(r.Context(), p.PersonID)
+	n, err := s.Store.CountOpenReviewItems(r.Context(), p.PersonID)
 	if err != nil {
 		s.Logger.Warn("reviews: count", "err", err)
 		return 0
-	}
-	n := 0
-	for _, it := range items {
-		if it.Decision == "" {
-			n++
-		}
 	}
 	return n
 }
