@@ -92,8 +92,10 @@ type reviewsPage struct {
 	FormError string
 	Bulk      bulkInput
 	// Last is the item a single-row decision just changed; its outcome
-	// becomes the confirmation.
-	Last int64
+	// becomes the confirmation. Undone is the item whose decision was
+	// just taken back.
+	Last   int64
+	Undone int64
 }
 
 type bulkInput struct {
@@ -110,6 +112,10 @@ func (s *Server) reviews(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("decided")); err == nil && n > 0 {
 		data.Flash = strconv.Itoa(n) + " decision" + plural(n) + " recorded. You can change " + pick(n == 1, "it", "them") + " here until the stage closes."
 		data.Last, _ = strconv.ParseInt(r.URL.Query().Get("last"), 10, 64)
+	}
+	if r.URL.Query().Get("undone") != "" {
+		data.Undone, _ = strconv.ParseInt(r.URL.Query().Get("last"), 10, 64)
+		data.Flash = "Decision undone; the item is undecided again."
 	}
 	s.renderReviews(w, r, http.StatusOK, data, nil)
 }
@@ -132,6 +138,10 @@ func (s *Server) renderReviews(w http.ResponseWriter, r *http.Request, status in
 			if data.Last != 0 && row.Item.ID == data.Last && row.Item.Decision != "" {
 				data.Flash = pick(row.Item.Decision == store.DecisionRevoke, "Revoked ", "Certified ") + row.ItemName + " of " + row.Holder +
 					". You can change this decision here until the stage closes."
+				row.Highlight = true
+			}
+			if data.Undone != 0 && row.Item.ID == data.Undone && row.Item.Decision == "" {
+				data.Flash = "Decision on " + row.ItemName + " of " + row.Holder + " undone; it is undecided again."
 				row.Highlight = true
 			}
 			if !data.Filter.match(row) {

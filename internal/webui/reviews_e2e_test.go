@@ -76,6 +76,27 @@ func TestBrowserManagerReviewJourney(t *testing.T) {
 	if s := text("#review-summary"); !strings.Contains(s, "3 of 4") {
 		t.Fatalf("after certify: %s", s)
 	}
+	payroll := sel("rita/Payroll (read)")
+	do("undo the certification",
+		chromedp.Click(chromedp.ID("undo-"+payroll)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@class="flash" and contains(., "undone")]`)),
+	)
+	if s := text("#review-summary"); !strings.Contains(s, "4 of 4") {
+		t.Fatalf("after undo: %s", s)
+	}
+	if s := text("#item-" + payroll); !strings.Contains(s, "Undecided") || strings.Contains(s, "Undo") {
+		t.Fatalf("undone row: %s", s)
+	}
+	if it := f.item(t, "rita/Payroll (read)"); it.Decision != "" || it.State != store.ItemPending {
+		t.Fatalf("undone item: %+v", it)
+	}
+	do("certify it again",
+		chromedp.Click(chromedp.ID("certify-"+payroll)),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if s := text("#review-summary"); !strings.Contains(s, "3 of 4") {
+		t.Fatalf("after certifying again: %s", s)
+	}
 
 	terry := sel("terry/Payroll (read)")
 	do("revoke without a justification",
