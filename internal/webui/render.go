@@ -32,6 +32,22 @@ var funcs = template.FuncMap{
 	"join":      func(v []string) string { return strings.Join(v, ", ") },
 	"inc":       func(n int) int { return n + 1 },
 	"riskTiers": func() []string { return []string{"low", "medium", "high", "critical"} },
+	"reqField":  newReqField,
+}
+
+// reqField is one input of the catalog's request form: its value and
+// error are shown only on the form that came back (mine).
+type reqField struct {
+	Item, Name, Label, Value, Pattern, Error string
+	Mine                                     bool
+}
+
+func newReqField(errs map[string]string, mine bool, item, name, label, value, pattern string) reqField {
+	f := reqField{Item: item, Name: name, Label: label, Pattern: pattern, Mine: mine}
+	if mine {
+		f.Value, f.Error = value, errs[name]
+	}
+	return f
 }
 
 // formatTime formats a time or *time.Time in UTC; nil and zero times
