@@ -28,6 +28,7 @@ type Tx interface {
 	IdentityBatchTx
 	ReviewBulkTx
 	WebCountTx
+	AuditTrailTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

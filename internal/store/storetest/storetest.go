@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"identitybatch", identityBatchTests},
 		{"reviewbulk", reviewBulkTests},
 		{"webcount", webCountTests},
+		{"audittrail", auditTrailTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
