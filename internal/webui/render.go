@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 	"datetime":  func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
 	"join":      func(v []string) string { return strings.Join(v, ", ") },
 	"inc":       func(n int) int { return n + 1 },
+	"add":       func(a, b int) int { return a + b },
+	"sub":       func(a, b int) int { return a - b },
 	"riskTiers": func() []string { return []string{"low", "medium", "high", "critical"} },
 	"reqField":  newReqField,
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -148,6 +149,18 @@ func TestBrowserManagerReviewJourney(t *testing.T) {
 	}
 	if s := text("#revocations-table"); !strings.Contains(s, "Terry Gone") || !strings.Contains(s, "Mike Manager") {
 		t.Fatalf("revocations: %s", s)
+	}
+	// The chart over time: today's decisions bring it to 66%, drawn
+	// without script.
+	if s := text("#progress-caption"); !strings.Contains(s, "66% decided by "+time.Now().UTC().Format("2006-01-02")) {
+		t.Fatalf("progress chart caption: %q", s)
+	}
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	drawn, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`(() => { const l = document.querySelector("#progress-chart polyline");
+		const b = l && l.getBBox(); return l !== null && b.width + b.height > 50 && document.querySelectorAll("script").length === 0; })()`))
+	if err != nil || !drawn {
+		t.Fatalf("progress chart not drawn: %v", err)
 	}
 }
 

@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -41,4 +43,33 @@ func (t *txn) CountOpenReviewItems(ctx context.Context, reviewerID string) (int,
 		return 0, wrap("count open review items", err)
 	}
 	return int(n), nil
+}
+
+// CountDecidedByDay groups decided items by the UTC date of decided_at
+// (stored in UTC on SQLite, as timestamptz on PostgreSQL).
+func (t *txn) CountDecidedByDay(ctx context.Context, campaignID string) ([]store.DayCount, error) {
+	day := "substr(decided_at, 1, 10)"
+	if t.dialect == DriverPostgres {
+		day = "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	var rows []struct {
+		Day string
+		N   int
+	}
+	err := t.conn(ctx).Model(&reviewItemRow{}).
+		Select(day+" AS day, COUNT(*) AS n").
+		Where("campaign_id = ? AND decision <> '' AND decided_at IS NOT NULL", campaignID).
+		Group(day).Order("day").Scan(&rows).Error
+	if err != nil {
+		return nil, wrap("count decided by day", err)
+	}
+	out := make([]store.DayCount, 0, len(rows))
+	for _, r := range rows {
+		d, err := time.Parse("2006-01-02", r.Day)
+		if err != nil {
+			return nil, fmt.Errorf("gormstore: count decided by day: day %q: %w", r.Day, err)
+		}
+		out = append(out, store.DayCount{Day: d, N: r.N})
+	}
+	return out, nil
 }

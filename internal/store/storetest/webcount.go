@@ -10,6 +10,50 @@ import (
 var webCountTests = []test{
 	{"pending approvals count what the approver list shows", testCountPendingApprovals},
 	{"open review items count the current stage of active campaigns", testCountOpenReviewItems},
+	{"decided items by UTC day", testCountDecidedByDay},
+}
+
+func testCountDecidedByDay(t *testing.T, s store.Store) {
+	c := newCampaign(t, s, "quarterly", "q4")
+	other := newCampaign(t, s, "quarterly", "q1")
+	var batch []store.ReviewItem
+	for i := range 6 {
+		batch = append(batch, reviewItem(c, "g"+itoa(i), "h"+itoa(i), "ben"))
+	}
+	batch = append(batch, reviewItem(other, "x", "h", "ben"))
+	items, err := s.CreateReviewItems(t.Context(), batch)
+	must(t, "create", err)
+	// 23:30 and 00:30 UTC fall on different days whatever the zone the
+	// time was given in.
+	east := time.FixedZone("east", 5*3600)
+	day1 := time.Date(2026, 3, 14, 23, 30, 0, 0, time.UTC).In(east)
+	day2 := day1.Add(time.Hour)
+	for i, when := range []time.Time{day1, day1, day2, day2, day2, day2.Add(48 * time.Hour)} {
+		if i == 5 {
+			continue // item 5 stays undecided
+		}
+		_, err := s.UpdateReviewItem(t.Context(), items[i].ID, func(it store.ReviewItem) (store.ReviewItem, error) {
+			it.Decision, it.State, it.DecidedBy, it.DecidedAt = store.DecisionCertify, store.ItemDecided, "ben", &when
+			return it, nil
+		})
+		must(t, "decide", err)
+	}
+	_, err = s.UpdateReviewItem(t.Context(), items[6].ID, func(it store.ReviewItem) (store.ReviewItem, error) {
+		it.Decision, it.State, it.DecidedBy, it.DecidedAt = store.DecisionRevoke, store.ItemDecided, "ben", &day1
+		return it, nil
+	})
+	must(t, "decide other", err)
+	got, err := s.CountDecidedByDay(t.Context(), c.ID)
+	must(t, "count", err)
+	want := []store.DayCount{{Day: time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC), N: 2}, {Day: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), N: 3}}
+	if len(got) != len(want) {
+		t.Fatalf("by day: %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if !got[i].Day.Equal(want[i].Day) || got[i].N != want[i].N {
+			t.Fatalf("by day: %+v, want %+v", got, want)
+		}
+	}
 }
 
 func testCountPendingApprovals(t *testing.T, s store.Store) {
