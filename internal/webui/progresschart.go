@@ -30,7 +30,7 @@ type progressChart struct {
 	LastX           int    // x of today
 	LastY           int    // y of today's share
 	TodayLabel      bool   // room to label today between the ends
-	DueX            int // x of the deadline; 0: outside the plot
+	DueX            int    // x of the deadline; 0: outside the plot
 	Days            []progressDay
 	Summary         string
 }
