@@ -38,7 +38,7 @@ type auditRow struct {
 	Event       store.AuditEvent
 	Actor       ref
 	Target      ref
-	Details     string
+	Details     []detail
 	ActorQuery  string // the trail filtered to this actor
 	TargetQuery string
 }
@@ -138,7 +138,7 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 	}
 	refs := s.refs(ctx)
 	for _, e := range evs {
-		row := auditRow{Event: e, Actor: refs.actor(e.Actor), Target: refs.target(e.Target), Details: string(e.Details)}
+		row := auditRow{Event: e, Actor: refs.actor(e.Actor), Target: refs.target(e.Target), Details: refs.details(e.Details)}
 		a, t := f, f
 		a.Actor, t.Target = e.Actor, e.Target
 		row.ActorQuery, row.TargetQuery = "/audit?"+a.values().Encode(), "/audit?"+t.values().Encode()

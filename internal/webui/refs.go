@@ -2,6 +2,10 @@ package webui
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -122,4 +126,70 @@ func (rr *refResolver) resolve(t string) ref {
 		return ref{Label: "catalog item " + rr.item(id)}
 	}
 	return ref{Label: t}
+}
+
+// detail is one recorded detail of an audit event, an id put in words.
+type detail struct {
+	Key, Value, Raw string
+}
+
+// details lists an event's recorded details by key; a value that is a
+// person's or an NHI's id reads as its name (the id kept for the title).
+func (rr *refResolver) details(raw []byte) []detail {
+	var m map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		if s := strings.TrimSpace(string(raw)); s != "" && s != "null" && s != "{}" {
+			return []detail{{Key: "details", Value: s}}
+		}
+		return nil
+	}
+	var out []detail
+	rr.flatten("", m, &out)
+	return out
+}
+
+// flatten lists nested details under dotted keys, ids in words.
+func (rr *refResolver) flatten(prefix string, m map[string]any, out *[]detail) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		key := prefix + k
+		switch v := m[k].(type) {
+		case nil:
+		case map[string]any:
+			rr.flatten(key+".", v, out)
+		case string:
+			d := detail{Key: key, Value: v}
+			if uuidLike.MatchString(v) {
+				d.Raw, d.Value = v, rr.idName(v)
+			}
+			*out = append(*out, d)
+		case []any:
+			var parts, raw []string
+			for _, x := range v {
+				if s, ok := x.(string); ok && uuidLike.MatchString(s) {
+					parts, raw = append(parts, rr.idName(s)), append(raw, s)
+					continue
+				}
+				b, _ := json.Marshal(x)
+				parts = append(parts, strings.Trim(string(b), `"`))
+			}
+			*out = append(*out, detail{Key: key, Value: strings.Join(parts, ", "), Raw: strings.Join(raw, ", ")})
+		default:
+			b, _ := json.Marshal(v)
+			*out = append(*out, detail{Key: key, Value: string(b)})
+		}
+	}
+}
+
+var uuidLike = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// idName names a bare id: a person, an NHI, a request, a grant, or
+// "an id no longer known".
+func (rr *refResolver) idName(id string) string {
+	for _, kind := range []string{"person", "nhi", "request", "grant", "campaign", "project"} {
+		r := rr.target(kind + ":" + id)
+		if !strings.Contains(r.Label, "no longer known") && r.Label != kind+":"+id {
+			return r.Label
+		}
+	}
+	return "an object no longer known"
 }

@@ -12,6 +12,8 @@ import (
 
 type requestRow struct {
 	Request     store.AccessRequest
+	ItemName    string
+	For         string // the beneficiary, when not the viewer
 	Explanation string
 }
 
@@ -19,7 +21,7 @@ type requestsPage struct {
 	Page
 	Available bool
 	Requests  []requestRow
-	Grants    []store.Grant
+	Grants    []homeGrant
 	Notices   []store.Notification
 }
 
@@ -30,6 +32,14 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 	p := auth.PrincipalFrom(ctx)
 	data := requestsPage{Page: s.page(r, "My requests", "requests"), Available: s.Access != nil}
 	seen := map[string]bool{}
+	items := s.catalogItems()
+	itemName := func(id string) string {
+		if it, ok := items[id]; ok {
+			return it.Name
+		}
+		return id
+	}
+	names := s.names(ctx)
 	for _, q := range []store.RequestQuery{{RequesterID: p.PersonID, Limit: 200}, {BeneficiaryID: p.PersonID, Limit: 200}} {
 		rs, err := s.Store.ListRequests(ctx, q)
 		if err != nil {
@@ -41,7 +51,10 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			seen[x.ID] = true
-			row := requestRow{Request: x}
+			row := requestRow{Request: x, ItemName: itemName(x.ItemID)}
+			if x.BeneficiaryID != p.PersonID {
+				row.For = names(x.BeneficiaryID)
+			}
 			if d, err := s.Store.GetPolicyDecision(ctx, x.DecisionID); err == nil {
 				row.Explanation = d.Explanation
 			}
@@ -54,7 +67,9 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "requests: grants", err)
 		return
 	}
-	data.Grants = gs
+	for _, g := range gs {
+		data.Grants = append(data.Grants, homeGrant{Grant: g, ItemName: itemName(g.ItemID)})
+	}
 	if data.Notices, err = s.Store.ListNotifications(ctx, p.PersonID, true); err != nil {
 		s.internal(w, r, "requests: notices", err)
 		return
@@ -65,6 +80,7 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 type requestPage struct {
 	Page
 	Explanation access.Explanation
+	View        requestView
 	Secret      string
 	CanDecide   bool
 }
@@ -101,5 +117,5 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, id, secre
 	}
 	can := req.State == store.RequestPending && req.Stage < len(req.Stages) &&
 		slices.Contains(req.Stages[req.Stage].Approvers, p.PersonID) && p.PersonID != req.RequesterID && p.PersonID != req.BeneficiaryID
-	s.render(w, r, http.StatusOK, "request", requestPage{Page: s.page(r, "Request", "requests"), Explanation: ex, Secret: secret, CanDecide: can})
+	s.render(w, r, http.StatusOK, "request", requestPage{Page: s.page(r, "Request", "requests"), Explanation: ex, View: s.viewRequest(r.Context(), ex), Secret: secret, CanDecide: can})
 }
