@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
@@ -23,6 +24,21 @@ type requestsPage struct {
 	Requests  []requestRow
 	Grants    []homeGrant
 	Notices   []store.Notification
+	List      listView // the requests
+	GrantList listView // the grants (parameters prefixed g)
+}
+
+var requestKeys = []sortKey[requestRow]{
+	{Key: "requested", Label: "Requested", Cmp: func(a, b requestRow) int { return a.Request.CreatedAt.Compare(b.Request.CreatedAt) }},
+	{Key: "item", Label: "Item", Cmp: func(a, b requestRow) int { return strings.Compare(a.ItemName, b.ItemName) }},
+	{Key: "state", Label: "State", Cmp: func(a, b requestRow) int { return strings.Compare(string(a.Request.State), string(b.Request.State)) }},
+}
+
+var grantKeys = []sortKey[homeGrant]{
+	{Key: "item", Label: "Item", Cmp: func(a, b homeGrant) int { return strings.Compare(a.ItemName, b.ItemName) }},
+	{Key: "state", Label: "State", Cmp: func(a, b homeGrant) int { return strings.Compare(string(a.Grant.State), string(b.Grant.State)) }},
+	{Key: "start", Label: "From", Cmp: func(a, b homeGrant) int { return a.Grant.Start.Compare(b.Grant.Start) }},
+	{Key: "end", Label: "Until", Cmp: func(a, b homeGrant) int { return a.Grant.End.Compare(b.Grant.End) }},
 }
 
 // requests lists the requests the viewer made or benefits from, each with
@@ -61,7 +77,6 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 			data.Requests = append(data.Requests, row)
 		}
 	}
-	slices.SortFunc(data.Requests, func(a, b requestRow) int { return b.Request.CreatedAt.Compare(a.Request.CreatedAt) })
 	gs, err := s.Store.ListGrants(ctx, store.GrantQuery{HolderID: p.PersonID, Limit: 200})
 	if err != nil {
 		s.internal(w, r, "requests: grants", err)
@@ -69,6 +84,28 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, g := range gs {
 		data.Grants = append(data.Grants, homeGrant{Grant: g, ItemName: itemName(g.ItemID)})
+	}
+	all, grants := data.Requests, data.Grants // sorted in place: the CSVs export all
+	data.Requests, data.List = sortPage(r, listParams{Path: "/requests"}, requestKeys, "requested", true, func(x requestRow) string { return x.Request.ID }, all)
+	data.Grants, data.GrantList = sortPage(r, listParams{Path: "/requests", Prefix: "g"}, grantKeys, "end", false, func(x homeGrant) string { return x.Grant.ID }, grants)
+	switch {
+	case wantsCSV(r, ""):
+		var rows [][]string
+		for _, x := range all {
+			q := x.Request
+			rows = append(rows, []string{formatTime(q.CreatedAt, "2006-01-02 15:04"), x.ItemName, x.For, string(q.State), q.Justification,
+				q.Environment, formatTime(q.Start, "2006-01-02"), formatTime(q.End, "2006-01-02"), x.Explanation})
+		}
+		writeCSV(w, "my-requests.csv", []string{"requested", "item", "for", "state", "justification", "environment", "start", "end", "policy"}, rows)
+		return
+	case wantsCSV(r, "g"):
+		var rows [][]string
+		for _, x := range grants {
+			g := x.Grant
+			rows = append(rows, []string{x.ItemName, string(g.State), g.Assurance, formatTime(g.Start, "2006-01-02"), formatTime(g.End, "2006-01-02"), g.FulfillmentStatus})
+		}
+		writeCSV(w, "my-access.csv", []string{"item", "state", "how", "from", "until", "fulfillment"}, rows)
+		return
 	}
 	if data.Notices, err = s.Store.ListNotifications(ctx, p.PersonID, true); err != nil {
 		s.internal(w, r, "requests: notices", err)
