@@ -17,6 +17,8 @@ type catalogPage struct {
 	NHIs      []personOption // non-human identities the viewer owns
 	// Form is a request form that came back with errors.
 	Form requestForm
+	// OwnsItems: the viewer owns catalog items (a link to their page).
+	OwnsItems bool
 }
 
 type personOption struct{ ID, Name string }
@@ -55,6 +57,9 @@ func (s *Server) renderCatalog(w http.ResponseWriter, r *http.Request, status in
 		data.NHIs = append(data.NHIs, personOption{ID: "nhi:" + n.ID, Name: n.Name + " (" + string(n.Kind) + ")"})
 	}
 	data.Available, data.Version, data.Entries, data.Reports = true, s.Access.Policy().Version, entries, reports
+	for _, it := range s.Access.Catalog().Items {
+		data.OwnsItems = data.OwnsItems || it.OwnerID != "" && it.OwnerID == p.PersonID
+	}
 	s.render(w, r, status, "catalog", data)
 }
 

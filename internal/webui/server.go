@@ -47,7 +47,7 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign", "audit"}
+	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign", "audit", "catalogowner"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -95,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	action("POST /nhis/{id}/project", s.extendProject)
 	page("GET /catalog", s.catalog)
 	page("GET /catalog/lint", s.lint)
+	page("GET /catalog/mine", s.catalogOwner)
 	action("POST /requests", s.submitRequest)
 	page("GET /requests", s.requests)
 	page("GET /requests/{id}", s.request)
