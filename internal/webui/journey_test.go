@@ -98,3 +98,15 @@ func (j *journey) signOut() {
 func (j *journey) noSidewaysScroll() bool {
 	return j.eval(`document.documentElement.scrollWidth <= window.innerWidth`)
 }
+
+// links returns the paths of the links sel matches on this site.
+func (j *journey) links(sel string) []string {
+	j.t.Helper()
+	sctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	out, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+strconv.Quote(sel)+`)).map(a => a.getAttribute("href")).filter(h => h && h.startsWith("/"))`))
+	if err != nil {
+		j.t.Fatalf("%s: links %s: %v", j.step, sel, err)
+	}
+	return out
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
 )
 
@@ -107,5 +109,35 @@ func TestEveryPageShowsNames(t *testing.T) {
 				queue = append(queue, m[1])
 			}
 		}
+	}
+}
+
+// TestBrowserEveryPageShowsNames signs in as each login in Chromium and
+// opens every entry of the navigation and the detail pages they link
+// to: the text on screen never shows an id.
+func TestBrowserEveryPageShowsNames(t *testing.T) {
+	f := newReviewFixtureWith(t, withStrictCatalog)
+	sam := f.as("sam")
+	if resp := f.post(sam, "/requests", url.Values{"item": {"payroll"}, "justification": {"month end"}, "environment": {"prod"}, "csrf_token": {f.csrf(sam)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d", resp.StatusCode)
+	}
+	j := newJourney(t, f.base, "names")
+	for _, who := range []string{"carol", "alice", "mike", "sam"} {
+		j.signIn(who, "pw-"+who)
+		links := j.links(`header nav a`)
+		for _, l := range links {
+			j.do(who+" opens "+l, chromedp.Navigate(f.base+l), chromedp.WaitVisible(chromedp.ID("main")))
+			if id := anyUUID.FindString(j.text("main")); id != "" {
+				t.Errorf("%s %s shows the id %s", who, l, id)
+			}
+			details := j.links(`main a[href^="/requests/"], main a[href^="/campaigns/"], main a[href^="/nhis/"]`)
+			for _, d := range details[:min(len(details), 3)] {
+				j.do(who+" opens "+d, chromedp.Navigate(f.base+d), chromedp.WaitVisible(chromedp.ID("main")))
+				if id := anyUUID.FindString(j.text("main")); id != "" {
+					t.Errorf("%s %s shows the id %s", who, d, id)
+				}
+			}
+		}
+		j.signOut()
 	}
 }
