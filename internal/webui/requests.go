@@ -26,6 +26,13 @@ type requestsPage struct {
 	Notices   []store.Notification
 	List      listView // the requests
 	GrantList listView // the grants (parameters prefixed g)
+	// Extend is an extension form that came back with an error.
+	Extend extendForm
+}
+
+// extendForm is a grant's extension form as typed.
+type extendForm struct {
+	GrantID, End, Justification, Error string
 }
 
 var requestKeys = []sortKey[requestRow]{
@@ -44,9 +51,15 @@ var grantKeys = []sortKey[homeGrant]{
 // requests lists the requests the viewer made or benefits from, each with
 // its decision in words, and the viewer's grants.
 func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
+	s.renderRequests(w, r, http.StatusOK, extendForm{})
+}
+
+// renderRequests shows My requests; ext is an extension form that came
+// back with an error (zero: none).
+func (s *Server) renderRequests(w http.ResponseWriter, r *http.Request, status int, ext extendForm) {
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
-	data := requestsPage{Page: s.page(r, "My requests", "requests"), Available: s.Access != nil}
+	data := requestsPage{Page: s.page(r, "My requests", "requests"), Available: s.Access != nil, Extend: ext}
 	seen := map[string]bool{}
 	items := s.catalogItems()
 	itemName := func(id string) string {
@@ -111,7 +124,7 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "requests: notices", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "requests", data)
+	s.render(w, r, status, "requests", data)
 }
 
 type requestPage struct {
