@@ -122,6 +122,16 @@ func TestAuditTrailPage(t *testing.T) {
 		t.Fatalf("newer page: %d rows", len(rows))
 	}
 
+	// A name with HTML in it is text wherever it shows.
+	evil, err := e.store.CreatePerson(t.Context(), store.Person{UserName: "mallory", DisplayName: `<img src=x onerror=alert(1)>Mallory`, Status: store.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendEvents(t, e.store, 1, "person:"+evil.ID, "test.evil", "person:"+evil.ID)
+	if page := alice.Get(e.base + "/audit?action=test.evil"); strings.Contains(page.Body, "<img src=x") || !strings.Contains(page.Body, "&lt;img src=x onerror=alert(1)&gt;Mallory") {
+		t.Fatalf("an HTML name in the trail: %s", page.Body)
+	}
+
 	ok := alice.Get(e.base + "/audit/verify?action=test.tick")
 	if !strings.Contains(ok.Body, `id="verify-result"`) || !strings.Contains(ok.Body, "Chain verified") || !strings.Contains(ok.Body, `value="test.tick"`) {
 		t.Fatalf("verify: %s", ok.Body)
