@@ -88,6 +88,11 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "syncd demo: %v\n", err)
 		return exitFailure
 	}
+	if err := seedDemoRequests(ctx, e.stdout, st, cfg, logger); err != nil {
+		ln.Close()
+		fmt.Fprintf(e.stderr, "syncd demo: requests: %v\n", err)
+		return exitFailure
+	}
 	if err := seedDemoCampaign(ctx, e.stdout, st, cfg, logger); err != nil {
 		ln.Close()
 		fmt.Fprintf(e.stderr, "syncd demo: campaign: %v\n", err)
@@ -149,6 +154,7 @@ func demoConfig(dbPath, listen, base string, getenv func(string) string) (Config
 		"admin": {demo.GroupAdmins}, "auditor": {demo.GroupAuditors}, "catalog-owner": {demo.GroupCatalogOwners},
 	}
 	cfg.Review.Campaigns = demoCampaigns()
+	cfg.NHI.Thresholds = demoNHIThresholds()
 	cfg.Web.Session.InsecureCookie = true // plain http on loopback
 	cfg.Notify.demoSink, cfg.Notify.Window, cfg.Notify.DispatchEvery = true, Duration(10*time.Second), Duration(5*time.Second)
 	key, err := demoEvidenceKey(filepath.Dir(dbPath))

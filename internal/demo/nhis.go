@@ -60,8 +60,8 @@ func (g *gen) nhis(ctx context.Context) error {
 		{kind: store.KindToken, name: "ci-deploy-token", env: "prod", source: "import", desc: "Found in the CI settings", used: days(-2)},
 		// Owner named by the source, matching no person (dangling).
 		{kind: store.KindServiceAccount, name: "svc-reporting", env: "prod", source: "ldap", ownerRef: "cn=j.doe,ou=people,dc=example,dc=com", desc: "Owner left before HR data was loaded", used: days(-5)},
-		// Owner no longer active.
-		{kind: store.KindServiceAccount, name: "svc-etl-loader", env: "prod", source: "ldap", owner: gone, team: "data", desc: "Loads the warehouse every hour", used: days(0)},
+		// Owner no longer active, and no co-owner or team to fall back on.
+		{kind: store.KindServiceAccount, name: "svc-etl-loader", env: "prod", source: "ldap", owner: gone, desc: "Loads the warehouse every hour", used: days(0)},
 		// Project ended.
 		{kind: store.KindServiceAccount, name: "svc-dwh-migrator", env: "prod", source: "ldap", owner: max, project: pid("data-warehouse-migration"), team: "data", used: days(-15)},
 		{kind: store.KindAPIKey, name: "crm-export-key", env: "prod", source: "import", owner: ada, project: pid("legacy-crm"), used: days(-250)},

@@ -30,6 +30,8 @@ type Tx interface {
 	EvidenceScanTx
 	SCIMViewTx
 	NotifyTx
+	WebCountTx
+	AuditTrailTx
 
 	// Persons.
 	CreatePerson(ctx context.Context, p Person) (Person, error)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/policy"
+	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/webui"
 )
 
@@ -127,6 +128,22 @@ func TestRequestAndApproveThroughPages(t *testing.T) {
 	}
 	if resp := e.post(carol, "/grants/"+grantID[1]+"/confirm", url.Values{"csrf_token": {e.csrf(carol)}}); !strings.Contains(resp.Body, "Fulfillment confirmed, grant active") {
 		t.Fatalf("confirm: %s", resp.Body)
+	}
+	// An impossible or earlier end is a form error on My requests with
+	// the input kept; no extension request is stored.
+	before, _ := e.store.ListRequests(t.Context(), store.RequestQuery{RequesterID: e.ids["sam"]})
+	for _, tc := range []struct{ end, want string }{
+		{"2026-02-30", "There is no such date."},
+		{time.Now().AddDate(0, 0, -1).Format("2006-01-02"), "Choose a day after the grant&#39;s current end"},
+	} {
+		resp := e.post(sam, "/grants/"+grantID[1]+"/extend", url.Values{"end": {tc.end}, "justification": {"Q4 <close>"}, "csrf_token": {e.csrf(sam)}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, `id="err-end-`+grantID[1]+`"`) || !strings.Contains(resp.Body, tc.want) ||
+			!strings.Contains(resp.Body, `value="`+tc.end+`"`) || !strings.Contains(resp.Body, `value="Q4 &lt;close&gt;"`) {
+			t.Fatalf("extend to %s: %d %s", tc.end, resp.StatusCode, resp.Body)
+		}
+	}
+	if after, _ := e.store.ListRequests(t.Context(), store.RequestQuery{RequesterID: e.ids["sam"]}); len(after) != len(before) {
+		t.Fatalf("a failed extension stored a request: %d → %d", len(before), len(after))
 	}
 	until := time.Now().AddDate(0, 0, 45).Format("2006-01-02")
 	if resp := e.post(sam, "/grants/"+grantID[1]+"/extend", url.Values{"end": {until}, "justification": {"Q4"}, "csrf_token": {e.csrf(sam)}}); resp.StatusCode != http.StatusSeeOther {

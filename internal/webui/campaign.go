@@ -27,6 +27,7 @@ type campaignPage struct {
 	Unfinished  []reviewerLoad
 	Revocations []revocation
 	Evidence    bool
+	Progress    progressChart
 }
 
 // campaign shows one campaign's progress by stage, its revocations with
@@ -51,6 +52,12 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) {
 	if st.Total > 0 {
 		data.Percent = (st.Total - st.Undecided) * 100 / st.Total
 	}
+	byDay, err := s.Store.CountDecidedByDay(ctx, st.ID)
+	if err != nil {
+		s.internal(w, r, "campaign: progress over time", err)
+		return
+	}
+	data.Progress = layoutProgress(byDay, st.Total, st.StartedAt, st.DueAt, st.ClosedAt, s.Now())
 	names := map[string]string{}
 	name := func(id string) string {
 		if n, ok := names[id]; ok {

@@ -15,6 +15,10 @@ type catalogPage struct {
 	Entries   []access.Entry
 	Reports   []personOption // people the viewer may request for
 	NHIs      []personOption // non-human identities the viewer owns
+	// Form is a request form that came back with errors.
+	Form requestForm
+	// OwnsItems: the viewer owns catalog items (a link to their page).
+	OwnsItems bool
 }
 
 type personOption struct{ ID, Name string }
@@ -22,10 +26,16 @@ type personOption struct{ ID, Name string }
 // catalog lists every live item with what would happen if the viewer
 // requested it for themselves, and a request form for each.
 func (s *Server) catalog(w http.ResponseWriter, r *http.Request) {
+	s.renderCatalog(w, r, http.StatusOK, requestForm{})
+}
+
+// renderCatalog shows the catalog; form is the request form that came
+// back with errors (zero: none).
+func (s *Server) renderCatalog(w http.ResponseWriter, r *http.Request, status int, form requestForm) {
 	p := auth.PrincipalFrom(r.Context())
-	data := catalogPage{Page: s.page(r, "Request access", "catalog")}
+	data := catalogPage{Page: s.page(r, "Request access", "catalog"), Form: form}
 	if s.Access == nil {
-		s.render(w, r, http.StatusOK, "catalog", data)
+		s.render(w, r, status, "catalog", data)
 		return
 	}
 	entries, err := s.Access.Browse(r.Context(), p.PersonID)
@@ -47,7 +57,10 @@ func (s *Server) catalog(w http.ResponseWriter, r *http.Request) {
 		data.NHIs = append(data.NHIs, personOption{ID: "nhi:" + n.ID, Name: n.Name + " (" + string(n.Kind) + ")"})
 	}
 	data.Available, data.Version, data.Entries, data.Reports = true, s.Access.Policy().Version, entries, reports
-	s.render(w, r, http.StatusOK, "catalog", data)
+	for _, it := range s.Access.Catalog().Items {
+		data.OwnsItems = data.OwnsItems || it.OwnerID != "" && it.OwnerID == p.PersonID
+	}
+	s.render(w, r, status, "catalog", data)
 }
 
 func (s *Server) directReports(r *http.Request, personID string) ([]personOption, error) {

@@ -25,15 +25,23 @@ func (s *Server) extendGrant(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r, "Grant")
 		return
 	}
-	end, err := time.Parse("2006-01-02", strings.TrimSpace(r.PostFormValue("end")))
-	if err != nil {
-		s.Fail(w, r, http.StatusBadRequest, "Invalid end date", "Give the new end date as YYYY-MM-DD.")
+	form := extendForm{GrantID: g.ID, End: strings.TrimSpace(r.PostFormValue("end")), Justification: strings.TrimSpace(r.PostFormValue("justification"))}
+	end, err := time.Parse("2006-01-02", form.End)
+	switch {
+	case err != nil:
+		form.Error = "There is no such date. Give the new end as YYYY-MM-DD."
+	case !end.After(g.End):
+		form.Error = "Choose a day after the grant's current end, " + g.End.UTC().Format("2006-01-02") + "."
+	}
+	if form.Error != "" {
+		s.renderRequests(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
-	out, err := s.Access.Extend(r.Context(), p.PersonID, g.ID, end.Add(24*time.Hour-time.Second), strings.TrimSpace(r.PostFormValue("justification")))
+	out, err := s.Access.Extend(r.Context(), p.PersonID, g.ID, end.Add(24*time.Hour-time.Second), form.Justification)
 	switch {
-	case errors.Is(err, access.ErrInvalid), errors.Is(err, access.ErrStateChanged):
-		s.Fail(w, r, http.StatusBadRequest, "Cannot extend", strings.TrimPrefix(err.Error(), "access: "))
+	case errors.Is(err, access.ErrInvalid), errors.Is(err, access.ErrStateChanged), errors.Is(err, access.ErrConflict):
+		form.Error = submitMessage(err)
+		s.renderRequests(w, r, http.StatusUnprocessableEntity, form)
 		return
 	case err != nil && out.Request.ID == "":
 		s.internal(w, r, "extend grant", err)

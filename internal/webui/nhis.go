@@ -33,6 +33,7 @@ type nhisPage struct {
 	Total             int
 	More              bool
 	Pager             pager
+	CSV               string // this filter as CSV
 }
 
 // nhis lists the NHIs the viewer may see, filtered by kind, environment,
@@ -128,7 +129,12 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 	// Walk the matches in id order and keep one page of visible ones.
 	after := q.AfterID
 	q.AfterID, q.Limit = after, 500
-	for len(data.NHIs) <= pageSize {
+	// The CSV export walks every match, from the start.
+	exportAll := wantsCSV(r, "")
+	if exportAll {
+		q.AfterID = ""
+	}
+	for exportAll || len(data.NHIs) <= pageSize {
 		ns, err := s.Store.ListNHIs(ctx, q)
 		if err != nil {
 			s.internal(w, r, "nhis: list", err)
@@ -140,7 +146,7 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 				s.internal(w, r, "nhis: authorize", err)
 				return
 			}
-			if ok && len(data.NHIs) <= pageSize {
+			if ok && (exportAll || len(data.NHIs) <= pageSize) {
 				data.NHIs = append(data.NHIs, nhiRow{NHI: n, ProjectName: byProject[n.ProjectID].Name, Findings: open[n.ID]})
 			}
 		}
@@ -148,6 +154,10 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		q.AfterID = ns[len(ns)-1].ID
+	}
+	if exportAll {
+		nhisCSV(w, data.NHIs, s.names(ctx))
+		return
 	}
 	if len(data.NHIs) > pageSize {
 		data.NHIs, data.More = data.NHIs[:pageSize], true
@@ -174,6 +184,13 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data.Total = len(data.NHIs)
+	export := url.Values{}
+	for k, v := range in {
+		export[k] = v
+	}
+	export.Del("after")
+	export.Set("format", "csv")
+	data.CSV = "/nhis?" + export.Encode()
 	s.render(w, r, http.StatusOK, "nhis", data)
 }
 
@@ -190,4 +207,20 @@ func (s *Server) personByLogin(ctx context.Context, login string) (string, error
 		}
 	}
 	return "", nil
+}
+
+// nhisCSV exports every NHI the filter matches and the viewer may see,
+// in id order, with its open findings.
+func nhisCSV(w http.ResponseWriter, rows []nhiRow, names func(string) string) {
+	var out [][]string
+	for _, x := range rows {
+		n := x.NHI
+		owner := ""
+		if n.OwnerID != "" {
+			owner = names(n.OwnerID)
+		}
+		out = append(out, []string{n.Name, string(n.Kind), n.Environment, owner, x.ProjectName, string(n.Status), n.Source,
+			formatTime(n.ExpiresAt, "2006-01-02"), formatTime(n.RotatedAt, "2006-01-02"), formatTime(n.LastUsedAt, "2006-01-02"), strings.Join(x.Findings, " ")})
+	}
+	writeCSV(w, "nhis.csv", []string{"name", "kind", "environment", "owner", "project", "status", "source", "expires", "rotated", "last used", "open findings"}, out)
 }

@@ -31,7 +31,25 @@ var funcs = template.FuncMap{
 	"datetime":  func(v any) string { return formatTime(v, "2006-01-02 15:04 UTC") },
 	"join":      func(v []string) string { return strings.Join(v, ", ") },
 	"inc":       func(n int) int { return n + 1 },
+	"add":       func(a, b int) int { return a + b },
+	"sub":       func(a, b int) int { return a - b },
 	"riskTiers": func() []string { return []string{"low", "medium", "high", "critical"} },
+	"reqField":  newReqField,
+}
+
+// reqField is one input of the catalog's request form: its value and
+// error are shown only on the form that came back (mine).
+type reqField struct {
+	Item, Name, Label, Value, Pattern, Error string
+	Mine                                     bool
+}
+
+func newReqField(errs map[string]string, mine bool, item, name, label, value, pattern string) reqField {
+	f := reqField{Item: item, Name: name, Label: label, Pattern: pattern, Mine: mine}
+	if mine {
+		f.Value, f.Error = value, errs[name]
+	}
+	return f
 }
 
 // formatTime formats a time or *time.Time in UTC; nil and zero times

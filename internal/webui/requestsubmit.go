@@ -3,8 +3,8 @@ package webui
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
-	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
@@ -12,43 +12,60 @@ import (
 )
 
 // submitRequest files a request from the catalog form and shows its
-// outcome on the request's page.
+// outcome on the request's page. Input the item does not allow, and a
+// request the service refuses before deciding it, bring the catalog back
+// with the form as it was filled in and the message by the field;
+// nothing is stored for them.
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	if s.Access == nil {
 		s.notFound(w, r, "Catalog")
 		return
 	}
 	p := auth.PrincipalFrom(r.Context())
+	form := requestFormFrom(r)
+	it, ok := s.catalogItems()[form.ItemID]
+	if !ok || it.Retired {
+		s.Fail(w, r, http.StatusNotFound, "Unknown item", "There is no such item in the catalog.")
+		return
+	}
 	sub := access.Submission{
-		RequesterID:   p.PersonID,
-		BeneficiaryID: strings.TrimSpace(r.PostFormValue("beneficiary")),
-		ItemID:        strings.TrimSpace(r.PostFormValue("item")),
-		Justification: strings.TrimSpace(r.PostFormValue("justification")),
-		Environment:   strings.TrimSpace(r.PostFormValue("environment")),
-		NHIName:       strings.TrimSpace(r.PostFormValue("nhi_name")),
-		Project:       strings.TrimSpace(r.PostFormValue("project")),
+		RequesterID: p.PersonID, BeneficiaryID: form.Beneficiary, ItemID: form.ItemID, Justification: form.Justification,
+		Environment: form.Environment, NHIName: form.NHIName, Project: form.Project,
 	}
 	if id, ok := strings.CutPrefix(sub.BeneficiaryID, "nhi:"); ok {
 		sub.BeneficiaryID, sub.BeneficiaryNHI = "", id // a non-human identity the viewer owns
 	}
-	if end := strings.TrimSpace(r.PostFormValue("end")); end != "" {
-		t, err := time.Parse("2006-01-02", end)
+	var held store.Grant
+	if sub.BeneficiaryNHI == "" {
+		who := sub.BeneficiaryID
+		if who == "" {
+			who = p.PersonID
+		}
+		until, err := s.heldUntil(r.Context(), who, it.ID)
 		if err != nil {
-			s.Fail(w, r, http.StatusBadRequest, "Invalid end date", "Give the end date as YYYY-MM-DD.")
+			s.internal(w, r, "submit request: held grants", err)
 			return
 		}
-		sub.End = t.Add(24*time.Hour - time.Second)
+		held.End = until
+	}
+	sub.End = form.check(it, s.Now().UTC(), held.End)
+	if len(form.Errors) > 0 {
+		s.renderCatalog(w, r, http.StatusUnprocessableEntity, form)
+		return
 	}
 	out, err := s.Access.Submit(r.Context(), sub)
 	switch {
 	case errors.Is(err, access.ErrForbidden):
-		s.Fail(w, r, http.StatusForbidden, "Not allowed", "You may request access for yourself, your direct reports, or the non-human identities you own.")
+		form.fail("beneficiary", "You may request access for yourself, your direct reports, or the non-human identities you own.")
+		s.renderCatalog(w, r, http.StatusForbidden, form)
 		return
-	case errors.Is(err, access.ErrInvalid):
-		s.Fail(w, r, http.StatusBadRequest, "Cannot request this", strings.TrimPrefix(err.Error(), "access: "))
+	case errors.Is(err, access.ErrInvalid), errors.Is(err, access.ErrConflict):
+		form.fail("form", submitMessage(err))
+		s.renderCatalog(w, r, http.StatusUnprocessableEntity, form)
 		return
 	case errors.Is(err, access.ErrNotFound):
-		s.Fail(w, r, http.StatusNotFound, "Unknown item", "There is no catalog item "+sub.ItemID+".")
+		form.fail("beneficiary", "There is no such person or non-human identity that you may request for.")
+		s.renderCatalog(w, r, http.StatusUnprocessableEntity, form)
 		return
 	case err != nil && out.Request.ID == "":
 		s.internal(w, r, "submit request", err)
@@ -58,6 +75,25 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/requests/"+out.Request.ID, http.StatusSeeOther)
 }
+
+// submitMessage words a submission the service refused before deciding
+// it: its own reason, without package prefix, sentinel or request ids.
+func submitMessage(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "access: "); i >= 0 {
+		msg = msg[i+len("access: "):]
+	}
+	for _, sentinel := range []error{access.ErrConflict, access.ErrInvalid} {
+		msg = strings.TrimSuffix(msg, ": "+sentinel.Error())
+	}
+	msg = strings.TrimSpace(uuidInParens.ReplaceAllString(msg, ""))
+	if msg == "" {
+		return "syncd could not file this request."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+var uuidInParens = regexp.MustCompile(` \([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)`)
 
 func storePersonQueryManager(managerID, after string) store.PersonQuery {
 	return store.PersonQuery{ManagerID: managerID, AfterID: after, Limit: 100}

@@ -84,8 +84,15 @@ func (s *Server) decideReviews(w http.ResponseWriter, r *http.Request) {
 	decided := 0
 	failed := map[int64]reviewRow{}
 	var msg string
+	undo := row && bulk.Decision == "undo"
 	for _, id := range ids {
-		it, err := s.Reviews.Decide(r.Context(), actor, id, dec)
+		var it store.ReviewItem
+		var err error
+		if undo {
+			it, err = s.Reviews.Undo(r.Context(), actor, id)
+		} else {
+			it, err = s.Reviews.Decide(r.Context(), actor, id, dec)
+		}
 		if err != nil {
 			msg = decisionMessage(err, dec, it)
 			if !errors.Is(err, review.ErrInvalid) && !errors.Is(err, review.ErrForbidden) && !errors.Is(err, review.ErrClosed) {
@@ -105,6 +112,10 @@ func (s *Server) decideReviews(w http.ResponseWriter, r *http.Request) {
 		if row {
 			last = "&last=" + strconv.FormatInt(ids[0], 10)
 		}
+		if undo {
+			http.Redirect(w, r, "/reviews?"+q+"undone=1"+last, http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/reviews?"+q+"decided="+strconv.Itoa(decided)+last, http.StatusSeeOther)
 		return
 	}
@@ -122,6 +133,10 @@ func decisionMessage(err error, dec review.Decision, _ store.ReviewItem) string 
 	switch {
 	case errors.Is(err, review.ErrClosed):
 		return "This stage has closed; its decisions are final."
+	case dec.Decision == "undo" && errors.Is(err, review.ErrInvalid):
+		return "There is no decision to undo."
+	case dec.Decision == "undo" && errors.Is(err, review.ErrForbidden):
+		return "You may not undo this decision."
 	case errors.Is(err, review.ErrForbidden) && dec.Decision == store.DecisionReassign:
 		return "That person may not review this item (they hold it, or are not active)."
 	case errors.Is(err, review.ErrForbidden):

@@ -1,11 +1,11 @@
 package webui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -92,8 +92,53 @@ type reviewsPage struct {
 	FormError string
 	Bulk      bulkInput
 	// Last is the item a single-row decision just changed; its outcome
-	// becomes the confirmation.
-	Last int64
+	// becomes the confirmation. Undone is the item whose decision was
+	// just taken back.
+	Last   int64
+	Undone int64
+	List   listView
+}
+
+// reviewKeys are My reviews' sort orders: within the groups (by person
+// or by item), which stay together.
+func reviewKeys(group string) []sortKey[reviewRow] {
+	title := func(x reviewRow) string {
+		if group == "item" {
+			return x.ItemName + "\x00" + x.Item.ItemID + x.Item.NHIID
+		}
+		return x.Holder + "\x00" + x.HolderID
+	}
+	other := func(x reviewRow) string { return pick(group == "item", x.Holder, x.ItemName) }
+	byGroup := func(a, b reviewRow) int { return strings.Compare(title(a), title(b)) }
+	keys := []sortKey[reviewRow]{
+		{Key: "default", Label: pick(group == "item", "Holder", "Access"), Cmp: func(a, b reviewRow) int { return strings.Compare(other(a), other(b)) }},
+		{Key: "risk", Label: "Risk", Cmp: func(a, b reviewRow) int { return riskRank[a.Risk] - riskRank[b.Risk] }},
+		{Key: "recommendation", Label: "Recommendation", Cmp: func(a, b reviewRow) int { return strings.Compare(a.Item.Recommendation, b.Item.Recommendation) }},
+		{Key: "decision", Label: "Decision", Cmp: func(a, b reviewRow) int { return strings.Compare(a.Item.Decision, b.Item.Decision) }},
+		{Key: "lastused", Label: "Last used", Cmp: func(a, b reviewRow) int {
+			at := func(x reviewRow) int64 {
+				if x.Item.Snapshot.LastUsedAt == nil {
+					return 0
+				}
+				return x.Item.Snapshot.LastUsedAt.Unix()
+			}
+			return cmp.Compare(at(a), at(b))
+		}},
+	}
+	for i := range keys {
+		keys[i].Group = byGroup
+	}
+	return keys
+}
+
+// reviewsCSV exports the viewer's items as filtered and sorted.
+func reviewsCSV(w http.ResponseWriter, rows []reviewRow) {
+	var out [][]string
+	for _, x := range rows {
+		out = append(out, []string{x.Holder, x.Title, x.Department, x.ItemName, x.Risk, x.Obtained, formatTime(x.Item.Snapshot.LastUsedAt, "2006-01-02"),
+			x.Item.Recommendation, x.Item.Reason, x.Item.Decision, formatTime(x.Item.DecidedAt, "2006-01-02 15:04"), x.Item.Justification})
+	}
+	writeCSV(w, "my-reviews.csv", []string{"holder", "title", "department", "access", "risk", "how obtained", "last used", "recommendation", "reason", "decision", "decided", "justification"}, out)
 }
 
 type bulkInput struct {
@@ -111,6 +156,10 @@ func (s *Server) reviews(w http.ResponseWriter, r *http.Request) {
 		data.Flash = strconv.Itoa(n) + " decision" + plural(n) + " recorded. You can change " + pick(n == 1, "it", "them") + " here until the stage closes."
 		data.Last, _ = strconv.ParseInt(r.URL.Query().Get("last"), 10, 64)
 	}
+	if r.URL.Query().Get("undone") != "" {
+		data.Undone, _ = strconv.ParseInt(r.URL.Query().Get("last"), 10, 64)
+		data.Flash = "Decision undone; the item is undecided again."
+	}
 	s.renderReviews(w, r, http.StatusOK, data, nil)
 }
 
@@ -124,7 +173,7 @@ func (s *Server) renderReviews(w http.ResponseWriter, r *http.Request, status in
 			return
 		}
 		data.Total = len(rows)
-		index := map[string]int{}
+		var shown []reviewRow
 		for _, row := range rows {
 			if row.Item.Decision == "" {
 				data.Undecided++
@@ -134,13 +183,28 @@ func (s *Server) renderReviews(w http.ResponseWriter, r *http.Request, status in
 					". You can change this decision here until the stage closes."
 				row.Highlight = true
 			}
+			if data.Undone != 0 && row.Item.ID == data.Undone && row.Item.Decision == "" {
+				data.Flash = "Decision on " + row.ItemName + " of " + row.Holder + " undone; it is undecided again."
+				row.Highlight = true
+			}
 			if !data.Filter.match(row) {
 				continue
 			}
 			if k, ok := keep[row.Item.ID]; ok {
 				row.Selected, row.Justification, row.Error = k.Selected, k.Justification, k.Error
 			}
-			data.Shown++
+			shown = append(shown, row)
+		}
+		data.Shown = len(shown)
+		var page []reviewRow
+		page, data.List = sortPage(r, listParams{Path: "/reviews"}, reviewKeys(data.Filter.Group), "default", false,
+			func(x reviewRow) string { return strconv.FormatInt(x.Item.ID, 10) }, shown)
+		if wantsCSV(r, "") {
+			reviewsCSV(w, shown)
+			return
+		}
+		index := map[string]int{}
+		for _, row := range page {
 			key, title := "person:"+row.HolderID, row.Holder
 			if data.Filter.Group == "item" {
 				key, title = "item:"+row.Item.ItemID+"/"+row.Item.NHIID, row.ItemName
@@ -153,7 +217,6 @@ func (s *Server) renderReviews(w http.ResponseWriter, r *http.Request, status in
 			}
 			data.Groups[i].Rows = append(data.Groups[i].Rows, row)
 		}
-		slices.SortStableFunc(data.Groups, func(a, b reviewGroup) int { return strings.Compare(a.Title, b.Title) })
 	}
 	s.render(w, r, status, "reviews", data)
 }
@@ -307,22 +370,17 @@ func pick(c bool, a, b string) string {
 }
 
 // undecidedReviews counts the viewer's open, undecided review items for
-// the navigation; 0 when reviews are off or the count fails (logged).
+// the navigation with one count query; 0 when reviews are off or the
+// count fails (logged).
 func (s *Server) undecidedReviews(r *http.Request) int {
 	p := auth.PrincipalFrom(r.Context())
 	if s.Reviews == nil || p == nil || p.PersonID == "" {
 		return 0
 	}
-	items, err := s.openReviewItems(r.Context(), p.PersonID)
+	n, err := s.Store.CountOpenReviewItems(r.Context(), p.PersonID)
 	if err != nil {
 		s.Logger.Warn("reviews: count", "err", err)
 		return 0
-	}
-	n := 0
-	for _, it := range items {
-		if it.Decision == "" {
-			n++
-		}
 	}
 	return n
 }

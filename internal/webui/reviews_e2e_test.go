@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -76,6 +77,27 @@ func TestBrowserManagerReviewJourney(t *testing.T) {
 	if s := text("#review-summary"); !strings.Contains(s, "3 of 4") {
 		t.Fatalf("after certify: %s", s)
 	}
+	payroll := sel("rita/Payroll (read)")
+	do("undo the certification",
+		chromedp.Click(chromedp.ID("undo-"+payroll)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@class="flash" and contains(., "undone")]`)),
+	)
+	if s := text("#review-summary"); !strings.Contains(s, "4 of 4") {
+		t.Fatalf("after undo: %s", s)
+	}
+	if s := text("#item-" + payroll); !strings.Contains(s, "Undecided") || strings.Contains(s, "Undo") {
+		t.Fatalf("undone row: %s", s)
+	}
+	if it := f.item(t, "rita/Payroll (read)"); it.Decision != "" || it.State != store.ItemPending {
+		t.Fatalf("undone item: %+v", it)
+	}
+	do("certify it again",
+		chromedp.Click(chromedp.ID("certify-"+payroll)),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if s := text("#review-summary"); !strings.Contains(s, "3 of 4") {
+		t.Fatalf("after certifying again: %s", s)
+	}
 
 	terry := sel("terry/Payroll (read)")
 	do("revoke without a justification",
@@ -127,6 +149,18 @@ func TestBrowserManagerReviewJourney(t *testing.T) {
 	}
 	if s := text("#revocations-table"); !strings.Contains(s, "Terry Gone") || !strings.Contains(s, "Mike Manager") {
 		t.Fatalf("revocations: %s", s)
+	}
+	// The chart over time: today's decisions bring it to 66%, drawn
+	// without script.
+	if s := text("#progress-caption"); !strings.Contains(s, "66% decided by "+time.Now().UTC().Format("2006-01-02")) {
+		t.Fatalf("progress chart caption: %q", s)
+	}
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	drawn, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`(() => { const l = document.querySelector("#progress-chart polyline");
+		const b = l && l.getBBox(); return l !== null && b.width + b.height > 50 && document.querySelectorAll("script").length === 0; })()`))
+	if err != nil || !drawn {
+		t.Fatalf("progress chart not drawn: %v", err)
 	}
 }
 

@@ -26,6 +26,12 @@ type reviewFixture struct {
 
 func newReviewFixture(t *testing.T) *reviewFixture {
 	t.Helper()
+	return newReviewFixtureWith(t)
+}
+
+// newReviewFixtureWith is newReviewFixture with more web UI options.
+func newReviewFixtureWith(t *testing.T, opts ...func(*env, *webui.Server)) *reviewFixture {
+	t.Helper()
 	f := &reviewFixture{items: map[string]int64{}}
 	f.env = newEnvWith(t, false, []string{"hr"}, idpUsers, func(e *env, ctx context.Context) {
 		e.seed(ctx)
@@ -73,7 +79,7 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 			t.Fatal(err)
 		}
 		f.items["nhi/svc-sam"] = nhi[0].ID
-	}, func(e *env, ui *webui.Server) { ui.Reviews = f.svc })
+	}, append([]func(*env, *webui.Server){func(e *env, ui *webui.Server) { ui.Reviews = f.svc }}, opts...)...)
 	return f
 }
 

@@ -52,7 +52,7 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign"}
+	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign", "audit", "catalogowner"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -101,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	action("POST /nhis/{id}/project", s.extendProject)
 	page("GET /catalog", s.catalog)
 	page("GET /catalog/lint", s.lint)
+	page("GET /catalog/mine", s.catalogOwner)
 	action("POST /requests", s.submitRequest)
 	page("GET /requests", s.requests)
 	page("GET /requests/{id}", s.request)
@@ -112,6 +113,8 @@ func (s *Server) Handler() http.Handler {
 	action("POST /reviews", s.decideReviews)
 	page("GET /campaigns", s.campaigns)
 	page("GET /campaigns/{id}", s.campaign)
+	page("GET /audit", s.auditTrail)
+	page("GET /audit/verify", s.auditTrail)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /jobs", s.jobsPage)

@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"reviewbulk", reviewBulkTests},
 		{"evidencescan", evidenceScanTests},
 		{"notify", notifyTests},
+		{"webcount", webCountTests},
+		{"audittrail", auditTrailTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
