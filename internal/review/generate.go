@@ -125,9 +125,10 @@ func (s *Service) create(ctx context.Context, d *Definition, id, period, by stri
 // processes generating the same campaign take turns on its row lock, so
 // no grant is frozen twice.
 func (s *Service) Generate(ctx context.Context, id string, progress func(int)) (store.Campaign, error) {
-	// Persons read for one page serve the next ones too (managers repeat):
-	// the cache grows with the people involved, never with the grants.
-	cache := map[string]*store.Person{}
+	// Persons and job functions read for one page serve the next ones too
+	// (holders and managers repeat): the cache grows with the people
+	// involved, never with the grants.
+	cache := newGenCache()
 	for {
 		c, done, err := s.generateStep(ctx, id, cache)
 		if err != nil {
@@ -143,7 +144,7 @@ func (s *Service) Generate(ctx context.Context, id string, progress func(int)) (
 }
 
 // generateStep freezes one page. done reports that generation is over.
-func (s *Service) generateStep(ctx context.Context, id string, cache map[string]*store.Person) (store.Campaign, bool, error) {
+func (s *Service) generateStep(ctx context.Context, id string, cache *genCache) (store.Campaign, bool, error) {
 	var out store.Campaign
 	done := false
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
@@ -228,6 +229,46 @@ func (s *Service) finishGeneration(ctx context.Context, tx store.Tx, d *Definiti
 	return c, err
 }
 
+// genCache keeps what one generation read about people across its pages.
+type genCache struct {
+	persons map[string]*store.Person // nil value: known missing
+	jfs     map[string][]string      // person -> current job functions (nil: none)
+}
+
+func newGenCache() *genCache {
+	return &genCache{persons: map[string]*store.Person{}, jfs: map[string][]string{}}
+}
+
+// jobFunctions returns the current job functions of ids, reading only
+// those not cached yet; a nil cache reads them all.
+func (g *genCache) jobFunctions(ctx context.Context, tx store.Tx, ids []string) (map[string][]string, error) {
+	if g == nil {
+		return tx.ListOpenJobFunctionsOf(ctx, ids)
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, ok := g.jfs[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := tx.ListOpenJobFunctionsOf(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range missing {
+			g.jfs[id] = got[id]
+		}
+	}
+	out := make(map[string][]string, len(ids))
+	for _, id := range ids {
+		if fns := g.jfs[id]; fns != nil {
+			out[id] = fns
+		}
+	}
+	return out, nil
+}
+
 // peerCache keeps the peer counts of campaigns being generated, computed
 // once per campaign and process (not per page).
 var peerCache sync.Map // campaign id -> store.PeerCounts
@@ -259,7 +300,7 @@ func grantSource(g store.Grant) string {
 }
 
 // grantPage freezes the next page of grants in scope.
-func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache map[string]*store.Person) ([]store.ReviewItem, string, bool, error) {
+func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache *genCache) ([]store.ReviewItem, string, bool, error) {
 	page := s.pageSize()
 	grants, err := tx.ScanGrants(ctx, store.GrantScan{AfterID: c.GenCursor, States: []store.GrantState{store.GrantActive}, Limit: page})
 	if err != nil {
@@ -277,12 +318,12 @@ func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c s
 
 // grantItems builds the review items of grants that are in d's scope.
 // move, for a mover micro-review, is the event that opened it.
-func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, grants []store.Grant, move *store.MoverEvent, cache map[string]*store.Person) ([]store.ReviewItem, error) {
+func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, grants []store.Grant, move *store.MoverEvent, cache *genCache) ([]store.ReviewItem, error) {
 	cat := s.catalog()
 	items := s.items()
 	dir := newPeople(ctx, tx, cat.ApproverGroups)
 	if cache != nil {
-		dir.cache = cache
+		dir.cache = cache.persons
 	}
 	holders := make([]string, 0, len(grants))
 	var owners []string
@@ -292,13 +333,17 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 			owners = append(owners, it.OwnerID)
 		}
 	}
+	slices.Sort(holders)
+	holders = slices.Compact(holders)
+	slices.Sort(owners)
+	owners = slices.Compact(owners)
 	if err := dir.loadChain(holders); err != nil {
 		return nil, err
 	}
 	if err := dir.load(owners); err != nil {
 		return nil, err
 	}
-	jfs, err := tx.ListOpenJobFunctionsOf(ctx, holders)
+	jfs, err := cache.jobFunctions(ctx, tx, holders)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +449,7 @@ func displayName(p store.Person) string {
 }
 
 // nhiPage freezes the next page of NHIs in scope.
-func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache map[string]*store.Person) ([]store.ReviewItem, string, bool, error) {
+func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache *genCache) ([]store.ReviewItem, string, bool, error) {
 	page := s.pageSize()
 	nhis, err := tx.ListNHIs(ctx, store.NHIQuery{AfterID: c.GenCursor, Status: store.NHIActive, Limit: page})
 	if err != nil {
@@ -416,7 +461,7 @@ func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c sto
 	cat := s.catalog()
 	dir := newPeople(ctx, tx, cat.ApproverGroups)
 	if cache != nil {
-		dir.cache = cache
+		dir.cache = cache.persons
 	}
 	var owners []string
 	for _, n := range nhis {
