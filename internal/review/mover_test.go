@@ -74,7 +74,7 @@ func TestMoverMicroReview(t *testing.T) {
 		must(t, "tick", svc.Tick(ctx))
 		got, err := st.GetReviewItem(ctx, it.ID)
 		must(t, "item", err)
-		if got.Decision != store.DecisionRevoke || !got.Defaulted || got.Remediation.State != store.RemediationFulfilled {
+		if got.Decision != store.DecisionRevoke || !got.Defaulted || got.Remediation.State != store.RemediationNotVerifiable {
 			t.Fatalf("after the grace period %+v", got)
 		}
 		g, err := st.GetGrant(ctx, reports.ID)
