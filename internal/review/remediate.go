@@ -201,11 +201,8 @@ func (s *Service) remediate(ctx context.Context, it store.ReviewItem) (store.Rev
 		return err
 	})
 	if errors.Is(err, errNothing) {
-		cur, gerr := s.Store.GetReviewItem(ctx, it.ID)
-		if gerr == nil && rerr != nil {
-			return cur, fmt.Errorf("review: remediate item %d: %w", it.ID, rerr)
-		}
-		return cur, gerr
+		// Recorded meanwhile, or failed as it had already: nothing new.
+		return s.Store.GetReviewItem(ctx, it.ID)
 	}
 	if err != nil {
 		return it, fmt.Errorf("review: remediate item %d: %w", it.ID, err)
