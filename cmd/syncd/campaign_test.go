@@ -159,7 +159,7 @@ func TestCampaignCommands(t *testing.T) {
 					t.Errorf("status lacks %q: %s", k, out)
 				}
 			}
-			for _, k := range []string{"requested", "fulfilled", "verified", "failed"} {
+			for _, k := range []string{"requested", "fulfilled", "verified", "failed", "notVerifiable"} {
 				if _, ok := m["remediation"].(map[string]any)[k]; !ok {
 					t.Errorf("status remediation lacks %q: %s", k, out)
 				}
@@ -176,7 +176,7 @@ func TestCampaignCommands(t *testing.T) {
 		}
 		m := status()
 		if m["state"] != "closed" || m["revoked"] != 1.0 || m["certified"] != 1.0 || m["defaulted"] != 2.0 ||
-			m["remediation"].(map[string]any)["fulfilled"] != 1.0 {
+			m["remediation"].(map[string]any)["notVerifiable"] != 1.0 {
 			t.Fatalf("status after close %v", m)
 		}
 		code, out, _ = cli(t, noEnv, "campaign", "status", "--config", cfgPath, "--id", id)

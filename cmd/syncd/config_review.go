@@ -28,6 +28,7 @@ import (
 //	      escalation: {after: 7d, to: ["group:security"], mode: add}
 //	      remediate: stage-close        # or immediately
 //	      unverifiedAfter: 72h
+//	      verifyCycles: 3               # sync runs that may still show a taken-back access before it is failed and escalated
 //	      fallbackGroup: security
 type ReviewConfig struct {
 	Campaigns []CampaignConfig `yaml:"campaigns"`
@@ -47,6 +48,7 @@ type CampaignConfig struct {
 	Escalation      CampaignEscalation `yaml:"escalation"`
 	Remediate       string             `yaml:"remediate"`
 	UnverifiedAfter Duration           `yaml:"unverifiedAfter"`
+	VerifyCycles    int                `yaml:"verifyCycles"`
 	FallbackGroup   string             `yaml:"fallbackGroup"`
 	Recommend       CampaignRecommend  `yaml:"recommend"`
 	Grace           Duration           `yaml:"grace"`
@@ -112,7 +114,7 @@ func (c *Config) campaignDefinitions() ([]review.Definition, ConfigErrors) {
 			Name: cc.Name, Description: cc.Description, Kind: cc.Kind, Scope: cc.Scope, Duration: time.Duration(cc.Duration),
 			Default:    review.Default{Action: cc.Default.Action, CapPercent: cc.Default.CapPercent, CapItems: cc.Default.CapItems},
 			Escalation: review.Escalation{After: time.Duration(cc.Escalation.After), To: cc.Escalation.To, Mode: cc.Escalation.Mode},
-			Remediate:  cc.Remediate, UnverifiedAfter: time.Duration(cc.UnverifiedAfter), FallbackGroup: cc.FallbackGroup,
+			Remediate:  cc.Remediate, UnverifiedAfter: time.Duration(cc.UnverifiedAfter), VerifyCycles: cc.VerifyCycles, FallbackGroup: cc.FallbackGroup,
 			Recommend: review.Recommend{UnusedDays: cc.Recommend.UnusedDays, PeerPercent: cc.Recommend.PeerPercent},
 			Grace:     time.Duration(cc.Grace),
 			Schedule:  review.Schedule{Frequency: cc.Schedule.Frequency, Cron: cc.Schedule.Cron, Runs: cc.Schedule.Runs},

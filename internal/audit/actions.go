@@ -78,17 +78,19 @@ const (
 	ActionGrantCredentialRetrieved  = "grant.credential_retrieved"  // request (never the secret)
 
 	// Campaigns and their review items.
-	ActionCampaignStarted            = "campaign.started"             // definition, period, version (or mover event)
-	ActionCampaignGenerated          = "campaign.generated"           // definition, items
-	ActionCampaignEmpty              = "campaign.empty"               // definition, items (0)
-	ActionCampaignStageClosed        = "campaign.stage_closed"        // stage, default, counts, capped items
-	ActionCampaignClosed             = "campaign.closed"              // stage, default, counts
-	ActionCampaignCapEscalated       = "campaign.cap_escalated"       // stage, escalated, until
-	ActionReviewDecided              = "review.decided"               // campaign, decision, justification, recommendation shown, issuer, subject
-	ActionReviewRemediationFulfilled = "review.remediation_fulfilled" // campaign, adapter
-	ActionReviewRemediationFailed    = "review.remediation_failed"    // campaign, adapter, error
-	ActionReviewRemediationVerified  = "review.remediation_verified"  // campaign, sync run, at
-	ActionReviewRemediationEscalated = "review.remediation_escalated" // campaign, kind
+	ActionCampaignStarted                = "campaign.started"                  // definition, period, version (or mover event)
+	ActionCampaignGenerated              = "campaign.generated"                // definition, items
+	ActionCampaignEmpty                  = "campaign.empty"                    // definition, items (0)
+	ActionCampaignStageClosed            = "campaign.stage_closed"             // stage, default, counts, capped items
+	ActionCampaignClosed                 = "campaign.closed"                   // stage, default, counts
+	ActionCampaignCapEscalated           = "campaign.cap_escalated"            // stage, escalated, until
+	ActionReviewDecided                  = "review.decided"                    // campaign, decision, justification, recommendation shown, issuer, subject
+	ActionReviewRemediationFulfilled     = "review.remediation_fulfilled"      // campaign, adapter
+	ActionReviewRemediationFailed        = "review.remediation_failed"         // campaign, adapter, error
+	ActionReviewRemediationVerified      = "review.remediation_verified"       // campaign, sync run, at
+	ActionReviewRemediationEscalated     = "review.remediation_escalated"      // campaign, kind
+	ActionReviewRemediationNotVerifiable = "review.remediation_not_verifiable" // campaign, reason (no source of truth reports the access)
+	ActionReviewUndone                   = "review.undone"                     // campaign, undone decision, decided by (back to undecided before the stage closes)
 
 	// API tokens, account links and operations.
 	ActionTokenCreated   = "token.created"        // name, scopes, owner, expires, source
@@ -123,6 +125,7 @@ var vocabulary = func() map[string]bool {
 		ActionCampaignStarted, ActionCampaignGenerated, ActionCampaignEmpty, ActionCampaignStageClosed, ActionCampaignClosed,
 		ActionCampaignCapEscalated, ActionReviewDecided,
 		ActionReviewRemediationFulfilled, ActionReviewRemediationFailed, ActionReviewRemediationVerified, ActionReviewRemediationEscalated,
+		ActionReviewRemediationNotVerifiable, ActionReviewUndone,
 		ActionTokenCreated, ActionTokenRevoked, ActionIdentityLinked, ActionSyncRunPartial, ActionJobsCanary,
 		ActionSignedIn, ActionSignInRefused, ActionSignedOut, ActionSessionRevoked, ActionCSRFRefused, ActionAccessDenied,
 		ActionTokenDenied, ActionRecordsDropped,

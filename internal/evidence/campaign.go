@@ -254,6 +254,7 @@ func (x *campaignExport) summary(_ context.Context) error {
 		[2]any{"Remediation verified", n.Remediation[store.RemediationVerified]},
 		[2]any{"Remediation failed", n.Remediation[store.RemediationFailed]},
 		[2]any{"Remediation unverified (escalated)", n.Remediation[store.RemediationUnverified]},
+		[2]any{"Remediation not verifiable (no source reports the access)", n.Remediation[store.RemediationNotVerifiable]},
 		[2]any{"Completion (% of items decided or defaulted)", roundNumber(completion)},
 	)
 	for _, note := range c.Report {
@@ -443,7 +444,7 @@ var remediationColumns = []Column{
 	{Name: "Failed at", Kind: Time}, {Name: "Failure", Width: 40}, {Name: "Escalated at", Kind: Time},
 }
 
-var remediationStates = []store.RemediationState{store.RemediationRequested, store.RemediationFulfilled, store.RemediationVerified, store.RemediationFailed, store.RemediationUnverified}
+var remediationStates = store.RemediationStates
 
 // remediation writes the take-back of every revoked item.
 func (x *campaignExport) remediation(ctx context.Context) error {
@@ -495,6 +496,8 @@ func accessAfter(it store.ReviewItem) (string, string) {
 		return "removal requested", fmt.Sprintf("requested at %s", fmtTime(r.RequestedAt))
 	case r.State == store.RemediationFailed:
 		return "still held (removal failed)", r.Error
+	case r.State == store.RemediationNotVerifiable:
+		return "removed (not verifiable)", fmt.Sprintf("%s fulfilled at %s; %s", r.Adapter, fmtTime(r.FulfilledAt), r.Reason)
 	case r.State == store.RemediationUnverified:
 		return "removal unverified (escalated)", fmt.Sprintf("%s fulfilled at %s; no sync confirmed it", r.Adapter, fmtTime(r.FulfilledAt))
 	}

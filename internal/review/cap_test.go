@@ -140,7 +140,7 @@ func TestCloseByHandHoldsTheCap(t *testing.T) {
 		must(t, "close", err)
 		stat, err := svc.Status(ctx, c.ID)
 		must(t, "status", err)
-		if stat.State != "closed" || stat.Revoked != 2 || stat.Certified != 3 || stat.Escalated != 3 || stat.Remediation.Fulfilled != 2 {
+		if stat.State != "closed" || stat.Revoked != 2 || stat.Certified != 3 || stat.Escalated != 3 || stat.Remediation.NotVerifiable != 2 {
 			t.Fatalf("status %+v", stat)
 		}
 	})

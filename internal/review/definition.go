@@ -24,6 +24,7 @@ const (
 	reviewerGroupPrefix      = "group:"             // group:<catalog approver group>
 	defaultEscalationGrace   = 7 * 24 * time.Hour
 	defaultUnverifiedAfter   = 72 * time.Hour
+	defaultVerifyCycles      = 3
 	defaultMoverGrace        = 14 * 24 * time.Hour
 	defaultStageDurationDays = 14
 )
@@ -64,6 +65,10 @@ type Definition struct {
 	// sync that verifies it before it is escalated as unverified (and a
 	// failed one before it is escalated); 72h when 0.
 	UnverifiedAfter time.Duration
+	// VerifyCycles is how many successful sync runs of the verifying
+	// source may still show a taken-back access before the take-back is
+	// failed and escalated; 3 when 0.
+	VerifyCycles int
 	// FallbackGroup is the catalog approver group that reviews what no
 	// one else can.
 	FallbackGroup string
@@ -194,6 +199,9 @@ func (d *Definition) Validate() []error {
 	if d.Duration < 0 {
 		add("duration", "must not be negative")
 	}
+	if d.VerifyCycles < 0 {
+		add("verifyCycles", "must not be negative")
+	}
 	sc, err := policy.CompileScope(d.Scope)
 	if err != nil {
 		add("scope", "%v", err)
@@ -254,6 +262,13 @@ func (d *Definition) unverifiedAfter() time.Duration {
 	return defaultUnverifiedAfter
 }
 
+func (d *Definition) verifyCycles() int {
+	if d.VerifyCycles > 0 {
+		return d.VerifyCycles
+	}
+	return defaultVerifyCycles
+}
+
 func (d *Definition) escalationGrace() time.Duration {
 	if d.Escalation.After > 0 {
 		return d.Escalation.After
@@ -288,6 +303,7 @@ func (d *Definition) parameters() ([]byte, string, error) {
 		EscalateMode    string   `json:"escalateMode,omitempty"`
 		Remediate       string   `json:"remediate"`
 		UnverifiedAfter string   `json:"unverifiedAfter"`
+		VerifyCycles    int      `json:"verifyCycles,omitempty"` // only when set: unchanged definitions keep their version
 		FallbackGroup   string   `json:"fallbackGroup,omitempty"`
 		UnusedDays      int      `json:"unusedDays"`
 		PeerPercent     float64  `json:"peerPercent"`
@@ -300,6 +316,9 @@ func (d *Definition) parameters() ([]byte, string, error) {
 	}
 	if d.Escalation.After > 0 {
 		p.EscalateAfter = d.Escalation.After.String()
+	}
+	if d.VerifyCycles > 0 {
+		p.VerifyCycles = d.VerifyCycles
 	}
 	for _, r := range d.Reminders {
 		p.Reminders = append(p.Reminders, r.String())

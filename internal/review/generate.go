@@ -123,51 +123,105 @@ func (s *Service) create(ctx context.Context, d *Definition, id, period, by stri
 // Generate freezes the campaign's population page by page until done;
 // a crash in between resumes from the cursor on the campaign row, and two
 // processes generating the same campaign take turns on its row lock, so
-// no grant is frozen twice.
+// no grant is frozen twice. Each page is computed (grants, people,
+// scope, recommendations, reviewers) while the previous one is written,
+// outside the row lock; the write checks that the cursor is still where
+// the page starts, or starts over from wherever another process left it.
 func (s *Service) Generate(ctx context.Context, id string, progress func(int)) (store.Campaign, error) {
-	// Persons read for one page serve the next ones too (managers repeat):
-	// the cache grows with the people involved, never with the grants.
-	cache := map[string]*store.Person{}
+	c, err := s.Store.GetCampaign(ctx, id)
+	if err != nil {
+		return c, fmt.Errorf("review: generate %s: %w", id, err)
+	}
+	if c.State != store.CampaignGenerating {
+		return c, nil
+	}
+	d, err := s.definition(c.Definition)
+	if err != nil {
+		return c, fmt.Errorf("review: generate %s: %w", id, err)
+	}
+	// Persons and job functions read for one page serve the next ones too
+	// (holders and managers repeat): the cache grows with the people
+	// involved, never with the grants. One page is computed at a time, so
+	// the cache has one user at a time.
+	cache := newGenCache()
+	page := s.preparePage(ctx, d, c, c.GenCursor, cache)
 	for {
-		c, done, err := s.generateStep(ctx, id, cache)
+		if page.err != nil {
+			return c, fmt.Errorf("review: generate %s: %w", id, page.err)
+		}
+		var ahead chan genPage
+		if !page.last {
+			ahead = make(chan genPage, 1)
+			go func(c store.Campaign, from string) { ahead <- s.preparePage(ctx, d, c, from, cache) }(c, page.cursor)
+		}
+		out, done, moved, err := s.generateStep(ctx, id, page)
+		if err != nil || done || moved {
+			if ahead != nil {
+				<-ahead // the cache is the next page's until it is done
+			}
+		}
 		if err != nil {
-			return c, err
+			return out, err
 		}
 		if progress != nil {
-			progress(c.Generated)
+			progress(out.Generated)
 		}
 		if done {
-			return c, nil
+			return out, nil
 		}
+		c = out
+		if moved {
+			page = s.preparePage(ctx, d, c, c.GenCursor, cache)
+			continue
+		}
+		page = <-ahead
 	}
 }
 
-// generateStep freezes one page. done reports that generation is over.
-func (s *Service) generateStep(ctx context.Context, id string, cache map[string]*store.Person) (store.Campaign, bool, error) {
+// genPage is one page of the population, computed before it is written.
+type genPage struct {
+	from   string // the cursor the page starts after
+	items  []store.ReviewItem
+	cursor string // the cursor after the page ("" when it read nothing)
+	last   bool
+	err    error
+}
+
+// preparePage computes the page after from, reading outside any
+// transaction.
+func (s *Service) preparePage(ctx context.Context, d *Definition, c store.Campaign, from string, cache *genCache) genPage {
+	p := genPage{from: from}
+	switch c.Kind {
+	case store.CampaignNHIs:
+		p.items, p.cursor, p.last, p.err = s.nhiPage(ctx, s.Store, d, c, from, cache)
+	default:
+		p.items, p.cursor, p.last, p.err = s.grantPage(ctx, s.Store, d, c, from, cache)
+	}
+	return p
+}
+
+// generateStep writes one page under the campaign's row lock. done
+// reports that generation is over; moved that the cursor was no longer
+// where the page starts (another process wrote it), so nothing was
+// written.
+func (s *Service) generateStep(ctx context.Context, id string, page genPage) (store.Campaign, bool, bool, error) {
 	var out store.Campaign
-	done := false
+	done, moved := false, false
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = tx.UpdateCampaign(ctx, id, func(c store.Campaign) (store.Campaign, error) {
 			if c.State != store.CampaignGenerating {
 				return c, errNothing
 			}
+			if c.GenCursor != page.from {
+				moved = true
+				return c, errNothing
+			}
 			d, err := s.definition(c.Definition)
 			if err != nil {
 				return c, err
 			}
-			var items []store.ReviewItem
-			var cursor string
-			var last bool
-			switch c.Kind {
-			case store.CampaignNHIs:
-				items, cursor, last, err = s.nhiPage(ctx, tx, d, c, cache)
-			default:
-				items, cursor, last, err = s.grantPage(ctx, tx, d, c, cache)
-			}
-			if err != nil {
-				return c, err
-			}
+			items, cursor, last := page.items, page.cursor, page.last
 			if _, err := tx.CreateReviewItems(ctx, items); err != nil {
 				return c, err
 			}
@@ -191,14 +245,14 @@ func (s *Service) generateStep(ctx context.Context, id string, cache map[string]
 	if errors.Is(err, errNothing) {
 		c, gerr := s.Store.GetCampaign(ctx, id)
 		if gerr != nil {
-			return c, true, fmt.Errorf("review: generate %s: %w", id, gerr)
+			return c, true, false, fmt.Errorf("review: generate %s: %w", id, gerr)
 		}
-		return c, true, nil
+		return c, !moved || c.State != store.CampaignGenerating, moved && c.State == store.CampaignGenerating, nil
 	}
 	if err != nil {
-		return out, false, fmt.Errorf("review: generate %s: %w", id, err)
+		return out, false, false, fmt.Errorf("review: generate %s: %w", id, err)
 	}
-	return out, done, nil
+	return out, done, false, nil
 }
 
 // maxNotes bounds how many item-level lines a campaign report keeps on
@@ -229,6 +283,46 @@ func (s *Service) finishGeneration(ctx context.Context, tx store.Tx, d *Definiti
 	_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: system, Action: action, Target: "campaign:" + c.ID,
 		Details: map[string]any{"definition": d.Name, "items": c.Generated}})
 	return c, err
+}
+
+// genCache keeps what one generation read about people across its pages.
+type genCache struct {
+	persons map[string]*store.Person // nil value: known missing
+	jfs     map[string][]string      // person -> current job functions (nil: none)
+}
+
+func newGenCache() *genCache {
+	return &genCache{persons: map[string]*store.Person{}, jfs: map[string][]string{}}
+}
+
+// jobFunctions returns the current job functions of ids, reading only
+// those not cached yet; a nil cache reads them all.
+func (g *genCache) jobFunctions(ctx context.Context, tx store.Tx, ids []string) (map[string][]string, error) {
+	if g == nil {
+		return tx.ListOpenJobFunctionsOf(ctx, ids)
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, ok := g.jfs[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := tx.ListOpenJobFunctionsOf(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range missing {
+			g.jfs[id] = got[id]
+		}
+	}
+	out := make(map[string][]string, len(ids))
+	for _, id := range ids {
+		if fns := g.jfs[id]; fns != nil {
+			out[id] = fns
+		}
+	}
+	return out, nil
 }
 
 // peerCache keeps the peer counts of campaigns being generated, computed
@@ -262,9 +356,9 @@ func grantSource(g store.Grant) string {
 }
 
 // grantPage freezes the next page of grants in scope.
-func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache map[string]*store.Person) ([]store.ReviewItem, string, bool, error) {
+func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, from string, cache *genCache) ([]store.ReviewItem, string, bool, error) {
 	page := s.pageSize()
-	grants, err := tx.ScanGrants(ctx, store.GrantScan{AfterID: c.GenCursor, States: []store.GrantState{store.GrantActive}, Limit: page})
+	grants, err := tx.ScanGrants(ctx, store.GrantScan{AfterID: from, States: []store.GrantState{store.GrantActive}, Limit: page})
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -280,12 +374,12 @@ func (s *Service) grantPage(ctx context.Context, tx store.Tx, d *Definition, c s
 
 // grantItems builds the review items of grants that are in d's scope.
 // move, for a mover micro-review, is the event that opened it.
-func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, grants []store.Grant, move *store.MoverEvent, cache map[string]*store.Person) ([]store.ReviewItem, error) {
+func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, grants []store.Grant, move *store.MoverEvent, cache *genCache) ([]store.ReviewItem, error) {
 	cat := s.catalog()
 	items := s.items()
 	dir := newPeople(ctx, tx, cat.ApproverGroups)
 	if cache != nil {
-		dir.cache = cache
+		dir.cache = cache.persons
 	}
 	holders := make([]string, 0, len(grants))
 	var owners []string
@@ -295,13 +389,17 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 			owners = append(owners, it.OwnerID)
 		}
 	}
+	slices.Sort(holders)
+	holders = slices.Compact(holders)
+	slices.Sort(owners)
+	owners = slices.Compact(owners)
 	if err := dir.loadChain(holders); err != nil {
 		return nil, err
 	}
 	if err := dir.load(owners); err != nil {
 		return nil, err
 	}
-	jfs, err := tx.ListOpenJobFunctionsOf(ctx, holders)
+	jfs, err := cache.jobFunctions(ctx, tx, holders)
 	if err != nil {
 		return nil, err
 	}
@@ -407,9 +505,9 @@ func displayName(p store.Person) string {
 }
 
 // nhiPage freezes the next page of NHIs in scope.
-func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, cache map[string]*store.Person) ([]store.ReviewItem, string, bool, error) {
+func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign, from string, cache *genCache) ([]store.ReviewItem, string, bool, error) {
 	page := s.pageSize()
-	nhis, err := tx.ListNHIs(ctx, store.NHIQuery{AfterID: c.GenCursor, Status: store.NHIActive, Limit: page})
+	nhis, err := tx.ListNHIs(ctx, store.NHIQuery{AfterID: from, Status: store.NHIActive, Limit: page})
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -419,7 +517,7 @@ func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c sto
 	cat := s.catalog()
 	dir := newPeople(ctx, tx, cat.ApproverGroups)
 	if cache != nil {
-		dir.cache = cache
+		dir.cache = cache.persons
 	}
 	var owners []string
 	for _, n := range nhis {

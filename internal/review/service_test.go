@@ -86,13 +86,14 @@ func TestCampaignDecideAndDeadline(t *testing.T) {
 				t.Errorf("item %d is %s", it.ID, it.State)
 			}
 		}
-		if it := final[gSam.ID]; it.Decision != store.DecisionRevoke || !it.Defaulted || it.Remediation.State != store.RemediationFulfilled || it.Remediation.Adapter != "manual" {
+		if it := final[gSam.ID]; it.Decision != store.DecisionRevoke || !it.Defaulted || it.Remediation.State != store.RemediationNotVerifiable || it.Remediation.Adapter != "manual" ||
+			!strings.Contains(it.Remediation.Reason, "manual fulfillment") || it.Remediation.FulfilledAt == nil {
 			t.Fatalf("sam after the deadline: %+v", it)
 		}
 		if it := final[gDana.ID]; it.Decision != store.DecisionCertify || !it.Defaulted {
 			t.Fatalf("dana after the deadline: %+v", it)
 		}
-		if it := final[gPay.ID]; it.Decision != store.DecisionRevoke || it.Defaulted || it.Remediation.State != store.RemediationFulfilled {
+		if it := final[gPay.ID]; it.Decision != store.DecisionRevoke || it.Defaulted || it.Remediation.State != store.RemediationNotVerifiable {
 			t.Fatalf("payroll after the deadline: %+v", it)
 		}
 		for _, id := range []string{gSam.ID, gPay.ID} {
@@ -108,7 +109,7 @@ func TestCampaignDecideAndDeadline(t *testing.T) {
 		}
 		stat, err := svc.Status(ctx, c.ID)
 		must(t, "status", err)
-		if stat.Total != 4 || stat.Revoked != 2 || stat.Certified != 2 || stat.Defaulted != 3 || stat.Remediation.Fulfilled != 2 {
+		if stat.Total != 4 || stat.Revoked != 2 || stat.Certified != 2 || stat.Defaulted != 3 || stat.Remediation.NotVerifiable != 2 || stat.Remediation.Fulfilled != 0 {
 			t.Fatalf("status %+v", stat)
 		}
 		// A second tick changes nothing.

@@ -68,7 +68,7 @@ func TestStagesAdvanceTheChosenItems(t *testing.T) {
 		clk.Add(4 * 24 * time.Hour)
 		must(t, "tick", svc.Tick(ctx))
 		fred, _ = st.GetReviewItem(ctx, fred.ID)
-		if fred.State != store.ItemFinal || fred.Remediation.State != store.RemediationFulfilled {
+		if fred.State != store.ItemFinal || fred.Remediation.State != store.RemediationNotVerifiable {
 			t.Fatalf("after stage 2: %+v", fred)
 		}
 		g, _ := st.GetGrant(ctx, gFred.ID)

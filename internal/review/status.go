@@ -51,6 +51,9 @@ type RemediationCounts struct {
 	Verified   int `json:"verified"`
 	Failed     int `json:"failed"`
 	Unverified int `json:"unverified"`
+	// NotVerifiable: fulfilled where no source syncd reads reports the
+	// access (each item says why).
+	NotVerifiable int `json:"notVerifiable"`
 }
 
 // Status summarises a campaign in a few aggregate queries.
@@ -71,7 +74,7 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 		Remediation: RemediationCounts{
 			Requested: n.Remediation[store.RemediationRequested], Fulfilled: n.Remediation[store.RemediationFulfilled],
 			Verified: n.Remediation[store.RemediationVerified], Failed: n.Remediation[store.RemediationFailed],
-			Unverified: n.Remediation[store.RemediationUnverified],
+			Unverified: n.Remediation[store.RemediationUnverified], NotVerifiable: n.Remediation[store.RemediationNotVerifiable],
 		},
 	}
 	if st.Report == nil {
@@ -135,6 +138,9 @@ type RemediationJSON struct {
 	Error       string     `json:"error,omitempty"`
 	EscalatedAt *time.Time `json:"escalatedAt,omitempty"`
 	Source      string     `json:"source,omitempty"`
+	// Checks: sync runs of Source that still showed the access.
+	Checks int    `json:"checks,omitempty"`
+	Reason string `json:"reason,omitempty"` // why not verifiable, or why verification failed
 }
 
 // SnapshotJSON is what was frozen at generation.
@@ -172,7 +178,8 @@ func ToJSON(it store.ReviewItem) ItemJSON {
 		Reason: it.Reason, Decision: it.Decision, Justification: it.Justification, DecidedBy: it.DecidedBy,
 		DecidedAt: it.DecidedAt, Defaulted: it.Defaulted, Escalated: it.Escalated, Reassigned: it.Reassigned,
 		Remediation: RemediationJSON{State: string(r.State), RequestedAt: r.RequestedAt, FulfilledAt: r.FulfilledAt, Adapter: r.Adapter,
-			VerifiedAt: r.VerifiedAt, SyncRun: r.VerifiedRun, FailedAt: r.FailedAt, Error: r.Error, EscalatedAt: r.EscalatedAt, Source: r.VerifySource},
+			VerifiedAt: r.VerifiedAt, SyncRun: r.VerifiedRun, FailedAt: r.FailedAt, Error: r.Error, EscalatedAt: r.EscalatedAt, Source: r.VerifySource,
+			Checks: r.Checks, Reason: r.Reason},
 		Snapshot: SnapshotJSON{Department: it.Snapshot.HolderDept, JobFunctions: it.Snapshot.JobFunctions, Source: it.Snapshot.Source,
 			Assurance: it.Snapshot.Assurance, Start: it.Snapshot.Start, Expiry: it.Snapshot.Expiry, LastUsedAt: it.Snapshot.LastUsedAt,
 			Environment: it.Snapshot.Environment, Version: it.DefinitionVersion},

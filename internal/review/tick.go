@@ -14,8 +14,9 @@ import (
 // processes through the database: it starts scheduled campaigns (one per
 // definition and period), opens mover micro-reviews, continues
 // generation, escalates unanswered items, sends reminders, applies
-// deadlines, carries out take-backs and escalates those that failed or
-// stayed unverified. The job runner calls it on an interval; every step
+// deadlines, carries out take-backs, watches pushed NHIs for a source
+// that pushes them again, and escalates take-backs that failed or stayed
+// unverified. The job runner calls it on an interval; every step
 // is safe to repeat.
 func (s *Service) Tick(ctx context.Context) error {
 	var errs []error
@@ -57,6 +58,9 @@ func (s *Service) Tick(ctx context.Context) error {
 		}
 	}
 	if _, err := s.remediatePending(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := s.verifyPushed(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := s.escalateRemediation(ctx); err != nil {

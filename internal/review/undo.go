@@ -41,7 +41,7 @@ func (s *Service) Undo(ctx context.Context, actor Actor, itemID int64) (store.Re
 		if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.now(), audit.Entry{Actor: actor.audit(), Action: "review.undone", Target: fmt.Sprintf("review-item:%d", itemID),
+		_, err = audit.Append(ctx, tx, s.now(), audit.Entry{Actor: actor.audit(), Action: audit.ActionReviewUndone, Target: fmt.Sprintf("review-item:%d", itemID),
 			Details: map[string]any{"campaign": c.ID, "undone": undone.Decision, "decidedBy": undone.DecidedBy,
 				"issuer": actor.Issuer, "subject": actor.Subject}})
 		return err

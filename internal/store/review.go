@@ -114,7 +114,17 @@ const (
 	RemediationVerified   RemediationState = "verified"   // the next pull of the source no longer shows the access
 	RemediationFailed     RemediationState = "failed"     // the take-back failed
 	RemediationUnverified RemediationState = "unverified" // fulfilled, but no pull confirmed it within the delay
+	// RemediationNotVerifiable: fulfilled, and no source syncd reads
+	// reports this access (manual or webhook fulfillment, an API key
+	// syncd issued, a source that pushes): Reason says why. Never
+	// claimed verified without a sync run that shows it.
+	RemediationNotVerifiable RemediationState = "not-verifiable"
 )
+
+// RemediationStates lists every remediation state but none, in the order
+// of the loop.
+var RemediationStates = []RemediationState{RemediationRequested, RemediationFulfilled, RemediationVerified,
+	RemediationFailed, RemediationUnverified, RemediationNotVerifiable}
 
 // ReviewSnapshot is what was reviewed, frozen when the campaign was
 // generated: later changes of the grant or NHI do not alter it.
@@ -148,6 +158,13 @@ type Remediation struct {
 	Error        string
 	EscalatedAt  *time.Time // failed or unverified after the delay: escalated
 	VerifySource string     // the source whose pull verifies it ("" when none reports this access)
+	// Checks counts the successful sync runs of VerifySource that still
+	// showed the access after it was taken back; past the definition's
+	// limit the take-back is failed and escalated.
+	Checks int
+	// Reason says why a take-back is not verifiable, or why verification
+	// failed.
+	Reason string
 }
 
 // ReviewItem is one grant or NHI in a campaign. Exactly one of GrantID and

@@ -38,7 +38,7 @@ func validReviewChange(ch store.ReviewItemChange) error {
 	if r := ch.Remediation; r != nil {
 		switch r.State {
 		case store.RemediationNone, store.RemediationRequested, store.RemediationFulfilled, store.RemediationVerified,
-			store.RemediationFailed, store.RemediationUnverified:
+			store.RemediationFailed, store.RemediationUnverified, store.RemediationNotVerifiable:
 		default:
 			return fmt.Errorf("invalid remediation state %q", r.State)
 		}
@@ -83,6 +83,7 @@ func (t *txn) changeColumns(ch store.ReviewItemChange) (map[string]any, error) {
 		cols["remediation_verified_at"], cols["remediation_verified_run"] = utcPtr(r.VerifiedAt), r.VerifiedRun
 		cols["remediation_failed_at"], cols["remediation_error"] = utcPtr(r.FailedAt), r.Error
 		cols["remediation_escalated_at"], cols["remediation_source"] = utcPtr(r.EscalatedAt), r.VerifySource
+		cols["remediation_checks"], cols["remediation_reason"] = r.Checks, r.Reason
 	}
 	return cols, nil
 }

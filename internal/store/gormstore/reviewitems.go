@@ -47,6 +47,8 @@ type reviewItemRow struct {
 	RemediationError       string
 	RemediationEscalatedAt *time.Time
 	RemediationSource      string
+	RemediationChecks      int
+	RemediationReason      string
 	Version                int64
 	CreatedAt              time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt              time.Time `gorm:"autoUpdateTime:false"`
@@ -105,6 +107,7 @@ func reviewItemToRow(it store.ReviewItem) (reviewItemRow, error) {
 		RemediationVerifiedAt: utcPtr(r.VerifiedAt), RemediationVerifiedRun: r.VerifiedRun,
 		RemediationFailedAt: utcPtr(r.FailedAt), RemediationError: r.Error,
 		RemediationEscalatedAt: utcPtr(r.EscalatedAt), RemediationSource: r.VerifySource,
+		RemediationChecks: r.Checks, RemediationReason: r.Reason,
 		Version: it.Version, CreatedAt: utc(it.CreatedAt), UpdatedAt: utc(it.UpdatedAt),
 	}, nil
 }
@@ -123,6 +126,7 @@ func (r reviewItemRow) toReviewItem() (store.ReviewItem, error) {
 			VerifiedAt: utcPtr(r.RemediationVerifiedAt), VerifiedRun: r.RemediationVerifiedRun,
 			FailedAt: utcPtr(r.RemediationFailedAt), Error: r.RemediationError,
 			EscalatedAt: utcPtr(r.RemediationEscalatedAt), VerifySource: r.RemediationSource,
+			Checks: r.RemediationChecks, Reason: r.RemediationReason,
 		},
 		Version: r.Version, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
@@ -164,7 +168,7 @@ func validReviewItem(it store.ReviewItem) error {
 	}
 	switch it.Remediation.State {
 	case store.RemediationNone, store.RemediationRequested, store.RemediationFulfilled, store.RemediationVerified,
-		store.RemediationFailed, store.RemediationUnverified:
+		store.RemediationFailed, store.RemediationUnverified, store.RemediationNotVerifiable:
 	default:
 		return fmt.Errorf("invalid remediation state %q", it.Remediation.State)
 	}
