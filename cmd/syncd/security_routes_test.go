@@ -252,6 +252,9 @@ func routeTable() []routeRow {
 		{route: "GET /sync/runs/{id}", action: "sync.read", obj: "sync-run", allow: seesAll},
 		{route: "GET /jobs", action: "jobs.read", allow: seesAll},
 		{route: "GET /api/v1/audit", action: "audit.read", allow: seesAll},
+		{route: "GET /audit", action: "audit.read", allow: seesAll},
+		{route: "GET /audit/verify", action: "audit.read", allow: seesAll},
+		{route: "GET /catalog/mine", action: "home", allow: everyone},
 		// Outside the demo there is no mail sink: nobody sees the page.
 		{route: "GET /demo/mail", action: "demo.mail", allow: never},
 		{route: "GET /charts/identities.svg", action: "charts.read", allow: seesAll},
