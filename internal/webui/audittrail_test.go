@@ -46,7 +46,7 @@ func TestAuditTrailPage(t *testing.T) {
 	if resp := e.post(sam, "/requests", url.Values{"item": {"payroll"}, "justification": {"month end"}, "environment": {"prod"}, "csrf_token": {e.csrf(sam)}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("submit: %d %s", resp.StatusCode, resp.Body)
 	}
-	appendEvents(t, e.store, 120, "system", "test.tick", "person:"+e.ids["ron"])
+	appendEvents(t, e.store, 120, "system", "jobs.canary", "person:"+e.ids["ron"])
 
 	for _, who := range []string{"mike", "sam", "rita"} {
 		if resp := e.as(who).Get(e.base + "/audit"); resp.StatusCode != http.StatusNotFound {
@@ -63,7 +63,7 @@ func TestAuditTrailPage(t *testing.T) {
 
 	mine := alice.Get(e.base + "/audit?actor=sam")
 	if mine.StatusCode != http.StatusOK || !strings.Contains(mine.Body, "request.submitted") ||
-		!strings.Contains(mine.Body, "request for Payroll &lt;b&gt;admin&lt;/b&gt; for Sam Sales") || strings.Contains(mine.Body, "test.tick") {
+		!strings.Contains(mine.Body, "request for Payroll &lt;b&gt;admin&lt;/b&gt; for Sam Sales") || strings.Contains(mine.Body, "jobs.canary") {
 		t.Fatalf("sam's events: %d %s", mine.StatusCode, mine.Body)
 	}
 	if strings.Contains(mine.Body, "<b>admin</b>") {
@@ -79,7 +79,7 @@ func TestAuditTrailPage(t *testing.T) {
 
 	// 120 ticks on Ron: three pages of 50, 50 and 20, newest first,
 	// the filter kept on every link; no event twice, none lost.
-	filter := "/audit?action=test.tick&target=" + url.QueryEscape("person:"+e.ids["ron"])
+	filter := "/audit?action=jobs.canary&target=" + url.QueryEscape("person:"+e.ids["ron"])
 	page := alice.Get(e.base + filter)
 	if !strings.Contains(page.Body, "Ron Deep") || !strings.Contains(page.Body, "syncd (scheduled or automatic)") {
 		t.Fatalf("names: %s", page.Body)
@@ -104,7 +104,7 @@ func TestAuditTrailPage(t *testing.T) {
 			break
 		}
 		next := strings.ReplaceAll(m[1], "&amp;", "&")
-		if !strings.Contains(next, "action=test.tick") || !strings.Contains(next, "target=") {
+		if !strings.Contains(next, "action=jobs.canary") || !strings.Contains(next, "target=") {
 			t.Fatalf("the older link loses the filter: %s", next)
 		}
 		page = alice.Get(e.base + next)
@@ -127,13 +127,13 @@ func TestAuditTrailPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendEvents(t, e.store, 1, "person:"+evil.ID, "test.evil", "person:"+evil.ID)
-	if page := alice.Get(e.base + "/audit?action=test.evil"); strings.Contains(page.Body, "<img src=x") || !strings.Contains(page.Body, "&lt;img src=x onerror=alert(1)&gt;Mallory") {
+	appendEvents(t, e.store, 1, "person:"+evil.ID, "project.extended", "person:"+evil.ID)
+	if page := alice.Get(e.base + "/audit?action=project.extended"); strings.Contains(page.Body, "<img src=x") || !strings.Contains(page.Body, "&lt;img src=x onerror=alert(1)&gt;Mallory") {
 		t.Fatalf("an HTML name in the trail: %s", page.Body)
 	}
 
-	ok := alice.Get(e.base + "/audit/verify?action=test.tick")
-	if !strings.Contains(ok.Body, `id="verify-result"`) || !strings.Contains(ok.Body, "Chain verified") || !strings.Contains(ok.Body, `value="test.tick"`) {
+	ok := alice.Get(e.base + "/audit/verify?action=jobs.canary")
+	if !strings.Contains(ok.Body, `id="verify-result"`) || !strings.Contains(ok.Body, "Chain verified") || !strings.Contains(ok.Body, `value="jobs.canary"`) {
 		t.Fatalf("verify: %s", ok.Body)
 	}
 }
