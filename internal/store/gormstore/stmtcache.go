@@ -32,6 +32,10 @@ type stmtCache struct {
 	stmts     map[string]*sql.Stmt
 	preparing map[string]bool
 	closed    bool
+	// background counts preparations started inside transactions; close
+	// waits for them, so none opens a connection (and, on SQLite, the
+	// database's -wal and -shm files) after the store is closed.
+	background sync.WaitGroup
 }
 
 // prepareTimeout bounds a background preparation waiting for a connection.
@@ -63,7 +67,17 @@ func (c *stmtCache) stmt(ctx context.Context, query string, inTx bool) *sql.Stmt
 		return st
 	}
 	if inTx {
-		go c.prepare(context.Background(), query)
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil
+		}
+		c.background.Add(1)
+		c.mu.Unlock()
+		go func() {
+			defer c.background.Done()
+			c.prepare(context.Background(), query)
+		}()
 		return nil
 	}
 	return c.prepare(ctx, query)
@@ -94,11 +108,15 @@ func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-// close closes every cached statement.
+// close closes every cached statement, after waiting for preparations
+// still running in the background (each bounded by prepareTimeout).
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.background.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for q, st := range c.stmts {
 		st.Close()
 		delete(c.stmts, q)

@@ -102,3 +102,54 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met in 5s")
 }
+
+// TestStmtCacheCloseWaitsForBackgroundPreparations: texts first seen
+// inside a transaction are prepared in the background; close returns only
+// when those preparations are over, so none reaches the database (and, on
+// SQLite, creates its -wal and -shm files) after the store is closed. The
+// test directory's cleanup failed with "directory not empty" before.
+func TestStmtCacheCloseWaitsForBackgroundPreparations(t *testing.T) {
+	ctx := t.Context()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "c.db")+"?_journal_mode=WAL&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	c := newStmtCache(db)
+	if _, err := c.ExecContext(ctx, "CREATE TABLE t (a INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := pool.(*stmtTx)
+	// New texts inside the transaction: their preparations wait for the
+	// only connection, which the transaction holds.
+	for i := range 20 {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO t (a) VALUES (%d)", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	go func() { c.close(); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("close returned while preparations were still running")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * prepareTimeout):
+		t.Fatal("close never returned")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.preparing) != 0 || len(c.stmts) != 0 {
+		t.Fatalf("after close: %d preparations running, %d statements cached", len(c.preparing), len(c.stmts))
+	}
+}
