@@ -438,20 +438,8 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 				nhiHolder = &n
 			}
 		}
-		vars := map[string]any{
-			"item": g.ItemID, "itemName": it.Name, "risk": it.Risk, "kind": it.Kind, "source": grantSource(g),
-			"department": holder.Department, "jobFunctions": jfs[g.HolderID], "status": string(holder.Status),
-			"environment": "", "assurance": g.Assurance, "holder": holder.UserName, "holderNHI": g.HolderNHIID != "",
-			"owner": it.OwnerID, "state": string(g.State),
-		}
-		if nhiHolder != nil {
-			vars["environment"] = nhiHolder.Environment
-		}
-		if vars["jobFunctions"] == nil {
-			vars["jobFunctions"] = []string{}
-		}
 		if move == nil {
-			ok, err := d.scope.Match(vars, nil)
+			ok, err := d.scope.Match(GrantVars(g, it, holder, jfs[g.HolderID], nhiHolder), nil)
 			if err != nil {
 				return nil, err
 			}
@@ -542,11 +530,7 @@ func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c sto
 		for _, f := range findings {
 			rules = append(rules, f.Rule)
 		}
-		vars := map[string]any{
-			"kind": string(n.Kind), "environment": n.Environment, "project": n.ProjectID, "ownerStatus": ownerStatus,
-			"findings": rules, "source": n.Source, "status": string(n.Status), "name": n.Name,
-		}
-		ok, err := d.scope.Match(nil, vars)
+		ok, err := d.scope.Match(nil, NHIVars(n, ownerStatus, rules))
 		if err != nil {
 			return nil, "", false, err
 		}

@@ -54,8 +54,8 @@ func (s *Service) CampaignScope(c store.Campaign) (*CampaignScope, error) {
 // Source is the scope expression.
 func (cs *CampaignScope) Source() string { return cs.scope.Source }
 
-// GrantVars are the variables a grant's scope is evaluated over; generation
-// (grantItems) builds the same.
+// GrantVars are the variables a grant's scope is evaluated over, by
+// generation (grantItems) and by the evidence's fresh evaluation alike.
 func GrantVars(g store.Grant, it access.Item, holder store.Person, jobFunctions []string, holderNHI *store.NHI) map[string]any {
 	vars := map[string]any{
 		"item": g.ItemID, "itemName": it.Name, "risk": it.Risk, "kind": it.Kind, "source": grantSource(g),
@@ -91,8 +91,9 @@ func (cs *CampaignScope) MatchGrant(g store.Grant, holder store.Person, jobFunct
 	return cs.scope.Match(GrantVars(g, it, holder, jobFunctions, holderNHI), nil)
 }
 
-// NHIVars are the variables an NHI's scope is evaluated over; generation
-// (nhiPage) builds the same. ownerStatus is "none" without an owner.
+// NHIVars are the variables an NHI's scope is evaluated over, by generation
+// (nhiPage) and by the evidence's fresh evaluation alike. ownerStatus is
+// "none" without an owner.
 func NHIVars(n store.NHI, ownerStatus string, findingRules []string) map[string]any {
 	if findingRules == nil {
 		findingRules = []string{}
