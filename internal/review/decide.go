@@ -98,8 +98,10 @@ func (s *Service) Decide(ctx context.Context, actor Actor, itemID int64, dec Dec
 	return out, nil
 }
 
-// checkDecision is the guard of the decision transition.
-func checkDecision(c store.Campaign, it store.ReviewItem, actor Actor, dec Decision) error {
+// checkItemActor is the part of every reviewer action's guard (deciding,
+// undoing) that says who may act on an item and when: one of its
+// reviewers, never its holder, while its stage is open.
+func checkItemActor(c store.Campaign, it store.ReviewItem, actor Actor) error {
 	switch {
 	case c.State != store.CampaignActive:
 		return fmt.Errorf("%w: campaign is %s", ErrClosed, c.State)
@@ -111,6 +113,14 @@ func checkDecision(c store.Campaign, it store.ReviewItem, actor Actor, dec Decis
 		return fmt.Errorf("%w: nobody reviews their own access", ErrForbidden)
 	case !slices.Contains(it.ReviewerIDs, actor.PersonID):
 		return fmt.Errorf("%w: not a reviewer of this item", ErrForbidden)
+	}
+	return nil
+}
+
+// checkDecision is the guard of the decision transition.
+func checkDecision(c store.Campaign, it store.ReviewItem, actor Actor, dec Decision) error {
+	if err := checkItemActor(c, it, actor); err != nil {
+		return err
 	}
 	just := strings.TrimSpace(dec.Justification)
 	switch dec.Decision {

@@ -3,7 +3,6 @@ package review
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -54,18 +53,10 @@ func (s *Service) Undo(ctx context.Context, actor Actor, itemID int64) (store.Re
 
 // checkUndo is the guard of the decided → undecided transition.
 func checkUndo(c store.Campaign, it store.ReviewItem, actor Actor) error {
-	switch {
-	case c.State != store.CampaignActive:
-		return fmt.Errorf("%w: campaign is %s", ErrClosed, c.State)
-	case it.State == store.ItemFinal || it.Stage != c.Stage:
-		return fmt.Errorf("%w: the item's decision is final", ErrClosed)
-	case actor.PersonID == "":
-		return fmt.Errorf("%w: decisions are undone by a person", ErrForbidden)
-	case actor.PersonID == it.HolderID:
-		return fmt.Errorf("%w: nobody reviews their own access", ErrForbidden)
-	case !slices.Contains(it.ReviewerIDs, actor.PersonID):
-		return fmt.Errorf("%w: not a reviewer of this item", ErrForbidden)
-	case it.State != store.ItemDecided || it.Decision == "":
+	if err := checkItemActor(c, it, actor); err != nil {
+		return err
+	}
+	if it.State != store.ItemDecided || it.Decision == "" {
 		return fmt.Errorf("%w: the item has no decision to undo", ErrInvalid)
 	}
 	return nil
