@@ -14,7 +14,7 @@ type AuditTrailQuery struct {
 	// previous, newer page). Both zero: the newest events.
 	BeforeSeq, AfterSeq int64
 	From, To            time.Time // To is exclusive
-	Action              string    // exact
+	Actions             []string  // any of these names (an action and its older names); empty for all
 	Actor               string    // exact: "person:<id>", "system", ...
 	Target              string    // exact: "request:<id>", ...
 	Limit               int       // 100 when 0

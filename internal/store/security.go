@@ -9,8 +9,7 @@ import (
 type AuditQuery struct {
 	AfterSeq int64     // events with Seq > AfterSeq (cursor)
 	From, To time.Time // zero: unbounded; To is exclusive
-	Action   string    // "" for all; exact match
-	Actions  []string  // any of these (with Action, if set); empty for all
+	Actions  []string  // any of these names; empty for all
 	Limit    int       // 100 when 0
 }
 

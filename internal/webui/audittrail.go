@@ -83,7 +83,10 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 	f := auditFilter{Action: strings.TrimSpace(v.Get("action")), Actor: strings.TrimSpace(v.Get("actor")),
 		Target: strings.TrimSpace(v.Get("target")), From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to"))}
 	data := auditPage{Page: s.page(r, "Audit trail", "audit"), Filter: f, Errors: map[string]string{}}
-	q := store.AuditTrailQuery{Action: f.Action, Target: f.Target, Limit: auditPageSize + 1}
+	q := store.AuditTrailQuery{Target: f.Target, Limit: auditPageSize + 1}
+	if f.Action != "" {
+		q.Actions = audit.Aliases(f.Action) // events stored under an older name too
+	}
 	var msg string
 	if q.Actor, msg = s.actorQuery(r, f.Actor); msg != "" {
 		data.Errors["actor"] = msg

@@ -26,8 +26,8 @@ func (t *txn) ListAuditTrail(ctx context.Context, q store.AuditTrailQuery) ([]st
 	if !q.To.IsZero() {
 		db = db.Where("time < ?", utc(q.To))
 	}
-	if q.Action != "" {
-		db = db.Where("action = ?", q.Action)
+	if len(q.Actions) > 0 {
+		db = db.Where("action IN ?", q.Actions)
 	}
 	if q.Actor != "" {
 		db = db.Where("actor = ?", q.Actor)

@@ -53,11 +53,8 @@ func (t *txn) ListAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.
 	if !q.To.IsZero() {
 		db = db.Where("time < ?", utc(q.To))
 	}
-	if actions := q.Actions; q.Action != "" || len(actions) > 0 {
-		if q.Action != "" {
-			actions = append([]string{q.Action}, actions...)
-		}
-		db = db.Where("action IN ?", actions)
+	if len(q.Actions) > 0 {
+		db = db.Where("action IN ?", q.Actions)
 	}
 	var rows []auditRow
 	if err := db.Order("seq").Limit(q.Limit).Find(&rows).Error; err != nil {

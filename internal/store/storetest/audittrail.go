@@ -38,7 +38,7 @@ func testAuditTrail(t *testing.T, s store.Store) {
 		{"older page", store.AuditTrailQuery{BeforeSeq: 10, Limit: 3}, []int64{9, 8, 7}},
 		{"newer page", store.AuditTrailQuery{AfterSeq: 6, Limit: 3}, []int64{9, 8, 7}},
 		{"actor", store.AuditTrailQuery{Actor: "person:ben"}, []int64{11, 8, 5, 2}},
-		{"action and actor", store.AuditTrailQuery{Actor: "system", Action: audit.ActionReviewDecided}, []int64{12, 6}},
+		{"action and actor", store.AuditTrailQuery{Actor: "system", Actions: []string{audit.ActionReviewDecided}}, []int64{12, 6}},
 		{"target", store.AuditTrailQuery{Target: "request:1"}, []int64{10, 6, 2}},
 		{"time range, to exclusive", store.AuditTrailQuery{From: at(2 * time.Hour), To: at(5 * time.Hour)}, []int64{5, 4, 3}},
 		{"actor, paged", store.AuditTrailQuery{Actor: "person:ana", BeforeSeq: 7, Limit: 1}, []int64{4}},

@@ -64,12 +64,12 @@ func testAuditQuery(t *testing.T, s store.Store) {
 			return err
 		}))
 	}
-	got, err := s.ListAuditEvents(ctx, store.AuditQuery{Action: audit.ActionTokenCreated, From: at(time.Hour), Limit: 1})
+	got, err := s.ListAuditEvents(ctx, store.AuditQuery{Actions: []string{audit.ActionTokenCreated}, From: at(time.Hour), Limit: 1})
 	must(t, "query", err)
 	if len(got) != 1 || got[0].Action != audit.ActionTokenCreated || !got[0].Time.Equal(at(2*time.Hour).Truncate(time.Microsecond)) {
 		t.Fatalf("first page: %+v", got)
 	}
-	got, err = s.ListAuditEvents(ctx, store.AuditQuery{Action: audit.ActionTokenCreated, From: at(time.Hour), To: at(3 * time.Hour), AfterSeq: got[0].Seq})
+	got, err = s.ListAuditEvents(ctx, store.AuditQuery{Actions: []string{audit.ActionTokenCreated}, From: at(time.Hour), To: at(3 * time.Hour), AfterSeq: got[0].Seq})
 	must(t, "next page", err)
 	if len(got) != 0 {
 		t.Fatalf("second page (To exclusive): %+v", got)
