@@ -254,6 +254,13 @@ func routeTable() []routeRow {
 		{route: "GET /api/v1/audit", action: "audit.read", allow: seesAll},
 		{route: "GET /audit", action: "audit.read", allow: seesAll},
 		{route: "GET /audit/verify", action: "audit.read", allow: seesAll},
+		{route: "GET /grants", action: "oversight.read", allow: seesAll},
+		{route: "GET /findings", action: "oversight.read", allow: seesAll},
+		{route: "GET /reports", action: "oversight.read", allow: seesAll},
+		{route: "GET /evidence", action: "oversight.read", allow: seesAll},
+		{route: "GET /evidence/requests.xlsx", action: "campaign.evidence", allow: seesAll,
+			// Without from and to the form comes back (422): authorization passed.
+			passed: []int{http.StatusUnprocessableEntity}},
 		{route: "GET /catalog/mine", action: "home", allow: everyone},
 		// Outside the demo there is no mail sink: nobody sees the page.
 		{route: "GET /demo/mail", action: "demo.mail", allow: never},

@@ -122,7 +122,8 @@ const maxChain = 32
 //     owner;
 //   - catalog items are changed by catalog owners (their own items, or
 //     new ones);
-//   - the audit trail and sync runs are read by admins and auditors only.
+//   - the audit trail and sync runs are read by admins and auditors only;
+//   - so are the oversight views (all grants, reports, findings, evidence).
 func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) (bool, error) {
 	if p.Has(RoleAdmin) {
 		return true, nil
@@ -176,6 +177,8 @@ func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) 
 		}
 		return p.Has(RoleCatalogOwner) && me != "" && (o.OwnerID == "" || o.OwnerID == me), nil
 	case AuditTrail, SyncRuns:
+		return auditorRead, nil
+	case Oversight:
 		return auditorRead, nil
 	}
 	return false, nil

@@ -93,10 +93,20 @@ func (s *Server) findingsChart(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r, "Chart")
 		return
 	}
-	counts, err := s.Findings.CountOpenFindingsByRule(r.Context())
+	bars, err := s.findingsByRule(r.Context())
 	if err != nil {
 		s.internal(w, r, "findings chart", err)
 		return
+	}
+	s.writeChart(w, r, layoutChart("Open orphan findings by rule", bars))
+}
+
+// findingsByRule counts open orphan findings per rule, the known rules
+// first and in their order.
+func (s *Server) findingsByRule(ctx context.Context) ([]bar, error) {
+	counts, err := s.Findings.CountOpenFindingsByRule(ctx)
+	if err != nil {
+		return nil, err
 	}
 	rules := slices.Clone(OrphanRules)
 	for rule := range counts {
@@ -108,5 +118,5 @@ func (s *Server) findingsChart(w http.ResponseWriter, r *http.Request) {
 	for _, rule := range rules {
 		bars = append(bars, bar{Label: rule, Value: counts[rule], Color: "#a40e26"})
 	}
-	s.writeChart(w, r, layoutChart("Open orphan findings by rule", bars))
+	return bars, nil
 }

@@ -201,7 +201,7 @@ func TestBrowserSignInSearchReassignSignOut(t *testing.T) {
 		chromedp.Click(chromedp.ID("filter")),
 		// The unfiltered list shows the same link: wait for the filtered
 		// page (three NHIs of the demo have no owner).
-		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "3 shown")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "3 identities match")]`)),
 	)
 	if keep {
 		shot(t, ctx, "nhis")

@@ -20,6 +20,7 @@ type homePage struct {
 	Attention         attention
 	FindingsAvailable bool
 	ByStatus          []bar
+	ByRule            []bar // open findings by rule, when findings are wired
 	// Grants are the viewer's current grants (reviews and approvals are
 	// counted in Page).
 	Grants           []homeGrant
@@ -69,6 +70,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		if data.ByStatus, err = s.identitiesByStatus(ctx); err != nil {
 			s.internal(w, r, "home: identities by status", err)
 			return
+		}
+		if s.Findings != nil {
+			if data.ByRule, err = s.findingsByRule(ctx); err != nil {
+				s.internal(w, r, "home: findings by rule", err)
+				return
+			}
 		}
 	}
 	s.render(w, r, http.StatusOK, "home", data)

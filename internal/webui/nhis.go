@@ -2,8 +2,8 @@ package webui
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -31,8 +31,8 @@ type nhisPage struct {
 	FindingsAvailable bool
 	NHIs              []nhiRow
 	Total             int
-	More              bool
-	Pager             pager
+	List              listView
+	Truncated         bool
 	CSV               string // this filter as CSV
 }
 
@@ -47,7 +47,6 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 		Environment: strings.TrimSpace(in.Get("environment")),
 		ProjectID:   in.Get("project"),
 		Text:        strings.TrimSpace(in.Get("q")),
-		AfterID:     in.Get("after"),
 	}
 	data := nhisPage{
 		Page: s.page(r, "Non-human identities", "nhis"), OwnerParam: strings.TrimSpace(in.Get("owner")),
@@ -126,15 +125,11 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 		acc, err := s.accessNHI(ctx, p, n, byProject[n.ProjectID])
 		return acc.see, err
 	}
-	// Walk the matches in id order and keep one page of visible ones.
-	after := q.AfterID
-	q.AfterID, q.Limit = after, 500
-	// The CSV export walks every match, from the start.
-	exportAll := wantsCSV(r, "")
-	if exportAll {
-		q.AfterID = ""
-	}
-	for exportAll || len(data.NHIs) <= pageSize {
+	// Walk every match and keep the visible ones; the page sorts and
+	// pages them, the CSV exports them all in the same order.
+	q.AfterID, q.Limit = "", 500
+	var all []nhiRow
+	for len(all) < nhisCap {
 		ns, err := s.Store.ListNHIs(ctx, q)
 		if err != nil {
 			s.internal(w, r, "nhis: list", err)
@@ -146,8 +141,8 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 				s.internal(w, r, "nhis: authorize", err)
 				return
 			}
-			if ok && (exportAll || len(data.NHIs) <= pageSize) {
-				data.NHIs = append(data.NHIs, nhiRow{NHI: n, ProjectName: byProject[n.ProjectID].Name, Findings: open[n.ID]})
+			if ok {
+				all = append(all, nhiRow{NHI: n, ProjectName: byProject[n.ProjectID].Name, Findings: open[n.ID]})
 			}
 		}
 		if len(ns) < q.Limit {
@@ -155,43 +150,54 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 		}
 		q.AfterID = ns[len(ns)-1].ID
 	}
-	if exportAll {
-		nhisCSV(w, data.NHIs, s.names(ctx))
+	if len(all) >= nhisCap {
+		all, data.Truncated = all[:nhisCap], true
+	}
+	owners := map[string]store.Person{}
+	for i := range all {
+		id := all[i].NHI.OwnerID
+		if id == "" {
+			continue
+		}
+		o, ok := owners[id]
+		if !ok {
+			if o, err = s.Store.GetPerson(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+				s.internal(w, r, "nhis: owner", err)
+				return
+			}
+			owners[id] = o
+		}
+		all[i].Owner = o
+	}
+	data.NHIs, data.List = sortPage(r, listParams{Path: "/nhis"}, nhiKeys, "name", false, func(x nhiRow) string { return x.NHI.ID }, all)
+	if wantsCSV(r, "") {
+		nhisCSV(w, all, s.names(ctx))
 		return
 	}
-	if len(data.NHIs) > pageSize {
-		data.NHIs, data.More = data.NHIs[:pageSize], true
-		next := url.Values{}
-		for k, v := range in {
-			next[k] = v
-		}
-		next.Set("after", data.NHIs[pageSize-1].NHI.ID)
-		data.Pager.Next = "/nhis?" + next.Encode()
-	}
-	if after != "" {
-		first := url.Values{}
-		for k, v := range in {
-			first[k] = v
-		}
-		first.Del("after")
-		data.Pager.Prev = "/nhis?" + first.Encode()
-	}
-	for i := range data.NHIs {
-		if id := data.NHIs[i].NHI.OwnerID; id != "" {
-			if o, err := s.Store.GetPerson(ctx, id); err == nil {
-				data.NHIs[i].Owner = o
-			}
-		}
-	}
-	data.Total = len(data.NHIs)
-	export := url.Values{}
-	for k, v := range in {
-		export[k] = v
-	}
-	export.Del("after")
-	export.Set("format", "csv")
-	data.CSV = "/nhis?" + export.Encode()
+	data.Total = len(all)
+	data.CSV = data.List.CSV
 	s.render(w, r, http.StatusOK, "nhis", data)
+}
+
+// nhisCap bounds how many NHIs one view of the list loads; past it the
+// page says so and asks for a narrower filter.
+const nhisCap = 50000
+
+// ownerName is an NHI's owner as the list sorts it: no owner first.
+func (x nhiRow) ownerName() string {
+	if x.Owner.ID == "" {
+		return ""
+	}
+	return personName(x.Owner)
+}
+
+var nhiKeys = []sortKey[nhiRow]{
+	{Key: "name", Label: "Name", Cmp: func(a, b nhiRow) int { return strings.Compare(a.NHI.Name, b.NHI.Name) }},
+	{Key: "kind", Label: "Kind", Cmp: func(a, b nhiRow) int { return strings.Compare(string(a.NHI.Kind), string(b.NHI.Kind)) }},
+	{Key: "environment", Label: "Environment", Cmp: func(a, b nhiRow) int { return strings.Compare(a.NHI.Environment, b.NHI.Environment) }},
+	{Key: "owner", Label: "Owner", Cmp: func(a, b nhiRow) int { return strings.Compare(a.ownerName(), b.ownerName()) }},
+	{Key: "project", Label: "Project", Cmp: func(a, b nhiRow) int { return strings.Compare(a.ProjectName, b.ProjectName) }},
+	{Key: "findings", Label: "Open findings", Cmp: func(a, b nhiRow) int { return len(a.Findings) - len(b.Findings) }},
 }
 
 // personByLogin finds the one person with this email or user name; "" if

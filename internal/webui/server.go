@@ -52,7 +52,8 @@ type Server struct {
 // requiredPages are the templates the server cannot run without; New
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
-	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign", "audit", "catalogowner"}
+	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign", "audit", "catalogowner",
+	"grants", "evidence", "reports", "findings"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -115,6 +116,10 @@ func (s *Server) Handler() http.Handler {
 	page("GET /campaigns/{id}", s.campaign)
 	page("GET /audit", s.auditTrail)
 	page("GET /audit/verify", s.auditTrail)
+	page("GET /grants", s.grants)
+	page("GET /findings", s.findingsList)
+	page("GET /reports", s.reports)
+	page("GET /evidence", s.evidencePage)
 	page("GET /sync", s.syncPage)
 	page("GET /sync/runs/{id}", s.syncRun)
 	page("GET /jobs", s.jobsPage)
@@ -123,6 +128,9 @@ func (s *Server) Handler() http.Handler {
 	page("GET /charts/findings.svg", s.findingsChart)
 	if s.Evidence != nil {
 		page("GET /campaigns/{id}/evidence.xlsx", s.campaignEvidence)
+		if _, ok := s.Evidence.(RequestEvidenceExporter); ok {
+			page("GET /evidence/requests.xlsx", s.requestEvidence)
+		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
