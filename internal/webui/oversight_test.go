@@ -119,6 +119,26 @@ func (s requestEvidence) ExportRequests(ctx context.Context, from, to time.Time,
 	return s.ex.ExportRequests(ctx, s.st, from, to, w)
 }
 
+// withCampaign serves access reviews with one campaign started an hour
+// ago; its id goes to *id.
+func withCampaign(t *testing.T, id *string) func(*env, *webui.Server) {
+	return func(e *env, ui *webui.Server) {
+		svc, err := review.NewService(e.store, []review.Definition{{Name: "q4-payroll", Kind: "grants",
+			Stages: []review.Stage{{Name: "managers", Reviewers: []string{review.ReviewerManager}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ui.Reviews = svc
+		at := time.Now().UTC().Add(-time.Hour)
+		c, err := e.store.CreateCampaign(t.Context(), store.Campaign{Definition: "q4-payroll", Period: "2026-Q4", Kind: store.CampaignGrants, State: store.CampaignActive,
+			Stages: 1, StartedBy: "schedule", StartedAt: at, StageDueAt: at.Add(48 * time.Hour), DueAt: at.Add(48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*id = c.ID
+	}
+}
+
 var regexpHref = regexp.MustCompile(`href="([^"]+)"`)
 
 // oversightPaths are the pages for auditors and admins only.
@@ -396,21 +416,7 @@ func TestReportsCountWhatTheirListsShow(t *testing.T) {
 // errors with the input kept.
 func TestEvidencePage(t *testing.T) {
 	var campaignID string
-	o := newOversightEnv(t, func(e *env, ui *webui.Server) {
-		svc, err := review.NewService(e.store, []review.Definition{{Name: "q4-payroll", Kind: "grants",
-			Stages: []review.Stage{{Name: "managers", Reviewers: []string{review.ReviewerManager}}}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ui.Reviews = svc
-		at := time.Now().UTC().Add(-time.Hour)
-		c, err := e.store.CreateCampaign(t.Context(), store.Campaign{Definition: "q4-payroll", Period: "2026-Q4", Kind: store.CampaignGrants, State: store.CampaignActive,
-			Stages: 1, StartedBy: "schedule", StartedAt: at, StageDueAt: at.Add(48 * time.Hour), DueAt: at.Add(48 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		campaignID = c.ID
-	})
+	o := newOversightEnv(t, withCampaign(t, &campaignID))
 	alice := o.as("alice")
 	page := alice.Get(o.base + "/evidence")
 	link := "/campaigns/" + campaignID + "/evidence.xlsx"
