@@ -194,11 +194,14 @@ func (s *Server) registerRows(ctx context.Context, gs []store.Grant, f grantFilt
 	}
 	nhiNames := map[string]string{}
 	// Active grants by holder, for separation-of-duties conflicts.
-	held := map[string][]string{}
+	held := map[string]map[string]bool{}
 	if f.SoD {
 		for _, g := range gs {
 			if g.State == store.GrantActive && g.HolderID != "" && g.HolderNHIID == "" {
-				held[g.HolderID] = append(held[g.HolderID], g.ItemID)
+				if held[g.HolderID] == nil {
+					held[g.HolderID] = map[string]bool{}
+				}
+				held[g.HolderID][g.ItemID] = true
 			}
 		}
 	}
@@ -212,7 +215,7 @@ func (s *Server) registerRows(ctx context.Context, gs []store.Grant, f grantFilt
 		row := registerRow{Grant: g, ItemName: cmp.Or(it.Name, g.ItemID), Risk: it.Risk, How: assuranceWords(g.Assurance)}
 		if f.SoD {
 			var with []string
-			for _, other := range held[g.HolderID] {
+			for other := range held[g.HolderID] {
 				o, known := items[other]
 				if other != g.ItemID && g.State == store.GrantActive && g.HolderNHIID == "" &&
 					(slices.Contains(it.SoDConflicts, other) || known && slices.Contains(o.SoDConflicts, g.ItemID)) {
@@ -223,7 +226,7 @@ func (s *Server) registerRows(ctx context.Context, gs []store.Grant, f grantFilt
 				continue
 			}
 			slices.Sort(with)
-			row.Conflicts = strings.Join(slices.Compact(with), ", ")
+			row.Conflicts = strings.Join(with, ", ")
 		}
 		holder, err := person(g.HolderID)
 		if err != nil {

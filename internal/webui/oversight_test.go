@@ -40,7 +40,7 @@ type oversightEnv struct {
 	grants map[string]string // "holder item" → grant id
 }
 
-func newOversightEnv(t *testing.T, opts ...func(*env, *webui.Server)) *oversightEnv {
+func newOversightEnv(t testing.TB, opts ...func(*env, *webui.Server)) *oversightEnv {
 	t.Helper()
 	_, key, _ := ed25519.GenerateKey(nil)
 	o := &oversightEnv{key: key, grants: map[string]string{}}
