@@ -154,7 +154,7 @@ func TestOversightPagesAreForAuditorsAndAdmins(t *testing.T) {
 	for _, user := range []string{"alice", "carol"} {
 		b := o.as(user)
 		home := b.Get(o.base + "/").Body
-		for _, nav := range []string{`id="nav-grants"`, `id="nav-findings"`, `id="nav-reports"`, `id="nav-evidence"`} {
+		for _, nav := range []string{`href="/findings" id="home-findings"`, `id="nav-grants"`, `id="nav-findings"`, `id="nav-reports"`, `id="nav-evidence"`} {
 			if !strings.Contains(home, nav) {
 				t.Errorf("%s: navigation lacks %s", user, nav)
 			}
