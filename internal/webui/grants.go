@@ -16,8 +16,9 @@ import (
 )
 
 // grantsCap bounds how many grants one view of the register loads; past
-// it the page says so and asks for a narrower filter.
-const grantsCap = 50000
+// it the page says so and asks for a narrower filter (a variable only so
+// tests can lower it).
+var grantsCap = 50000
 
 // grantStates are the states the register's filter offers.
 var grantStates = []store.GrantState{store.GrantActive, store.GrantPending, store.GrantFailed, store.GrantEnding, store.GrantEnded, store.GrantRevoked}
@@ -60,6 +61,7 @@ type grantsPage struct {
 	Rows      []registerRow
 	List      listView
 	Truncated bool
+	Cap       int // grantsCap, for the truncation notice
 }
 
 // itemOption is a catalog item in a filter's select.
@@ -134,7 +136,7 @@ func (s *Server) grants(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "grants: list", err)
 		return
 	}
-	data.Truncated = truncated
+	data.Truncated, data.Cap = truncated, grantsCap
 	def, desc := "holder", false
 	if f.Expiring > 0 {
 		def = "end"

@@ -33,6 +33,7 @@ type nhisPage struct {
 	Total             int
 	List              listView
 	Truncated         bool
+	Cap               int // nhisCap, for the truncation notice
 	CSV               string // this filter as CSV
 }
 
@@ -129,7 +130,7 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 	// pages them, the CSV exports them all in the same order.
 	q.AfterID, q.Limit = "", 500
 	var all []nhiRow
-	for len(all) < nhisCap {
+	for len(all) <= nhisCap {
 		ns, err := s.Store.ListNHIs(ctx, q)
 		if err != nil {
 			s.internal(w, r, "nhis: list", err)
@@ -150,9 +151,10 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 		}
 		q.AfterID = ns[len(ns)-1].ID
 	}
-	if len(all) >= nhisCap {
+	if len(all) > nhisCap {
 		all, data.Truncated = all[:nhisCap], true
 	}
+	data.Cap = nhisCap
 	owners := map[string]store.Person{}
 	for i := range all {
 		id := all[i].NHI.OwnerID
@@ -180,8 +182,9 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 }
 
 // nhisCap bounds how many NHIs one view of the list loads; past it the
-// page says so and asks for a narrower filter.
-const nhisCap = 50000
+// page says so and asks for a narrower filter (a variable only so tests
+// can lower it).
+var nhisCap = 50000
 
 // ownerName is an NHI's owner as the list sorts it: no owner first.
 func (x nhiRow) ownerName() string {

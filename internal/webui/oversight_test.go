@@ -457,3 +457,31 @@ func TestEvidencePage(t *testing.T) {
 		}
 	}
 }
+
+// TestListsSayWhenTheyStopAtTheirCap: past the cap the register and the
+// NHI list show the first rows and say the list is cut short; at the
+// cap they do not.
+func TestListsSayWhenTheyStopAtTheirCap(t *testing.T) {
+	o := newOversightEnv(t)
+	alice := o.as("alice")
+	for _, tc := range []struct {
+		grants, nhis int
+		cut          bool
+	}{{6, 6, false}, {5, 5, true}} {
+		restore := webui.SetListCaps(tc.grants, tc.nhis)
+		grants, nhis := alice.Get(o.base+"/grants").Body, alice.Get(o.base+"/nhis").Body
+		restore()
+		if got := strings.Contains(grants, `id="grants-truncated"`); got != tc.cut {
+			t.Errorf("cap %d of 6 grants: notice %v", tc.grants, got)
+		}
+		if got := strings.Contains(nhis, `id="nhis-truncated"`); got != tc.cut {
+			t.Errorf("cap %d of 6 NHIs: notice %v", tc.nhis, got)
+		}
+		if want := "1–" + itoa(int64(tc.grants)) + " of " + itoa(int64(tc.grants)); !strings.Contains(grants, want) {
+			t.Errorf("cap %d: grants range is not %q", tc.grants, want)
+		}
+		if tc.cut && !strings.Contains(grants, "Only the first 5 matching grants") {
+			t.Errorf("the notice does not name the cap")
+		}
+	}
+}
