@@ -33,7 +33,7 @@ type nhisPage struct {
 	Total             int
 	List              listView
 	Truncated         bool
-	Cap               int // nhisCap, for the truncation notice
+	Cap               int    // nhisCap, for the truncation notice
 	CSV               string // this filter as CSV
 }
 
