@@ -60,6 +60,18 @@ func (w *Writes) Update(ctx context.Context, actor, id string, fn func(store.NHI
 	return n, nil
 }
 
+// Revive brings back a retired NHI that its source created again, changed
+// by fn on the locked row (history and findings kept), and records
+// nhi.created with details.
+func (w *Writes) Revive(ctx context.Context, actor, id string, fn func(store.NHI) (store.NHI, error), details any) (store.NHI, error) {
+	n, err := w.tx.UpdateNHI(ctx, id, fn)
+	if err != nil {
+		return store.NHI{}, err
+	}
+	w.record(actor, audit.ActionNHICreated, id, details)
+	return n, nil
+}
+
 // Retire marks the NHI id retired (its history and findings stay; the
 // re-evaluation resolves them) and records nhi.retired with details.
 // check, run on the locked row first, may refuse (nil allows).
