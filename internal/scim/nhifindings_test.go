@@ -43,7 +43,6 @@ func TestPushedNHIChangesReevaluateFindings(t *testing.T) {
 	})
 }
 
-
 func openFindings(t *testing.T, st store.Store, nhiID string) []string {
 	t.Helper()
 	fs, err := st.ListFindings(t.Context(), store.FindingQuery{NHIID: nhiID})
