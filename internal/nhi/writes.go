@@ -60,6 +60,18 @@ func (w *Writes) Update(ctx context.Context, actor, id string, fn func(store.NHI
 	return n, nil
 }
 
+// CreateProject stores p and records project.created with its name,
+// owner and dates.
+func (w *Writes) CreateProject(ctx context.Context, actor string, p store.Project) (store.Project, error) {
+	p, err := w.tx.CreateProject(ctx, p)
+	if err != nil {
+		return store.Project{}, err
+	}
+	w.entries = append(w.entries, audit.Entry{Actor: actor, Action: audit.ActionProjectCreated, Target: "project:" + p.ID,
+		Details: map[string]any{"name": p.Name, "owner": p.OwnerID, "start": p.StartDate, "end": p.EndDate}})
+	return p, nil
+}
+
 // Revive brings back a retired NHI that its source created again, changed
 // by fn on the locked row (history and findings kept), and records
 // nhi.created with details.
