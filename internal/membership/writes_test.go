@@ -76,7 +76,9 @@ func TestOneActionOnePayload(t *testing.T) {
 			_, err := w.Apply(ctx, "scim:okta", membership.Delta{GroupID: pushed.ID, Source: "okta", Name: "pushed", Add: []string{ps[1]}, Remove: []string{ps[3]}})
 			return err
 		})
-		write(func(w *membership.Writes) error { return w.LeaveGroups(ctx, "scim:okta", "okta", ps[1], "user deleted") })
+		write(func(w *membership.Writes) error {
+			return w.LeaveGroups(ctx, "scim:okta", "okta", ps[1], "user deleted")
+		})
 
 		if got, _ := st.ListGroupMembers(ctx, pushed.ID); !slices.Equal(got, ps[:1]) {
 			t.Errorf("pushed group members %v, want %v", got, ps[:1])
