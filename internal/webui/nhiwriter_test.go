@@ -3,19 +3,22 @@ package webui_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
+	apiserver "github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/webui"
 )
 
-// An owner change made on the web is the API's owner change
-// (nhi.Service.UpdateNHI, which PATCH /api/v1/nhis/{id} calls): the same
-// audit action with the same keys, and the NHI's stored findings
+// An owner change made on the web is the API's owner change (both call
+// nhi.Service.UpdateNHI): PATCH /api/v1/nhis/{id} and the web form give the
+// same audit action, actor and keys, and the NHI's stored findings are
 // re-evaluated in the same transaction.
 func TestWebReassignIsTheAPIsOwnerChange(t *testing.T) {
 	var svc *nhi.Service
@@ -43,12 +46,29 @@ func TestWebReassignIsTheAPIsOwnerChange(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("web reassign: %d %s", resp.StatusCode, resp.Body)
 	}
+	// The same change through the JSON API, as carol (an admin).
+	mux := http.NewServeMux()
+	(&apiserver.Server{Store: e.store, NHI: svc, Auth: apiserver.AuthenticatorFunc(func(*http.Request) (apiserver.Principal, error) {
+		return apiserver.Principal{PersonID: e.ids["carol"], Roles: []string{apiserver.RoleAdmin}}, nil
+	})}).Register(mux)
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
 	rita := e.ids["rita"]
-	if _, err := svc.UpdateNHI(ctx, "person:"+e.ids["carol"], api, nhi.NHIPatch{Owner: &rita}, nil); err != nil {
-		t.Fatalf("api owner change: %v", err)
+	req, _ := http.NewRequest(http.MethodPatch, hs.URL+"/api/v1/nhis/"+api, strings.NewReader(`{"owner":"`+rita+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("api owner change: %d", res.StatusCode)
 	}
 
 	viaWeb, viaAPI := lastEvent(t, e, web), lastEvent(t, e, api)
+	if viaWeb.Actor != viaAPI.Actor {
+		t.Errorf("actors: web %q, api %q", viaWeb.Actor, viaAPI.Actor)
+	}
 	if viaWeb.Action != viaAPI.Action || viaWeb.Action != audit.ActionNHIUpdated {
 		t.Fatalf("actions: web %q, api %q; want both %q", viaWeb.Action, viaAPI.Action, audit.ActionNHIUpdated)
 	}
