@@ -272,7 +272,7 @@ func newRunner(cfg Config, st store.Store, logger *slog.Logger) (*pull.Runner, e
 			shares[s.Name] = s.MaxDeletionShare
 		}
 	}
-	r := &pull.Runner{Store: st, Identity: ids, Logger: logger, MaxDeletionShare: shares,
+	r := &pull.Runner{Store: st, Identity: ids, NHI: cfg.nhiService(st, logger), Logger: logger, MaxDeletionShare: shares,
 		Holder: fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())}
 	if verify := cfg.verifyAfterRun(logger); verify != nil {
 		r.AfterRun = func(ctx context.Context, run store.SyncRun) error { return verify(ctx, st, run) }

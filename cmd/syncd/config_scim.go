@@ -101,6 +101,11 @@ func (d *daemon) startSCIM(_ context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.nhi != nil {
+		srv.NHI = d.nhi.svc
+	} else {
+		srv.NHI = d.cfg.nhiService(d.store, d.logger)
+	}
 	d.mux.Handle("/scim/v2/", http.StripPrefix("/scim", srv))
 	return nil
 }

@@ -29,7 +29,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	}
 	server := webui.Server{Store: d.store, Sources: sources, Logger: d.logger.With("component", "webui")}
 	if d.nhi != nil {
-		server.Findings = d.nhi.svc
+		server.Findings, server.NHI = d.nhi.svc, d.nhi.svc
 	}
 	server.Access = d.access
 	server.Reviews = d.review

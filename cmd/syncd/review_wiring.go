@@ -99,9 +99,9 @@ func (c *Config) reviewAccess(ctx context.Context, st store.Store, logger *slog.
 	acc, err := access.NewService(st, cat, map[string]access.Fulfiller{
 		"ldap-group":      &access.LDAPGroup{Store: st, Writers: writers},
 		"manual":          access.Manual{},
-		"service-account": access.ServiceAccount{Store: st, Now: time.Now},
+		"service-account": access.ServiceAccount{Store: st, Now: time.Now, NHI: c.nhiService(st, logger)},
 		"scim":            c.Access.scimFulfiller(logger.With("component", "access")),
-		"api-key":         &access.APIKey{Store: st, Now: time.Now},
+		"api-key":         &access.APIKey{Store: st, Now: time.Now, NHI: c.nhiService(st, logger)},
 		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
 			if name := it.Fulfillment.Params["secretEnv"]; name != "" {
 				return []byte(os.Getenv(name))

@@ -57,9 +57,9 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
 		"ldap-group":      &access.LDAPGroup{Store: d.store, Writers: writers},
 		"manual":          access.Manual{},
-		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now},
+		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now, NHI: d.cfg.nhiService(d.store, d.logger)},
 		"scim":            d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
-		"api-key":         &access.APIKey{Store: d.store, Now: time.Now, Cipher: creds},
+		"api-key":         &access.APIKey{Store: d.store, Now: time.Now, Cipher: creds, NHI: d.cfg.nhiService(d.store, d.logger)},
 		"webhook": &access.Webhook{Check: guard.Check, Client: guard.Client(10 * time.Second), SecretFor: func(it access.Item) []byte {
 			// The signing secret is read from the environment variable the
 			// item names, never from the catalog file.

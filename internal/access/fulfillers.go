@@ -15,7 +15,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -168,6 +168,9 @@ type APIKey struct {
 	// of this process only (see CredentialCipher). It must be the
 	// Service's Credentials.
 	Cipher *CredentialCipher
+	// NHI writes the credential's NHI (the one writer of NHIs); nil: a
+	// service with the default rules.
+	NHI *nhi.Service
 }
 
 // Grant creates the credential; a retry for the same grant finds the NHI
@@ -190,26 +193,23 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 	end := g.End
 	var n store.NHI
 	err = a.Store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		n, err = tx.CreateNHI(ctx, store.NHI{
-			Kind: store.KindAPIKey, Name: fmt.Sprintf("%s-%s", it.ID, g.ID[len(g.ID)-8:]), Source: "request", ExternalID: g.ID,
-			Environment: req.Environment, OwnerID: holder.ID, Status: store.NHIActive,
-			Description: fmt.Sprintf("%s for %s (sha256 %s)", it.Name, personName(holder), hex.EncodeToString(sum[:8])),
-			CreatedAt:   now, UpdatedAt: now, ExpiresAt: &end, RotatedAt: &now,
+		return nhiService(a.NHI, a.Store, a.Now).Write(ctx, tx, func(w *nhi.Writes) error {
+			var err error
+			n, err = w.Create(ctx, "fulfillment:api-key", store.NHI{
+				Kind: store.KindAPIKey, Name: fmt.Sprintf("%s-%s", it.ID, g.ID[len(g.ID)-8:]), Source: "request", ExternalID: g.ID,
+				Environment: req.Environment, OwnerID: holder.ID, Status: store.NHIActive,
+				Description: fmt.Sprintf("%s for %s (sha256 %s)", it.Name, personName(holder), hex.EncodeToString(sum[:8])),
+				CreatedAt:   now, UpdatedAt: now, ExpiresAt: &end, RotatedAt: &now,
+			}, map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end})
+			if err != nil {
+				return err
+			}
+			sealed, err := cipherOr(a.Cipher).Seal(g.ID, secret)
+			if err != nil {
+				return err
+			}
+			return tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: sealed, CreatedAt: now})
 		})
-		if err != nil {
-			return err
-		}
-		sealed, err := cipherOr(a.Cipher).Seal(g.ID, secret)
-		if err != nil {
-			return err
-		}
-		if err := tx.PutGrantSecret(ctx, store.GrantSecret{GrantID: g.ID, RequestID: g.RequestID, Secret: sealed, CreatedAt: now}); err != nil {
-			return err
-		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:api-key", Action: audit.ActionNHICreated, Target: "nhi:" + n.ID,
-			Details: map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end}})
-		return err
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("api-key: %w", err)
@@ -219,12 +219,22 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 
 // Revoke retires the credential's NHI.
 func (a *APIKey) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
-	return retireIssuedNHI(ctx, a.Store, a.Now(), "api-key", g.ID)
+	return retireIssuedNHI(ctx, nhiService(a.NHI, a.Store, a.Now), a.Store, "api-key", g.ID)
+}
+
+// nhiService is the NHI service fulfillments write NHIs through (the one
+// writer of NHIs: audited, findings re-evaluated); one with the default
+// rules when none is wired.
+func nhiService(svc *nhi.Service, st store.Store, now func() time.Time) *nhi.Service {
+	if svc != nil {
+		return svc
+	}
+	return &nhi.Service{Store: st, Now: now}
 }
 
 // retireIssuedNHI retires the NHI a fulfillment created for a grant (its
 // external id in source "request" is the grant id), with its audit event.
-func retireIssuedNHI(ctx context.Context, st store.Store, now time.Time, kind, grantID string) error {
+func retireIssuedNHI(ctx context.Context, svc *nhi.Service, st store.Store, kind, grantID string) error {
 	n, err := st.GetNHIByExternalID(ctx, "request", grantID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // never issued: nothing to take back
@@ -232,16 +242,10 @@ func retireIssuedNHI(ctx context.Context, st store.Store, now time.Time, kind, g
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
 	}
-	now = now.UTC().Truncate(time.Microsecond)
 	return st.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.UpdateNHI(ctx, n.ID, func(n store.NHI) (store.NHI, error) {
-			n.Status = store.NHIRetired
-			return n, nil
-		}); err != nil {
+		return svc.Write(ctx, tx, func(w *nhi.Writes) error {
+			_, err := w.Retire(ctx, "fulfillment:"+kind, n.ID, nil, map[string]any{"grant": grantID, "reason": "grant ended"})
 			return err
-		}
-		_, err := audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:" + kind, Action: audit.ActionNHIRetired, Target: "nhi:" + n.ID,
-			Details: map[string]any{"grant": grantID, "reason": "grant ended"}})
-		return err
+		})
 	})
 }

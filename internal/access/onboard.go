@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -49,6 +49,9 @@ func (s *Service) checkOnboarding(ctx context.Context, sub *Submission, now time
 type ServiceAccount struct {
 	Store store.Store
 	Now   func() time.Time
+	// NHI writes the service account (the one writer of NHIs); nil: a
+	// service with the default rules.
+	NHI *nhi.Service
 }
 
 // Grant creates the service account; a retry finds the one it created.
@@ -63,19 +66,16 @@ func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it Item, holde
 	now := a.Now().UTC().Truncate(time.Microsecond)
 	var n store.NHI
 	err = a.Store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		n, err = tx.CreateNHI(ctx, store.NHI{
-			Kind: store.KindServiceAccount, Name: req.NHIName, Source: "request", ExternalID: g.ID,
-			Environment: req.Environment, OwnerID: holder.ID, ProjectID: req.Project, Status: store.NHIActive,
-			Description: fmt.Sprintf("onboarded through request %s for %s (%s)", req.ID, it.Name, req.Justification),
-			CreatedAt:   now, UpdatedAt: now, RotatedAt: &now,
-		})
-		if err != nil {
+		return nhiService(a.NHI, a.Store, a.Now).Write(ctx, tx, func(w *nhi.Writes) error {
+			var err error
+			n, err = w.Create(ctx, "fulfillment:service-account", store.NHI{
+				Kind: store.KindServiceAccount, Name: req.NHIName, Source: "request", ExternalID: g.ID,
+				Environment: req.Environment, OwnerID: holder.ID, ProjectID: req.Project, Status: store.NHIActive,
+				Description: fmt.Sprintf("onboarded through request %s for %s (%s)", req.ID, it.Name, req.Justification),
+				CreatedAt:   now, UpdatedAt: now, RotatedAt: &now,
+			}, map[string]any{"grant": g.ID, "request": req.ID, "item": it.ID, "owner": holder.ID, "project": req.Project, "environment": req.Environment})
 			return err
-		}
-		_, err = audit.Append(ctx, tx, now, audit.Entry{Actor: "fulfillment:service-account", Action: audit.ActionNHICreated, Target: "nhi:" + n.ID,
-			Details: map[string]any{"grant": g.ID, "request": req.ID, "item": it.ID, "owner": holder.ID, "project": req.Project, "environment": req.Environment}})
-		return err
+		})
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("service-account %s: %w", req.NHIName, err)
@@ -85,5 +85,5 @@ func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it Item, holde
 
 // Revoke retires the service account.
 func (a ServiceAccount) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
-	return retireIssuedNHI(ctx, a.Store, a.Now(), "service-account", g.ID)
+	return retireIssuedNHI(ctx, nhiService(a.NHI, a.Store, a.Now), a.Store, "service-account", g.ID)
 }

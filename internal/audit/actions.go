@@ -23,10 +23,13 @@ const (
 	ActionPersonStatusChanged = "person.status_changed" // old, new, cause
 	ActionJobFunctionChanged  = "jobfunction.changed"   // opened, closed, cause (a mover event)
 
-	// Groups, pushed over SCIM or pulled from a directory.
-	ActionGroupCreated        = "group.created"         // source, displayName, members
-	ActionGroupUpdated        = "group.updated"         // source, added, removed (exactly what the request changed), cause
-	ActionGroupMembersChanged = "group.members_changed" // source, added, removed (a directory pull)
+	// Groups, pushed over SCIM or pulled from a directory. Memberships
+	// have one writer (package membership) and one event:
+	// group.members_changed, whoever changed them. Before it, SCIM pushes
+	// recorded membership changes inside group.updated (added, removed).
+	ActionGroupCreated        = "group.created"         // source, displayName or name, members (SCIM)
+	ActionGroupUpdated        = "group.updated"         // source, displayName old/new (SCIM) or old/new name and description (a pull)
+	ActionGroupMembersChanged = "group.members_changed" // source, name, added, removed (person IDs, exactly what changed), addedNHIs and removedNHIs when NHIs changed, cause when given
 	ActionGroupDeleted        = "group.deleted"         // source, displayName
 
 	// Non-human identities, their owners, findings and re-ownership tasks.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -14,6 +15,15 @@ import (
 // rotation, long unused). Max, the demo manager, owns a few of the broken
 // ones so his home page has something to fix.
 func (g *gen) nhis(ctx context.Context) error {
+	// The NHI service is the one writer of NHIs and projects: the demo's
+	// inventory is audited like any other, its findings evaluated as written.
+	svc := &nhi.Service{Store: g.o.Store, Now: func() time.Time { return g.now }}
+	return g.o.Store.InTx(ctx, func(tx store.Tx) error {
+		return svc.Write(ctx, tx, func(w *nhi.Writes) error { return g.writeNHIs(ctx, w) })
+	})
+}
+
+func (g *gen) writeNHIs(ctx context.Context, w *nhi.Writes) error {
 	days := func(n int) *time.Time { t := g.now.AddDate(0, 0, n); return &t }
 	person := func(email string) string { return g.ids[g.byEmail[email].empNo] }
 	max, ada, eli, cora := person("max.okafor@example.com"), person("ada.lindqvist@example.com"), person("eli.novak@example.com"), person("cora.mendes@example.com")
@@ -33,7 +43,7 @@ func (g *gen) nhis(ctx context.Context) error {
 		{Name: "website-relaunch", OwnerID: cora, StartDate: days(-200), EndDate: days(90)},
 		{Name: "legacy-crm", OwnerID: ada, StartDate: days(-1500), EndDate: days(-200), Status: store.ProjectClosed},
 	} {
-		got, err := g.o.Store.CreateProject(ctx, p)
+		got, err := w.CreateProject(ctx, "demo", p)
 		if err != nil {
 			return fmt.Errorf("demo: project %s: %w", p.Name, err)
 		}
@@ -90,7 +100,7 @@ func (g *gen) nhis(ctx context.Context) error {
 		if n.OwnerRef == "" && n.OwnerID != "" {
 			n.OwnerRef = g.emailOf(n.OwnerID)
 		}
-		if _, err := g.o.Store.CreateNHI(ctx, n); err != nil {
+		if _, err := w.Create(ctx, "demo", n, map[string]any{"name": n.Name, "kind": n.Kind, "source": n.Source, "owner": n.OwnerID}); err != nil {
 			return fmt.Errorf("demo: nhi %s: %w", s.name, err)
 		}
 		g.sum.NHIs++

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/membership"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -333,7 +334,13 @@ func (g *gen) groups(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("demo: group %s: %w", name, err)
 		}
-		if err := g.o.Store.SetGroupMembers(ctx, grp.ID, members[name]); err != nil {
+		err = g.o.Store.InTx(ctx, func(tx store.Tx) error {
+			return membership.Write(ctx, tx, g.now, func(mw *membership.Writes) error {
+				_, err := mw.Apply(ctx, "demo", membership.Delta{GroupID: grp.ID, Source: SourceIdP, Name: name, Add: members[name]})
+				return err
+			})
+		})
+		if err != nil {
 			return fmt.Errorf("demo: members of %s: %w", name, err)
 		}
 		g.sum.Groups++

@@ -46,7 +46,12 @@ type NHIPatch struct {
 	ClearExpires bool
 	RotatedAt    *time.Time
 	LastUsedAt   *time.Time
-	Invalid      []FieldError // see NHIInput.Invalid
+	// NewOwnerActive refuses an Owner that is not an active person or
+	// already owns the NHI (what the web UI's reassignment promises).
+	NewOwnerActive bool
+	// Reason, when set, is recorded in the audit event.
+	Reason  string
+	Invalid []FieldError // see NHIInput.Invalid
 }
 
 // ParseDate reads a date as YYYY-MM-DD (midnight UTC) or RFC 3339; "" is
@@ -234,6 +239,13 @@ func (s *Service) UpdateNHI(ctx context.Context, actor, id string, p NHIPatch, c
 				if e != nil {
 					fe = append(fe, *e)
 				}
+				if e == nil && p.NewOwnerActive {
+					if e, err := activeNewOwner(ctx, tx, cur, ownerID); err != nil {
+						return store.NHI{}, err
+					} else if e != nil {
+						fe = append(fe, *e)
+					}
+				}
 				next.OwnerID, next.OwnerRef = ownerID, *p.Owner
 			}
 			if p.Project != nil {
@@ -270,8 +282,12 @@ func (s *Service) UpdateNHI(ctx context.Context, actor, id string, p NHIPatch, c
 		}); err != nil {
 			return err
 		}
+		details := map[string]any{"before": nhiDetails(old), "after": nhiDetails(out)}
+		if p.Reason != "" {
+			details["reason"] = p.Reason
+		}
 		if _, err := audit.Append(ctx, tx, now, audit.Entry{Actor: actor, Action: audit.ActionNHIUpdated, Target: "nhi:" + id,
-			Details: map[string]any{"before": nhiDetails(old), "after": nhiDetails(out)}}); err != nil {
+			Details: details}); err != nil {
 			return err
 		}
 		_, err = s.reevaluate(ctx, tx, []string{id}, now)
@@ -281,6 +297,25 @@ func (s *Service) UpdateNHI(ctx context.Context, actor, id string, p NHIPatch, c
 		return store.NHI{}, fmt.Errorf("nhi: update %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// activeNewOwner checks the person ownerID may become cur's new owner
+// under NHIPatch.NewOwnerActive.
+func activeNewOwner(ctx context.Context, tx store.Tx, cur store.NHI, ownerID string) (*FieldError, error) {
+	if ownerID == "" {
+		return &FieldError{Field: "owner", Msg: "required"}, nil
+	}
+	p, err := tx.GetPerson(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != store.StatusActive {
+		return &FieldError{Field: "owner", Msg: fmt.Sprintf("%s is %s; only an active person can own an identity", p.UserName, p.Status)}, nil
+	}
+	if cur.OwnerID == ownerID {
+		return &FieldError{Field: "owner", Msg: fmt.Sprintf("%s already owns it", p.UserName)}, nil
+	}
+	return nil, nil
 }
 
 func set(dst *string, v *string) {

@@ -130,26 +130,76 @@ func (s *Service) UpdateProject(ctx context.Context, actor, id string, p Project
 			Details: map[string]any{"owner": out.OwnerID, "end": out.EndDate, "status": out.Status}}); err != nil {
 			return err
 		}
-		var ids []string
-		after := ""
-		for {
-			page, err := tx.ListNHIs(ctx, store.NHIQuery{ProjectID: id, AfterID: after, Limit: pageSize})
-			if err != nil {
-				return err
-			}
-			for _, n := range page {
-				ids = append(ids, n.ID)
-			}
-			if len(page) < pageSize {
-				break
-			}
-			after = page[len(page)-1].ID
-		}
-		_, err = s.reevaluate(ctx, tx, ids, now)
-		return err
+		return s.reevaluateProject(ctx, tx, id, now)
 	})
 	if err != nil {
 		return store.Project{}, fmt.Errorf("nhi: update project %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// reevaluateProject re-evaluates every NHI of the project.
+func (s *Service) reevaluateProject(ctx context.Context, tx store.Tx, id string, now time.Time) error {
+	var ids []string
+	after := ""
+	for {
+		page, err := tx.ListNHIs(ctx, store.NHIQuery{ProjectID: id, AfterID: after, Limit: pageSize})
+		if err != nil {
+			return err
+		}
+		for _, n := range page {
+			ids = append(ids, n.ID)
+		}
+		if len(page) < pageSize {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	_, err := s.reevaluate(ctx, tx, ids, now)
+	return err
+}
+
+// ExtendProject moves the project's end date to end, which must be in the
+// future and later than its current end, reopening it if it was closed;
+// it records project.extended with the reason and re-evaluates the
+// project's NHIs (their project-ended findings resolve). check authorizes
+// against the project as it was (nil allows).
+func (s *Service) ExtendProject(ctx context.Context, actor, id string, end time.Time, reason string, check func(store.Project) error) (store.Project, error) {
+	var out store.Project
+	err := s.Store.InTx(ctx, func(tx store.Tx) error {
+		now := s.now()
+		if !end.After(now) {
+			return &ValidationError{Fields: []FieldError{{Field: "end_date", Msg: "the new end date must be in the future"}}}
+		}
+		var from string
+		var err error
+		if out, err = tx.UpdateProject(ctx, id, func(p store.Project) (store.Project, error) {
+			if check != nil {
+				if err := check(p); err != nil {
+					return store.Project{}, err
+				}
+			}
+			if p.EndDate != nil {
+				if !end.After(*p.EndDate) {
+					return p, &ValidationError{Fields: []FieldError{{Field: "end_date", Msg: "the project already ends on " + day(*p.EndDate)}}}
+				}
+				from = day(*p.EndDate)
+			}
+			p.EndDate, p.Status = &end, store.ProjectActive
+			return p, nil
+		}); err != nil {
+			return err
+		}
+		if _, err := audit.Append(ctx, tx, now, audit.Entry{
+			Actor: actor, Action: audit.ActionProjectExtended, Target: "project:" + id,
+			Details: map[string]string{"from": from, "to": day(end), "reason": reason},
+		}); err != nil {
+			return err
+		}
+		return s.reevaluateProject(ctx, tx, id, now)
+	})
+	if err != nil {
+		return store.Project{}, fmt.Errorf("nhi: extend project %s: %w", id, err)
 	}
 	return out, nil
 }

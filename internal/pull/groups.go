@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/membership"
 	"github.com/syncd-dev/syncd/internal/source"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -238,17 +239,19 @@ func (p *pass) writeGroups(ctx context.Context, ws []groupWork) error {
 	}
 	err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
 		var q auditQueue
-		var fresh []*groupWork
-		for i := range ws {
-			if !ws[i].exists {
-				fresh = append(fresh, &ws[i])
-				continue
+		if err := membership.Write(ctx, tx, p.r.now(), func(mw *membership.Writes) error {
+			var fresh []*groupWork
+			for i := range ws {
+				if !ws[i].exists {
+					fresh = append(fresh, &ws[i])
+					continue
+				}
+				if err := p.applyGroup(ctx, tx, mw, &ws[i], &q); err != nil {
+					return err
+				}
 			}
-			if err := p.applyGroup(ctx, tx, &ws[i], &q); err != nil {
-				return err
-			}
-		}
-		if err := p.createGroups(ctx, tx, fresh, &q); err != nil {
+			return p.createGroups(ctx, mw, fresh, &q)
+		}); err != nil {
 			return err
 		}
 		return p.appendAudit(ctx, tx, q)
@@ -259,7 +262,9 @@ func (p *pass) writeGroups(ctx context.Context, ws []groupWork) error {
 	for i := range ws {
 		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
 			var q auditQueue
-			if err := p.applyGroup(ctx, tx, &ws[i], &q); err != nil {
+			if err := membership.Write(ctx, tx, p.r.now(), func(mw *membership.Writes) error {
+				return p.applyGroup(ctx, tx, mw, &ws[i], &q)
+			}); err != nil {
 				return err
 			}
 			return p.appendAudit(ctx, tx, q)
@@ -285,7 +290,7 @@ func (p *pass) appendAudit(ctx context.Context, tx store.Tx, q auditQueue) error
 
 // createGroups inserts new groups with their members, audited as
 // applyGroup audits a group it creates.
-func (p *pass) createGroups(ctx context.Context, tx store.Tx, ws []*groupWork, q *auditQueue) error {
+func (p *pass) createGroups(ctx context.Context, mw *membership.Writes, ws []*groupWork, q *auditQueue) error {
 	if len(ws) == 0 {
 		return nil
 	}
@@ -296,30 +301,15 @@ func (p *pass) createGroups(ctx context.Context, tx store.Tx, ws []*groupWork, q
 			Members: w.persons, NHIMembers: w.nhis, Digest: w.digest,
 		}
 	}
-	created, err := tx.CreateGroupsWithMembers(ctx, ng)
+	created, err := mw.CreateGroups(ctx, "source:"+p.src, ng)
 	if err != nil {
 		return err
 	}
 	for i, w := range ws {
-		id := created[i].ID
-		q.add(p.src, audit.ActionGroupCreated, "group:"+id, map[string]any{
+		q.add(p.src, audit.ActionGroupCreated, "group:"+created[i].ID, map[string]any{
 			"source": p.src, "externalId": w.g.ExternalID, "name": w.g.Name, "dn": w.g.DN})
-		p.auditMembers(q, id, w.g.Name, w.persons, nil, w.nhis, nil)
 	}
 	return nil
-}
-
-// auditMembers queues the event naming a group's membership changes,
-// none when there are none.
-func (p *pass) auditMembers(q *auditQueue, id, name string, added, removed, addedNHI, removedNHI []string) {
-	if len(added)+len(removed)+len(addedNHI)+len(removedNHI) == 0 {
-		return
-	}
-	details := map[string]any{"source": p.src, "name": name, "added": added, "removed": removed}
-	if len(addedNHI)+len(removedNHI) > 0 {
-		details["addedNHIs"], details["removedNHIs"] = addedNHI, removedNHI
-	}
-	q.add(p.src, audit.ActionGroupMembersChanged, "group:"+id, details)
 }
 
 func (p *pass) groupErr(w groupWork, err error) error {
@@ -338,7 +328,7 @@ func (p *pass) groupErr(w groupWork, err error) error {
 // asserted. Clearing the digest first takes the group's row lock, so the
 // members read next are not changed by anyone else before this
 // transaction ends.
-func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork, q *auditQueue) error {
+func (p *pass) applyGroup(ctx context.Context, tx store.Tx, mw *membership.Writes, w *groupWork, q *auditQueue) error {
 	g := w.g
 	id := w.state.ID
 	switch {
@@ -382,33 +372,17 @@ func (p *pass) applyGroup(ctx context.Context, tx store.Tx, w *groupWork, q *aud
 		slices.Sort(havePersons)
 		slices.Sort(haveNHIs)
 	}
+	// The whole member-set diff of the group, read under its lock, in
+	// one call of the membership writer.
 	added, removed := diff(havePersons, w.persons)
 	addedNHI, removedNHI := diff(haveNHIs, w.nhis)
-	if len(added) > 0 {
-		if err := tx.AddGroupMembers(ctx, id, added); err != nil {
-			return err
-		}
-	}
-	for start := 0; start < len(removed); start += 1000 {
-		if err := tx.RemoveGroupMembers(ctx, id, removed[start:min(start+1000, len(removed))]); err != nil {
-			return err
-		}
-	}
-	if len(addedNHI) > 0 {
-		if err := tx.AddGroupNHIMembers(ctx, id, addedNHI); err != nil {
-			return err
-		}
-	}
-	if len(removedNHI) > 0 {
-		if err := tx.RemoveGroupNHIMembers(ctx, id, removedNHI); err != nil {
-			return err
-		}
-	}
-	if err := tx.SetGroupDigest(ctx, id, w.digest); err != nil {
+	if _, err := mw.Apply(ctx, "source:"+p.src, membership.Delta{
+		GroupID: id, Source: p.src, Name: g.Name, Exact: true,
+		Add: added, Remove: removed, AddNHIs: addedNHI, RemoveNHIs: removedNHI,
+	}); err != nil {
 		return err
 	}
-	p.auditMembers(q, id, g.Name, added, removed, addedNHI, removedNHI)
-	return nil
+	return tx.SetGroupDigest(ctx, id, w.digest)
 }
 
 // diff returns what want adds to and removes from have (both sorted).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/source"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -32,8 +33,12 @@ var ErrNotDue = errors.New("pull: source is not due any more")
 type Runner struct {
 	Store    store.Store
 	Identity *identity.Service
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// NHI is the one writer of NHIs: pulled service accounts are created,
+	// changed and retired through it, their findings re-evaluated in the
+	// same transaction. nil: a service with the default rules.
+	NHI    *nhi.Service
+	Now    func() time.Time
+	Logger *slog.Logger
 	// Holder names this process in leases (host and pid, say).
 	Holder string
 	// BatchSize is the number of person records per identity batch; 500
@@ -290,3 +295,11 @@ func digestOf(raw []byte) digest {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// nhis is the NHI service service accounts are written through.
+func (r *Runner) nhis() *nhi.Service {
+	if r.NHI != nil {
+		return r.NHI
+	}
+	return &nhi.Service{Store: r.Store, Now: r.now, Logger: r.Logger}
+}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/syncd-dev/syncd/internal/audit"
 	"strings"
 
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/source"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -78,15 +78,12 @@ func (p *pass) applyServices(ctx context.Context, src source.Source, complete bo
 			continue
 		}
 		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-			if _, err := tx.UpdateNHI(ctx, n.ID, func(x store.NHI) (store.NHI, error) {
-				x.Status, x.UpdatedAt = store.NHIRetired, p.r.now()
-				return x, nil
-			}); err != nil {
+			return p.r.nhis().Write(ctx, tx, func(w *nhi.Writes) error {
+				_, err := w.Retire(ctx, "source:"+p.src, n.ID, nil, map[string]any{
+					"source": p.src, "externalId": n.ExternalID, "name": n.Name,
+					"cause": "not returned by a complete read of the source, and confirmed gone"})
 				return err
-			}
-			return p.audit(ctx, tx, audit.ActionNHIRetired, "nhi:"+n.ID, map[string]any{
-				"source": p.src, "externalId": n.ExternalID, "name": n.Name,
-				"cause": "not returned by a complete read of the source, and confirmed gone"})
+			})
 		})
 		if err != nil {
 			return fmt.Errorf("pull: %s: retire service account %s: %w", p.src, n.Name, err)
@@ -105,14 +102,15 @@ const servicesPerTx = 200
 func (p *pass) writeServices(ctx context.Context, as []source.ServiceAccount) error {
 	ids := make([]string, len(as))
 	err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-		var q auditQueue
-		for i, a := range as {
-			var err error
-			if ids[i], err = p.applyService(ctx, tx, a, &q); err != nil {
-				return err
+		return p.r.nhis().Write(ctx, tx, func(w *nhi.Writes) error {
+			for i, a := range as {
+				var err error
+				if ids[i], err = p.applyService(ctx, tx, w, a); err != nil {
+					return err
+				}
 			}
-		}
-		return p.appendAudit(ctx, tx, q)
+			return nil
+		})
 	})
 	if err == nil {
 		for i, a := range as {
@@ -126,12 +124,11 @@ func (p *pass) writeServices(ctx context.Context, as []source.ServiceAccount) er
 	for _, a := range as {
 		var id string
 		err := p.r.Store.InTx(ctx, func(tx store.Tx) error {
-			var q auditQueue
-			var err error
-			if id, err = p.applyService(ctx, tx, a, &q); err != nil {
+			return p.r.nhis().Write(ctx, tx, func(w *nhi.Writes) error {
+				var err error
+				id, err = p.applyService(ctx, tx, w, a)
 				return err
-			}
-			return p.appendAudit(ctx, tx, q)
+			})
 		})
 		switch {
 		case errors.Is(err, store.ErrConflict):
@@ -174,7 +171,7 @@ func (p *pass) serviceUnchanged(cur store.NHI, a source.ServiceAccount) bool {
 // governed OwnerRef differs from what the source last asserted), syncd's
 // choice stands until the source asserts a different owner; then the
 // directory has decided again and wins.
-func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAccount, q *auditQueue) (string, error) {
+func (p *pass) applyService(ctx context.Context, tx store.Tx, w *nhi.Writes, a source.ServiceAccount) (string, error) {
 	ownerID, err := p.owner(ctx, tx, a.OwnerRef)
 	if err != nil {
 		return "", err
@@ -185,17 +182,16 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	}
 	cur, err := tx.GetNHIByExternalID(ctx, p.src, a.ExternalID)
 	if errors.Is(err, store.ErrNotFound) {
-		n, err := tx.CreateNHI(ctx, store.NHI{
+		n, err := w.Create(ctx, "source:"+p.src, store.NHI{
 			Kind: store.KindServiceAccount, Name: a.Name, Source: p.src, ExternalID: a.ExternalID,
 			OwnerID: ownerID, OwnerRef: a.OwnerRef, SourceOwnerRef: a.OwnerRef, Status: status, Description: a.Description,
 			CreatedAt: p.r.now(), UpdatedAt: p.r.now(),
-		})
+		}, map[string]any{
+			"source": p.src, "externalId": a.ExternalID, "name": a.Name, "dn": a.DN,
+			"ownerRef": a.OwnerRef, "ownerId": ownerID, "status": status})
 		if err != nil {
 			return "", err
 		}
-		q.add(p.src, audit.ActionNHICreated, "nhi:"+n.ID, map[string]any{
-			"source": p.src, "externalId": a.ExternalID, "name": a.Name, "dn": a.DN,
-			"ownerRef": a.OwnerRef, "ownerId": ownerID, "status": status})
 		return n.ID, nil
 	}
 	if err != nil {
@@ -209,21 +205,22 @@ func (p *pass) applyService(ctx context.Context, tx store.Tx, a source.ServiceAc
 	}
 	old := map[string]string{"name": cur.Name, "ownerId": cur.OwnerID, "ownerRef": cur.OwnerRef, "sourceOwnerRef": cur.SourceOwnerRef,
 		"status": string(cur.Status), "description": cur.Description}
-	n, err := tx.UpdateNHI(ctx, cur.ID, func(x store.NHI) (store.NHI, error) {
+	n, err := w.Update(ctx, "source:"+p.src, cur.ID, func(x store.NHI) (store.NHI, error) {
 		// Decided again on the locked row: a re-ownership committed
 		// since cur was read is not overwritten.
 		ownerID, ownerRef := governedOwner(x, a.OwnerRef, resolved)
 		x.Name, x.OwnerID, x.OwnerRef, x.SourceOwnerRef, x.Status, x.Description, x.UpdatedAt =
 			a.Name, ownerID, ownerRef, a.OwnerRef, status, a.Description, p.r.now()
 		return x, nil
+	}, func(store.NHI, store.NHI) any {
+		return map[string]any{
+			"source": p.src, "old": old,
+			"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": ownerRef, "sourceOwnerRef": a.OwnerRef,
+				"status": string(status), "description": a.Description}}
 	})
 	if err != nil {
 		return "", err
 	}
-	q.add(p.src, audit.ActionNHIUpdated, "nhi:"+n.ID, map[string]any{
-		"source": p.src, "old": old,
-		"new": map[string]string{"name": a.Name, "ownerId": ownerID, "ownerRef": ownerRef, "sourceOwnerRef": a.OwnerRef,
-			"status": string(status), "description": a.Description}})
 	return n.ID, nil
 }
 

@@ -137,7 +137,7 @@ func TestConcurrentGroupAdds(t *testing.T) {
 		if len(lost) > 0 {
 			t.Errorf("%d of %d acknowledged adds lost", len(lost), len(acked))
 		}
-		evs := auditDetails(t, st, audit.ActionGroupUpdated, "group:"+gid)
+		evs := auditDetails(t, st, audit.ActionGroupMembersChanged, "group:"+gid)
 		added := map[string]int{}
 		for _, d := range evs {
 			if r := strs(d["removed"]); len(r) > 0 {

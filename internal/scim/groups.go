@@ -11,6 +11,7 @@ import (
 	"github.com/elimity-com/scim/optional"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/membership"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -142,8 +143,12 @@ func (h *groupHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (li
 		if err != nil {
 			return err
 		}
-		added, err := tx.AddGroupMemberDelta(ctx, g.ID, members)
-		if err != nil {
+		var added []string
+		if err := membership.Write(ctx, tx, s.Now(), func(mw *membership.Writes) error {
+			a, err := mw.Apply(ctx, rq.actor, membership.Delta{GroupID: g.ID, Source: rq.source, Name: name, Add: members})
+			added = a.Added
+			return err
+		}); err != nil {
 			return err
 		}
 		if g, err = tx.GetGroup(ctx, g.ID); err != nil {
@@ -300,25 +305,30 @@ func (h *groupHandler) update(r *http.Request, id string, plan func(ctx context.
 				}
 			}
 		}
-		removed, err := tx.RemoveGroupMemberDelta(ctx, g.ID, c.remove)
-		if err != nil {
-			return err
-		}
 		if err := h.checkMembers(ctx, tx, rq, c.add); err != nil {
 			return err
 		}
-		added, err := tx.AddGroupMemberDelta(ctx, g.ID, c.add)
-		if err != nil {
+		// Members change through the membership writer, which names
+		// exactly the memberships this request changed
+		// (group.members_changed); the document's change is the group's
+		// own event.
+		var applied membership.Applied
+		if err := membership.Write(ctx, tx, s.Now(), func(mw *membership.Writes) error {
+			var err error
+			applied, err = mw.Apply(ctx, rq.actor, membership.Delta{GroupID: g.ID, Source: rq.source, Name: g.DisplayName, Add: c.add, Remove: c.remove})
+			return err
+		}); err != nil {
 			return err
 		}
-		if len(added) == 0 && len(removed) == 0 && details["document"] == nil {
+		if applied.Empty() && details["document"] == nil {
 			out = g
 			return nil // nothing changed: no event, same version
 		}
-		delete(details, "document")
-		details["added"], details["removed"] = nonNil(added), nonNil(removed)
-		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupUpdated, Target: "group:" + g.ID, Details: details}); err != nil {
-			return err
+		if details["document"] != nil {
+			delete(details, "document")
+			if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupUpdated, Target: "group:" + g.ID, Details: details}); err != nil {
+				return err
+			}
 		}
 		out, err = tx.GetGroup(ctx, g.ID)
 		return err
@@ -415,23 +425,12 @@ func (h *groupHandler) Delete(r *http.Request, id string) error {
 	return nil
 }
 
-// removeMemberships drops a person from the source's groups, with an
-// audit event per group.
+// removeMemberships drops a person from the source's groups, through the
+// membership writer (an event per group, cause "user deleted").
 func (s *Server) removeMemberships(ctx context.Context, tx store.Tx, rq *request, personID string) error {
-	gs, err := tx.ListPersonGroups(ctx, personID, rq.source)
-	if err != nil || len(gs) == 0 {
-		return err
-	}
-	if err := tx.RemovePersonFromGroups(ctx, personID, rq.source); err != nil {
-		return err
-	}
-	for _, g := range gs {
-		if _, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionGroupUpdated, Target: "group:" + g.ID,
-			Details: map[string]any{"source": rq.source, "added": []string{}, "removed": []string{personID}, "cause": "user deleted"}}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return membership.Write(ctx, tx, s.Now(), func(mw *membership.Writes) error {
+		return mw.LeaveGroups(ctx, rq.actor, rq.source, personID, "user deleted")
+	})
 }
 
 func nonNil(s []string) []string {

@@ -11,7 +11,7 @@ import (
 	lib "github.com/elimity-com/scim"
 	"github.com/elimity-com/scim/optional"
 
-	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -142,23 +142,25 @@ func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any)
 		if err != nil {
 			return err
 		}
-		if old != "" {
-			if out, err = tx.UpdateNHI(ctx, old, func(cur store.NHI) (store.NHI, error) {
-				n.ID, n.CreatedAt, n.UpdatedAt = cur.ID, cur.CreatedAt, s.Now().UTC()
-				n.ProjectID, n.Environment, n.OwningTeam, n.CoOwnerIDs = cur.ProjectID, cur.Environment, cur.OwningTeam, cur.CoOwnerIDs
-				return n, nil
-			}); err != nil {
+		return s.nhis().Write(ctx, tx, func(w *nhi.Writes) error {
+			// What the document decides, which is what the details name.
+			details := map[string]any{"source": rq.source, "kind": n.Kind, "name": n.Name, "ownerId": n.OwnerID, "ownerRef": n.OwnerRef, "status": n.Status, "revived": old != ""}
+			var err error
+			if old != "" {
+				out, err = w.Revive(ctx, rq.actor, old, func(cur store.NHI) (store.NHI, error) {
+					n.ID, n.CreatedAt, n.UpdatedAt = cur.ID, cur.CreatedAt, w.Now()
+					n.ProjectID, n.Environment, n.OwningTeam, n.CoOwnerIDs = cur.ProjectID, cur.Environment, cur.OwningTeam, cur.CoOwnerIDs
+					return n, nil
+				}, details)
+			} else {
+				out, err = w.Create(ctx, rq.actor, n, details)
+			}
+			if err != nil {
 				return err
 			}
-		} else if out, err = tx.CreateNHI(ctx, n); err != nil {
+			_, err = tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: out.ID, Source: rq.source, Raw: raw})
 			return err
-		}
-		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: out.ID, Source: rq.source, Raw: raw}); err != nil {
-			return err
-		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionNHICreated, Target: "nhi:" + out.ID,
-			Details: map[string]any{"source": rq.source, "kind": out.Kind, "name": out.Name, "ownerId": out.OwnerID, "ownerRef": out.OwnerRef, "status": out.Status, "revived": old != ""}})
-		return err
+		})
 	})
 	if err != nil {
 		return store.ViewItem{}, s.fail(ctx, rq, "create non-human user", err)
@@ -175,45 +177,41 @@ func (s *Server) createNHI(ctx context.Context, rq *request, doc map[string]any)
 func (s *Server) updateNHI(r *http.Request, rq *request, id string, compute func(cur map[string]any) (map[string]any, error)) (store.ViewItem, error) {
 	ctx := r.Context()
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		var (
-			before store.NHI
-			raw    []byte
-		)
-		n, err := tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
-			before = cur
-			d, err := lockedNHIDoc(ctx, r, tx, rq.source, cur)
+		return s.nhis().Write(ctx, tx, func(w *nhi.Writes) error {
+			var raw []byte
+			_, err := w.Update(ctx, rq.actor, id, func(cur store.NHI) (store.NHI, error) {
+				d, err := lockedNHIDoc(ctx, r, tx, rq.source, cur)
+				if err != nil {
+					return store.NHI{}, err
+				}
+				doc, err := decodeDoc(d.Raw)
+				if err != nil {
+					return store.NHI{}, err
+				}
+				if doc, err = compute(doc); err != nil {
+					return store.NHI{}, err
+				}
+				if err := checkDoc(doc); err != nil {
+					return store.NHI{}, err
+				}
+				if err := claimName(ctx, tx, rq.source, doc, id); err != nil {
+					return store.NHI{}, err
+				}
+				raw, _ = json.Marshal(doc) // decoded from JSON: always encodes
+				next, err := applyNHIDoc(ctx, tx, cur, doc)
+				next.UpdatedAt = w.Now()
+				return next, err
+			}, func(before, n store.NHI) any {
+				return map[string]any{"source": rq.source, "name": map[string]string{"old": before.Name, "new": n.Name},
+					"status":  map[string]string{"old": string(before.Status), "new": string(n.Status)},
+					"ownerId": n.OwnerID, "ownerRef": n.OwnerRef}
+			})
 			if err != nil {
-				return store.NHI{}, err
+				return err
 			}
-			doc, err := decodeDoc(d.Raw)
-			if err != nil {
-				return store.NHI{}, err
-			}
-			if doc, err = compute(doc); err != nil {
-				return store.NHI{}, err
-			}
-			if err := checkDoc(doc); err != nil {
-				return store.NHI{}, err
-			}
-			if err := claimName(ctx, tx, rq.source, doc, id); err != nil {
-				return store.NHI{}, err
-			}
-			raw, _ = json.Marshal(doc) // decoded from JSON: always encodes
-			next, err := applyNHIDoc(ctx, tx, cur, doc)
-			next.UpdatedAt = s.Now().UTC()
-			return next, err
+			_, err = tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: id, Source: rq.source, Raw: raw})
+			return err
 		})
-		if err != nil {
-			return err
-		}
-		if _, err := tx.PutNHIDoc(ctx, store.NHIDoc{NHIID: id, Source: rq.source, Raw: raw}); err != nil {
-			return err
-		}
-		_, err = audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionNHIUpdated, Target: "nhi:" + id,
-			Details: map[string]any{"source": rq.source, "name": map[string]string{"old": before.Name, "new": n.Name},
-				"status":  map[string]string{"old": string(before.Status), "new": string(n.Status)},
-				"ownerId": n.OwnerID, "ownerRef": n.OwnerRef}})
-		return err
 	})
 	if err != nil {
 		return store.ViewItem{}, s.fail(ctx, rq, "update non-human user", err)
@@ -252,22 +250,15 @@ func nhiETag(n store.NHI) string {
 func (s *Server) retireNHI(r *http.Request, rq *request, id string) error {
 	ctx := r.Context()
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.UpdateNHI(ctx, id, func(cur store.NHI) (store.NHI, error) {
-			if _, err := lockedNHIDoc(ctx, r, tx, rq.source, cur); err != nil {
-				return store.NHI{}, err
+		return s.nhis().Write(ctx, tx, func(w *nhi.Writes) error {
+			if _, err := w.Retire(ctx, rq.actor, id, func(cur store.NHI) error {
+				_, err := lockedNHIDoc(ctx, r, tx, rq.source, cur)
+				return err
+			}, map[string]any{"source": rq.source, "cause": "deleted by the SCIM source"}); err != nil {
+				return err
 			}
-			cur.Status = store.NHIRetired
-			cur.UpdatedAt = s.Now().UTC()
-			return cur, nil
-		}); err != nil {
-			return err
-		}
-		if err := tx.DeleteNHIDoc(ctx, id); err != nil {
-			return err
-		}
-		_, err := audit.Append(ctx, tx, s.Now(), audit.Entry{Actor: rq.actor, Action: audit.ActionNHIRetired, Target: "nhi:" + id,
-			Details: map[string]any{"source": rq.source, "cause": "deleted by the SCIM source"}})
-		return err
+			return tx.DeleteNHIDoc(ctx, id)
+		})
 	})
 	if err != nil {
 		return s.fail(ctx, rq, "retire non-human user", err)
@@ -287,4 +278,14 @@ func retiredNamed(ctx context.Context, tx store.Tx, source, name string) (string
 		}
 	}
 	return "", nil
+}
+
+// nhis is the NHI service every write of a pushed non-human user goes
+// through (audited, its findings re-evaluated); one with the default
+// rules when none is wired.
+func (s *Server) nhis() *nhi.Service {
+	if s.NHI != nil {
+		return s.NHI
+	}
+	return &nhi.Service{Store: s.Store, Now: s.Now}
 }

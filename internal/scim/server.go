@@ -16,6 +16,7 @@ import (
 	"github.com/elimity-com/scim/optional"
 
 	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/token"
 )
@@ -74,8 +75,12 @@ func (c Config) withDefaults() Config {
 type Server struct {
 	Store    store.Store
 	Identity *identity.Service
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// NHI is the one writer of NHIs: pushed non-human users are created,
+	// changed and retired through it. nil: a service with the default
+	// rules.
+	NHI    *nhi.Service
+	Logger *slog.Logger
+	Now    func() time.Time
 
 	cfg     Config
 	lib     lib.Server

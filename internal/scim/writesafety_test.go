@@ -211,8 +211,9 @@ func TestGroupPatchIsDelta(t *testing.T) {
 		if n := lists.Load(); n != 1 {
 			t.Fatalf("replace of members read the list %d times, want 1", n)
 		}
-		evs := auditDetails(t, st, audit.ActionGroupUpdated, "group:"+gid)
+		evs := auditDetails(t, st, audit.ActionGroupMembersChanged, "group:"+gid)
 		want := []struct{ added, removed []string }{
+			{[]string{ids[0]}, nil}, // the group's creation
 			{[]string{ids[1]}, nil},
 			{nil, []string{ids[0]}},
 			{nil, []string{ids[1]}},
@@ -220,7 +221,7 @@ func TestGroupPatchIsDelta(t *testing.T) {
 			{[]string{ids[3]}, []string{ids[2]}},
 		}
 		if len(evs) != len(want) {
-			t.Fatalf("%d group.updated events, want %d", len(evs), len(want))
+			t.Fatalf("%d group.members_changed events, want %d", len(evs), len(want))
 		}
 		for i, w := range want {
 			if !slices.Equal(strs(evs[i]["added"]), w.added) || !slices.Equal(strs(evs[i]["removed"]), w.removed) {

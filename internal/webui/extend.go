@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -38,9 +39,14 @@ func (s *Server) extendProject(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusBadRequest, "Missing information", "Give the new end date as YYYY-MM-DD and a reason.")
 		return
 	}
-	err = extendProject(ctx, s.Store, s.Now(), p.PersonID, project.ID, end, reason)
-	if errors.Is(err, errInvalid) {
-		s.Fail(w, r, http.StatusBadRequest, "Cannot extend", strings.TrimPrefix(err.Error(), "invalid: "))
+	if s.NHI == nil {
+		s.Fail(w, r, http.StatusServiceUnavailable, "Not configured", "Changing NHIs is not configured on this server.")
+		return
+	}
+	_, err = s.NHI.ExtendProject(ctx, "person:"+p.PersonID, project.ID, end, reason, nil)
+	var invalid *nhi.ValidationError
+	if errors.As(err, &invalid) {
+		s.Fail(w, r, http.StatusBadRequest, "Cannot extend", invalidText(invalid))
 		return
 	}
 	if err != nil {
@@ -48,6 +54,5 @@ func (s *Server) extendProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Logger.Info("project extended", "project_id", project.ID, "by", p.PersonID, "end", end.Format("2006-01-02"))
-	s.reevaluate(r, n.ID)
 	http.Redirect(w, r, "/nhis/"+n.ID+"?done=project", http.StatusSeeOther)
 }

@@ -2,7 +2,9 @@ package webui
 
 import (
 	"context"
+	"time"
 
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -13,9 +15,14 @@ type Findings interface {
 	ListFindings(ctx context.Context, q store.FindingQuery) ([]store.Finding, error)
 	// CountOpenFindingsByRule counts unresolved findings per rule.
 	CountOpenFindingsByRule(ctx context.Context) (map[string]int, error)
-	// Reevaluate runs the orphan rules for one NHI now, after a change made
-	// here (a new owner, a longer project), so its findings resolve at once.
-	Reevaluate(ctx context.Context, nhiID string) error
+}
+
+// NHIWriter is what the NHI pages change through the NHI service, the one
+// writer of NHIs and projects (nhi.Service): an owner change is the API's
+// update, audited and re-evaluated in its transaction.
+type NHIWriter interface {
+	UpdateNHI(ctx context.Context, actor, id string, p nhi.NHIPatch, check func(store.NHI) error) (store.NHI, error)
+	ExtendProject(ctx context.Context, actor, id string, end time.Time, reason string, check func(store.Project) error) (store.Project, error)
 }
 
 // OrphanRules are the rule names the NHI filter offers (store.Finding.Rule).

@@ -16,6 +16,7 @@ import (
 	"github.com/syncd-dev/syncd/internal/auth/authtest"
 	"github.com/syncd-dev/syncd/internal/demoidp"
 	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
 	"github.com/syncd-dev/syncd/internal/webui"
@@ -72,7 +73,7 @@ func newEnvWith(t testing.TB, findings bool, sources []string, users []demoidp.U
 	}
 	e.base = "http://" + ln.Addr().String()
 	idp := authtest.StartIDP(t, e.base+"/auth/callback", users)
-	ui := webui.Server{Store: st, Sources: sources}
+	ui := webui.Server{Store: st, Sources: sources, NHI: &nhi.Service{Store: st}}
 	if findings {
 		ui.Findings = &computedFindings{st: st, now: time.Now}
 	}
@@ -260,6 +261,3 @@ func (c *computedFindings) CountOpenFindingsByRule(ctx context.Context) (map[str
 	}
 	return m, nil
 }
-
-// Reevaluate has nothing to do: findings are computed when read.
-func (c *computedFindings) Reevaluate(context.Context, string) error { return nil }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -43,9 +44,16 @@ func (s *Server) reassignOwner(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusBadRequest, "Unknown person", "No single person has the email or user name "+login+".")
 		return
 	}
-	err = reassign(ctx, s.Store, s.Now(), p.PersonID, n.ID, newOwner, reason)
-	if errors.Is(err, errInvalid) {
-		s.Fail(w, r, http.StatusBadRequest, "Cannot reassign", strings.TrimPrefix(err.Error(), "invalid: "))
+	if s.NHI == nil {
+		s.Fail(w, r, http.StatusServiceUnavailable, "Not configured", "Changing NHIs is not configured on this server.")
+		return
+	}
+	// The API's owner change (nhi.Service.UpdateNHI): the same audit event
+	// and the NHI's findings re-evaluated in its transaction.
+	_, err = s.NHI.UpdateNHI(ctx, "person:"+p.PersonID, n.ID, nhi.NHIPatch{Owner: &newOwner, NewOwnerActive: true, Reason: reason}, nil)
+	var invalid *nhi.ValidationError
+	if errors.As(err, &invalid) {
+		s.Fail(w, r, http.StatusBadRequest, "Cannot reassign", invalidText(invalid))
 		return
 	}
 	if err != nil {
@@ -53,18 +61,14 @@ func (s *Server) reassignOwner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Logger.Info("nhi owner reassigned", "nhi_id", n.ID, "by", p.PersonID, "to", newOwner)
-	s.reevaluate(r, n.ID)
 	http.Redirect(w, r, "/nhis/"+n.ID+"?done=owner", http.StatusSeeOther)
 }
 
-// reevaluate asks the findings engine to re-run the rules for the NHI; a
-// failure is logged, not shown: the change itself is committed and the
-// next scheduled evaluation catches up.
-func (s *Server) reevaluate(r *http.Request, nhiID string) {
-	if s.Findings == nil {
-		return
+// invalidText is what a person reads of the NHI service's refusal.
+func invalidText(e *nhi.ValidationError) string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Msg
 	}
-	if err := s.Findings.Reevaluate(r.Context(), nhiID); err != nil {
-		s.Logger.Warn("re-evaluate orphan rules", "nhi_id", nhiID, "err", err)
-	}
+	return strings.Join(parts, "; ")
 }

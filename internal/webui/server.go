@@ -26,6 +26,9 @@ type Server struct {
 	// from this server, so it is built second).
 	Auth     *auth.Auth
 	Findings Findings // nil: not wired
+	// NHI changes owners and project end dates; nil: those forms answer
+	// that NHI changes are not configured.
+	NHI NHIWriter
 	// Access is the request flow; nil when no catalog is configured.
 	Access *access.Service
 	// Evidence writes campaign evidence workbooks; nil leaves the
