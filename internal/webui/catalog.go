@@ -26,8 +26,8 @@ type catalogPage struct {
 	// RulesReader: admins and catalog owners, who may see the CEL
 	// conditions behind an explanation.
 	RulesReader bool
-	Reports   []personOption // people the viewer may request for
-	NHIs      []personOption // non-human identities the viewer owns
+	Reports     []personOption // people the viewer may request for
+	NHIs        []personOption // non-human identities the viewer owns
 	// Form is a request form that came back with errors.
 	Form requestForm
 	// OwnsItems: the viewer owns catalog items (a link to their page).
