@@ -54,6 +54,14 @@ func TestItemOwnerSeesButDoesNotDecide(t *testing.T) {
 	if st := sam.Get(e.base + "/requests/" + id).Body; !strings.Contains(st, `id="state">pending`) {
 		t.Fatalf("request no longer pending after the owner's attempt: %s", st)
 	}
+	// The decision's technical record (rule, catalog version hash) is for
+	// admins, auditors and catalog owners, not the requester.
+	if page := sam.Get(e.base + "/requests/" + id).Body; strings.Contains(page, `id="technical"`) {
+		t.Error("the requester sees the technical record")
+	}
+	if page := e.as("alice").Get(e.base + "/requests/" + id).Body; !strings.Contains(page, `id="technical"`) {
+		t.Error("the auditor lacks the technical record")
+	}
 	if resp := e.as("rita").Get(e.base + "/requests/" + id); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("uninvolved rita: %d", resp.StatusCode)
 	}
