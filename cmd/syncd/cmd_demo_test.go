@@ -161,3 +161,37 @@ func TestDemoRefusesNonLoopback(t *testing.T) {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
 }
+
+// TestDemoMailsTheSeededApprovals: right after `syncd demo` starts, its
+// mailbox (/demo/mail, for the admin) shows the approval-requested mails
+// of the seeded pending requests, addressed to their approvers, with the
+// link to the request.
+func TestDemoMailsTheSeededApprovals(t *testing.T) {
+	d := startDemo(t, "--data", t.TempDir(), "--listen", "127.0.0.1:0")
+	var ada demo.Login
+	for _, l := range demo.Logins() {
+		if l.Role == "admin" {
+			ada = l
+		}
+	}
+	b := authtest.NewBrowser(t)
+	if home := b.SignIn(d.base, "/", ada.Username, ada.Password); home.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in: %d", home.StatusCode)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	var body string
+	for time.Now().Before(deadline) {
+		resp := b.Get(d.base + "/demo/mail")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("/demo/mail: %d", resp.StatusCode)
+		}
+		body = resp.Body
+		if strings.Count(body, "Approval needed: ") >= 2 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if strings.Count(body, "Approval needed: ") < 2 || !strings.Contains(body, d.base+"/requests/") {
+		t.Fatalf("the demo mailbox lacks the seeded approval mails:\n%s", body)
+	}
+}

@@ -82,6 +82,7 @@ var (
 		return p == "admin" || p == "auditor" || (own && (p == "manager" || p == "admin"))
 	}
 	reviewDecide rule = func(p string, own bool) bool { return own && (p == "manager" || p == "admin") }
+	campaignRead      = anyOf("admin", "auditor", "manager")
 	taskList     rule = func(p string, own bool) bool { return p == "admin" || p == "auditor" || (own && p != "manager") }
 	never        rule = func(string, bool) bool { return false }
 )
@@ -225,10 +226,13 @@ func routeTable() []routeRow {
 				return map[string]any{"end": laterEnd().UTC().Format(time.RFC3339), "justification": "routes test"}
 			}},
 
-		{route: "GET /campaigns", action: "campaign.read", allow: seesAll},
-		{route: "GET /api/v1/campaigns", action: "campaign.read", allow: seesAll},
-		{route: "GET /campaigns/{id}", action: "campaign.read", obj: "campaign", allow: seesAll},
-		{route: "GET /api/v1/campaigns/{id}", action: "campaign.read", obj: "campaign", allow: seesAll},
+		// A campaign (authz.Campaign) is seen by admins, auditors, its owner
+		// (carol started rt-main) and its reviewers (mike), who see it with
+		// their own items only; all of its items (evidence) by the first three.
+		{route: "GET /campaigns", action: "campaign.read", obj: "campaign", allow: campaignRead, list: true},
+		{route: "GET /api/v1/campaigns", action: "campaign.read", obj: "campaign", allow: campaignRead, list: true},
+		{route: "GET /campaigns/{id}", action: "campaign.read", obj: "campaign", allow: campaignRead},
+		{route: "GET /api/v1/campaigns/{id}", action: "campaign.read", obj: "campaign", allow: campaignRead},
 		{route: "POST /api/v1/campaigns", action: "campaign.start", allow: adminOnly, body: func(string) any { return map[string]any{"definition": "rt-start"} }},
 		{route: "POST /api/v1/campaigns/{id}/close", action: "campaign.close", obj: "campaign", allow: adminOnly, fresh: true,
 			body: func(string) any { return map[string]any{} }},

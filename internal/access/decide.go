@@ -217,9 +217,8 @@ type Explanation struct {
 	Approvals []store.ApproverDecision
 }
 
-// Explain returns why a request stands where it does. Only the requester,
-// the beneficiary, the request's approvers and callers with admin or
-// auditor rights (allowAll) may read it.
+// Explain returns why a request stands where it does. Only those MaySee
+// lets read it (allowAll: admins and auditors) get it.
 func (s *Service) Explain(ctx context.Context, viewerID, requestID string, allowAll bool) (Explanation, error) {
 	var ex Explanation
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
@@ -227,7 +226,7 @@ func (s *Service) Explain(ctx context.Context, viewerID, requestID string, allow
 		if err != nil {
 			return err
 		}
-		if !allowAll && !involved(r, viewerID) {
+		if !s.MaySee(r, viewerID, allowAll) {
 			return fmt.Errorf("access: request %s: %w", requestID, ErrNotFound)
 		}
 		d, err := tx.GetPolicyDecision(ctx, r.DecisionID)

@@ -7,17 +7,26 @@ import (
 	"strings"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // MaySee reports whether a person may read a request: its requester, its
-// beneficiary, anyone who is or was an approver of one of its stages, and
-// callers who see everything (admins, auditors: seesAll).
-func MaySee(r store.AccessRequest, personID string, seesAll bool) bool {
+// beneficiary, its approvers, the owner of its catalog item
+// (authz.SeesRequest), or callers who see everything (admins, auditors:
+// seesAll).
+func (s *Service) MaySee(r store.AccessRequest, personID string, seesAll bool) bool {
 	if seesAll {
 		return true
 	}
-	return personID != "" && involved(r, personID)
+	return authz.SeesRequest(r, s.itemOwner(r.ItemID), personID)
+}
+
+// itemOwner is the owner of the catalog item id ("" for none or an
+// unknown item).
+func (s *Service) itemOwner(id string) string {
+	it, _ := s.item(id)
+	return it.OwnerID
 }
 
 // GetRequest returns a request to a viewer who may see it; to anyone else
@@ -27,7 +36,7 @@ func (s *Service) GetRequest(ctx context.Context, viewerID, requestID string, se
 	if err != nil {
 		return r, mapErr("get request", err)
 	}
-	if !MaySee(r, viewerID, seesAll) {
+	if !s.MaySee(r, viewerID, seesAll) {
 		return store.AccessRequest{}, fmt.Errorf("access: request %s: %w", requestID, ErrNotFound)
 	}
 	return r, nil

@@ -42,9 +42,6 @@ type Outcome struct {
 // that is then fulfilled. A requester may ask for themselves or for a
 // direct report.
 func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
-	if sub.BeneficiaryID == "" {
-		sub.BeneficiaryID = sub.RequesterID
-	}
 	if err := s.refresh(ctx); err != nil {
 		return Outcome{}, err
 	}
@@ -53,20 +50,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("access: item %q: %w", sub.ItemID, ErrNotFound)
 	}
 	now := s.now()
-	if sub.Start.IsZero() {
-		sub.Start = now
-	}
-	if sub.End.IsZero() {
-		d := it.DefaultDuration
-		if d == 0 {
-			d = it.MaxDuration
-		}
-		if d == 0 {
-			d = 30 * 24 * time.Hour
-		}
-		sub.End = sub.Start.Add(d)
-	}
-	sub.Start, sub.End = sub.Start.UTC().Truncate(time.Microsecond), sub.End.UTC().Truncate(time.Microsecond)
+	s.window(&sub, it, now)
 	if it.Fulfillment.Type == "service-account" {
 		if err := s.checkOnboarding(ctx, &sub, now); err != nil {
 			return Outcome{}, err
@@ -81,91 +65,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Outcome, error) {
 		if err := tx.LockHolder(ctx, sub.BeneficiaryID); err != nil {
 			return fmt.Errorf("beneficiary: %w", err)
 		}
-		requester, err := policyPerson(ctx, tx, sub.RequesterID)
-		if err != nil {
-			return fmt.Errorf("requester: %w", err)
-		}
-		beneficiary, err := policyPerson(ctx, tx, sub.BeneficiaryID)
-		if err != nil {
-			return fmt.Errorf("beneficiary: %w", err)
-		}
-		var forNHI *policy.NHI
-		if sub.BeneficiaryNHI != "" {
-			n, err := tx.GetNHI(ctx, sub.BeneficiaryNHI)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("access: nhi %q: %w", sub.BeneficiaryNHI, ErrNotFound)
-			}
-			if err != nil {
-				return err
-			}
-			if n.OwnerID != sub.RequesterID && !slices.Contains(n.CoOwnerIDs, sub.RequesterID) {
-				return fmt.Errorf("access: only an owner of %s may request for it: %w", n.Name, ErrForbidden)
-			}
-			forNHI = &policy.NHI{ID: n.ID, Name: n.Name, Kind: string(n.Kind), Environment: n.Environment, ProjectID: n.ProjectID, Status: string(n.Status)}
-		} else if sub.BeneficiaryID != sub.RequesterID && beneficiary.ManagerID != sub.RequesterID {
-			return fmt.Errorf("access: %s may request only for themselves or a direct report: %w", sub.RequesterID, ErrForbidden)
-		}
-		h, err := holdingsOf(ctx, tx, sub.BeneficiaryID, sub.BeneficiaryNHI, "", s.relevantItems(it))
+		dec, err := s.decide(ctx, tx, sub, it, now)
 		if err != nil {
 			return err
 		}
-		if id, ok := h.pending[it.ID]; ok {
-			return fmt.Errorf("access: a request for %s is already pending (%s); wait for it or withdraw it: %w", it.Name, id, ErrConflict)
-		}
-		extends := ""
-		g, ok, err := s.heldSame(ctx, tx, h, it, sub.Environment)
-		if err != nil {
-			return err
-		}
-		if ok {
-			// The item is held: the request can only extend that grant,
-			// decided by the same policy for the added window.
-			if !sub.End.After(g.End) {
-				return fmt.Errorf("access: %s already holds %s until %s; ask for a later end to extend it: %w",
-					name(beneficiary), it.Name, g.End.Format(time.RFC3339), ErrConflict)
-			}
-			extends = g.ID
-			if g.End.After(sub.Start) {
-				sub.Start = g.End
-			}
-		}
-		in := policy.Input{
-			Requester: requester, Beneficiary: beneficiary, ItemID: it.ID, Grants: h.items(it.ID), Pending: h.pendingItems(it.ID), Now: now,
-			Request: policy.Request{Start: sub.Start, End: sub.End, Justification: sub.Justification, Environment: sub.Environment, NHI: forNHI},
-		}
-		cur := s.current.Load()
-		d := cur.pol.Evaluate(in, cur.cat)
-
-		req := store.AccessRequest{
-			ItemID: it.ID, RequesterID: sub.RequesterID, BeneficiaryID: sub.BeneficiaryID, BeneficiaryNHIID: sub.BeneficiaryNHI,
-			Justification: sub.Justification, Environment: sub.Environment, NHIName: sub.NHIName, Project: sub.Project,
-			Start: sub.Start, End: sub.End, CatalogVersion: d.CatalogVersion, CreatedAt: now, ExtendsGrantID: extends,
-		}
-		switch d.Outcome {
-		case policy.Deny:
-			req.State = store.RequestDenied
-		case policy.AutoApprove:
-			req.State = store.RequestApproved
-		case policy.Approval:
-			req.State = store.RequestPending
-			for _, st := range d.Stages {
-				req.Stages = append(req.Stages, store.ApprovalStage{
-					Name: st.Name, Approvers: st.Approvers, Quorum: st.Quorum, Timeout: st.Timeout,
-					OnTimeout: st.OnTimeout, Fallback: st.Fallback, Escalated: st.Escalated,
-				})
-			}
-			// Approvers who are no longer active never decide.
-			why, err := activeApprovers(ctx, tx, &req)
-			if err != nil {
-				return err
-			}
-			if why != "" {
-				d.Outcome, d.Rule, d.Reasons, d.Stages = policy.Deny, "approval.no-approver", []string{why}, nil
-				req.State, req.Stages = store.RequestDenied, nil
-				break
-			}
-			req.StageDue = dueAfter(now, req.Stages[0].Timeout)
-		}
+		in, d, req := dec.in, dec.d, dec.req
 		if req, err = tx.CreateRequest(ctx, req); err != nil {
 			return err
 		}

@@ -104,7 +104,11 @@ func TestRequestFlowOverHTTP(t *testing.T) {
 		}
 		// Nobody decides on their own request; outsiders are refused.
 		h.want("sam", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 403)
-		h.want("olga", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 404) // not hers to see: as unknown
+		// olga owns the item: she sees the request (authz.SeesRequest) but is
+		// no approver of it, so her decision is refused.
+		h.want("olga", "GET", "/api/v1/requests/"+reqID, nil, 200)
+		h.want("olga", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 403)
+		h.want("dana", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 404) // not hers to see: as unknown
 		h.want("token", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": true}, 403)
 		h.want("mia", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{"approve": false}, 400)
 		h.want("mia", "POST", "/api/v1/requests/"+reqID+"/decision", map[string]any{}, 400)

@@ -17,10 +17,23 @@ type catalogEntryJSON struct {
 	// For the caller, requesting for themselves now.
 	Outcome     string `json:"outcome"`
 	Explanation string `json:"explanation"`
+	// ByEnvironment: the outcome per environment (an item's default
+	// environment may be approved at once while prod needs approval).
+	ByEnvironment []envOutcomeJSON `json:"by_environment,omitempty"`
+	// Blocked: a request cannot be filed now (one is pending, the item is
+	// held); Explanation says why.
+	Blocked bool `json:"blocked,omitempty"`
+}
+
+type envOutcomeJSON struct {
+	Environment string `json:"environment"`
+	Outcome     string `json:"outcome"`
+	Explanation string `json:"explanation"`
 }
 
 // browseCatalog: GET /api/v1/catalog: every live item with what would
-// happen if the caller requested it for themselves.
+// happen if the caller requested it for themselves (per environment), as
+// the web catalog shows it (access.Browse, the submission's own decision).
 func (s *Server) browseCatalog(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	if !personOnly(w, p) {
@@ -37,7 +50,10 @@ func (s *Server) browseCatalog(w http.ResponseWriter, r *http.Request) {
 		out[i] = catalogEntryJSON{ID: it.ID, Name: it.Name, Description: it.Description, Kind: it.Kind, Risk: it.Risk, OwnerID: it.OwnerID,
 			System: it.Target.System, Entitlement: it.Target.Entitlement, MaxDurationHours: it.MaxDuration.Hours(),
 			JustificationRequired: it.JustificationRequired, Environments: it.Environments,
-			Outcome: string(e.Outcome), Explanation: e.Explanation}
+			Outcome: string(e.Outcome), Explanation: e.Explanation, Blocked: e.Blocked}
+		for _, v := range e.Environments {
+			out[i].ByEnvironment = append(out[i].ByEnvironment, envOutcomeJSON{Environment: v.Environment, Outcome: string(v.Outcome), Explanation: v.Explanation})
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"catalog_version": s.Access.Policy().Version, "items": out})
 }

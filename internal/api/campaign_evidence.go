@@ -17,13 +17,16 @@ type EvidenceExporter interface {
 // campaignEvidence: GET /api/v1/campaigns/{id}/evidence.xlsx, for
 // auditors and admins: the signed workbook as an attachment, never cached.
 func (s *Server) campaignEvidence(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r.Context())
-	if !p.seesAll() {
-		// As for an unknown campaign: the caller may not see campaigns.
+	c, v, ok := s.campaignFor(w, r)
+	if !ok {
+		return
+	}
+	if !v.whole {
+		// As for an unknown campaign: its evidence is all of its items.
 		writeError(w, http.StatusNotFound, "not found", nil)
 		return
 	}
-	id := r.PathValue("id")
+	id := c.ID
 	if err := evidence.ServeWorkbook(w, "campaign-"+id+"-evidence.xlsx", func(out io.Writer) error {
 		return s.Evidence.ExportCampaign(r.Context(), id, out)
 	}); err != nil {

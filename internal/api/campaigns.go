@@ -2,6 +2,9 @@ package api
 
 import (
 	"errors"
+
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/store"
 	"net/http"
 	"time"
@@ -48,20 +51,43 @@ type campaignJSON struct {
 	StartedAt  time.Time `json:"startedAt"`
 	StageDueAt time.Time `json:"stageDueAt"`
 	DueAt      time.Time `json:"dueAt"`
-	Items      int       `json:"items"`
+	Items      int       `json:"items,omitempty"`
+	// Scope is "own-items" for a reviewer who sees only their own items.
+	Scope string `json:"scope,omitempty"`
+}
+
+// campaignHeader is c without counts unless the caller sees all its items.
+func campaignHeader(c store.Campaign, whole bool) campaignJSON {
+	out := campaignJSON{ID: c.ID, Definition: c.Definition, Kind: c.Kind, State: string(c.State), Stage: c.Stage, Stages: c.Stages,
+		StartedAt: c.StartedAt, StageDueAt: c.StageDueAt, DueAt: c.DueAt, Items: c.Generated}
+	if !whole {
+		out.Items, out.Scope = 0, "own-items"
+	}
+	return out
 }
 
 // listCampaigns: GET /api/v1/campaigns[?definition=]: the definitions and
-// the campaigns that started, newest first.
+// the campaigns that started that the caller may see (all for admins and
+// auditors; those they own or review items in otherwise), newest first. A
+// reviewer's campaign carries "scope": "own-items" and no item count.
 func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
-	if !principalFrom(r.Context()).seesAll() {
-		writeError(w, http.StatusForbidden, "campaigns are for admins and auditors; your review items are under /api/v1/review-items", nil)
-		return
-	}
-	cs, err := s.Review.List(r.Context(), r.URL.Query().Get("definition"))
+	p := principalFrom(r.Context())
+	all, err := s.Review.List(r.Context(), r.URL.Query().Get("definition"))
 	if err != nil {
 		s.failReview(w, err)
 		return
+	}
+	var cs []store.Campaign
+	var whole []bool
+	for _, c := range all {
+		v, err := s.viewCampaign(r.Context(), p, c)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		if v.see {
+			cs, whole = append(cs, c), append(whole, v.whole)
+		}
 	}
 	type def struct {
 		Name        string `json:"name"`
@@ -75,8 +101,7 @@ func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]campaignJSON, len(cs))
 	for i, c := range cs {
-		out[i] = campaignJSON{ID: c.ID, Definition: c.Definition, Kind: c.Kind, State: string(c.State), Stage: c.Stage, Stages: c.Stages,
-			StartedAt: c.StartedAt, StageDueAt: c.StageDueAt, DueAt: c.DueAt, Items: c.Generated}
+		out[i] = campaignHeader(c, whole[i])
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"definitions": defs, "campaigns": out})
 }
@@ -117,15 +142,20 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 		Stage: c.Stage, Stages: c.Stages, StartedAt: c.StartedAt, StageDueAt: c.StageDueAt, DueAt: c.DueAt, Items: c.Generated})
 }
 
-// getCampaign: GET /api/v1/campaigns/{id}: the campaign's counts.
+// getCampaign: GET /api/v1/campaigns/{id}: the campaign's counts for its
+// owner, admins and auditors; a reviewer gets the campaign without counts
+// (scope "own-items") and reaches their items through
+// /api/v1/campaigns/{id}/items; anyone else, as for an unknown id.
 func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
-	// Campaigns as a whole are for admins and auditors, as on the web;
-	// reviewers reach their items through review-items.
-	if !principalFrom(r.Context()).seesAll() {
-		writeError(w, http.StatusNotFound, "not found", nil)
+	c, v, ok := s.campaignFor(w, r)
+	if !ok {
 		return
 	}
-	st, err := s.Review.Status(r.Context(), r.PathValue("id"))
+	if !v.whole {
+		writeJSON(w, http.StatusOK, campaignHeader(c, false))
+		return
+	}
+	st, err := s.Review.Status(r.Context(), c.ID)
 	if err != nil {
 		s.failReview(w, err)
 		return
@@ -137,7 +167,15 @@ func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request) {
 // non-response default now and closes the campaign.
 func (s *Server) closeCampaign(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	if !p.Admin() {
+	c, _, ok := s.campaignFor(w, r)
+	if !ok {
+		return
+	}
+	if ok, err := s.allowed(r, authz.Manage, authz.Campaign{Campaign: c}, "campaign:"+c.ID); err != nil || !ok {
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
 		writeError(w, http.StatusForbidden, "only an admin closes campaigns", nil)
 		return
 	}
@@ -151,4 +189,25 @@ func (s *Server) closeCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// campaignFor loads the campaign {id} and what the caller may see of it;
+// a campaign the caller may not see answers 404, as an unknown one.
+func (s *Server) campaignFor(w http.ResponseWriter, r *http.Request) (store.Campaign, campaignView, bool) {
+	c, err := s.Store.GetCampaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.failReview(w, err)
+		return c, campaignView{}, false
+	}
+	v, err := s.viewCampaign(r.Context(), principalFrom(r.Context()), c)
+	if err != nil {
+		s.fail(w, err)
+		return c, v, false
+	}
+	if !v.see {
+		s.record(r, principalFrom(r.Context()).Actor(), audit.ActionAccessDenied, "campaign:"+c.ID, map[string]string{"action": string(authz.Read), "object": "campaign"})
+		writeError(w, http.StatusNotFound, "not found", nil)
+		return c, v, false
+	}
+	return c, v, true
 }

@@ -21,7 +21,11 @@ func actorOf(p Principal) review.Actor {
 func (s *Server) listReviewItems(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := r.URL.Query()
-	iq := store.ReviewItemQuery{CampaignID: r.PathValue("id"), Limit: 100}
+	c, v, ok := s.campaignFor(w, r)
+	if !ok {
+		return
+	}
+	iq := store.ReviewItemQuery{CampaignID: c.ID, Limit: 100}
 	switch rv := q.Get("reviewer"); {
 	case rv == "me":
 		if p.PersonID == "" {
@@ -29,9 +33,9 @@ func (s *Server) listReviewItems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		iq.ReviewerID = p.PersonID
-	case rv != "" && p.seesAll():
+	case rv != "" && v.whole:
 		iq.ReviewerID = rv
-	case !p.seesAll():
+	case !v.whole:
 		iq.ReviewerID = p.PersonID
 	}
 	if st := q.Get("state"); st != "" {
@@ -60,10 +64,6 @@ func (s *Server) listReviewItems(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(fields) > 0 {
 		writeError(w, http.StatusBadRequest, "invalid input", fields)
-		return
-	}
-	if _, err := s.Store.GetCampaign(r.Context(), iq.CampaignID); err != nil {
-		s.failReview(w, err)
 		return
 	}
 	items, err := s.Store.ListReviewItems(r.Context(), iq)

@@ -64,8 +64,24 @@ type Finding struct {
 // Project is a project.
 type Project struct{ Project store.Project }
 
-// Request is an access request.
-type Request struct{ Request store.AccessRequest }
+// Request is an access request; ItemOwnerID is its catalog item's owner
+// ("" when unknown).
+type Request struct {
+	Request     store.AccessRequest
+	ItemOwnerID string
+}
+
+// Campaign is an access review campaign. Reviewer says whether the
+// principal reviews items in it (the caller looks it up; a reviewer sees
+// the campaign for their own items only, see CampaignItems).
+type Campaign struct {
+	Campaign store.Campaign
+	Reviewer bool
+}
+
+// CampaignItems is all of a campaign's items: its progress, revocations,
+// reviewers and evidence.
+type CampaignItems struct{ Campaign store.Campaign }
 
 // Grant is a grant; ItemOwnerID is its catalog item's owner.
 type Grant struct {
@@ -82,15 +98,17 @@ type AuditTrail struct{}
 // SyncRuns is the sync history as a whole.
 type SyncRuns struct{}
 
-func (Person) kind() string      { return "person" }
-func (NHI) kind() string         { return "nhi" }
-func (Finding) kind() string     { return "finding" }
-func (Project) kind() string     { return "project" }
-func (Request) kind() string     { return "request" }
-func (Grant) kind() string       { return "grant" }
-func (CatalogItem) kind() string { return "catalog-item" }
-func (AuditTrail) kind() string  { return "audit" }
-func (SyncRuns) kind() string    { return "sync-runs" }
+func (Person) kind() string        { return "person" }
+func (NHI) kind() string           { return "nhi" }
+func (Finding) kind() string       { return "finding" }
+func (Project) kind() string       { return "project" }
+func (Request) kind() string       { return "request" }
+func (Grant) kind() string         { return "grant" }
+func (CatalogItem) kind() string   { return "catalog-item" }
+func (AuditTrail) kind() string    { return "audit" }
+func (SyncRuns) kind() string      { return "sync-runs" }
+func (Campaign) kind() string      { return "campaign" }
+func (CampaignItems) kind() string { return "campaign-items" }
 
 // Kind names o's kind, for audit events.
 func Kind(o Object) string { return o.kind() }
@@ -114,10 +132,14 @@ const maxChain = 32
 //   - an NHI (and its findings) is managed by its owner, co-owners and its
 //     project's owner, and read by the owner's managers;
 //   - a project is managed by its owner, read by the owner's managers;
-//   - a request is read by its requester, its beneficiary and the
-//     approvers (and fallbacks) of its stages (InRequest, which package
-//     access applies to every request it shows; decisions are checked
-//     there when they take effect);
+//   - a request is read by its requester, its beneficiary, the approvers
+//     (and fallbacks) of its stages and its item's owner (SeesRequest,
+//     which package access applies to every request it shows); reading is
+//     never deciding: decisions are checked in package access when they
+//     take effect (approvers only, never on one's own request);
+//   - a campaign is read by its owner (the person who started it) and by
+//     its reviewers, who see their own items only; all of its items
+//     (CampaignItems) by its owner; changing it is for admins;
 //   - a grant is read by its holder, the holder's managers and the item's
 //     owner;
 //   - catalog items are changed by catalog owners (their own items, or
@@ -161,7 +183,17 @@ func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) 
 		if a != Read {
 			return false, nil
 		}
-		return auditorRead || InRequest(o.Request, me), nil
+		return auditorRead || SeesRequest(o.Request, o.ItemOwnerID, me), nil
+	case Campaign:
+		if a != Read {
+			return false, nil
+		}
+		return auditorRead || o.Reviewer && me != "" || CampaignOwner(o.Campaign, me), nil
+	case CampaignItems:
+		if a != Read {
+			return false, nil
+		}
+		return auditorRead || CampaignOwner(o.Campaign, me), nil
 	case Grant:
 		if a != Read {
 			return false, nil
@@ -200,6 +232,17 @@ func InRequest(r store.AccessRequest, personID string) bool {
 		}
 	}
 	return false
+}
+
+// SeesRequest reports whether personID may read r when itemOwnerID owns
+// its catalog item: InRequest, or that owner.
+func SeesRequest(r store.AccessRequest, itemOwnerID, personID string) bool {
+	return InRequest(r, personID) || personID != "" && personID == itemOwnerID
+}
+
+// CampaignOwner reports whether personID started c.
+func CampaignOwner(c store.Campaign, personID string) bool {
+	return personID != "" && c.StartedBy == "person:"+personID
 }
 
 func (pol Policy) nhi(ctx context.Context, p Principal, a Action, n store.NHI, project store.Project) (bool, error) {

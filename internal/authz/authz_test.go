@@ -88,15 +88,93 @@ func TestRequestRule(t *testing.T) {
 	r := store.AccessRequest{RequesterID: "mgr", BeneficiaryID: "emp", Stages: []store.ApprovalStage{{Approvers: []string{"boss"}, Fallback: []string{"fb"}}}}
 	pol := Policy{People: people{}}
 	for who, want := range map[string]bool{"mgr": true, "emp": true, "boss": true, "fb": true, "other": false, "": false} {
-		got, err := pol.Allowed(t.Context(), Principal{PersonID: who}, Read, Request{r})
+		got, err := pol.Allowed(t.Context(), Principal{PersonID: who}, Read, Request{Request: r})
 		if err != nil || got != want {
 			t.Errorf("%q reads: %v %v, want %v", who, got, err, want)
 		}
-		if got, _ := pol.Allowed(t.Context(), Principal{PersonID: who}, Manage, Request{r}); got {
+		if got, _ := pol.Allowed(t.Context(), Principal{PersonID: who}, Manage, Request{Request: r}); got {
 			t.Errorf("%q manages a request through the policy", who)
 		}
 	}
-	if got, _ := pol.Allowed(t.Context(), Principal{PersonID: "other", Roles: []Role{RoleAuditor}}, Read, Request{r}); !got {
+	if got, _ := pol.Allowed(t.Context(), Principal{PersonID: "other", Roles: []Role{RoleAuditor}}, Read, Request{Request: r}); !got {
 		t.Error("an auditor does not read")
+	}
+}
+
+// TestRequestItemOwnerRule: a catalog item's owner reads the requests for
+// their item, also their own request for it, and never manages one (deciding
+// is package access's, for approvers only).
+func TestRequestItemOwnerRule(t *testing.T) {
+	pol := Policy{People: people{}}
+	forOthers := store.AccessRequest{RequesterID: "emp", BeneficiaryID: "emp", Stages: []store.ApprovalStage{{Approvers: []string{"boss"}}}}
+	ownRequest := store.AccessRequest{RequesterID: "owner", BeneficiaryID: "owner", Stages: []store.ApprovalStage{{Approvers: []string{"boss"}}}}
+	for _, tc := range []struct {
+		name   string
+		who    Principal
+		a      Action
+		r      store.AccessRequest
+		itemOf string
+		want   bool
+	}{
+		{"item owner reads a request for their item", Principal{PersonID: "owner"}, Read, forOthers, "owner", true},
+		{"item owner with the catalog-owner role reads", Principal{PersonID: "owner", Roles: []Role{RoleCatalogOwner}}, Read, forOthers, "owner", true},
+		{"another item's owner does not read", Principal{PersonID: "owner"}, Read, forOthers, "someone-else", false},
+		{"unknown owner: nobody by that rule", Principal{PersonID: "owner"}, Read, forOthers, "", false},
+		{"item owner does not manage a request", Principal{PersonID: "owner", Roles: []Role{RoleCatalogOwner}}, Manage, forOthers, "owner", false},
+		{"item owner reads their own request", Principal{PersonID: "owner"}, Read, ownRequest, "owner", true},
+		{"item owner does not manage their own request", Principal{PersonID: "owner"}, Manage, ownRequest, "owner", false},
+		{"a system token is nobody's owner", Principal{}, Read, forOthers, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := pol.Allowed(t.Context(), tc.who, tc.a, Request{Request: tc.r, ItemOwnerID: tc.itemOf})
+			if err != nil || got != tc.want {
+				t.Fatalf("Allowed = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCampaignRules: role × object for a campaign and for all of its items.
+func TestCampaignRules(t *testing.T) {
+	pol := Policy{People: people{}}
+	c := store.Campaign{ID: "c1", StartedBy: "person:starter"}
+	scheduled := store.Campaign{ID: "c2", StartedBy: "schedule"}
+	admin := Principal{PersonID: "a", Roles: []Role{RoleAdmin}}
+	auditor := Principal{PersonID: "au", Roles: []Role{RoleAuditor}}
+	starter := Principal{PersonID: "starter"}
+	reviewer := Principal{PersonID: "rev"}
+	stranger := Principal{PersonID: "x"}
+	catalogOwner := Principal{PersonID: "co", Roles: []Role{RoleCatalogOwner}}
+	for _, tc := range []struct {
+		name string
+		p    Principal
+		a    Action
+		o    Object
+		want bool
+	}{
+		{"admin reads", admin, Read, Campaign{Campaign: c}, true},
+		{"admin reads all items", admin, Read, CampaignItems{Campaign: c}, true},
+		{"admin manages", admin, Manage, Campaign{Campaign: c}, true},
+		{"auditor reads", auditor, Read, Campaign{Campaign: c}, true},
+		{"auditor reads all items", auditor, Read, CampaignItems{Campaign: c}, true},
+		{"auditor does not manage", auditor, Manage, Campaign{Campaign: c}, false},
+		{"owner reads", starter, Read, Campaign{Campaign: c}, true},
+		{"owner reads all items", starter, Read, CampaignItems{Campaign: c}, true},
+		{"owner does not manage", starter, Manage, Campaign{Campaign: c}, false},
+		{"owner of another campaign does not read", starter, Read, Campaign{Campaign: scheduled}, false},
+		{"reviewer reads", reviewer, Read, Campaign{Campaign: c, Reviewer: true}, true},
+		{"reviewer does not read all items", reviewer, Read, CampaignItems{Campaign: c}, false},
+		{"reviewer does not manage", reviewer, Manage, Campaign{Campaign: c, Reviewer: true}, false},
+		{"stranger does not read", stranger, Read, Campaign{Campaign: c}, false},
+		{"catalog owner as such does not read", catalogOwner, Read, Campaign{Campaign: c}, false},
+		{"a token without a person is no reviewer", Principal{}, Read, Campaign{Campaign: c, Reviewer: true}, false},
+		{"a scheduled campaign has no owner", Principal{PersonID: "schedule"}, Read, CampaignItems{Campaign: scheduled}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := pol.Allowed(t.Context(), tc.p, tc.a, tc.o)
+			if err != nil || got != tc.want {
+				t.Fatalf("Allowed = %v, %v; want %v", got, err, tc.want)
+			}
+		})
 	}
 }

@@ -136,11 +136,34 @@ func (s *Service) relevant(ctx context.Context, d store.NotificationDigest, p st
 			return false, nil
 		}
 		return err == nil && g.State == store.GrantActive, err
+	case d.Kind == KindReownership && strings.HasPrefix(id, "team:"):
+		return s.teamHasOpenTask(ctx, strings.TrimPrefix(id, "team:"))
 	case d.Kind == KindReownership:
 		ts, err := s.Store.ListTasks(ctx, store.TaskQuery{AssigneeID: p.ID, State: store.TaskOpen, Limit: 1})
 		return len(ts) > 0, err
 	}
 	return true, nil
+}
+
+// teamHasOpenTask reports whether a re-ownership task assigned to team
+// is still open (a team's member is told while one is).
+func (s *Service) teamHasOpenTask(ctx context.Context, team string) (bool, error) {
+	var after int64
+	for {
+		ts, err := s.Store.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, AfterID: after, Limit: 500})
+		if err != nil {
+			return false, err
+		}
+		for _, k := range ts {
+			if k.AssigneeID == "" && k.AssigneeTeam == team {
+				return true, nil
+			}
+		}
+		if len(ts) < 500 {
+			return false, nil
+		}
+		after = ts[len(ts)-1].ID
+	}
 }
 
 // title is the message's subject line and first sentence.

@@ -29,9 +29,10 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 	}
 	s := it.spec
 	who := name(in.Beneficiary)
+	label := c.itemName(s.ID) // items by name in the reasons people read
 	switch {
 	case s.Retired:
-		return deny("item.retired", "item %s is retired", s.ID)
+		return deny("item.retired", "item %s is retired", label)
 	case in.Beneficiary.Status != "active":
 		return deny("beneficiary.inactive", "%s is %s, not active", who, orUnknown(in.Beneficiary.Status))
 	case in.Request.NHI != nil && in.Request.NHI.Status != "active":
@@ -47,16 +48,16 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 	case r.Start.Before(in.Now.Add(-startSlack)):
 		return deny("window.past", "the requested start %s is in the past", day(r.Start))
 	case s.MaxDuration > 0 && r.End.Sub(r.Start) > s.MaxDuration:
-		return deny("window.too-long", "window too long: %s requested, item %s allows at most %s", span(r.End.Sub(r.Start)), s.ID, span(s.MaxDuration))
+		return deny("window.too-long", "window too long: %s requested, item %s allows at most %s", span(r.End.Sub(r.Start)), label, span(s.MaxDuration))
 	case s.JustificationRequired && strings.TrimSpace(r.Justification) == "":
-		return deny("justification.missing", "item %s requires a justification", s.ID)
+		return deny("justification.missing", "item %s requires a justification", label)
 	}
 	if IsCredential(s.Kind) {
 		switch {
 		case !slices.Contains(s.Environments, r.Environment):
-			return deny("environment.not-allowed", "environment %q is not allowed for %s (allowed: %s)", r.Environment, s.ID, list(s.Environments))
+			return deny("environment.not-allowed", "environment %q is not allowed for %s (allowed: %s)", r.Environment, label, list(s.Environments))
 		case s.CredentialLifetime > 0 && r.End.Sub(r.Start) > s.CredentialLifetime:
-			return deny("credential.lifetime", "credential lifetime %s exceeds the %s that %s allows", span(r.End.Sub(r.Start)), span(s.CredentialLifetime), s.ID)
+			return deny("credential.lifetime", "credential lifetime %s exceeds the %s that %s allows", span(r.End.Sub(r.Start)), span(s.CredentialLifetime), label)
 		}
 	}
 
@@ -68,32 +69,38 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 		return vars
 	}
 
-	eligibleBy, err := c.eligible(it, in, activation)
+	eligibleBy, cond, err := c.eligible(it, in, activation)
 	if err != nil {
-		return deny("policy.error", "eligibility condition of %s failed: %v", s.ID, err)
+		return deny("policy.error", "eligibility condition of %s failed: %v", label, err)
 	}
 	if eligibleBy == "" {
-		return deny("eligibility", "%s is not eligible for %s: %s", who, s.ID, ineligibleWhy(s.Eligibility, in.Beneficiary))
+		return deny("eligibility", "%s is not eligible for %s: %s", who, label, ineligibleWhy(s.Eligibility, in.Beneficiary))
 	}
 	for _, g := range in.Grants {
 		if it.conflicts[g] {
-			return deny("sod", "separation of duties: %s holds %s, which conflicts with %s", who, g, s.ID)
+			return deny("sod", "separation of duties: %s holds %s, which conflicts with %s", who, c.itemName(g), label)
 		}
 	}
 	for _, g := range in.Pending {
 		if it.conflicts[g] {
-			return deny("sod", "separation of duties: %s has a pending request for %s, which conflicts with %s", who, g, s.ID)
+			return deny("sod", "separation of duties: %s has a pending request for %s, which conflicts with %s", who, c.itemName(g), label)
 		}
 	}
 	d.Reasons = append(d.Reasons, eligibleBy)
+	if cond != "" {
+		d.Conditions = append(d.Conditions, cond)
+	}
 
 	if s.AutoApprove != nil {
-		by, err := autoApproveBy(it, in, activation)
+		by, cond, err := autoApproveBy(it, in, activation)
 		switch {
 		case err != nil:
 			d.Reasons = append(d.Reasons, fmt.Sprintf("auto-approval condition failed (%v), so approval is required", err))
 		case by != "" && (s.Risk == RiskLow || s.Risk == RiskMedium):
 			d.Outcome, d.Rule = AutoApprove, "auto-approve"
+			if cond != "" {
+				d.Conditions = append(d.Conditions, cond)
+			}
 			if len(d.Reasons) > 0 && d.Reasons[0] == by {
 				d.Reasons = d.Reasons[:0]
 			}
@@ -113,45 +120,48 @@ func (c *Catalog) Evaluate(in Input, dir Directory) Decision {
 	return d // Explanation adds the stages, with names when it has them
 }
 
-// eligible returns why the beneficiary may request the item, or "".
-func (c *Catalog) eligible(it *item, in Input, activation func() map[string]any) (string, error) {
+// eligible returns why the beneficiary may request the item, or "", in
+// words, and the CEL condition that held, if that was the reason.
+func (c *Catalog) eligible(it *item, in Input, activation func() map[string]any) (string, string, error) {
 	e, b := it.spec.Eligibility, in.Beneficiary
 	if e.Open() {
-		return "the item is open to everyone", nil
+		return "the item is open to everyone", "", nil
 	}
 	if jf := firstShared(b.JobFunctions, e.JobFunctions); jf != "" {
-		return fmt.Sprintf("%s holds job function %s", name(b), jf), nil
+		return fmt.Sprintf("%s holds job function %s", name(b), jf), "", nil
 	}
 	for _, dep := range e.Departments {
 		if strings.EqualFold(dep, b.Department) && b.Department != "" {
-			return fmt.Sprintf("%s is in department %s", name(b), b.Department), nil
+			return fmt.Sprintf("%s is in department %s", name(b), b.Department), "", nil
 		}
 	}
 	if it.eligibility != nil {
 		ok, err := evalBool(it.eligibility, activation())
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		if ok {
-			return fmt.Sprintf("%s meets the eligibility condition %s", name(b), it.spec.Eligibility.When), nil
+			return fmt.Sprintf("%s meets the item's eligibility condition", name(b)), it.spec.Eligibility.When, nil
 		}
 	}
-	return "", nil
+	return "", "", nil
 }
 
-func autoApproveBy(it *item, in Input, activation func() map[string]any) (string, error) {
+// autoApproveBy returns why the request is approved at once, or "", in
+// words, and the CEL condition that held, if that was the reason.
+func autoApproveBy(it *item, in Input, activation func() map[string]any) (string, string, error) {
 	a, b := it.spec.AutoApprove, in.Beneficiary
 	if jf := firstShared(b.JobFunctions, a.JobFunctions); jf != "" {
-		return fmt.Sprintf("%s holds job function %s", name(b), jf), nil
+		return fmt.Sprintf("%s holds job function %s", name(b), jf), "", nil
 	}
 	if it.autoApprove != nil {
 		ok, err := evalBool(it.autoApprove, activation())
 		if err != nil || !ok {
-			return "", err
+			return "", "", err
 		}
-		return fmt.Sprintf("%s meets the auto-approval condition %s", name(b), a.When), nil
+		return fmt.Sprintf("%s meets the item's auto-approval condition", name(b)), a.When, nil
 	}
-	return "", nil
+	return "", "", nil
 }
 
 func evalBool(prg cel.Program, vars map[string]any) (bool, error) {
@@ -164,4 +174,12 @@ func evalBool(prg cel.Program, vars map[string]any) (bool, error) {
 		return false, fmt.Errorf("condition returned %v, not a bool", out.Value())
 	}
 	return b, nil
+}
+
+// itemName is the item's name ("" or unknown: its id).
+func (c *Catalog) itemName(id string) string {
+	if it, ok := c.items[id]; ok && it.spec.Name != "" {
+		return it.spec.Name
+	}
+	return id
 }

@@ -69,16 +69,16 @@ func TestEvaluate(t *testing.T) {
 		{"sales colleague needs approval from manager", Input{Requester: sam, Beneficiary: sam, ItemID: "finance-reports", Request: window(30)},
 			Approval, "approval", "needs approval: Sam is in department Sales; item risk low; stage manager: 1 of [mia]"},
 		{"engineer not eligible", Input{Requester: devon, Beneficiary: devon, ItemID: "finance-reports", Request: window(30)},
-			Deny, "eligibility", "Devon is not eligible for finance-reports: holds none of the job functions [finance-analyst], department \"Engineering\" is not one of [Sales]"},
+			Deny, "eligibility", "Devon is not eligible for Finance reports: holds none of the job functions [finance-analyst], department \"Engineering\" is not one of [Sales]"},
 		{"window beyond maximum", Input{Requester: dana, Beneficiary: dana, ItemID: "finance-reports", Request: window(120)},
-			Deny, "window.too-long", "window too long: 120 days requested, item finance-reports allows at most 90 days"},
+			Deny, "window.too-long", "window too long: 120 days requested, item Finance reports allows at most 90 days"},
 		{"window in the past", Input{Requester: dana, Beneficiary: dana, ItemID: "finance-reports", Request: Request{Start: now.Add(-48 * time.Hour), End: now.Add(-24 * time.Hour)}},
 			Deny, "window.past", "in the past"},
 		{"inactive beneficiary", Input{Requester: dana, Beneficiary: leo, ItemID: "finance-reports", Request: window(10)},
 			Deny, "beneficiary.inactive", "Leo is terminated"},
 		{"unknown item", Input{Requester: dana, Beneficiary: dana, ItemID: "nope", Request: window(1)}, Deny, "item.unknown", `no catalog item "nope"`},
 		{"dev api key auto-approves by condition", Input{Requester: devon, Beneficiary: devon, ItemID: "payments-api-key", Request: Request{Start: now, End: now.Add(7 * 24 * time.Hour), Environment: "dev", Justification: "x"}},
-			AutoApprove, "auto-approve", `Devon meets the auto-approval condition request.environment != "prod"`},
+			AutoApprove, "auto-approve", `Devon meets the item's auto-approval condition; item risk medium`},
 		{"prod api key beyond lifetime", Input{Requester: devon, Beneficiary: devon, ItemID: "payments-api-key", Request: Request{Start: now, End: now.Add(60 * 24 * time.Hour), Environment: "prod", Justification: "x"}},
 			Deny, "window.too-long", "60 days requested"},
 		{"unknown environment", Input{Requester: devon, Beneficiary: devon, ItemID: "payments-api-key", Request: Request{Start: now, End: now.Add(24 * time.Hour), Environment: "qa", Justification: "x"}},
@@ -96,8 +96,14 @@ func TestEvaluate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.Now = now
 			d := c.Evaluate(tc.in, dir)
+			if tc.name == "dev api key auto-approves by condition" && !slices.Equal(d.Conditions, []string{`request.environment != "prod"`}) {
+				t.Fatalf("conditions %q, want the auto-approval expression", d.Conditions)
+			}
 			if d.Outcome != tc.outcome || d.Rule != tc.rule || !strings.Contains(d.Explanation(), tc.explain) {
 				t.Fatalf("got %s/%s %q\nwant %s/%s containing %q", d.Outcome, d.Rule, d.Explanation(), tc.outcome, tc.rule, tc.explain)
+			}
+			if strings.Contains(d.Explanation(), "request.") || strings.Contains(d.Explanation(), "beneficiary.") {
+				t.Fatalf("explanation shows a CEL expression: %q", d.Explanation())
 			}
 			if d.CatalogVersion != c.Version || c.Version == "" {
 				t.Fatalf("decision version %q, catalog %q", d.CatalogVersion, c.Version)

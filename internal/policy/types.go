@@ -73,6 +73,10 @@ type Decision struct {
 	Reasons        []string // each a sentence fragment naming the facts used
 	CatalogVersion string
 	Stages         []Stage // for Approval: the stages to run, in order
+	// Conditions are the catalog's CEL conditions that held (eligibility,
+	// auto-approval): the reasons say "meets the item's … condition" in
+	// words, and those who may read the catalog's rules see these.
+	Conditions []string `json:",omitempty"`
 }
 
 // Explanation renders the decision for people: "auto-approved: Dana holds

@@ -28,6 +28,9 @@ type campaignPage struct {
 	Revocations []revocation
 	Evidence    bool
 	Progress    progressChart
+	// View: a reviewer who may not see all items sees their own count
+	// and a link to My reviews.
+	View campaignView
 }
 
 // campaign shows one campaign's progress by stage, its revocations with
@@ -35,20 +38,42 @@ type campaignPage struct {
 // evidence download (admins and auditors).
 func (s *Server) campaign(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if s.Reviews == nil || !auth.PrincipalFrom(ctx).SeesAll() {
+	if s.Reviews == nil {
 		s.notFound(w, r, "Campaign")
 		return
 	}
-	st, err := s.Reviews.Status(ctx, r.PathValue("id"))
+	c, err := s.Store.GetCampaign(ctx, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(w, r, "Campaign")
 		return
 	}
 	if err != nil {
+		s.internal(w, r, "campaign: get", err)
+		return
+	}
+	view, err := s.viewCampaign(ctx, auth.PrincipalFrom(ctx), c)
+	if err != nil {
+		s.internal(w, r, "campaign: authorize", err)
+		return
+	}
+	if !view.See {
+		s.notFound(w, r, "Campaign")
+		return
+	}
+	st, err := s.Reviews.Status(ctx, c.ID)
+	if err != nil {
 		s.internal(w, r, "campaign: status", err)
 		return
 	}
-	data := campaignPage{Page: s.page(r, "Campaign "+st.Definition, "campaigns"), Status: st, Evidence: s.Evidence != nil}
+	data := campaignPage{Page: s.page(r, "Campaign "+st.Definition, "campaigns"), Status: st, Evidence: s.Evidence != nil, View: view}
+	if !view.Whole {
+		// A reviewer: the campaign and their own items, not its progress.
+		data.Status = review.Status{ID: st.ID, Definition: st.Definition, Kind: st.Kind, State: st.State, Stage: st.Stage, Stages: st.Stages,
+			StartedAt: st.StartedAt, StageDueAt: st.StageDueAt, DueAt: st.DueAt, ClosedAt: st.ClosedAt}
+		data.Evidence = false
+		s.render(w, r, http.StatusOK, "campaign", data)
+		return
+	}
 	if st.Total > 0 {
 		data.Percent = (st.Total - st.Undecided) * 100 / st.Total
 	}

@@ -124,7 +124,7 @@ func (s *Server) ownedItem(ctx context.Context, p *auth.Principal, it access.Ite
 	}
 	o.Waiting = len(rs)
 	for _, q := range rs {
-		ok, err := pol.Allowed(ctx, sub, authz.Read, authz.Request{Request: q})
+		ok, err := pol.Allowed(ctx, sub, authz.Read, authz.Request{Request: q, ItemOwnerID: it.OwnerID})
 		if err != nil {
 			return o, err
 		}

@@ -69,7 +69,7 @@ func TestRequestPagesShowNames(t *testing.T) {
 	if resp := e.post(carol, "/approvals", url.Values{"request": {id}, "decision": {"approve"}, "comment": {"ok for month end"}, "csrf_token": {e.csrf(carol)}}); !strings.Contains(resp.Body, "Payroll &lt;b&gt;admin&lt;/b&gt; for Sam Sales: approved") {
 		t.Fatalf("approve: %d %s", resp.StatusCode, resp.Body)
 	}
-	approved := []string{`class="badge badge-req-approved">✓ approved`, "Approved by Carol CEO", `<td>manager</td><td><a href="/people/` + e.ids["carol"] + `">Carol CEO</a></td>`, "ok for month end"}
+	approved := []string{`class="badge badge-req-approved">✓ approved`, "Approved by Carol CEO", `<td data-label="Stage">manager</td><td data-label="Who"><a href="/people/` + e.ids["carol"] + `">Carol CEO</a></td>`, "ok for month end"}
 	for who, b := range map[string]*authtest.Browser{"sam": sam, "carol": carol, "alice": alice} {
 		body := check(who, b, "/requests/"+id, approved...)
 		if strings.Contains(body, "Waiting for approval") {

@@ -35,6 +35,16 @@ var funcs = template.FuncMap{
 	"sub":       func(a, b int) int { return a - b },
 	"riskTiers": func() []string { return []string{"low", "medium", "high", "critical"} },
 	"reqField":  newReqField,
+	"catalogItem": func(p catalogPage, e catalogEntry) catalogItemData {
+		return catalogItemData{Page: p, Entry: e}
+	},
+}
+
+// catalogItemData is one catalog entry with its page (the form, the
+// viewer), for the catalogitem template.
+type catalogItemData struct {
+	Page  catalogPage
+	Entry catalogEntry
 }
 
 // reqField is one input of the catalog's request form: its value and

@@ -8,14 +8,16 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // submitRequest files a request from the catalog form and shows its
-// outcome on the request's page. Input the item does not allow, and a
-// request the service refuses before deciding it, bring the catalog back
-// with the form as it was filled in and the message by the field;
-// nothing is stored for them.
+// outcome on the request's page. Input the item does not allow, a
+// request policy would deny (access.Preview, the submission's own
+// decision) and a request the service refuses before deciding it bring
+// the catalog back with the form as it was filled in and the message by
+// the field; nothing is stored for them.
 func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 	if s.Access == nil {
 		s.notFound(w, r, "Catalog")
@@ -53,7 +55,19 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		s.renderCatalog(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
-	out, err := s.Access.Submit(r.Context(), sub)
+	// The same decision the submission takes, filing nothing: a request
+	// policy denies (not eligible, separation of duties, …) is a form
+	// error, not a stored denied request.
+	v, err := s.Access.Preview(r.Context(), sub)
+	if err == nil && v.Outcome == policy.Deny {
+		form.fail("form", "You cannot request "+it.Name+": "+sentence(strings.TrimPrefix(v.Explanation, "denied: ")))
+		s.renderCatalog(w, r, http.StatusUnprocessableEntity, form)
+		return
+	}
+	var out access.Outcome
+	if err == nil {
+		out, err = s.Access.Submit(r.Context(), sub)
+	}
 	switch {
 	case errors.Is(err, access.ErrForbidden):
 		form.fail("beneficiary", "You may request access for yourself, your direct reports, or the non-human identities you own.")
