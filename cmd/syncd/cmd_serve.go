@@ -76,8 +76,8 @@ type daemon struct {
 	access  *access.Service // nil when no catalog is configured
 	review  *review.Service
 	dirs    directoryWriters // one LDAP writer per source, shared by access, NHI and review
-	sec     *securityParts // security event recorder and failure limiter, shared by web and API
-	routes  []string       // the web UI's and the API's route patterns, for the route × role test
+	sec     *securityParts   // security event recorder and failure limiter, shared by web and API
+	routes  []string         // the web UI's and the API's route patterns, for the route × role test
 	// jobs runs every scheduled and deferred task; the start functions
 	// register theirs, serve runs it.
 	jobs    *jobs.Runner
