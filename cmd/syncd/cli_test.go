@@ -314,7 +314,7 @@ func TestConfigValidateCommand(t *testing.T) {
 		!strings.Contains(errOut, `sources[1].name: duplicate source name "a" (also sources[0])`) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	code, out, _ := cli(t, noEnv, "config", "validate", "--config", "../../configs/demo.yaml")
+	code, out, _ := cli(t, envMap(map[string]string{"SYNCD_WIKI_WEBHOOK_SECRET": "s"}), "config", "validate", "--config", "../../configs/demo.yaml")
 	if code != 0 || !strings.Contains(out, "ok") {
 		t.Fatalf("demo config: %d %q", code, out)
 	}

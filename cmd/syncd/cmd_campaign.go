@@ -21,7 +21,7 @@ func openReview(ctx context.Context, e env, cmd, path string) (*gormstore.Store,
 	if code >= 0 {
 		return nil, nil, nil, code
 	}
-	svc, closeFn, err := cfg.reviewService(ctx, st, nil, newLogger(e.stderr, cfg.Log))
+	svc, closeFn, err := cfg.reviewService(ctx, st, nil, nil, newLogger(e.stderr, cfg.Log))
 	if err != nil {
 		st.Close()
 		fmt.Fprintf(e.stderr, "syncd %s: %v\n", cmd, err)

@@ -162,7 +162,7 @@ func demoConfig(dbPath, listen, base string, getenv func(string) string) (Config
 		return cfg, ConfigErrors{{Path: "evidence.signingKeyFile", Msg: err.Error()}}
 	}
 	cfg.Evidence.SigningKeyFile = key
-	errs := cfg.validate(getenv) // web is still off here: no issuer yet
+	errs := cfg.resolve(getenv) // web is still off here: no issuer yet
 	return cfg, errs
 }
 

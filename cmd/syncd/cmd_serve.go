@@ -75,8 +75,9 @@ type daemon struct {
 	apiAuth api.Chain
 	access  *access.Service // nil when no catalog is configured
 	review  *review.Service
-	sec     *securityParts // security event recorder and failure limiter, shared by web and API
-	routes  []string       // the web UI's and the API's route patterns, for the route × role test
+	dirs    directoryWriters // one LDAP writer per source, shared by access, NHI and review
+	sec     *securityParts   // security event recorder and failure limiter, shared by web and API
+	routes  []string         // the web UI's and the API's route patterns, for the route × role test
 	// jobs runs every scheduled and deferred task; the start functions
 	// register theirs, serve runs it.
 	jobs    *jobs.Runner
@@ -99,6 +100,12 @@ func newDaemon(ctx context.Context, cfg Config, st *gormstore.Store, logger *slo
 		MaxAttempts: cfg.Jobs.MaxAttempts, Grace: time.Duration(cfg.Server.ShutdownTimeout), Observer: d.metrics,
 	}
 	d.registerJobMaintenance()
+	dirs, err := cfg.openDirectoryWriters()
+	if err != nil {
+		return nil, err
+	}
+	d.dirs = dirs
+	d.closers = append(d.closers, func() error { dirs.Close(); return nil })
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -42,6 +42,9 @@ type AccessConfig struct {
 	FulfillmentLease  Duration        `yaml:"fulfillmentLease"`
 
 	credentialKey []byte // resolved by validateAccess
+	// webhookSecrets are the signing secrets of the catalog files' webhook
+	// items by environment variable name, resolved by validateCatalog.
+	webhookSecrets map[string][]byte
 }
 
 // SCIMAppConfig is one downstream SCIM application.

@@ -38,7 +38,7 @@ func (c CatalogConfig) effectiveCatalog(ctx context.Context, st store.Tx) (*cata
 
 // validateCatalog loads and compiles the catalog without a store: file
 // shape, enums and every CEL condition, each problem naming the item.
-func (c *Config) validateCatalog() ConfigErrors {
+func (c *Config) validateCatalog(getenv func(string) string) ConfigErrors {
 	cat, errs := c.Catalog.loadCatalog(nil)
 	if len(errs) > 0 {
 		return errs
@@ -48,6 +48,7 @@ func (c *Config) validateCatalog() ConfigErrors {
 			errs = append(errs, FieldError{Path: "catalog", Msg: e.Error()})
 		}
 	}
+	secrets := map[string][]byte{}
 	apps := map[string]bool{}
 	for _, a := range c.Access.SCIMApps {
 		apps[a.Name] = true
@@ -62,6 +63,16 @@ func (c *Config) validateCatalog() ConfigErrors {
 				errs = append(errs, FieldError{Path: "catalog", Msg: fmt.Sprintf("item %q: fulfillment.params.url: %v", it.ID, err)})
 			}
 		}
+		// A webhook's signing secret is resolved here, once: a missing one
+		// fails the configuration, not the first fulfillment.
+		if name := it.Fulfillment.Params["secretEnv"]; it.Fulfillment.Type == "webhook" && name != "" {
+			if v := getenv(name); v != "" {
+				secrets[name] = []byte(v)
+			} else {
+				errs = append(errs, FieldError{Path: "catalog", Msg: fmt.Sprintf("item %q: fulfillment.params.secretEnv: environment variable %s is empty or unset", it.ID, name)})
+			}
+		}
 	}
+	c.Access.webhookSecrets = secrets
 	return errs
 }

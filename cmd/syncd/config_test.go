@@ -109,8 +109,9 @@ func TestParseConfigDSNSources(t *testing.T) {
 func TestShippedConfigsValidate(t *testing.T) {
 	for _, f := range []string{"../../configs/syncd.example.yaml", "../../configs/demo.yaml"} {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			// The example's pulled sources read their secrets from these.
-			secrets := envMap(map[string]string{"SYNCD_LDAP_PASSWORD": "x", "SYNCD_LDAP_WRITE_PASSWORD": "x", "SYNCD_AD_PASSWORD": "x", "SYNCD_HR_TOKEN": "x"})
+			// The example's pulled sources and the catalog's webhook item
+			// read their secrets from these.
+			secrets := envMap(map[string]string{"SYNCD_LDAP_PASSWORD": "x", "SYNCD_LDAP_WRITE_PASSWORD": "x", "SYNCD_AD_PASSWORD": "x", "SYNCD_HR_TOKEN": "x", "SYNCD_WIKI_WEBHOOK_SECRET": "x"})
 			if _, err := loadConfig(f, secrets); err != nil {
 				t.Fatalf("%s:\n%v", f, err)
 			}

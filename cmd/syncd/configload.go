@@ -45,7 +45,7 @@ func parseConfigIn(raw []byte, dir string, getenv func(string) string) (Config, 
 	}
 	var errs ConfigErrors
 	errs = append(errs, applyEnv(reflect.ValueOf(&cfg).Elem(), "SYNCD", getenv)...)
-	errs = append(errs, cfg.validate(getenv)...)
+	errs = append(errs, cfg.resolve(getenv)...)
 	if len(errs) > 0 {
 		return cfg, errs
 	}

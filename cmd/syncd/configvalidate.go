@@ -17,8 +17,33 @@ var (
 	matchKeys   = []string{"employeeNumber", "email", "userName"}
 )
 
-// validate checks meaning, not shape: every problem is collected.
+// validate checks meaning, not shape, and collects every problem. It
+// changes nothing in c: the secrets it reads to check them are resolved
+// into a copy that is dropped, so validating twice gives the same answer.
 func (c *Config) validate(getenv func(string) string) ConfigErrors {
+	r := c.clone()
+	return r.resolve(getenv)
+}
+
+// clone copies c deeply enough that resolve on the copy leaves c as it
+// was: the slices whose elements resolve writes, and the pointers in them.
+func (c *Config) clone() Config {
+	r := *c
+	r.Sources = slices.Clone(c.Sources)
+	for i := range r.Sources {
+		if w := r.Sources[i].LDAP.Write; w != nil {
+			cp := *w
+			r.Sources[i].LDAP.Write = &cp
+		}
+	}
+	r.Access.SCIMApps = slices.Clone(c.Access.SCIMApps)
+	return r
+}
+
+// resolve checks c as validate does and keeps what it resolved in c:
+// secrets (from their *Env and *File fields), the storage DSN, parsed
+// addresses. Loading a configuration resolves it once.
+func (c *Config) resolve(getenv func(string) string) ConfigErrors {
 	var errs ConfigErrors
 	add := func(path, format string, args ...any) {
 		errs = append(errs, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
@@ -106,7 +131,7 @@ func (c *Config) validate(getenv func(string) string) ConfigErrors {
 		}
 	}
 	errs = append(errs, c.identityErrors()...)
-	errs = append(errs, c.validateCatalog()...)
+	errs = append(errs, c.validateCatalog(getenv)...)
 	errs = append(errs, c.validateWeb(getenv)...)
 	errs = append(errs, c.validateNHI()...)
 	errs = append(errs, c.validateSources(getenv)...)

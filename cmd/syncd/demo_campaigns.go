@@ -65,7 +65,7 @@ func seedDemoCampaign(ctx context.Context, out io.Writer, st store.Store, cfg Co
 	if err != nil || len(cs) > 0 {
 		return err
 	}
-	svc, closeFn, err := cfg.reviewService(ctx, st, nil, logger)
+	svc, closeFn, err := cfg.reviewService(ctx, st, nil, nil, logger)
 	if err != nil {
 		return err
 	}

@@ -17,11 +17,15 @@ func seedDemoRequests(ctx context.Context, out io.Writer, st store.Store, cfg Co
 	if err != nil || len(rs) > 0 {
 		return err
 	}
-	acc, closeFn, err := cfg.reviewAccess(ctx, st, logger)
+	dirs, err := cfg.openDirectoryWriters()
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	defer dirs.Close()
+	acc, err := cfg.reviewAccess(ctx, st, dirs, logger)
+	if err != nil {
+		return err
+	}
 	sum, err := demo.SeedRequests(ctx, st, acc)
 	if err != nil {
 		return err

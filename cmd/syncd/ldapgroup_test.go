@@ -70,7 +70,12 @@ sources:
 		t.Fatal(err)
 	}
 	st := openForTest(t, "sqlite", dsn)
-	d := &daemon{cfg: cfg, store: st, logger: slog.New(slog.DiscardHandler), jobs: &jobs.Runner{}}
+	dirs, err := cfg.openDirectoryWriters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dirs.Close)
+	d := &daemon{cfg: cfg, store: st, logger: slog.New(slog.DiscardHandler), jobs: &jobs.Runner{}, dirs: dirs}
 	if err := d.startAccess(t.Context()); err != nil {
 		t.Fatal(err)
 	}

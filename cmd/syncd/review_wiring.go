@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/review"
@@ -14,9 +12,10 @@ import (
 // reviewService builds the campaign engine over st: the definitions from
 // review.campaigns, the catalog in force, revocation through the access
 // service (acc, or one built here with the configured fulfillers when
-// nil) and NHI retirement through the NHI service. closeFn releases the
-// directory writers it opened.
-func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.Service, logger *slog.Logger) (svc *review.Service, closeFn func(), err error) {
+// nil) and NHI retirement through the NHI service, locking revoked LDAP
+// service accounts through dirs. When dirs is nil it opens the
+// directory writers itself; closeFn releases what it opened.
+func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.Service, dirs directoryWriters, logger *slog.Logger) (svc *review.Service, closeFn func(), err error) {
 	closeFn = func() {}
 	defs, errs := c.campaignDefinitions()
 	if len(errs) > 0 {
@@ -29,28 +28,19 @@ func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.
 	svc.Logger = logger.With("component", "review")
 	closeFn = svc.Stop // background generations stop; Tick continues them
 	svc.NHI = c.nhiService(st, logger)
-	// Revoked LDAP service accounts are locked in their directory too.
-	for _, src := range c.Sources {
-		w, err := src.groupWriter()
-		if err != nil {
+	if dirs == nil {
+		if dirs, err = c.openDirectoryWriters(); err != nil {
 			return nil, closeFn, err
 		}
-		if w == nil {
-			continue
-		}
-		if svc.Directories == nil {
-			svc.Directories = map[string]review.NHIDisabler{}
-		}
-		svc.Directories[src.Name] = ldapDisabler{w}
 		prev := closeFn
-		closeFn = func() { prev(); w.Close() }
+		closeFn = func() { prev(); dirs.Close() }
+	}
+	// Revoked LDAP service accounts are locked in their directory too.
+	if len(dirs) > 0 {
+		svc.Directories = dirs.reviewDisablers()
 	}
 	if acc == nil && len(c.Catalog.Files) > 0 {
-		prev := closeFn
-		var closeAcc func()
-		acc, closeAcc, err = c.reviewAccess(ctx, st, logger)
-		closeFn = func() { prev(); closeAcc() }
-		if err != nil {
+		if acc, err = c.reviewAccess(ctx, st, dirs, logger); err != nil {
 			return nil, closeFn, err
 		}
 	}
@@ -73,47 +63,24 @@ func (c *Config) reviewService(ctx context.Context, st store.Store, acc *access.
 }
 
 // reviewAccess builds an access service for commands that run outside
-// serve (campaign close revokes): the same fulfillers serve wires.
-func (c *Config) reviewAccess(ctx context.Context, st store.Store, logger *slog.Logger) (*access.Service, func(), error) {
+// serve (campaign close revokes, demo requests): the fulfillers serve
+// wires, writing to the directories through dirs (the caller closes them).
+func (c *Config) reviewAccess(ctx context.Context, st store.Store, dirs directoryWriters, logger *slog.Logger) (*access.Service, error) {
 	cat, errs := c.Catalog.effectiveCatalog(ctx, st)
 	if len(errs) > 0 {
-		return nil, func() {}, errs
+		return nil, errs
 	}
-	writers := map[string]access.GroupWriter{}
-	var closers []func()
-	for _, src := range c.Sources {
-		w, err := src.groupWriter()
-		if err != nil {
-			return nil, func() {}, err
-		}
-		if w != nil {
-			writers[src.Name] = w
-			closers = append(closers, func() { w.Close() })
-		}
-	}
-	closeAll := func() {
-		for _, f := range closers {
-			f()
-		}
-	}
-	acc, err := access.NewService(st, cat, map[string]access.Fulfiller{
-		"ldap-group":      &access.LDAPGroup{Store: st, Writers: writers},
-		"manual":          access.Manual{},
-		"service-account": access.ServiceAccount{Store: st, Now: time.Now, NHI: c.nhiService(st, logger)},
-		"scim":            c.Access.scimFulfiller(logger.With("component", "access")),
-		"api-key":         &access.APIKey{Store: st, Now: time.Now, NHI: c.nhiService(st, logger)},
-		"webhook": &access.Webhook{SecretFor: func(it access.Item) []byte {
-			if name := it.Fulfillment.Params["secretEnv"]; name != "" {
-				return []byte(os.Getenv(name))
-			}
-			return nil
-		}},
-	}, logger.With("component", "access"))
+	creds, err := c.Access.credentialCipher()
 	if err != nil {
-		closeAll()
-		return nil, func() {}, err
+		return nil, err
 	}
-	return acc, closeAll, nil
+	logger = logger.With("component", "access")
+	acc, err := access.NewService(st, cat, c.accessFulfillers(st, dirs, creds, logger), logger)
+	if err != nil {
+		return nil, err
+	}
+	acc.Credentials = creds
+	return acc, nil
 }
 
 // fixedCatalog serves one loaded catalog to the campaign engine.

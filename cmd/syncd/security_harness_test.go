@@ -123,7 +123,9 @@ web:
 	if err := os.WriteFile(h.cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	getenv := envMap(map[string]string{"SYNCD_TEST_OIDC_SECRET": authtest.ClientSecret})
+	// A webhook item's secretEnv is resolved at load: tests set it with
+	// t.Setenv before starting the harness.
+	getenv := envMap(map[string]string{"SYNCD_TEST_OIDC_SECRET": authtest.ClientSecret, "SYNCD_TEST_HOOK_SECRET": os.Getenv("SYNCD_TEST_HOOK_SECRET")})
 	cfg, err := loadConfig(h.cfg, getenv)
 	if err != nil {
 		t.Fatal(err)

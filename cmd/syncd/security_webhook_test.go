@@ -35,7 +35,7 @@ func TestCatalogFileWebhookAllowList(t *testing.T) {
 		if tc.allow != "" {
 			appendFile(t, cfg, "security: {webhookAllowList: "+tc.allow+"}\n")
 		}
-		code, _, errOut := cli(t, noEnv, "config", "validate", "--config", cfg)
+		code, _, errOut := cli(t, envMap(map[string]string{"HOOK_SECRET": "s"}), "config", "validate", "--config", cfg)
 		if tc.ok {
 			if code != exitOK {
 				t.Errorf("%s allowed by %s: exit %d: %s", tc.url, tc.allow, code, errOut)

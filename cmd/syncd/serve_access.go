@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"slices"
 	"time"
 
@@ -30,19 +29,6 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	if len(errs) > 0 {
 		return errs
 	}
-	// ldap-group fulfillment writes to every LDAP source with write
-	// credentials; writers connect on first use.
-	writers := map[string]access.GroupWriter{}
-	for _, src := range d.cfg.Sources {
-		w, err := src.groupWriter()
-		if err != nil {
-			return err
-		}
-		if w != nil {
-			writers[src.Name] = w
-			d.closers = append(d.closers, func() error { w.Close(); return nil })
-		}
-	}
 	// Issued credentials are sealed until their one-time retrieval.
 	creds, err := d.cfg.Access.credentialCipher()
 	if err != nil {
@@ -51,24 +37,10 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	if creds == nil && slices.ContainsFunc(cat.Items, func(it access.Item) bool { return it.Fulfillment.Type == "api-key" }) {
 		d.logger.Warn("access.credentialKeyEnv not set: issued credentials are sealed with a key of this process only and cannot be retrieved after a restart or from another replica")
 	}
-	// Webhooks go only to allowed destinations, checked again at every
-	// send, on redirects and on the resolved address.
-	guard := d.cfg.Security.webhookGuard()
-	svc, err := access.NewService(d.store, cat, map[string]access.Fulfiller{
-		"ldap-group":      &access.LDAPGroup{Store: d.store, Writers: writers},
-		"manual":          access.Manual{},
-		"service-account": access.ServiceAccount{Store: d.store, Now: time.Now, NHI: d.cfg.nhiService(d.store, d.logger)},
-		"scim":            d.cfg.Access.scimFulfiller(d.logger.With("component", "access")),
-		"api-key":         &access.APIKey{Store: d.store, Now: time.Now, Cipher: creds, NHI: d.cfg.nhiService(d.store, d.logger)},
-		"webhook": &access.Webhook{Check: guard.Check, Client: guard.Client(10 * time.Second), SecretFor: func(it access.Item) []byte {
-			// The signing secret is read from the environment variable the
-			// item names, never from the catalog file.
-			if name := it.Fulfillment.Params["secretEnv"]; name != "" {
-				return []byte(os.Getenv(name))
-			}
-			return nil
-		}},
-	}, d.logger.With("component", "access"))
+	// ldap-group fulfillment writes through the process's one writer per
+	// LDAP source (d.dirs), shared with NHI remediation and campaigns.
+	logger := d.logger.With("component", "access")
+	svc, err := access.NewService(d.store, cat, d.cfg.accessFulfillers(d.store, d.dirs, creds, logger), logger)
 	if err != nil {
 		return err
 	}

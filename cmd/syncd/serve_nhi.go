@@ -8,7 +8,6 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/api"
 	"github.com/syncd-dev/syncd/internal/jobs"
-	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -46,25 +45,11 @@ func (r *nhiRunner) EvaluateSoon() {
 // evaluation job (its findings gauge is in the daemon's /metrics).
 func (d *daemon) startNHI(ctx context.Context) error {
 	svc := d.cfg.nhiService(d.store, d.logger)
-	// The "disable" remediation action writes back to every LDAP source
-	// with write credentials (ppolicy lock / ACCOUNTDISABLE).
-	for _, src := range d.cfg.Sources {
-		w, err := src.groupWriter()
-		if err != nil {
-			return err
-		}
-		if w == nil {
-			continue
-		}
-		if svc.Disablers == nil {
-			svc.Disablers = map[string]nhi.Disabler{}
-		}
-		svc.Disablers[src.Name] = ldapDisabler{w}
-		if svc.OwnerWriters == nil {
-			svc.OwnerWriters = map[string]nhi.OwnerWriter{}
-		}
-		svc.OwnerWriters[src.Name] = ldapDisabler{w}
-		d.closers = append(d.closers, func() error { w.Close(); return nil })
+	// The "disable" remediation action and owner write-back go to every
+	// LDAP source with write credentials (ppolicy lock / ACCOUNTDISABLE),
+	// through the process's one writer per source.
+	if len(d.dirs) > 0 {
+		svc.Disablers, svc.OwnerWriters = d.dirs.nhiDisablers(), d.dirs.ownerWriters()
 	}
 	d.nhi = &nhiRunner{svc: svc, jobs: d.jobs, store: d.store, logger: d.logger.With("component", "nhi")}
 	d.apiAuth = api.Chain{api.TokenAuthenticator{Store: d.store}}
@@ -95,17 +80,4 @@ func (d *daemon) startNHI(ctx context.Context) error {
 		return err
 	})
 	return nil
-}
-
-// ldapDisabler disables an NHI pulled from LDAP in its directory, found by
-// its stable id (the NHI's external id).
-type ldapDisabler struct{ w *ldap.GroupWriter }
-
-func (l ldapDisabler) DisableNHI(ctx context.Context, n store.NHI) error {
-	return l.w.DisableAccount(ctx, n.ExternalID)
-}
-
-// WriteOwner writes a re-ownership back to the account's owner attribute.
-func (l ldapDisabler) WriteOwner(ctx context.Context, n store.NHI, ownerDN string) error {
-	return l.w.SetAccountOwner(ctx, n.ExternalID, ownerDN)
 }

@@ -31,11 +31,11 @@ func newMetrics(st *gormstore.Store, kinds func() []string, logger *slog.Logger)
 		},
 		OpenFindings: func(ctx context.Context) (map[string]int, error) { return nhi.OpenByRule(ctx, st) },
 		PendingApprovals: func(ctx context.Context) (int, error) {
-			rs, err := st.ListRequests(ctx, store.RequestQuery{State: store.RequestPending, Limit: 1 << 20})
+			rs, err := st.ListRequests(ctx, store.RequestQuery{State: store.RequestPending, Limit: store.All})
 			return len(rs), err
 		},
 		OpenReviewItems: func(ctx context.Context) (int, error) {
-			cs, err := st.ListCampaigns(ctx, store.CampaignQuery{States: []store.CampaignState{store.CampaignActive}})
+			cs, err := st.ListCampaigns(ctx, store.CampaignQuery{States: []store.CampaignState{store.CampaignActive}, Limit: store.All})
 			if err != nil {
 				return 0, err
 			}

@@ -15,7 +15,7 @@ const reviewTickEvery = time.Minute
 // remediation) is registered with the job runner; pulls verify
 // take-backs through the runner's AfterRun hook (newRunner).
 func (d *daemon) startReview(ctx context.Context) error {
-	svc, closeFn, err := d.cfg.reviewService(ctx, d.store, d.access, d.logger)
+	svc, closeFn, err := d.cfg.reviewService(ctx, d.store, d.access, d.dirs, d.logger)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (s *Server) getNHI(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	fs, err := s.Store.ListFindings(r.Context(), store.FindingQuery{NHIID: n.ID})
+	fs, err := s.Store.ListFindings(r.Context(), store.FindingQuery{NHIID: n.ID, Limit: store.All})
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -14,7 +14,7 @@ func (x *campaignExport) nhiInScope(ctx context.Context, n store.NHI) (bool, err
 	if x.scope == nil || n.Status != store.NHIActive {
 		return false, nil
 	}
-	fs, err := x.src.ListFindings(ctx, store.FindingQuery{NHIID: n.ID})
+	fs, err := x.src.ListFindings(ctx, store.FindingQuery{NHIID: n.ID, Limit: store.All})
 	if err != nil {
 		return false, fmt.Errorf("evidence: campaign %s: findings of %s: %w", x.c.ID, n.ID, err)
 	}

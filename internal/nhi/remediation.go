@@ -116,14 +116,14 @@ func (s *Service) syncTasks(ctx context.Context, tx store.Tx, inv Inventory, hit
 func expiredTasks(ctx context.Context, tx store.Tx, scope map[string]bool) (map[string]bool, error) {
 	var ts []store.ReownershipTask
 	if scope == nil {
-		all, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskExpired})
+		all, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskExpired, Limit: store.All})
 		if err != nil {
 			return nil, err
 		}
 		ts = all
 	} else {
 		for id := range scope {
-			some, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskExpired, NHIID: id})
+			some, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskExpired, NHIID: id, Limit: store.All})
 			if err != nil {
 				return nil, err
 			}
@@ -140,7 +140,7 @@ func expiredTasks(ctx context.Context, tx store.Tx, scope map[string]bool) (map[
 // expireTasks applies the default action to open tasks past their
 // deadline.
 func (s *Service) expireTasks(ctx context.Context, tx store.Tx, now time.Time) (int, error) {
-	due, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, DueBefore: &now})
+	due, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, DueBefore: &now, Limit: store.All})
 	if err != nil {
 		return 0, err
 	}

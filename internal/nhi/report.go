@@ -29,7 +29,7 @@ type Orphan struct {
 // given), ordered by name, reading findings, NHIs, persons and projects
 // in a few queries.
 func Orphans(ctx context.Context, tx store.Tx, rule string) ([]Orphan, error) {
-	fs, err := tx.ListFindings(ctx, store.FindingQuery{Rule: rule})
+	fs, err := tx.ListFindings(ctx, store.FindingQuery{Rule: rule, Limit: store.All})
 	if err != nil {
 		return nil, fmt.Errorf("nhi: orphans: %w", err)
 	}

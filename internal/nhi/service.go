@@ -107,11 +107,11 @@ func (s *Service) Evaluate(ctx context.Context) (Summary, error) {
 				return err
 			}
 			sum.NHIs, sum.Persons = len(inv.NHIs), len(inv.Persons)
-			findings, err := tx.ListFindings(ctx, store.FindingQuery{})
+			findings, err := tx.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 			if err != nil {
 				return err
 			}
-			open, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen})
+			open, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, Limit: store.All})
 			if err != nil {
 				return err
 			}
@@ -227,12 +227,12 @@ func (s *Service) reevaluate(ctx context.Context, tx store.Tx, ids []string, now
 			return sum, err
 		}
 		inv.NHIs = append(inv.NHIs, n)
-		fs, err := tx.ListFindings(ctx, store.FindingQuery{NHIID: id})
+		fs, err := tx.ListFindings(ctx, store.FindingQuery{NHIID: id, Limit: store.All})
 		if err != nil {
 			return sum, err
 		}
 		findings = append(findings, fs...)
-		ts, err := tx.ListTasks(ctx, store.TaskQuery{NHIID: id, State: store.TaskOpen})
+		ts, err := tx.ListTasks(ctx, store.TaskQuery{NHIID: id, State: store.TaskOpen, Limit: store.All})
 		if err != nil {
 			return sum, err
 		}

@@ -517,7 +517,7 @@ func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c sto
 	now := s.now()
 	var out []store.ReviewItem
 	for _, n := range nhis {
-		findings, err := tx.ListFindings(ctx, store.FindingQuery{NHIID: n.ID})
+		findings, err := tx.ListFindings(ctx, store.FindingQuery{NHIID: n.ID, Limit: store.All})
 		if err != nil {
 			return nil, "", false, err
 		}

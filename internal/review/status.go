@@ -90,7 +90,7 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 // List returns the campaigns that started (not the empty ones), newest first.
 func (s *Service) List(ctx context.Context, definition string) ([]store.Campaign, error) {
 	cs, err := s.Store.ListCampaigns(ctx, store.CampaignQuery{Definition: definition,
-		States: []store.CampaignState{store.CampaignGenerating, store.CampaignActive, store.CampaignClosed}})
+		States: []store.CampaignState{store.CampaignGenerating, store.CampaignActive, store.CampaignClosed}, Limit: store.All})
 	if err != nil {
 		return nil, fmt.Errorf("review: list campaigns: %w", err)
 	}

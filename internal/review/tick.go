@@ -26,7 +26,7 @@ func (s *Service) Tick(ctx context.Context) error {
 	if err := s.openMoverReviews(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	gen, err := s.Store.ListCampaigns(ctx, store.CampaignQuery{States: []store.CampaignState{store.CampaignGenerating}})
+	gen, err := s.Store.ListCampaigns(ctx, store.CampaignQuery{States: []store.CampaignState{store.CampaignGenerating}, Limit: store.All})
 	if err != nil {
 		return fmt.Errorf("review: tick: %w", err)
 	}
@@ -35,7 +35,7 @@ func (s *Service) Tick(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	active, err := s.Store.ListCampaigns(ctx, store.CampaignQuery{States: []store.CampaignState{store.CampaignActive}})
+	active, err := s.Store.ListCampaigns(ctx, store.CampaignQuery{States: []store.CampaignState{store.CampaignActive}, Limit: store.All})
 	if err != nil {
 		return fmt.Errorf("review: tick: %w", err)
 	}

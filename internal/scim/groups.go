@@ -178,7 +178,7 @@ func (h *groupHandler) Get(r *http.Request, id string) (lib.Resource, error) {
 // (Entra asks with excludedAttributes=members).
 func (h *groupHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Page, error) {
 	ctx, rq, s := r.Context(), reqOf(r), h.s
-	q := store.ViewQuery{Source: rq.source, Offset: p.StartIndex - 1, Limit: p.Count}
+	q := store.ViewQuery{Source: rq.source, Offset: p.StartIndex - 1, Limit: p.Count, CountOnly: p.Count == 0}
 	if p.FilterValidator != nil {
 		f, err := filterConverter{idx: s.groups, groups: true}.convert(p.FilterValidator.GetFilter())
 		if err != nil {

@@ -167,7 +167,7 @@ func (h *userHandler) Get(r *http.Request, id string) (lib.Resource, error) {
 // is evaluated in the database.
 func (h *userHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Page, error) {
 	ctx, rq, s := r.Context(), reqOf(r), h.s
-	q := store.ViewQuery{Source: rq.source, Offset: p.StartIndex - 1, Limit: p.Count}
+	q := store.ViewQuery{Source: rq.source, Offset: p.StartIndex - 1, Limit: p.Count, CountOnly: p.Count == 0}
 	if p.FilterValidator != nil {
 		f, err := filterConverter{idx: s.users}.convert(p.FilterValidator.GetFilter())
 		if err != nil {

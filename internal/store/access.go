@@ -74,7 +74,7 @@ type RequestQuery struct {
 	Approver string
 	// DueBefore: pending requests whose stage is due before this time.
 	DueBefore *time.Time
-	Limit     int
+	Limit     int // 0: DefaultLimit; All: every one
 }
 
 // PolicyDecision is the record of one policy evaluation: its inputs, the
@@ -189,7 +189,7 @@ type GrantQuery struct {
 	ItemIDs   []string
 	States    []GrantState // nil: all
 	EndBefore *time.Time   // active grants ending before this time
-	Limit     int
+	Limit     int          // 0: DefaultLimit; All: every one
 }
 
 // Notification is a message the UI shows a person (pre-expiry notices,

@@ -17,7 +17,7 @@ type AuditTrailQuery struct {
 	Actions             []string  // any of these names (an action and its older names); empty for all
 	Actor               string    // exact: "person:<id>", "system", ...
 	Target              string    // exact: "request:<id>", ...
-	Limit               int       // 100 when 0
+	Limit               int       // 0: DefaultLimit; All: every one
 }
 
 // AuditTrailTx reads the audit log for the web's audit trail.

@@ -11,7 +11,7 @@ type RequestScan struct {
 	From, To     time.Time
 	AfterCreated time.Time
 	AfterID      string // "" for the first page
-	Limit        int    // 0: 100
+	Limit        int    // 0: DefaultLimit; All: every one
 }
 
 // EvidenceTx is what evidence workbooks read beyond the other ports: the

@@ -205,7 +205,10 @@ type ViewQuery struct {
 	Source string
 	Filter Filter
 	Offset int
-	Limit  int // 0 counts only
+	Limit  int // 0: DefaultLimit; All: every one
+	// CountOnly returns no items, only the total (SCIM count=0, RFC 7644
+	// section 3.4.2.4).
+	CountOnly bool
 }
 
 // ViewTx reads what one source sees: the persons linked to it (with the

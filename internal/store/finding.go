@@ -37,8 +37,8 @@ type FindingQuery struct {
 	Rule  string
 	// States: nil means open and acknowledged (everything not resolved).
 	States []FindingState
-	// AfterID pages by ID; Limit 0 means every matching finding (the
-	// evaluator reads the whole unresolved set in one query).
+	// AfterID pages by ID. Limit 0 is DefaultLimit; the evaluator reads
+	// the whole unresolved set in one query with All.
 	AfterID int64
 	Limit   int
 }

@@ -27,7 +27,7 @@ type GroupQuery struct {
 	Source      string
 	DisplayName string // case-insensitive equality
 	AfterID     string
-	Limit       int
+	Limit       int // 0: DefaultLimit; All: every one
 }
 
 // GroupTx is the group part of Tx.

@@ -57,7 +57,7 @@ type JobLease struct {
 type JobQuery struct {
 	State JobState
 	Kind  string
-	Limit int // 100 when 0
+	Limit int // 0: DefaultLimit; All: every one
 }
 
 // JobStats is the queue at a moment, for metrics: jobs waiting per kind

@@ -75,7 +75,7 @@ type NHIQuery struct {
 	Status      NHIStatus
 	Text        string
 	AfterID     string
-	Limit       int
+	Limit       int // 0: DefaultLimit; All: every one
 }
 
 // ProjectStatus is open or closed.

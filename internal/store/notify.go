@@ -59,7 +59,7 @@ type NotificationDelivery struct {
 type DigestQuery struct {
 	States   []DigestState
 	PersonID string
-	Limit    int // 100 when 0
+	Limit    int // 0: DefaultLimit; All: every one
 }
 
 // NotifyTx is the storage of notification delivery.

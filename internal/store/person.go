@@ -53,7 +53,7 @@ type PersonQuery struct {
 	ManagerID   string
 	Source      string // only persons linked to this source
 	AfterID     string // keyset pagination: persons with ID > AfterID
-	Limit       int    // 0 means the backend default (100)
+	Limit       int    // 0: DefaultLimit; All: every one
 }
 
 // MatchKey names a person attribute used to correlate records across sources.

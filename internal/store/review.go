@@ -78,7 +78,7 @@ type CampaignQuery struct {
 	// StageDueBefore selects active campaigns whose current stage is due
 	// before it.
 	StageDueBefore *time.Time
-	Limit          int // 0: all
+	Limit          int // 0: DefaultLimit; All: every one
 }
 
 // ReviewItemState is where a review item stands in its current stage.
@@ -219,7 +219,7 @@ type ReviewItemQuery struct {
 	GrantID     string
 	NHIID       string
 	AfterID     int64
-	Limit       int // 0: 100
+	Limit       int // 0: DefaultLimit; All: every one
 }
 
 // ReviewDecision is one decision as it was made, kept even when a later
@@ -273,7 +273,7 @@ type ReviewerLoad struct {
 type GrantScan struct {
 	AfterID string
 	States  []GrantState // nil: all
-	Limit   int
+	Limit   int          // 0: DefaultLimit; All: every one
 }
 
 // ReviewTx stores campaigns, their review items and decisions. Package

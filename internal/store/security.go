@@ -10,7 +10,7 @@ type AuditQuery struct {
 	AfterSeq int64     // events with Seq > AfterSeq (cursor)
 	From, To time.Time // zero: unbounded; To is exclusive
 	Actions  []string  // any of these names; empty for all
-	Limit    int       // 100 when 0
+	Limit    int       // 0: DefaultLimit; All: every one
 }
 
 // SecurityTx is what sign-in security needs beyond sessions and tokens.

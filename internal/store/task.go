@@ -50,7 +50,7 @@ type TaskQuery struct {
 	DueBefore *time.Time
 	// AfterID pages: tasks with a larger id (they list in id order).
 	AfterID int64
-	Limit   int // 0: all
+	Limit   int // 0: DefaultLimit; All: every one
 }
 
 // TaskTx stores re-ownership tasks.

@@ -99,7 +99,7 @@ func (s *Server) attention(ctx context.Context, p *auth.Principal) (attention, e
 		for _, n := range mine {
 			owned[n.ID] = true
 		}
-		open, err := s.Findings.ListFindings(ctx, store.FindingQuery{})
+		open, err := s.Findings.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 		if err != nil {
 			return a, err
 		}

@@ -79,7 +79,7 @@ func (s *Server) nhi(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.Findings != nil {
 		all := []store.FindingState{store.FindingOpen, store.FindingAcknowledged, store.FindingResolved}
-		if data.Findings, err = s.Findings.ListFindings(ctx, store.FindingQuery{NHIID: n.ID, States: all}); err != nil {
+		if data.Findings, err = s.Findings.ListFindings(ctx, store.FindingQuery{NHIID: n.ID, States: all, Limit: store.All}); err != nil {
 			s.internal(w, r, "nhi: findings", err)
 			return
 		}

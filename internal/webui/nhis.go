@@ -100,7 +100,7 @@ func (s *Server) nhis(w http.ResponseWriter, r *http.Request) {
 	// Open findings by NHI, when a findings engine is wired.
 	open := map[string][]string{}
 	if s.Findings != nil {
-		fs, err := s.Findings.ListFindings(ctx, store.FindingQuery{})
+		fs, err := s.Findings.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 		if err != nil {
 			s.internal(w, r, "nhis: findings", err)
 			return

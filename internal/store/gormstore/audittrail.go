@@ -10,9 +10,7 @@ import (
 // ListAuditTrail filters on the indexed columns and pages by seq: a
 // newer page is read oldest first from its cursor and turned around.
 func (t *txn) ListAuditTrail(ctx context.Context, q store.AuditTrailQuery) ([]store.AuditEvent, error) {
-	if q.Limit <= 0 {
-		q.Limit = defaultLimit
-	}
+	q.Limit = pageLimit(q.Limit)
 	db := t.conn(ctx).Model(&auditRow{})
 	if q.BeforeSeq > 0 {
 		db = db.Where("seq < ?", q.BeforeSeq)

@@ -211,9 +211,7 @@ func (t *txn) ListCampaigns(ctx context.Context, q store.CampaignQuery) ([]store
 	if q.StageDueBefore != nil {
 		db = db.Where("stage_due_at < ?", utc(*q.StageDueBefore))
 	}
-	if q.Limit > 0 {
-		db = db.Limit(q.Limit)
-	}
+	db = db.Limit(pageLimit(q.Limit))
 	var rows []campaignRow
 	if err := db.Order("started_at DESC, id DESC").Find(&rows).Error; err != nil {
 		return nil, wrap("list campaigns", err)
@@ -239,10 +237,7 @@ func (t *txn) ScanGrants(ctx context.Context, q store.GrantScan) ([]store.Grant,
 		}
 		db = db.Where("state IN ?", states)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
+	limit := pageLimit(q.Limit)
 	var rows []grantRow
 	if err := db.Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, wrap("scan grants", err)

@@ -15,10 +15,7 @@ func (t *txn) ScanRequests(ctx context.Context, q store.RequestScan) ([]store.Ac
 		ac := utc(q.AfterCreated)
 		db = db.Where("(created_at > ? OR (created_at = ? AND id > ?))", ac, ac, q.AfterID)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	var rows []requestRow
 	if err := db.Order("created_at, id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, wrap("scan requests", err)

@@ -166,9 +166,7 @@ func (t *txn) ListFindings(ctx context.Context, q store.FindingQuery) ([]store.F
 	if q.AfterID > 0 {
 		db = db.Where("id > ?", q.AfterID)
 	}
-	if q.Limit > 0 {
-		db = db.Limit(q.Limit)
-	}
+	db = db.Limit(pageLimit(q.Limit))
 	var rows []findingRow
 	if err := db.Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap("list findings", err)

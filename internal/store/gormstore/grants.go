@@ -212,10 +212,7 @@ func (t *txn) ListGrants(ctx context.Context, q store.GrantQuery) ([]store.Grant
 	if q.EndBefore != nil {
 		db = db.Where("state = ? AND end_at < ?", string(store.GrantActive), utc(*q.EndBefore))
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	var rows []grantRow
 	if err := db.Order("created_at, id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, wrap("list grants", err)

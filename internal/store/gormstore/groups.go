@@ -173,10 +173,7 @@ func (t *txn) DeleteGroup(ctx context.Context, id string) error {
 // ListGroups returns the groups matching q ordered by ID, a page of q.Limit
 // (default 100) after q.AfterID.
 func (t *txn) ListGroups(ctx context.Context, q store.GroupQuery) ([]store.Group, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	db := groupFilter(t.conn(ctx).Model(&groupRow{}), q)
 	if q.AfterID != "" {
 		db = db.Where("id > ?", q.AfterID)

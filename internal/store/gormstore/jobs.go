@@ -198,10 +198,7 @@ func (t *txn) ListJobs(ctx context.Context, q store.JobQuery) ([]store.Job, erro
 	if q.Kind != "" {
 		db = db.Where("kind = ?", q.Kind)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+	limit := pageLimit(q.Limit)
 	var rows []jobRow
 	if err := db.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, wrap("list jobs", err)

@@ -196,10 +196,7 @@ func (t *txn) UpdateNHI(ctx context.Context, id string, fn func(store.NHI) (stor
 // ListNHIs returns the NHIs matching q ordered by ID, a page of q.Limit
 // (default 100) after q.AfterID.
 func (t *txn) ListNHIs(ctx context.Context, q store.NHIQuery) ([]store.NHI, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	db := nhiFilter(t.conn(ctx).Model(&nhiRow{}), q)
 	if q.AfterID != "" {
 		db = db.Where("id > ?", q.AfterID)

@@ -184,10 +184,7 @@ func (t *txn) ListDigestNotifications(ctx context.Context, digestID int64) ([]st
 
 // ListDigests returns digests, newest first.
 func (t *txn) ListDigests(ctx context.Context, q store.DigestQuery) ([]store.NotificationDigest, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	db := t.conn(ctx)
 	if len(q.States) > 0 {
 		states := make([]string, len(q.States))

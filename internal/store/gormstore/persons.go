@@ -13,9 +13,6 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// defaultLimit is the page size when a query asks for none.
-const defaultLimit = 100
-
 type personRow struct {
 	ID              string `gorm:"primaryKey"`
 	UserName        string
@@ -183,10 +180,7 @@ func (t *txn) FindPersons(ctx context.Context, key store.MatchKey, value string)
 // ListPersons returns the persons matching q ordered by ID, a page of
 // q.Limit (default 100) after q.AfterID.
 func (t *txn) ListPersons(ctx context.Context, q store.PersonQuery) ([]store.Person, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	db := t.personFilter(t.conn(ctx).Model(&personRow{}), q)
 	if q.AfterID != "" {
 		db = db.Where("id > ?", q.AfterID)

@@ -199,10 +199,7 @@ func (t *txn) ListRequests(ctx context.Context, q store.RequestQuery) ([]store.A
 	if q.DueBefore != nil {
 		db = db.Where("state = ? AND stage_due IS NOT NULL AND stage_due < ?", string(store.RequestPending), utc(*q.DueBefore))
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := pageLimit(q.Limit)
 	var rows []requestRow
 	if err := db.Order("created_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, wrap("list requests", err)

@@ -386,10 +386,7 @@ func (t *txn) ListReviewItems(ctx context.Context, q store.ReviewItemQuery) ([]s
 	if q.AfterID > 0 {
 		db = db.Where("id > ?", q.AfterID)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+	limit := pageLimit(q.Limit)
 	var rows []reviewItemRow
 	if err := db.Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, wrap("list review items", err)

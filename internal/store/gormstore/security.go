@@ -43,9 +43,7 @@ func (t *txn) RevokePersonAccess(ctx context.Context, personID string, at time.T
 
 // ListAuditEvents returns the events matching q in Seq order.
 func (t *txn) ListAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error) {
-	if q.Limit <= 0 {
-		q.Limit = defaultLimit
-	}
+	q.Limit = pageLimit(q.Limit)
 	db := t.conn(ctx).Where("seq > ?", q.AfterSeq)
 	if !q.From.IsZero() {
 		db = db.Where("time >= ?", utc(q.From))

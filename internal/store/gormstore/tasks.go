@@ -178,9 +178,7 @@ func (t *txn) ListTasks(ctx context.Context, q store.TaskQuery) ([]store.Reowner
 	if q.AfterID > 0 {
 		db = db.Where("id > ?", q.AfterID)
 	}
-	if q.Limit > 0 {
-		db = db.Limit(q.Limit)
-	}
+	db = db.Limit(pageLimit(q.Limit))
 	var rows []taskRow
 	if err := db.Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap("list tasks", err)

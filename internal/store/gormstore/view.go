@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -140,6 +141,14 @@ func (t *txn) ListGroupView(ctx context.Context, q store.ViewQuery) ([]store.Vie
 // arms, when given, are ids as two queries, the first of the many (the
 // persons), the second of the few (the NHIs): see pageIDs.
 func (t *txn) viewPage(ctx context.Context, op string, ids frag, arms []frag, rows func(page frag) frag, q store.ViewQuery, whole frag) ([]store.ViewItem, int, error) {
+	switch {
+	case q.CountOnly:
+		q.Limit = 0
+	case q.Limit == store.All:
+		q.Limit = math.MaxInt32 // a number both databases take in LIMIT
+	default:
+		q.Limit = pageLimit(q.Limit)
+	}
 	var out []store.ViewItem
 	if q.Limit > 0 && whole.sql != "" {
 		var found []viewRow
@@ -279,7 +288,7 @@ func mergeWindow(many []string, start int, complete bool, few []string, offset, 
 		before, _ := slices.BinarySearch(many, id)
 		got = append(got, at{id, start + before + j})
 	}
-	out := make([]string, 0, limit)
+	out := make([]string, 0, min(limit, len(got)))
 	slices.SortFunc(got, func(a, b at) int { return a.pos - b.pos })
 	for _, g := range got {
 		if g.pos >= offset && g.pos < offset+limit {

@@ -172,10 +172,10 @@ func testFindingBatches(t *testing.T, s store.Store) {
 		}
 		seen[f.ID] = true
 	}
-	list, err := s.ListFindings(ctx, store.FindingQuery{})
+	list, err := s.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 	must(t, "list all", err)
 	if len(list) != len(in) {
-		t.Fatalf("listed %d, want %d (limit 0 means all)", len(list), len(in))
+		t.Fatalf("listed %d, want %d (store.All)", len(list), len(in))
 	}
 	page, err := s.ListFindings(ctx, store.FindingQuery{AfterID: list[99].ID, Limit: 10})
 	must(t, "page", err)
