@@ -255,7 +255,7 @@ func (x *campaignExport) afterGrants(ctx context.Context, s *Sheet, n *afterCoun
 // only for a mover micro-review.
 func (x *campaignExport) eachActiveGrant(ctx context.Context, fn func([]store.Grant) error) error {
 	if x.c.Kind == store.CampaignMover {
-		gs, err := x.src.ListGrants(ctx, store.GrantQuery{HolderID: x.c.SubjectID, States: []store.GrantState{store.GrantActive}})
+		gs, err := x.src.ListGrants(ctx, store.GrantQuery{HolderID: x.c.SubjectID, States: []store.GrantState{store.GrantActive}, Limit: store.All})
 		if err != nil {
 			return fmt.Errorf("evidence: campaign %s: grants of %s: %w", x.c.ID, x.c.SubjectID, err)
 		}

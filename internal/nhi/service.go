@@ -311,12 +311,12 @@ func (s *Service) reevaluateSet(ctx context.Context, tx store.Tx, ids []string, 
 	// Retired and disabled NHIs are not in the inventory and raise no
 	// findings: theirs resolve, as they do when read one by one.
 	inv.NHIs = slices.DeleteFunc(inv.NHIs, func(n store.NHI) bool { return !scope[n.ID] })
-	all, err := tx.ListFindings(ctx, store.FindingQuery{})
+	all, err := tx.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 	if err != nil {
 		return sum, err
 	}
 	findings := slices.DeleteFunc(all, func(f store.Finding) bool { return !scope[f.NHIID] })
-	tasks, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen})
+	tasks, err := tx.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, Limit: store.All})
 	if err != nil {
 		return sum, err
 	}

@@ -60,7 +60,7 @@ func (s *Server) findingsList(w http.ResponseWriter, r *http.Request) {
 	in := r.URL.Query()
 	data := findingsPage{Page: s.page(r, "Orphan findings", "findings"), Available: s.Findings != nil,
 		Rule: in.Get("rule"), State: in.Get("state"), Rules: OrphanRules, States: findingStates, Errors: map[string]string{}}
-	q := store.FindingQuery{Rule: data.Rule}
+	q := store.FindingQuery{Rule: data.Rule, Limit: store.All}
 	if data.Rule != "" && !slices.Contains(OrphanRules, data.Rule) {
 		data.Errors["rule"] = "Choose one of the listed rules."
 	}

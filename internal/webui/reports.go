@@ -97,7 +97,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 // findingReport counts the unresolved findings the viewer may see by
 // rule, as /findings lists them.
 func (s *Server) findingReport(ctx context.Context, data *reportsPage) error {
-	fs, err := s.Findings.ListFindings(ctx, store.FindingQuery{})
+	fs, err := s.Findings.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 	if err != nil {
 		return err
 	}
