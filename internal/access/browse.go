@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -15,7 +16,7 @@ import (
 // environment when the item has environments (the default one may be
 // approved at once while prod needs approval).
 type Entry struct {
-	Item Item
+	Item catalog.Item
 	// Outcome and Explanation are the first environment's (or the only
 	// decision's), Rule its policy rule.
 	Outcome     policy.Outcome

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -14,7 +15,7 @@ import (
 // window fills in a submission's defaults: the requester as beneficiary,
 // now for a zero start, the item's default (else maximum, else 30 days)
 // duration for a zero end.
-func (s *Service) window(sub *Submission, it Item, now time.Time) {
+func (s *Service) window(sub *Submission, it catalog.Item, now time.Time) {
 	if sub.BeneficiaryID == "" {
 		sub.BeneficiaryID = sub.RequesterID
 	}
@@ -47,7 +48,7 @@ type decided struct {
 // the decision, and approvers who are still active. Submit files what it
 // returns; Preview and Browse show it, so what the catalog says about
 // eligibility is what a submission gets.
-func (s *Service) decide(ctx context.Context, tx store.Tx, sub Submission, it Item, now time.Time) (decided, error) {
+func (s *Service) decide(ctx context.Context, tx store.Tx, sub Submission, it catalog.Item, now time.Time) (decided, error) {
 	requester, err := policyPerson(ctx, tx, sub.RequesterID)
 	if err != nil {
 		return decided{}, fmt.Errorf("requester: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -166,7 +167,7 @@ func (s *Server) renderCatalog(w http.ResponseWriter, r *http.Request, status in
 
 // matches: an empty query matches everything; otherwise each word must
 // appear in the item's name, id, description, kind or owner.
-func matches(q string, it access.Item, owner string) bool {
+func matches(q string, it catalog.Item, owner string) bool {
 	hay := strings.ToLower(strings.Join([]string{it.Name, it.ID, it.Description, it.Kind, owner}, " "))
 	for _, w := range strings.Fields(strings.ToLower(q)) {
 		if !strings.Contains(hay, w) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/webui"
@@ -17,17 +18,17 @@ import (
 // prod by a CEL condition and by the manager in prod; "reports" is for
 // Sales only.
 func withEnvCatalog(e *env, ui *webui.Server) {
-	cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+	cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{
 		ID: "wiki", Name: "Team wiki", Kind: "app-role", Risk: policy.RiskLow, OwnerID: e.ids["carol"],
 		Environments: []string{"dev", "prod"},
 		AutoApprove:  &policy.Condition{When: `request.environment != "prod"`},
 		Stages:       []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-		MaxDuration:  30 * 24 * time.Hour}, Description: "Engineering handbook", Fulfillment: access.Fulfillment{Type: "manual"}},
+		MaxDuration:  30 * 24 * time.Hour}, Description: "Engineering handbook", Fulfillment: catalog.Fulfillment{Type: "manual"}},
 		{ItemSpec: policy.ItemSpec{
 			ID: "reports", Name: "Sales reports", Kind: "app-role", Risk: policy.RiskHigh, OwnerID: e.ids["sam"],
 			Eligibility: policy.Eligibility{Departments: []string{"Sales"}},
 			Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-			MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
+			MaxDuration: 30 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}}}}
 	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {
 		e.t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/webui"
 )
@@ -15,11 +16,11 @@ import (
 // withRonsCatalog: "reports" is owned by ron, who is no approver of it
 // (sam's manager, carol, approves).
 func withRonsCatalog(e *env, ui *webui.Server) {
-	cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+	cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{
 		ID: "reports", Name: "Sales reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: e.ids["ron"],
 		Eligibility: policy.Eligibility{Departments: []string{"Sales"}},
 		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
+		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}}}}
 	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {
 		e.t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/evidence"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
@@ -45,13 +46,13 @@ func newOversightEnv(t testing.TB, opts ...func(*env, *webui.Server)) *oversight
 	_, key, _ := ed25519.GenerateKey(nil)
 	o := &oversightEnv{key: key, grants: map[string]string{}}
 	withOversightCatalog := func(e *env, ui *webui.Server) {
-		cat := &access.Catalog{Items: []access.Item{
+		cat := &catalog.Catalog{Items: []catalog.Item{
 			{ItemSpec: policy.ItemSpec{ID: "payroll", Name: "Payroll admin", Kind: "app-role", Risk: policy.RiskHigh, OwnerID: e.ids["carol"],
-				SoDConflicts: []string{"payments"}, MaxDuration: 90 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}},
+				SoDConflicts: []string{"payments"}, MaxDuration: 90 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			{ItemSpec: policy.ItemSpec{ID: "payments", Name: "Payments approver", Kind: "app-role", Risk: policy.RiskCritical, OwnerID: e.ids["carol"],
-				MaxDuration: 365 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}},
+				MaxDuration: 365 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Team wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: e.ids["sam"],
-				MaxDuration: 365 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}},
+				MaxDuration: 365 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 		}}
 		svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 		if err != nil {
