@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/strictyaml"
 )
 
@@ -130,7 +130,7 @@ func TestWebhookSecretEnvResolvedAtLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var it access.Item
+	var it catalog.Item
 	it.Fulfillment.Type, it.Fulfillment.Params = "webhook", map[string]string{"secretEnv": "T_HOOK"}
 	if got := string(cfg.Access.webhookSecret(it)); got != "hook-secret" {
 		t.Fatalf("webhook secret %q, want the one resolved at load", got)

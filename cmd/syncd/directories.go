@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/review"
@@ -96,7 +97,7 @@ func (c *Config) accessFulfillers(st store.Store, dirs directoryWriters, creds *
 // variable its fulfillment.params.secretEnv names (never the catalog file
 // itself), as resolved when the configuration was loaded. A variable first
 // named by a catalog version stored after start-up is read when used.
-func (a AccessConfig) webhookSecret(it access.Item) []byte {
+func (a AccessConfig) webhookSecret(it catalog.Item) []byte {
 	name := it.Fulfillment.Params["secretEnv"]
 	if name == "" {
 		return nil

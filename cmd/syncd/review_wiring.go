@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -84,9 +85,9 @@ func (c *Config) reviewAccess(ctx context.Context, st store.Store, dirs director
 }
 
 // fixedCatalog serves one loaded catalog to the campaign engine.
-type fixedCatalog struct{ c *access.Catalog }
+type fixedCatalog struct{ c *catalog.Catalog }
 
-func (f fixedCatalog) Catalog() *access.Catalog { return f.c }
+func (f fixedCatalog) Catalog() *catalog.Catalog { return f.c }
 
 // verifyAfterRun is the pull runner's AfterRun when campaigns are
 // configured: the next pull of a source verifies the take-backs whose

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/jobs"
 )
 
@@ -34,7 +35,7 @@ func (d *daemon) startAccess(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if creds == nil && slices.ContainsFunc(cat.Items, func(it access.Item) bool { return it.Fulfillment.Type == "api-key" }) {
+	if creds == nil && slices.ContainsFunc(cat.Items, func(it catalog.Item) bool { return it.Fulfillment.Type == "api-key" }) {
 		d.logger.Warn("access.credentialKeyEnv not set: issued credentials are sealed with a key of this process only and cannot be retrieved after a restart or from another replica")
 	}
 	// ldap-group fulfillment writes through the process's one writer per

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -36,9 +37,9 @@ func TestBirthrightFollowsJobFunctions(t *testing.T) {
 		}))
 		defer hook.Close()
 		c := &clock{time.Now().UTC()}
-		cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{ID: "eng-wiki", Name: "Engineering wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["eve"],
+		cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{ID: "eng-wiki", Name: "Engineering wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["eve"],
 			Eligibility: policy.Eligibility{JobFunctions: []string{"engineer"}}, MaxDuration: 30 * 24 * time.Hour},
-			Fulfillment: access.Fulfillment{Type: "webhook", Params: map[string]string{"url": hook.URL}},
+			Fulfillment: catalog.Fulfillment{Type: "webhook", Params: map[string]string{"url": hook.URL}},
 			Birthright:  []string{"engineer"}}}}
 		svc, err := access.NewService(st, cat, map[string]access.Fulfiller{"webhook": &access.Webhook{Secret: []byte("s"), Backoff: time.Millisecond}}, nil)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -11,7 +12,7 @@ import (
 // Entry is a catalog item as one person sees it: whether they may request
 // it for themselves and what would happen if they did.
 type Entry struct {
-	Item        Item
+	Item        catalog.Item
 	Outcome     policy.Outcome
 	Explanation string
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/audit"
 	"github.com/syncd-dev/syncd/internal/authz"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -179,7 +180,7 @@ func applyTimeout(r *store.AccessRequest, now time.Time) (escalated bool) {
 // beneficiary still active, and separation of duties against what they
 // hold now and their other pending requests. It returns why the request
 // may no longer be approved, or "".
-func (s *Service) recheckApproval(ctx context.Context, tx store.Tx, r store.AccessRequest, it Item, itemOK bool) (string, error) {
+func (s *Service) recheckApproval(ctx context.Context, tx store.Tx, r store.AccessRequest, it catalog.Item, itemOK bool) (string, error) {
 	switch {
 	case !itemOK:
 		return fmt.Sprintf("item %s is no longer in the catalog", r.ItemID), nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -24,13 +25,13 @@ import (
 type Manual struct{}
 
 // Grant asks for confirmation.
-func (Manual) Grant(context.Context, store.Grant, Item, store.Person) (string, bool, error) {
+func (Manual) Grant(context.Context, store.Grant, catalog.Item, store.Person) (string, bool, error) {
 	return "", false, nil
 }
 
 // Revoke has nothing to take back automatically; the owner is told by the
 // grant's end in the audit log and UI.
-func (Manual) Revoke(context.Context, store.Grant, Item, store.Person) error { return nil }
+func (Manual) Revoke(context.Context, store.Grant, catalog.Item, store.Person) error { return nil }
 
 // Webhook posts a signed JSON event for each grant and revocation. The
 // X-Syncd-Signature header is "sha256=" + hex HMAC-SHA256 of the body with
@@ -43,7 +44,7 @@ func (Manual) Revoke(context.Context, store.Grant, Item, store.Person) error { r
 type Webhook struct {
 	URL       string
 	Secret    []byte
-	SecretFor func(it Item) []byte
+	SecretFor func(it catalog.Item) []byte
 	Check     func(url string) error
 	Client    *http.Client
 	Attempts  int           // default 3
@@ -65,13 +66,13 @@ type WebhookEvent struct {
 }
 
 // Grant posts the grant event.
-func (w *Webhook) Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (string, bool, error) {
+func (w *Webhook) Grant(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) (string, bool, error) {
 	status, err := w.post(ctx, "grant", g, it, holder)
 	return fmt.Sprintf("webhook:%d", status), err == nil, err
 }
 
 // Revoke posts the revoke event.
-func (w *Webhook) Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error {
+func (w *Webhook) Revoke(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) error {
 	_, err := w.post(ctx, "revoke", g, it, holder)
 	return err
 }
@@ -83,7 +84,7 @@ func Sign(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it Item, holder store.Person) (int, error) {
+func (w *Webhook) post(ctx context.Context, action string, g store.Grant, it catalog.Item, holder store.Person) (int, error) {
 	url, secret := w.URL, w.Secret
 	if url == "" {
 		url = it.Fulfillment.Params["url"]
@@ -172,7 +173,7 @@ type APIKey struct {
 
 // Grant creates the credential; a retry for the same grant finds the NHI
 // it created before and issues nothing new.
-func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (string, bool, error) {
+func (a *APIKey) Grant(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) (string, bool, error) {
 	if existing, err := a.Store.GetNHIByExternalID(ctx, "request", g.ID); err == nil {
 		return "nhi:" + existing.ID, true, nil
 	}
@@ -218,7 +219,7 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it Item, holder store
 }
 
 // Revoke retires the credential's NHI.
-func (a *APIKey) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
+func (a *APIKey) Revoke(ctx context.Context, g store.Grant, _ catalog.Item, _ store.Person) error {
 	return retireIssuedNHI(ctx, a.Store, a.Now(), "api-key", g.ID)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
@@ -21,9 +22,9 @@ func TestDirectoryMembershipsBecomeImportedGrants(t *testing.T) {
 		ctx := t.Context()
 		ids := org(t, st)
 		c := &clock{time.Now().UTC()}
-		cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{ID: "ops-role", Name: "Ops", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["pat"],
+		cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{ID: "ops-role", Name: "Ops", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["pat"],
 			Eligibility: policy.Eligibility{Departments: []string{"Engineering"}}, AutoApprove: &policy.Condition{JobFunctions: []string{"engineer"}}, MaxDuration: 30 * 24 * time.Hour},
-			Fulfillment: access.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": "cn=ops,ou=groups,dc=example,dc=org"}}}}}
+			Fulfillment: catalog.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": "cn=ops,ou=groups,dc=example,dc=org"}}}}}
 		svc, err := access.NewService(st, cat, map[string]access.Fulfiller{"ldap-group": access.Manual{}}, nil)
 		if err != nil {
 			t.Fatal(err)

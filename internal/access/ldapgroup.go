@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -30,7 +31,7 @@ type LDAPGroup struct {
 }
 
 // Grant adds the holder to the group; done at once.
-func (l *LDAPGroup) Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (string, bool, error) {
+func (l *LDAPGroup) Grant(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) (string, bool, error) {
 	w, group, err := l.target(it)
 	if err != nil {
 		return "", false, err
@@ -49,7 +50,7 @@ func (l *LDAPGroup) Grant(ctx context.Context, g store.Grant, it Item, holder st
 // the holder's current DN when it differs: a renamed entry keeps its
 // memberships under the new DN (OpenLDAP refint, AD), so the old one alone
 // would leave the access in place.
-func (l *LDAPGroup) Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error {
+func (l *LDAPGroup) Revoke(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) error {
 	w, group, err := l.target(it)
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (l *LDAPGroup) Revoke(ctx context.Context, g store.Grant, it Item, holder s
 	return nil
 }
 
-func (l *LDAPGroup) target(it Item) (GroupWriter, string, error) {
+func (l *LDAPGroup) target(it catalog.Item) (GroupWriter, string, error) {
 	src, group := it.Fulfillment.Params["source"], it.Fulfillment.Params["group"]
 	if src == "" || group == "" {
 		return nil, "", fmt.Errorf("ldap-group: item %s needs fulfillment params source and group", it.ID)
@@ -88,7 +89,7 @@ func (l *LDAPGroup) target(it Item) (GroupWriter, string, error) {
 // holderDN finds the holder's DN in the item's source: a person's from
 // their link, a service account's (a grant held by an NHI) by its stable
 // id in the directory.
-func (l *LDAPGroup) holderDN(ctx context.Context, w GroupWriter, g store.Grant, it Item, holder store.Person) (string, error) {
+func (l *LDAPGroup) holderDN(ctx context.Context, w GroupWriter, g store.Grant, it catalog.Item, holder store.Person) (string, error) {
 	src := it.Fulfillment.Params["source"]
 	if g.HolderNHIID != "" {
 		n, err := l.Store.GetNHI(ctx, g.HolderNHIID)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
@@ -64,13 +65,13 @@ func relink(t *testing.T, st store.Store, login, dn string) {
 
 // deployRole is the pre-approved service-account role: Operations people
 // get it at once, fulfilled by adding them to an LDAP group.
-func deployRole(ids map[string]string, group string) *access.Catalog {
-	return &access.Catalog{Items: []access.Item{{
+func deployRole(ids map[string]string, group string) *catalog.Catalog {
+	return &catalog.Catalog{Items: []catalog.Item{{
 		ItemSpec: policy.ItemSpec{ID: "deploy-bot-operator", Name: "Deploy bot operator", Kind: "service-account-role", Risk: policy.RiskLow,
 			OwnerID: ids["olivia"], Eligibility: policy.Eligibility{Departments: []string{"Operations"}},
 			AutoApprove: &policy.Condition{When: `beneficiary.department == "Operations"`}, MaxDuration: 30 * 24 * time.Hour},
 		OwnerRef:    "olivia",
-		Fulfillment: access.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": group}},
+		Fulfillment: catalog.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": group}},
 	}}}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -33,11 +34,11 @@ type memberSet struct {
 
 func newMemberSet() *memberSet { return &memberSet{m: map[string]bool{}} }
 
-func key(g store.Grant, it access.Item) string {
+func key(g store.Grant, it catalog.Item) string {
 	return g.HolderID + "/" + g.HolderNHIID + "/" + it.ID
 }
 
-func (f *memberSet) Grant(_ context.Context, g store.Grant, it access.Item, _ store.Person) (string, bool, error) {
+func (f *memberSet) Grant(_ context.Context, g store.Grant, it catalog.Item, _ store.Person) (string, bool, error) {
 	f.mu.Lock()
 	if f.failGrant > 0 {
 		f.failGrant--
@@ -54,7 +55,7 @@ func (f *memberSet) Grant(_ context.Context, g store.Grant, it access.Item, _ st
 	return key(g, it), true, nil
 }
 
-func (f *memberSet) Revoke(_ context.Context, g store.Grant, it access.Item, _ store.Person) error {
+func (f *memberSet) Revoke(_ context.Context, g store.Grant, it catalog.Item, _ store.Person) error {
 	f.mu.Lock()
 	if f.failRevoke > 0 {
 		f.failRevoke--
@@ -82,13 +83,13 @@ func (f *memberSet) has(holder, item string) bool {
 // manager with the item owner as fallback), "prod-db" (two stages from the
 // platform team, high risk), "short" (a 20-second stage that denies on
 // timeout); all fulfilled by the fake target.
-func fakeCatalog(ids map[string]string) *access.Catalog {
-	fake := access.Fulfillment{Type: "fake"}
+func fakeCatalog(ids map[string]string) *catalog.Catalog {
+	fake := catalog.Fulfillment{Type: "fake"}
 	mgr := []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}, OnTimeout: "escalate", Timeout: time.Hour,
 		Fallback: []policy.ApproverSpec{{ItemOwner: true}}}}
-	return &access.Catalog{
+	return &catalog.Catalog{
 		ApproverGroups: map[string][]string{"platform-team": {ids["pat"], ids["eve"], ids["olga"]}},
-		Items: []access.Item{
+		Items: []catalog.Item{
 			{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Wiki", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["eve"],
 				AutoApprove: &policy.Condition{When: "true"}, MaxDuration: 365 * 24 * time.Hour}, OwnerRef: "eve", Fulfillment: fake},
 			{ItemSpec: policy.ItemSpec{ID: "payments", Name: "Payments", Kind: "app-role", Risk: policy.RiskMedium, OwnerID: ids["olga"],

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
@@ -53,10 +54,10 @@ func TestOwnerRequestsForTheirServiceAccount(t *testing.T) {
 		defer w.Close()
 		group := ldaptest.GroupDN(ldapSuffix, 0)
 		c := &clock{time.Now().UTC()}
-		cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{ID: "batch-role", Name: "Batch role", Kind: "service-account-role", Risk: policy.RiskLow,
+		cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{ID: "batch-role", Name: "Batch role", Kind: "service-account-role", Risk: policy.RiskLow,
 			OwnerID: others[0].ID, Eligibility: policy.Eligibility{When: `request.nhi.kind == "service-account"`},
 			AutoApprove: &policy.Condition{When: `request.nhi.environment == "" || request.nhi.environment != "prod"`}, MaxDuration: 7 * 24 * time.Hour},
-			Fulfillment: access.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": group}}}}}
+			Fulfillment: catalog.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": group}}}}}
 		svc, err := access.NewService(st, cat, map[string]access.Fulfiller{"ldap-group": &access.LDAPGroup{Store: st, Writers: map[string]access.GroupWriter{"corp": w}}}, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -16,7 +17,7 @@ import (
 
 // notifyDecided tells the requester (and a different beneficiary) that
 // their request was approved or denied; nothing while it is pending.
-func notifyDecided(ctx context.Context, tx store.Tx, req store.AccessRequest, now time.Time, items func(string) (Item, bool)) error {
+func notifyDecided(ctx context.Context, tx store.Tx, req store.AccessRequest, now time.Time, items func(string) (catalog.Item, bool)) error {
 	if req.State != store.RequestApproved && req.State != store.RequestDenied {
 		return nil
 	}
@@ -40,7 +41,7 @@ func notifyDecided(ctx context.Context, tx store.Tx, req store.AccessRequest, no
 // notifyCredentialReady tells the requester that the credential a grant
 // issued can be retrieved (once, on the request page). The secret is
 // never in a notification.
-func notifyCredentialReady(ctx context.Context, tx store.Tx, g store.Grant, it Item, now time.Time) error {
+func notifyCredentialReady(ctx context.Context, tx store.Tx, g store.Grant, it catalog.Item, now time.Time) error {
 	if g.State != store.GrantActive || g.RequestID == "" || !policy.IsCredential(it.Kind) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -52,7 +53,7 @@ type ServiceAccount struct {
 }
 
 // Grant creates the service account; a retry finds the one it created.
-func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (string, bool, error) {
+func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) (string, bool, error) {
 	if n, err := a.Store.GetNHIByExternalID(ctx, "request", g.ID); err == nil {
 		return "nhi:" + n.ID, true, nil
 	}
@@ -84,6 +85,6 @@ func (a ServiceAccount) Grant(ctx context.Context, g store.Grant, it Item, holde
 }
 
 // Revoke retires the service account.
-func (a ServiceAccount) Revoke(ctx context.Context, g store.Grant, _ Item, _ store.Person) error {
+func (a ServiceAccount) Revoke(ctx context.Context, g store.Grant, _ catalog.Item, _ store.Person) error {
 	return retireIssuedNHI(ctx, a.Store, a.Now(), "service-account", g.ID)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
@@ -22,12 +23,12 @@ func TestOnboardServiceAccountThroughRequest(t *testing.T) {
 		ctx := t.Context()
 		ids := org(t, st)
 		c := &clock{time.Now().UTC()}
-		cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+		cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{
 			ID: "onboard-service-account", Name: "New service account", Kind: "service-account-role", Risk: policy.RiskMedium, OwnerID: ids["eve"],
 			Eligibility: policy.Eligibility{JobFunctions: []string{"engineer"}},
 			Stages:      []policy.StageSpec{{Name: "owner", Approvers: []policy.ApproverSpec{{ItemOwner: true}}}},
 			MaxDuration: 365 * 24 * time.Hour, JustificationRequired: true},
-			Fulfillment: access.Fulfillment{Type: "service-account"}}}}
+			Fulfillment: catalog.Fulfillment{Type: "service-account"}}}}
 		svc, err := access.NewService(st, cat, map[string]access.Fulfiller{"service-account": access.ServiceAccount{Store: st, Now: c.now}}, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/scim/scimclient"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -31,7 +32,7 @@ type SCIMGroup struct {
 }
 
 // Grant adds the holder's downstream user to the group; done at once.
-func (s *SCIMGroup) Grant(ctx context.Context, _ store.Grant, it Item, holder store.Person) (string, bool, error) {
+func (s *SCIMGroup) Grant(ctx context.Context, _ store.Grant, it catalog.Item, holder store.Person) (string, bool, error) {
 	app, group, err := s.target(it)
 	if err != nil {
 		return "", false, err
@@ -49,7 +50,7 @@ func (s *SCIMGroup) Grant(ctx context.Context, _ store.Grant, it Item, holder st
 // Revoke removes the user the grant added (its fulfillment reference), or
 // the holder's current downstream user when the grant has none; a holder
 // the application no longer knows has nothing left to remove.
-func (s *SCIMGroup) Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error {
+func (s *SCIMGroup) Revoke(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) error {
 	app, group, err := s.target(it)
 	if err != nil {
 		return err
@@ -68,7 +69,7 @@ func (s *SCIMGroup) Revoke(ctx context.Context, g store.Grant, it Item, holder s
 	return nil
 }
 
-func (s *SCIMGroup) target(it Item) (SCIMApp, string, error) {
+func (s *SCIMGroup) target(it catalog.Item) (SCIMApp, string, error) {
 	name, group := it.Fulfillment.Params["app"], it.Fulfillment.Params["group"]
 	if name == "" || group == "" {
 		return nil, "", fmt.Errorf("scim: item %s needs fulfillment params app and group", it.ID)
@@ -81,7 +82,7 @@ func (s *SCIMGroup) target(it Item) (SCIMApp, string, error) {
 }
 
 // userID finds the holder in the application by userName, then email.
-func (s *SCIMGroup) userID(ctx context.Context, it Item, app SCIMApp, holder store.Person) (string, error) {
+func (s *SCIMGroup) userID(ctx context.Context, it catalog.Item, app SCIMApp, holder store.Person) (string, error) {
 	var tried []string
 	for _, name := range []string{holder.UserName, holder.Email} {
 		if name == "" || len(tried) > 0 && tried[0] == name {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/scim/scimclient"
@@ -57,12 +58,12 @@ func wikiService(t *testing.T, st *gormstore.Store, srv *scimtest.Server, ids ma
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	cat := &access.Catalog{Items: []access.Item{{
+	cat := &catalog.Catalog{Items: []catalog.Item{{
 		ItemSpec: policy.ItemSpec{ID: "wiki-editor", Name: "Wiki editor", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["olga"],
 			Eligibility: policy.Eligibility{Departments: []string{"Finance", "Sales"}},
 			AutoApprove: &policy.Condition{When: `beneficiary.department == "Finance" || beneficiary.department == "Sales"`}, MaxDuration: 30 * 24 * time.Hour},
 		OwnerRef:    "olga",
-		Fulfillment: access.Fulfillment{Type: "scim", Params: map[string]string{"app": "wiki", "group": group}},
+		Fulfillment: catalog.Fulfillment{Type: "scim", Params: map[string]string{"app": "wiki", "group": group}},
 	}}}
 	svc, err := access.NewService(st, cat, map[string]access.Fulfiller{
 		"scim": &access.SCIMGroup{Apps: map[string]access.SCIMApp{"wiki": w}},

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -34,8 +35,8 @@ type Fulfiller interface {
 	// Grant returns a reference to what it created (e.g. an NHI id) and
 	// whether the grant is done; done=false means a person must confirm
 	// (manual fulfillment) and the grant stays pending until they do.
-	Grant(ctx context.Context, g store.Grant, it Item, holder store.Person) (ref string, done bool, err error)
-	Revoke(ctx context.Context, g store.Grant, it Item, holder store.Person) error
+	Grant(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) (ref string, done bool, err error)
+	Revoke(ctx context.Context, g store.Grant, it catalog.Item, holder store.Person) error
 }
 
 // Service runs requests, approvals, grants and their expiry.
@@ -74,7 +75,7 @@ type Service struct {
 // compiled is one catalog version with its policies compiled; requests in
 // flight keep the version they started with when the catalog is replaced.
 type compiled struct {
-	cat *Catalog
+	cat *catalog.Catalog
 	pol *policy.Catalog
 	// readsGrants: some CEL condition reads the beneficiary's grants, so a
 	// decision needs every held item, not only the relevant ones.
@@ -83,7 +84,7 @@ type compiled struct {
 
 // SetCatalog compiles cat and makes it current (the catalog files changed,
 // or owner and approver references resolve differently after a sync).
-func (s *Service) SetCatalog(cat *Catalog) error {
+func (s *Service) SetCatalog(cat *catalog.Catalog) error {
 	pc, errs := policy.Compile(cat.Specs())
 	if len(errs) > 0 {
 		return fmt.Errorf("access: catalog: %w", errors.Join(errs...))
@@ -99,13 +100,13 @@ func (s *Service) SetCatalog(cat *Catalog) error {
 }
 
 // Catalog returns the current catalog.
-func (s *Service) Catalog() *Catalog { return s.current.Load().cat }
+func (s *Service) Catalog() *catalog.Catalog { return s.current.Load().cat }
 
 // Policy returns the current compiled policies.
 func (s *Service) Policy() *policy.Catalog { return s.current.Load().pol }
 
 // NewService compiles the catalog's policies once for this catalog version.
-func NewService(st store.Store, cat *Catalog, fulfillers map[string]Fulfiller, logger *slog.Logger) (*Service, error) {
+func NewService(st store.Store, cat *catalog.Catalog, fulfillers map[string]Fulfiller, logger *slog.Logger) (*Service, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -119,13 +120,13 @@ func NewService(st store.Store, cat *Catalog, fulfillers map[string]Fulfiller, l
 	return s, nil
 }
 
-func (s *Service) item(id string) (Item, bool) {
+func (s *Service) item(id string) (catalog.Item, bool) {
 	for _, it := range s.Catalog().Items {
 		if it.ID == id {
 			return it, true
 		}
 	}
-	return Item{}, false
+	return catalog.Item{}, false
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

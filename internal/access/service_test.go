@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -65,21 +66,21 @@ func org(t *testing.T, st store.Store) map[string]string {
 	return ids
 }
 
-func catalogFor(ids map[string]string) *access.Catalog {
-	return &access.Catalog{
+func catalogFor(ids map[string]string) *catalog.Catalog {
+	return &catalog.Catalog{
 		ApproverGroups: map[string][]string{"platform-team": {ids["pat"], ids["eve"]}},
-		Items: []access.Item{
+		Items: []catalog.Item{
 			{ItemSpec: policy.ItemSpec{ID: "finance-reports", Name: "Finance reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["olga"],
 				Eligibility: policy.Eligibility{JobFunctions: []string{"finance-analyst"}, Departments: []string{"Sales"}},
 				AutoApprove: &policy.Condition{JobFunctions: []string{"finance-analyst"}},
 				Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}, Timeout: time.Hour, OnTimeout: "escalate", Fallback: []policy.ApproverSpec{{ItemOwner: true}}}},
-				MaxDuration: 90 * 24 * time.Hour}, OwnerRef: "olga", Fulfillment: access.Fulfillment{Type: "manual"}},
+				MaxDuration: 90 * 24 * time.Hour}, OwnerRef: "olga", Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			{ItemSpec: policy.ItemSpec{ID: "payments-api-key", Name: "Payments API key", Kind: "api-key", Risk: policy.RiskMedium, OwnerID: ids["pat"],
 				Eligibility:  policy.Eligibility{JobFunctions: []string{"engineer"}},
 				AutoApprove:  &policy.Condition{When: `request.environment != "prod"`},
 				Stages:       []policy.StageSpec{{Name: "platform", Approvers: []policy.ApproverSpec{{Group: "platform-team"}}}},
 				Environments: []string{"dev", "prod"}, CredentialLifetime: 30 * 24 * time.Hour, MaxDuration: 30 * 24 * time.Hour, JustificationRequired: true},
-				OwnerRef: "pat", Fulfillment: access.Fulfillment{Type: "api-key"}},
+				OwnerRef: "pat", Fulfillment: catalog.Fulfillment{Type: "api-key"}},
 		},
 	}
 }
@@ -340,12 +341,12 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 	}))
 	defer srv.Close()
 	wh := &access.Webhook{URL: srv.URL, Secret: secret, Backoff: time.Millisecond}
-	ref, done, err := wh.Grant(context.Background(), store.Grant{ID: "g1"}, access.Item{ItemSpec: policy.ItemSpec{ID: "x"}}, store.Person{ID: "p"})
+	ref, done, err := wh.Grant(context.Background(), store.Grant{ID: "g1"}, catalog.Item{ItemSpec: policy.ItemSpec{ID: "x"}}, store.Person{ID: "p"})
 	if err != nil || !done || ref != "webhook:202" || calls.Load() != 2 {
 		t.Fatalf("ref %q done %v err %v calls %d", ref, done, err, calls.Load())
 	}
 	bad := &access.Webhook{URL: srv.URL, Secret: []byte("wrong"), Backoff: time.Millisecond}
-	if _, done, err := bad.Grant(context.Background(), store.Grant{ID: "g2"}, access.Item{}, store.Person{}); err == nil || done {
+	if _, done, err := bad.Grant(context.Background(), store.Grant{ID: "g2"}, catalog.Item{}, store.Person{}); err == nil || done {
 		t.Fatal("a refused webhook counted as done")
 	}
 }

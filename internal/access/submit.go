@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -273,7 +274,7 @@ type holdings struct {
 // heldSame returns the live grant a new request for it would duplicate:
 // any live grant of the item, or for a credential item (one credential per
 // environment) one issued for the same environment.
-func (s *Service) heldSame(ctx context.Context, tx store.Tx, h holdings, it Item, env string) (store.Grant, bool, error) {
+func (s *Service) heldSame(ctx context.Context, tx store.Tx, h holdings, it catalog.Item, env string) (store.Grant, bool, error) {
 	if !policy.IsCredential(it.Kind) {
 		g, ok := h.live[it.ID]
 		return g, ok, nil
@@ -442,7 +443,7 @@ func dueAfter(now time.Time, timeout time.Duration) *time.Time {
 	return &due
 }
 
-func notifyApprovers(ctx context.Context, tx store.Tx, req store.AccessRequest, it Item, now time.Time) error {
+func notifyApprovers(ctx context.Context, tx store.Tx, req store.AccessRequest, it catalog.Item, now time.Time) error {
 	st := req.Stages[req.Stage]
 	for _, id := range st.Approvers {
 		_, err := tx.CreateNotification(ctx, store.Notification{
@@ -473,7 +474,7 @@ func mapErr(op string, err error) error {
 // relevantItems are the items whose holdings decide a request for it: the
 // item itself and its separation-of-duties conflicts (declared on either
 // side), or nil (all) when a CEL condition of the catalog reads grants.
-func (s *Service) relevantItems(it Item) []string {
+func (s *Service) relevantItems(it catalog.Item) []string {
 	cur := s.current.Load()
 	if cur.readsGrants {
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/authz"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -20,7 +21,7 @@ func TestWebhookChecksDestinationAtSend(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	it := access.Item{Fulfillment: access.Fulfillment{Type: "webhook", Params: map[string]string{"url": srv.URL + "/hooks/a"}}}
+	it := catalog.Item{Fulfillment: catalog.Fulfillment{Type: "webhook", Params: map[string]string{"url": srv.URL + "/hooks/a"}}}
 	it.ID = "hooked"
 	g := store.Grant{ID: "g1", ItemID: "hooked", Start: time.Now(), End: time.Now().Add(time.Hour)}
 	for _, tc := range []struct {

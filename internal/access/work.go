@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -139,7 +140,7 @@ func (s *Service) work(ctx context.Context, g store.Grant, token string) error {
 	return s.fulfil(cctx, g, token)
 }
 
-func fulfillmentKind(it Item) string {
+func fulfillmentKind(it catalog.Item) string {
 	if it.Fulfillment.Type == "" {
 		return "manual"
 	}
@@ -243,7 +244,7 @@ func (s *Service) fulfil(ctx context.Context, g store.Grant, token string) error
 // grant taking effect: the item still in the catalog and live, the holder
 // still active, and separation of duties against what the holder holds
 // now. It returns why the grant may not take effect, or "".
-func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Grant, it Item, itemOK bool, holder store.Person) (string, error) {
+func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Grant, it catalog.Item, itemOK bool, holder store.Person) (string, error) {
 	switch {
 	case !itemOK:
 		return fmt.Sprintf("item %s is no longer in the catalog", g.ItemID), nil
@@ -268,7 +269,7 @@ func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Gr
 
 // conflicts reports an SoD conflict between it and other, declared on
 // either side.
-func conflicts(it Item, other string, lookup func(string) (Item, bool)) bool {
+func conflicts(it catalog.Item, other string, lookup func(string) (catalog.Item, bool)) bool {
 	for _, c := range it.SoDConflicts {
 		if c == other {
 			return true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -26,7 +27,7 @@ func newAccessHarness(t *testing.T, s *gormstore.Store) *harness {
 }
 
 // newAccessHarnessWith serves the same with more items, given the ids.
-func newAccessHarnessWith(t *testing.T, s *gormstore.Store, more func(ids map[string]string) []access.Item) *harness {
+func newAccessHarnessWith(t *testing.T, s *gormstore.Store, more func(ids map[string]string) []catalog.Item) *harness {
 	t.Helper()
 	now := time.Now().UTC()
 	idsvc, err := identity.New(identity.Config{
@@ -55,12 +56,12 @@ func newAccessHarnessWith(t *testing.T, s *gormstore.Store, more func(ids map[st
 	for _, a := range res.Applied {
 		h.ids[a.ExternalID] = a.PersonID
 	}
-	cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+	cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{
 		ID: "reports", Name: "Reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: h.ids["olga"],
 		Eligibility: policy.Eligibility{JobFunctions: []string{"finance-analyst"}, Departments: []string{"Sales"}},
 		AutoApprove: &policy.Condition{JobFunctions: []string{"finance-analyst"}},
 		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-		MaxDuration: 90 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
+		MaxDuration: 90 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}}}}
 	if more != nil {
 		cat.Items = append(cat.Items, more(h.ids)...)
 	}

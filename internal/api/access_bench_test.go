@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -70,11 +71,11 @@ func benchRequests(b *testing.B, held int) {
 			b.Fatal(err)
 		}
 	}
-	cat := &access.Catalog{}
+	cat := &catalog.Catalog{}
 	for i := range items {
-		cat.Items = append(cat.Items, access.Item{ItemSpec: policy.ItemSpec{ID: fmt.Sprintf("key-%d", i), Name: "Key", Kind: "api-key", Risk: policy.RiskLow, OwnerID: ids[0],
+		cat.Items = append(cat.Items, catalog.Item{ItemSpec: policy.ItemSpec{ID: fmt.Sprintf("key-%d", i), Name: "Key", Kind: "api-key", Risk: policy.RiskLow, OwnerID: ids[0],
 			Eligibility: policy.Eligibility{JobFunctions: []string{"engineer"}}, AutoApprove: &policy.Condition{When: `request.environment == "dev"`},
-			Environments: []string{"dev"}, MaxDuration: 7 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "api-key"}})
+			Environments: []string{"dev"}, MaxDuration: 7 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "api-key"}})
 	}
 	svc, err := access.NewService(st, cat, map[string]access.Fulfiller{"api-key": &access.APIKey{Store: st, Now: time.Now}}, nil)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
@@ -14,10 +14,10 @@ import (
 )
 
 // prodKey is an api-key item the beneficiary's manager approves.
-func prodKey(ids map[string]string) []access.Item {
-	return []access.Item{{ItemSpec: policy.ItemSpec{ID: "prod-key", Name: "Prod key", Kind: "api-key", Risk: policy.RiskMedium, OwnerID: ids["olga"],
+func prodKey(ids map[string]string) []catalog.Item {
+	return []catalog.Item{{ItemSpec: policy.ItemSpec{ID: "prod-key", Name: "Prod key", Kind: "api-key", Risk: policy.RiskMedium, OwnerID: ids["olga"],
 		Stages:       []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-		Environments: []string{"prod"}, MaxDuration: 7 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "api-key"}}}
+		Environments: []string{"prod"}, MaxDuration: 7 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "api-key"}}}
 }
 
 // Defect 10: an issued secret reaches only its requester, once, after the

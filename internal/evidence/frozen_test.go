@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/review"
@@ -40,9 +41,9 @@ func (c *testClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-type fixedCatalog struct{ c *access.Catalog }
+type fixedCatalog struct{ c *catalog.Catalog }
 
-func (f fixedCatalog) Catalog() *access.Catalog { return f.c }
+func (f fixedCatalog) Catalog() *catalog.Catalog { return f.c }
 
 // hrRecord is one person as the HR source asserts them.
 func hrRecord(login, dept, title, manager string) identity.Change {
@@ -92,11 +93,11 @@ func TestCampaignWorkbookFrozenAndRescoped(t *testing.T) {
 			hrRecord("olga", "Finance", "Controller", ""), hrRecord("mia", "Sales", "Sales Director", ""),
 			hrRecord("dana", "Finance", "Financial Analyst", "olga"), hrRecord("fred", "Finance", "Financial Analyst", "olga"),
 		)
-		cat := &access.Catalog{Items: []access.Item{
+		cat := &catalog.Catalog{Items: []catalog.Item{
 			{ItemSpec: policy.ItemSpec{ID: "finance-reports", Name: "Finance reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: people["olga"]},
-				Fulfillment: access.Fulfillment{Type: "manual"}},
+				Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: people["olga"]},
-				Fulfillment: access.Fulfillment{Type: "manual"}},
+				Fulfillment: catalog.Fulfillment{Type: "manual"}},
 		}}
 		grant := func(item, holder string) store.Grant {
 			t.Helper()

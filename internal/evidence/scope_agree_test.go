@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/review"
@@ -41,9 +41,9 @@ func TestFreshScopeAgreesWithGeneration(t *testing.T) {
 	for _, a := range res.Applied {
 		people[a.ExternalID] = a.PersonID
 	}
-	cat := &access.Catalog{Items: []access.Item{
-		{ItemSpec: policy.ItemSpec{ID: "ledger", Name: "Ledger", Kind: "app-role", Risk: policy.RiskHigh, OwnerID: people["olga"]}, Fulfillment: access.Fulfillment{Type: "manual"}},
-		{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: people["olga"]}, Fulfillment: access.Fulfillment{Type: "manual"}},
+	cat := &catalog.Catalog{Items: []catalog.Item{
+		{ItemSpec: policy.ItemSpec{ID: "ledger", Name: "Ledger", Kind: "app-role", Risk: policy.RiskHigh, OwnerID: people["olga"]}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
+		{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: people["olga"]}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 	}}
 	grant := func(item, holder, assurance string) {
 		t.Helper()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/jobs"
 	"github.com/syncd-dev/syncd/internal/notify"
 	"github.com/syncd-dev/syncd/internal/notify/smtpsink"
@@ -21,11 +22,11 @@ import (
 // approve.
 func accessFor(t *testing.T, f *fixture, approver, owner string) *access.Service {
 	t.Helper()
-	cat := &access.Catalog{Items: []access.Item{{
+	cat := &catalog.Catalog{Items: []catalog.Item{{
 		ItemSpec: policy.ItemSpec{ID: "ledger", Name: "General ledger", Kind: "app-role", Risk: policy.RiskMedium, OwnerID: owner,
 			Stages:      []policy.StageSpec{{Name: "finance", Approvers: []policy.ApproverSpec{{Persons: []string{approver}}}}},
 			MaxDuration: 30 * 24 * time.Hour},
-		Fulfillment: access.Fulfillment{Type: "manual"},
+		Fulfillment: catalog.Fulfillment{Type: "manual"},
 	}}}
 	svc, err := access.NewService(f.st, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {

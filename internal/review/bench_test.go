@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -63,12 +63,12 @@ func seedLarge(b *testing.B, dsn string, persons, n int) {
 	}
 }
 
-func benchCatalog() *access.Catalog {
-	cat := &access.Catalog{ApproverGroups: map[string][]string{"auditors": {"p0000001", "p0000002"}}}
+func benchCatalog() *catalog.Catalog {
+	cat := &catalog.Catalog{ApproverGroups: map[string][]string{"auditors": {"p0000001", "p0000002"}}}
 	for i := range 20 {
-		it := access.Item{ItemSpec: policy.ItemSpec{ID: fmt.Sprintf("item%d", i), Name: fmt.Sprintf("Item %d", i), Kind: "app-role",
+		it := catalog.Item{ItemSpec: policy.ItemSpec{ID: fmt.Sprintf("item%d", i), Name: fmt.Sprintf("Item %d", i), Kind: "app-role",
 			Risk: []string{policy.RiskLow, policy.RiskMedium, policy.RiskHigh}[i%3], OwnerID: fmt.Sprintf("p%07d", i+3)},
-			Fulfillment: access.Fulfillment{Type: "manual"}}
+			Fulfillment: catalog.Fulfillment{Type: "manual"}}
 		if i%4 == 0 {
 			it.Eligibility.JobFunctions = []string{fmt.Sprintf("jf%d", i%10)}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
@@ -115,13 +116,13 @@ func TestQuarterlyCampaignThroughAPI(t *testing.T) {
 			ldap.WriteCredentials{BindDN: srv.WriterDN, BindPassword: srv.WriterPassword})
 		must(t, "group writer", err)
 		t.Cleanup(func() { w.Close() })
-		cat := &access.Catalog{
+		cat := &catalog.Catalog{
 			ApproverGroups: map[string][]string{"auditors": {person[11]}},
-			Items: []access.Item{
+			Items: []catalog.Item{
 				{ItemSpec: policy.ItemSpec{ID: "group-0", Name: "Group 0", Kind: "group", Risk: policy.RiskMedium, OwnerID: person[0]},
-					Fulfillment: access.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": ldaptest.GroupDN(suffix, 0)}}},
+					Fulfillment: catalog.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": ldaptest.GroupDN(suffix, 0)}}},
 				{ItemSpec: policy.ItemSpec{ID: "group-1", Name: "Group 1", Kind: "group", Risk: policy.RiskLow, OwnerID: person[0]},
-					Fulfillment: access.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": ldaptest.GroupDN(suffix, 1)}}},
+					Fulfillment: catalog.Fulfillment{Type: "ldap-group", Params: map[string]string{"source": "corp", "group": ldaptest.GroupDN(suffix, 1)}}},
 			},
 		}
 		rev, acc := accessRevoker(t, st, cat, map[string]access.Fulfiller{"ldap-group": &access.LDAPGroup{Store: st, Writers: map[string]access.GroupWriter{"corp": w}}}, clk.Now)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/review"
@@ -93,23 +94,23 @@ func loadOrg(t testing.TB, ids *identity.Service, people []person) map[string]st
 	return out
 }
 
-func testCatalog(ids map[string]string) *access.Catalog {
-	return &access.Catalog{
+func testCatalog(ids map[string]string) *catalog.Catalog {
+	return &catalog.Catalog{
 		ApproverGroups: map[string][]string{"security": {ids["eve"], ids["olga"]}, "finance-leads": {ids["olga"], ids["dana"]}},
-		Items: []access.Item{
+		Items: []catalog.Item{
 			{ItemSpec: policy.ItemSpec{ID: "finance-reports", Name: "Finance reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["olga"],
-				Eligibility: policy.Eligibility{JobFunctions: []string{"finance-analyst"}}}, Fulfillment: access.Fulfillment{Type: "manual"}},
+				Eligibility: policy.Eligibility{JobFunctions: []string{"finance-analyst"}}}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			{ItemSpec: policy.ItemSpec{ID: "payroll-admin", Name: "Payroll admin", Kind: "app-role", Risk: policy.RiskHigh, OwnerID: ids["olga"]},
-				Fulfillment: access.Fulfillment{Type: "manual"}},
+				Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["eve"]},
-				Fulfillment: access.Fulfillment{Type: "manual"}},
+				Fulfillment: catalog.Fulfillment{Type: "manual"}},
 		},
 	}
 }
 
-type staticCatalog struct{ c *access.Catalog }
+type staticCatalog struct{ c *catalog.Catalog }
 
-func (s staticCatalog) Catalog() *access.Catalog { return s.c }
+func (s staticCatalog) Catalog() *catalog.Catalog { return s.c }
 
 // grant writes an active grant directly (a fixture; the access service
 // is the writer in production).
@@ -124,7 +125,7 @@ func grant(t testing.TB, st store.Store, item, holder, assurance string, start t
 }
 
 // accessRevoker revokes through a real access service.
-func accessRevoker(t testing.TB, st store.Store, cat *access.Catalog, fulfillers map[string]access.Fulfiller, now func() time.Time) (review.Revoker, *access.Service) {
+func accessRevoker(t testing.TB, st store.Store, cat *catalog.Catalog, fulfillers map[string]access.Fulfiller, now func() time.Time) (review.Revoker, *access.Service) {
 	t.Helper()
 	if fulfillers == nil {
 		fulfillers = map[string]access.Fulfiller{"manual": access.Manual{}}
@@ -154,7 +155,7 @@ func quarterly() review.Definition {
 	}
 }
 
-func newService(t testing.TB, st store.Store, cat *access.Catalog, clk *clock, defs ...review.Definition) *review.Service {
+func newService(t testing.TB, st store.Store, cat *catalog.Catalog, clk *clock, defs ...review.Definition) *review.Service {
 	t.Helper()
 	svc, err := review.NewService(st, defs)
 	if err != nil {

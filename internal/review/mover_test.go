@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
@@ -36,10 +36,10 @@ func TestMoverMicroReview(t *testing.T) {
 		// Birthrights: of finance analysts (dana's old job) and of
 		// engineers (devon's, unchanged by the move).
 		cat.Items = append(cat.Items,
-			access.Item{ItemSpec: policy.ItemSpec{ID: "ledger", Name: "Ledger", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["olga"]},
-				Birthright: []string{"finance-analyst"}, Fulfillment: access.Fulfillment{Type: "manual"}},
-			access.Item{ItemSpec: policy.ItemSpec{ID: "repo", Name: "Repositories", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["eve"]},
-				Birthright: []string{"engineer"}, Fulfillment: access.Fulfillment{Type: "manual"}})
+			catalog.Item{ItemSpec: policy.ItemSpec{ID: "ledger", Name: "Ledger", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["olga"]},
+				Birthright: []string{"finance-analyst"}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
+			catalog.Item{ItemSpec: policy.ItemSpec{ID: "repo", Name: "Repositories", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["eve"]},
+				Birthright: []string{"engineer"}, Fulfillment: catalog.Fulfillment{Type: "manual"}})
 		start := clk.Now().Add(-90 * 24 * time.Hour)
 		reports := grant(t, st, "finance-reports", ids["dana"], store.AssuranceApproved, start) // rests on finance-analyst
 		ledger := grant(t, st, "ledger", ids["dana"], store.AssuranceBirthright, start)         // birthright of the old job

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // grantFacts is what a grant's recommendation is computed from.
 type grantFacts struct {
 	Grant        store.Grant
-	Item         access.Item
+	Item         catalog.Item
 	KnownItem    bool
 	JobFunctions []string          // the holder's current job functions
 	LastMove     *store.MoverEvent // the holder's latest mover event, if any
@@ -29,7 +29,7 @@ type grantFacts struct {
 // and whether the grant rests on job functions at all: a birthright rests
 // on the item's birthright functions, a requested grant on eligibility
 // that names job functions only.
-func justifiedBy(g store.Grant, it access.Item, fns []string) (why []string, rests bool) {
+func justifiedBy(g store.Grant, it catalog.Item, fns []string) (why []string, rests bool) {
 	var basis []string
 	switch {
 	case g.Assurance == store.AssuranceBirthright:

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -324,7 +324,7 @@ func (s *Service) VerifyAfterSync(ctx context.Context, runID int64) (int, error)
 // group by the first RDN value of its DN, a scim item's by the group's id
 // in the application (the pulled group's external id). nil when the source
 // has not pulled that group (nothing can be verified then).
-func (s *Service) groupMembers(ctx context.Context, source string, ci access.Item) ([]string, error) {
+func (s *Service) groupMembers(ctx context.Context, source string, ci catalog.Item) ([]string, error) {
 	var g store.Group
 	switch ci.Fulfillment.Type {
 	case "ldap-group":

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -18,7 +18,7 @@ import (
 type CampaignScope struct {
 	c     store.Campaign
 	scope *policy.Scope
-	items map[string]access.Item
+	items map[string]catalog.Item
 }
 
 // CampaignScope compiles campaign c's stored scope.
@@ -56,7 +56,7 @@ func (cs *CampaignScope) Source() string { return cs.scope.Source }
 
 // GrantVars are the variables a grant's scope is evaluated over, by
 // generation (grantItems) and by the evidence's fresh evaluation alike.
-func GrantVars(g store.Grant, it access.Item, holder store.Person, jobFunctions []string, holderNHI *store.NHI) map[string]any {
+func GrantVars(g store.Grant, it catalog.Item, holder store.Person, jobFunctions []string, holderNHI *store.NHI) map[string]any {
 	vars := map[string]any{
 		"item": g.ItemID, "itemName": it.Name, "risk": it.Risk, "kind": it.Kind, "source": grantSource(g),
 		"department": holder.Department, "jobFunctions": jobFunctions, "status": string(holder.Status),

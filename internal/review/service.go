@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -47,7 +47,7 @@ type NHIDisabler interface {
 
 // CatalogSource gives the catalog in force; *access.Service implements it.
 type CatalogSource interface {
-	Catalog() *access.Catalog
+	Catalog() *catalog.Catalog
 }
 
 // Service runs campaigns. Store is required; Catalog names items and
@@ -136,20 +136,20 @@ func (s *Service) pageSize() int {
 	return s.PageSize
 }
 
-func (s *Service) catalog() *access.Catalog {
+func (s *Service) catalog() *catalog.Catalog {
 	if s.Catalog == nil {
-		return &access.Catalog{}
+		return &catalog.Catalog{}
 	}
 	if c := s.Catalog.Catalog(); c != nil {
 		return c
 	}
-	return &access.Catalog{}
+	return &catalog.Catalog{}
 }
 
 // items indexes the catalog by item ID.
-func (s *Service) items() map[string]access.Item {
+func (s *Service) items() map[string]catalog.Item {
 	cat := s.catalog()
-	out := make(map[string]access.Item, len(cat.Items))
+	out := make(map[string]catalog.Item, len(cat.Items))
 	for _, it := range cat.Items {
 		out[it.ID] = it
 	}

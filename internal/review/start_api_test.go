@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/api"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/review"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
@@ -20,11 +20,11 @@ import (
 // gatedCatalog holds generation (which reads the catalog for every page)
 // until the gate opens.
 type gatedCatalog struct {
-	cat  *access.Catalog
+	cat  *catalog.Catalog
 	gate chan struct{}
 }
 
-func (g gatedCatalog) Catalog() *access.Catalog {
+func (g gatedCatalog) Catalog() *catalog.Catalog {
 	<-g.gate
 	return g.cat
 }

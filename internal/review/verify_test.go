@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/pull"
@@ -111,17 +112,17 @@ func TestRemediationEndsVerifiedFailedOrNotVerifiable(t *testing.T) {
 		brokenSrv := httptest.NewServer(broken)
 		t.Cleanup(brokenSrv.Close)
 
-		cat := &access.Catalog{
+		cat := &catalog.Catalog{
 			ApproverGroups: map[string][]string{"security": {ids["eve"], ids["olga"]}},
-			Items: []access.Item{
+			Items: []catalog.Item{
 				{ItemSpec: policy.ItemSpec{ID: "wiki-editor", Name: "Wiki editor", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["eve"]},
-					Fulfillment: access.Fulfillment{Type: "scim", Params: map[string]string{"app": "wiki", "group": group, "source": "wiki"}}},
+					Fulfillment: catalog.Fulfillment{Type: "scim", Params: map[string]string{"app": "wiki", "group": group, "source": "wiki"}}},
 				{ItemSpec: policy.ItemSpec{ID: "ops-console", Name: "Ops console", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["eve"]},
-					Fulfillment: access.Fulfillment{Type: "webhook", Params: map[string]string{"url": hookSrv.URL}}},
+					Fulfillment: catalog.Fulfillment{Type: "webhook", Params: map[string]string{"url": hookSrv.URL}}},
 				{ItemSpec: policy.ItemSpec{ID: "billing", Name: "Billing", Kind: "app-role", Risk: policy.RiskLow, OwnerID: ids["eve"]},
-					Fulfillment: access.Fulfillment{Type: "webhook", Params: map[string]string{"url": brokenSrv.URL}}},
+					Fulfillment: catalog.Fulfillment{Type: "webhook", Params: map[string]string{"url": brokenSrv.URL}}},
 				{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: ids["eve"]},
-					Fulfillment: access.Fulfillment{Type: "manual"}},
+					Fulfillment: catalog.Fulfillment{Type: "manual"}},
 			},
 		}
 		writer, err := scimclient.NewGroupWriter(scimclient.Config{Name: "wiki", BaseURL: app.Base, Token: app.Token}, nil)
@@ -129,7 +130,7 @@ func TestRemediationEndsVerifiedFailedOrNotVerifiable(t *testing.T) {
 		t.Cleanup(func() { writer.Close() })
 		rev, acc := accessRevoker(t, st, cat, map[string]access.Fulfiller{
 			"scim":    &access.SCIMGroup{Apps: map[string]access.SCIMApp{"wiki": writer}},
-			"webhook": &access.Webhook{SecretFor: func(access.Item) []byte { return []byte("hook-secret") }, Attempts: 1},
+			"webhook": &access.Webhook{SecretFor: func(catalog.Item) []byte { return []byte("hook-secret") }, Attempts: 1},
 			"manual":  access.Manual{},
 		}, clk.Now)
 		acc.EscalateAfter, acc.Backoff = 2, time.Minute

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/webui"
@@ -17,16 +18,16 @@ import (
 // withCatalog serves one item, "reports": owned by carol, for Sales, approved
 // by the requester's manager.
 func withCatalog(e *env, ui *webui.Server) {
-	cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+	cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{
 		ID: "reports", Name: "Sales reports", Kind: "app-role", Risk: policy.RiskLow, OwnerID: e.ids["carol"],
 		Eligibility: policy.Eligibility{Departments: []string{"Sales"}},
 		Stages:      []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
-		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}},
+		MaxDuration: 30 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 		{ItemSpec: policy.ItemSpec{
 			ID: "svc-role", Name: "Service account role", Kind: "service-account-role", Risk: policy.RiskLow, OwnerID: e.ids["carol"],
 			Eligibility: policy.Eligibility{When: `request.nhi.kind == "service-account"`},
 			Stages:      []policy.StageSpec{{Name: "owner", Approvers: []policy.ApproverSpec{{ItemOwner: true}}}},
-			MaxDuration: 30 * 24 * time.Hour}, Fulfillment: access.Fulfillment{Type: "manual"}}}}
+			MaxDuration: 30 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}}}}
 	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {
 		e.t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/syncd-dev/syncd/internal/access"
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/catalog"
@@ -38,7 +37,7 @@ type ownedChange struct {
 }
 
 type ownedItem struct {
-	Item     access.Item
+	Item     catalog.Item
 	Pending  []ownedRequest
 	Waiting  int // pending requests in all, also those not listed
 	Holders  []ownedHolder
@@ -115,7 +114,7 @@ func (s *Server) catalogOwner(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "catalogowner", data)
 }
 
-func (s *Server) ownedItem(ctx context.Context, p *auth.Principal, it access.Item, names func(string) string) (ownedItem, error) {
+func (s *Server) ownedItem(ctx context.Context, p *auth.Principal, it catalog.Item, names func(string) string) (ownedItem, error) {
 	o := ownedItem{Item: it}
 	pol, sub := s.policy(), subject(p)
 	rs, err := s.Store.ListRequests(ctx, store.RequestQuery{ItemID: it.ID, State: store.RequestPending, Limit: 200})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 )
 
 // names returns a memoised person-id → display name lookup for one page;
@@ -37,8 +37,8 @@ func nameList(names func(string) string, ids []string) string {
 
 // catalogItems indexes the catalog in force by item ID (empty without
 // a catalog).
-func (s *Server) catalogItems() map[string]access.Item {
-	out := map[string]access.Item{}
+func (s *Server) catalogItems() map[string]catalog.Item {
+	out := map[string]catalog.Item{}
 	if s.Access == nil || s.Access.Catalog() == nil {
 		return out
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -49,7 +49,7 @@ func (f *requestForm) fail(field, msg string) {
 // extend), an offered environment, the service account's name and
 // project. It returns the end of the requested last day (zero: the
 // item's default window).
-func (f *requestForm) check(it access.Item, now time.Time, heldUntil time.Time) time.Time {
+func (f *requestForm) check(it catalog.Item, now time.Time, heldUntil time.Time) time.Time {
 	if it.JustificationRequired && f.Justification == "" {
 		f.fail("justification", "Say why this access is needed; "+it.Name+" requires a justification.")
 	}

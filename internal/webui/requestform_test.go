@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/syncd-dev/syncd/internal/access"
+	"github.com/syncd-dev/syncd/internal/catalog"
 	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/webui"
@@ -20,11 +21,11 @@ import (
 // justification is required, at most 14 days, dev or prod, approved by
 // the requester's manager.
 func withStrictCatalog(e *env, ui *webui.Server) {
-	cat := &access.Catalog{Items: []access.Item{{ItemSpec: policy.ItemSpec{
+	cat := &catalog.Catalog{Items: []catalog.Item{{ItemSpec: policy.ItemSpec{
 		ID: "payroll", Name: "Payroll <b>admin</b>", Kind: "app-role", Risk: policy.RiskHigh, OwnerID: e.ids["carol"],
 		Stages:                []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
 		JustificationRequired: true, MaxDuration: 14 * 24 * time.Hour, Environments: []string{"dev", "prod"}},
-		Fulfillment: access.Fulfillment{Type: "manual"}}}}
+		Fulfillment: catalog.Fulfillment{Type: "manual"}}}}
 	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {
 		e.t.Fatal(err)
