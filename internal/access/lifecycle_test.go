@@ -345,7 +345,7 @@ func TestSoDRecheckedWhenApprovalTakesEffect(t *testing.T) {
 			t.Fatalf("payments: %+v %v", a, err)
 		}
 		b, err := svc.Submit(t.Context(), access.Submission{RequesterID: ids["sam"], ItemID: "audit"})
-		if err != nil || b.Request.State != store.RequestDenied || !strings.Contains(b.Decision.Explanation, "pending request for payments") {
+		if err != nil || b.Request.State != store.RequestDenied || !strings.Contains(b.Decision.Explanation, "pending request for Payments") {
 			t.Fatalf("audit while payments is pending: %+v %v", b.Decision, err)
 		}
 		// Sam comes to hold audit another way (a directory membership).
