@@ -46,6 +46,9 @@ type pass struct {
 	// confirmed); held is how many terminations the threshold held back.
 	confirmDeletions bool
 	held             int
+	// refreshedAt is counts.Created when the store's statistics were
+	// last refreshed (see refreshStatistics).
+	refreshedAt int
 }
 
 type known struct {
@@ -306,8 +309,28 @@ func (p *pass) flush(ctx context.Context) error {
 	for _, w := range res.Warnings {
 		p.r.logger().Warn("identity warning", "source", p.src, "warning", w)
 	}
+	p.refreshStatistics(ctx)
 	p.report()
 	return nil
+}
+
+// firstRefresh is how many people a run creates before it first
+// refreshes the store's statistics.
+const firstRefresh = 2000
+
+// refreshStatistics lets the database plan by the tables' new sizes each
+// time the people this run created have doubled: a first import grows
+// them from nothing, and the batches' lookups by lists of keys must keep
+// using their indexes (store.PullBatchTx.RefreshStatistics). A failure
+// costs speed, not correctness, so it is logged.
+func (p *pass) refreshStatistics(ctx context.Context) {
+	if p.counts.Created < max(firstRefresh, 2*p.refreshedAt) {
+		return
+	}
+	p.refreshedAt = p.counts.Created
+	if err := p.r.Store.RefreshStatistics(ctx); err != nil {
+		p.r.logger().Warn("refresh statistics", "source", p.src, "err", err)
+	}
 }
 
 func (p *pass) report() {

@@ -302,3 +302,16 @@ func (t *txn) ListNHIGroups(ctx context.Context, nhiID string) ([]store.Group, e
 	return groupsFromRows(rows), nil
 }
 
+// RefreshStatistics runs ANALYZE on PostgreSQL. Until it has run, tables
+// filled in the last minute have no statistics (autovacuum analyzes them a
+// minute or more later): a batch's links by 500 external ids were then
+// read through the index on source alone, every link of the source once
+// per batch, and a generic plan cached while the table was empty kept
+// doing so, so a first import slowed down with the square of its size.
+// ANALYZE samples a bounded number of rows whatever the table's size.
+func (t *txn) RefreshStatistics(ctx context.Context) error {
+	if !t.postgres() {
+		return nil
+	}
+	return wrap("refresh statistics", t.conn(ctx).Exec("ANALYZE persons, source_links").Error)
+}
