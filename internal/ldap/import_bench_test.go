@@ -37,6 +37,7 @@ func BenchmarkFirstImport(b *testing.B) {
 		stats.reset()
 		from := st.Statements()
 		runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+		runner.BatchSize, _ = strconv.Atoi(os.Getenv("SYNCD_BENCH_BATCH"))
 		if os.Getenv("SYNCD_BENCH_PHASES") != "" { // the time of each phase, on stderr
 			runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
