@@ -54,7 +54,7 @@ type pass struct {
 type known struct {
 	personID string
 	dn       string
-	digest   digest
+	digest   string // store.RawDigest of its document
 }
 
 // loadKnown reads the keys of every link of the source, a page at a time.
@@ -67,7 +67,11 @@ func (p *pass) loadKnown(ctx context.Context) error {
 			return fmt.Errorf("pull: %s: list links: %w", p.src, err)
 		}
 		for _, k := range keys {
-			p.known[k.ExternalID] = known{personID: k.PersonID, dn: k.DN, digest: digestOf(k.Raw)}
+			d := k.RawDigest
+			if d == "" {
+				d = digestOf(k.Raw) // a link written before digests were stored
+			}
+			p.known[k.ExternalID] = known{personID: k.PersonID, dn: k.DN, digest: d}
 			p.idToPerson[k.ExternalID] = k.PersonID
 			if k.DN != "" {
 				p.dnToPerson[lower(k.DN)] = k.PersonID
@@ -185,7 +189,7 @@ func (p *pass) dropUnchanged(ctx context.Context, changes []identity.Change) ([]
 	if err != nil {
 		return nil, fmt.Errorf("pull: %s: get links: %w", p.src, err)
 	}
-	held := make(map[string]digest, len(links))
+	held := make(map[string]string, len(links))
 	for _, l := range links {
 		held[l.ExternalID] = digestOf(l.Raw)
 	}
