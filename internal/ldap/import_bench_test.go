@@ -3,13 +3,15 @@ package ldap_test
 import (
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
 	"github.com/syncd-dev/syncd/internal/pull"
-	"github.com/syncd-dev/syncd/internal/store/gormstore/gormtest"
 )
 
 // BenchmarkFirstImport measures a first full import of a realistic
@@ -26,23 +28,32 @@ func BenchmarkFirstImport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	stats := newSQLStats()
+	var stmts int64
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		st := gormtest.SQLite(b)
-		if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
-			st = gormtest.Postgres(b)
-		}
+		st := benchStore(b, stats)
+		stats.reset()
+		from := st.Statements()
 		runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
+		runner.BatchSize, _ = strconv.Atoi(os.Getenv("SYNCD_BENCH_BATCH"))
 		if os.Getenv("SYNCD_BENCH_PHASES") != "" { // the time of each phase, on stderr
 			runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 		b.StartTimer()
+		cpu0 := processCPU()
 		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
 		if err != nil || run.Counts.Created < org.People {
 			b.Fatalf("run: %v %+v", err, run.Counts)
 		}
+		cpu += processCPU() - cpu0
+		stmts += st.Statements() - from
 	}
 	b.ReportMetric(float64(org.People), "people/op")
+	b.ReportMetric(float64(stmts)/float64(b.N)/float64(org.People), "stmts/person")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	stats.print()
 }
 
 // BenchmarkNoChangeFull measures a full reconciliation of the same
@@ -57,10 +68,8 @@ func BenchmarkNoChangeFull(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := gormtest.SQLite(b)
-	if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
-		st = gormtest.Postgres(b)
-	}
+	stats := newSQLStats()
+	st := benchStore(b, stats)
 	runner := &pull.Runner{Store: st, Identity: newIdentity(b, st), Holder: "bench"}
 	if _, err := runner.Run(b.Context(), src, pull.Options{Full: true}); err != nil {
 		b.Fatal(err)
@@ -68,6 +77,10 @@ func BenchmarkNoChangeFull(b *testing.B) {
 	if os.Getenv("SYNCD_BENCH_PHASES") != "" {
 		runner.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	stats.reset()
+	from := st.Statements()
+	stop := loopProfile(b)
+	cpu0 := processCPU()
 	for b.Loop() {
 		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
 		if err != nil || run.Counts.Unchanged < org.People || run.Counts.Created+run.Counts.Updated > 0 {
@@ -75,6 +88,10 @@ func BenchmarkNoChangeFull(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(org.People), "people/op")
+	b.ReportMetric(float64(st.Statements()-from)/float64(b.N), "stmts/op")
+	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	stop()
+	stats.print()
 }
 
 // benchOrg is the directory of the import benchmarks: 5,000 people, or
@@ -90,4 +107,35 @@ func benchOrg(b *testing.B) ldaptest.Org {
 		people = n
 	}
 	return ldaptest.Org{Suffix: suffix, People: people, ServiceAccounts: max(4, people/50), Misplaced: max(1, people/10000)}
+}
+
+// processCPU is the CPU time (user and system) this process has used:
+// syncd's side of a run, without slapd's or the database server's.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loopProfile writes a CPU profile of what follows to the file named by
+// SYNCD_BENCH_CPUPROFILE (go test's -cpuprofile would include the import
+// that sets a no-change run up); the returned function stops it.
+func loopProfile(b *testing.B) func() {
+	name := os.Getenv("SYNCD_BENCH_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -46,12 +46,15 @@ type pass struct {
 	// confirmed); held is how many terminations the threshold held back.
 	confirmDeletions bool
 	held             int
+	// refreshedAt is counts.Created when the store's statistics were
+	// last refreshed (see refreshStatistics).
+	refreshedAt int
 }
 
 type known struct {
 	personID string
 	dn       string
-	digest   digest
+	digest   string // store.RawDigest of its document
 }
 
 // loadKnown reads the keys of every link of the source, a page at a time.
@@ -64,7 +67,11 @@ func (p *pass) loadKnown(ctx context.Context) error {
 			return fmt.Errorf("pull: %s: list links: %w", p.src, err)
 		}
 		for _, k := range keys {
-			p.known[k.ExternalID] = known{personID: k.PersonID, dn: k.DN, digest: digestOf(k.Raw)}
+			d := k.RawDigest
+			if d == "" {
+				d = digestOf(k.Raw) // a link written before digests were stored
+			}
+			p.known[k.ExternalID] = known{personID: k.PersonID, dn: k.DN, digest: d}
 			p.idToPerson[k.ExternalID] = k.PersonID
 			if k.DN != "" {
 				p.dnToPerson[lower(k.DN)] = k.PersonID
@@ -182,7 +189,7 @@ func (p *pass) dropUnchanged(ctx context.Context, changes []identity.Change) ([]
 	if err != nil {
 		return nil, fmt.Errorf("pull: %s: get links: %w", p.src, err)
 	}
-	held := make(map[string]digest, len(links))
+	held := make(map[string]string, len(links))
 	for _, l := range links {
 		held[l.ExternalID] = digestOf(l.Raw)
 	}
@@ -306,8 +313,28 @@ func (p *pass) flush(ctx context.Context) error {
 	for _, w := range res.Warnings {
 		p.r.logger().Warn("identity warning", "source", p.src, "warning", w)
 	}
+	p.refreshStatistics(ctx)
 	p.report()
 	return nil
+}
+
+// firstRefresh is how many people a run creates before it first
+// refreshes the store's statistics.
+const firstRefresh = 2000
+
+// refreshStatistics lets the database plan by the tables' new sizes each
+// time the people this run created have doubled: a first import grows
+// them from nothing, and the batches' lookups by lists of keys must keep
+// using their indexes (store.PullBatchTx.RefreshStatistics). A failure
+// costs speed, not correctness, so it is logged.
+func (p *pass) refreshStatistics(ctx context.Context) {
+	if p.counts.Created < max(firstRefresh, 2*p.refreshedAt) {
+		return
+	}
+	p.refreshedAt = p.counts.Created
+	if err := p.r.Store.RefreshStatistics(ctx); err != nil {
+		p.r.logger().Warn("refresh statistics", "source", p.src, "err", err)
+	}
 }
 
 func (p *pass) report() {

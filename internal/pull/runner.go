@@ -2,7 +2,6 @@ package pull
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"github.com/syncd-dev/syncd/internal/audit"
@@ -283,16 +282,10 @@ func (r *Runner) failInterrupted(ctx context.Context, name string) {
 	}
 }
 
-// digest is what a record asserts, hashed; equal digests mean the source
-// says exactly what it said last time.
-type digest [16]byte
-
-func digestOf(raw []byte) digest {
-	sum := sha256.Sum256(raw)
-	var d digest
-	copy(d[:], sum[:16])
-	return d
-}
+// digestOf is what a record asserts, hashed: equal digests mean the
+// source says exactly what it said last time. The same as the store
+// keeps with each link.
+func digestOf(raw []byte) string { return store.RawDigest(raw) }
 
 func lower(s string) string { return strings.ToLower(s) }
 

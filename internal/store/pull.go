@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
 
@@ -23,7 +25,22 @@ type LinkKey struct {
 	ExternalID string
 	PersonID   string
 	DN         string // the "dn" attribute, "" when the source has none
-	Raw        []byte
+	// RawDigest is RawDigest(Raw) of the link's document, stored with it
+	// at every write, so a pull compares what a record asserts without
+	// reading the document. "" when the link has no document, or was
+	// written before digests were stored: Raw then holds the document.
+	RawDigest string
+	Raw       []byte
+}
+
+// RawDigest identifies a link's document (SourceLink.Raw): the first 16
+// bytes of its SHA-256, in hex; "" for none.
+func RawDigest(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16])
 }
 
 // PullTx is the storage a scheduled pull needs besides persons, groups

@@ -52,4 +52,12 @@ type PullBatchTx interface {
 	ListGroupNHIMembers(ctx context.Context, groupID string) ([]string, error)
 	// ListNHIGroups returns the groups an NHI is a member of, ordered by ID.
 	ListNHIGroups(ctx context.Context, nhiID string) ([]Group, error)
+
+	// RefreshStatistics brings the database's planner statistics of
+	// persons and links up to date after bulk writes, so
+	// lookups by a list of keys keep using their indexes while a first
+	// import grows the tables from nothing (PostgreSQL plans by its
+	// statistics; SQLite, without any, always prefers the indexes and
+	// needs nothing).
+	RefreshStatistics(ctx context.Context) error
 }

@@ -182,7 +182,7 @@ func (t *txn) PutSourceLinks(ctx context.Context, ls []store.SourceLink) error {
 	}
 	err := t.conn(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "source"}, {Name: "external_id"}},
-		DoUpdates: append(clause.AssignmentColumns([]string{"person_id", "attributes", "manager_ref", "raw", "asserted_at", "updated_at"}),
+		DoUpdates: append(clause.AssignmentColumns(linkUpdateColumns),
 			clause.Assignment{Column: clause.Column{Name: "version"}, Value: gorm.Expr("source_links.version + 1")}),
 	}).CreateInBatches(&rows, insertBatch).Error
 	return wrap(fmt.Sprintf("put %d source links", len(ls)), err)

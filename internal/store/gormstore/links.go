@@ -22,6 +22,7 @@ type linkRow struct {
 	Attributes string // JSON object; JSONB on PostgreSQL
 	ManagerRef string
 	Raw        []byte
+	RawDigest  *string // store.RawDigest(Raw), NULL for no document
 	Version    int64
 	AssertedAt time.Time
 	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
@@ -29,6 +30,10 @@ type linkRow struct {
 }
 
 func (linkRow) TableName() string { return "source_links" }
+
+// linkUpdateColumns are what replacing a link writes: the document and
+// its digest always together.
+var linkUpdateColumns = []string{"person_id", "attributes", "manager_ref", "raw", "raw_digest", "asserted_at", "updated_at"}
 
 func linkToRow(l store.SourceLink) (linkRow, error) {
 	attrs := l.Attributes
@@ -39,9 +44,13 @@ func linkToRow(l store.SourceLink) (linkRow, error) {
 	if err != nil {
 		return linkRow{}, err
 	}
+	var digest *string
+	if d := store.RawDigest(l.Raw); d != "" {
+		digest = &d
+	}
 	return linkRow{
 		Source: l.Source, ExternalID: l.ExternalID, PersonID: l.PersonID,
-		Attributes: string(b), ManagerRef: l.ManagerRef, Raw: l.Raw, Version: l.Version,
+		Attributes: string(b), ManagerRef: l.ManagerRef, Raw: l.Raw, RawDigest: digest, Version: l.Version,
 		AssertedAt: utc(l.AssertedAt), CreatedAt: utc(l.CreatedAt), UpdatedAt: utc(l.UpdatedAt),
 	}, nil
 }
@@ -131,7 +140,7 @@ func (t *txn) PutSourceLink(ctx context.Context, l store.SourceLink) (store.Sour
 		// row as it is when written, not as it was read.
 		err = t.conn(ctx).Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "source"}, {Name: "external_id"}},
-			DoUpdates: append(clause.AssignmentColumns([]string{"person_id", "attributes", "manager_ref", "raw", "asserted_at", "updated_at"}),
+			DoUpdates: append(clause.AssignmentColumns(linkUpdateColumns),
 				clause.Assignment{Column: clause.Column{Name: "version"}, Value: gorm.Expr("source_links.version + 1")}),
 		}).Create(&row).Error
 		if err != nil {

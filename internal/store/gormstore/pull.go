@@ -64,7 +64,8 @@ type linkKeyRow struct {
 	ExternalID string
 	PersonID   string
 	DN         *string
-	Raw        []byte
+	RawDigest  *string
+	Raw        []byte // only where there is no digest
 }
 
 // ListLinkKeys pages through the links of source by external id.
@@ -74,7 +75,7 @@ func (t *txn) ListLinkKeys(ctx context.Context, source, after string, limit int)
 		limit = defaultLimit
 	}
 	var rows []linkKeyRow
-	err := t.conn(ctx).Table("source_links").Select("external_id, person_id, "+t.jsonAttrLiteral("dn")+" AS dn, raw").
+	err := t.conn(ctx).Table("source_links").Select("external_id, person_id, "+t.jsonAttrLiteral("dn")+" AS dn, raw_digest, CASE WHEN raw_digest IS NULL THEN raw END AS raw").
 		Where("source = ? AND external_id > ?", source, after).
 		Order("external_id").Limit(limit).Scan(&rows).Error
 	if err != nil {
@@ -86,7 +87,9 @@ func (t *txn) ListLinkKeys(ctx context.Context, source, after string, limit int)
 		if r.DN != nil {
 			out[i].DN = *r.DN
 		}
-		if len(r.Raw) > 0 {
+		if r.RawDigest != nil {
+			out[i].RawDigest = *r.RawDigest
+		} else if len(r.Raw) > 0 {
 			out[i].Raw = r.Raw
 		}
 	}

@@ -54,8 +54,21 @@ func testLinkKeys(t *testing.T, s store.Store) {
 	must(t, "list", err)
 	same(t, "list", keys, []store.LinkKey{
 		{ExternalID: "a", PersonID: p.ID},
-		{ExternalID: "b", PersonID: q.ID, DN: "uid=bob,ou=people,dc=example,dc=org", Raw: []byte("rb")},
+		{ExternalID: "b", PersonID: q.ID, DN: "uid=bob,ou=people,dc=example,dc=org", RawDigest: store.RawDigest([]byte("rb"))},
 	})
+	// The digest follows every write of the document, by one link or
+	// many, so a pull comparing digests never misses a change.
+	putLink(t, s, store.SourceLink{Source: "corp", ExternalID: "b", PersonID: q.ID, Raw: []byte("rb2"), AssertedAt: at(1)})
+	must(t, "put links", s.PutSourceLinks(ctx, []store.SourceLink{{Source: "corp", ExternalID: "a", PersonID: p.ID, Raw: []byte("ra")}}))
+	keys, err = s.ListLinkKeys(ctx, "corp", "", 0)
+	must(t, "list after rewrite", err)
+	same(t, "list after rewrite", keys, []store.LinkKey{
+		{ExternalID: "a", PersonID: p.ID, RawDigest: store.RawDigest([]byte("ra"))},
+		{ExternalID: "b", PersonID: q.ID, RawDigest: store.RawDigest([]byte("rb2"))},
+	})
+	if store.RawDigest([]byte("rb")) == store.RawDigest([]byte("rb2")) || store.RawDigest(nil) != "" {
+		t.Fatalf("RawDigest: %q %q %q", store.RawDigest([]byte("rb")), store.RawDigest([]byte("rb2")), store.RawDigest(nil))
+	}
 	keys, err = s.ListLinkKeys(ctx, "corp", "a", 1)
 	must(t, "page", err)
 	if len(keys) != 1 || keys[0].ExternalID != "b" {
