@@ -32,6 +32,8 @@ type CampaignSource interface {
 	GetNHI(ctx context.Context, id string) (store.NHI, error)
 	ListNHIs(ctx context.Context, q store.NHIQuery) ([]store.NHI, error)
 	ListFindings(ctx context.Context, q store.FindingQuery) ([]store.Finding, error)
+	GetCloseEvaluation(ctx context.Context, campaignID string) (store.CloseEvaluation, error)
+	ListClosePopulation(ctx context.Context, campaignID string, afterSeq int64, limit int) ([]store.ClosePopulationRow, error)
 }
 
 // CatalogItem is what the workbook shows of a catalog item beyond the
@@ -89,10 +91,8 @@ func (e *Exporter) ExportCampaign(ctx context.Context, src CampaignSource, id st
 			return err
 		}
 	}
-	if e.Scope != nil {
-		if x.scope, err = e.Scope(c); err != nil {
-			return fmt.Errorf("evidence: campaign %s: scope: %w", c.ID, err)
-		}
+	if x.basis, err = x.afterBasisOf(ctx); err != nil {
+		return err
 	}
 	w, err := NewWriter()
 	if err != nil {
@@ -135,9 +135,9 @@ type campaignExport struct {
 	// atLaunch rebuilds holders as they were then (nil: as they are).
 	launchSeq int64
 	atLaunch  *asOf
-	// scope is the campaign's scope, evaluated afresh for the Population
-	// after remediation (nil: not configured).
-	scope Scope
+	// basis is what the Population after remediation shows: the
+	// population stored at close, or a fresh evaluation.
+	basis afterBasis
 }
 
 // eachItem pages over the campaign's items matching q.
@@ -223,7 +223,7 @@ func (x *campaignExport) summary(_ context.Context) error {
 		[2]any{"Generated at", x.now},
 		[2]any{"Generator", x.e.Generator},
 		[2]any{"Holder details (employee number, title, manager, status) as of", x.asOfText()},
-		[2]any{"Population after remediation", "the campaign's scope evaluated afresh at export (Generated at), compared with the reviewed population"},
+		[2]any{"Population after remediation", x.basis.text},
 		[2]any{"Items in scope", n.Total},
 	)
 	stages := make([]int, 0, len(n.ByStage))

@@ -47,6 +47,10 @@ type ClosePopulationRow struct {
 	Expiry     *time.Time
 	LastUsedAt *time.Time
 
+	// InScope is false for a row listed only because the campaign revoked
+	// it and it is still held, though the scope no longer selects it.
+	InScope bool
+
 	// ReviewItemID is the campaign's review item of this grant or NHI
 	// (0: not in the reviewed population); Decision and Remediation are
 	// that item's at close.

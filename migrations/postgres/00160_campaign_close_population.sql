@@ -34,6 +34,7 @@ CREATE TABLE campaign_close_population (
     start_at           TIMESTAMP WITH TIME ZONE NOT NULL,
     expiry_at          TIMESTAMP WITH TIME ZONE NULL,
     last_used_at       TIMESTAMP WITH TIME ZONE NULL,
+    in_scope           BOOLEAN NOT NULL DEFAULT TRUE,
     review_item_id     BIGINT NOT NULL DEFAULT 0,
     decision           TEXT NOT NULL DEFAULT '',
     remediation_state  TEXT NOT NULL DEFAULT '',

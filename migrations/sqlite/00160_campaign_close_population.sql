@@ -34,6 +34,7 @@ CREATE TABLE campaign_close_population (
     start_at           TIMESTAMP NOT NULL,
     expiry_at          TIMESTAMP NULL,
     last_used_at       TIMESTAMP NULL,
+    in_scope           BOOLEAN NOT NULL DEFAULT TRUE,
     review_item_id     INTEGER NOT NULL DEFAULT 0,
     decision           TEXT NOT NULL DEFAULT '',
     remediation_state  TEXT NOT NULL DEFAULT '',

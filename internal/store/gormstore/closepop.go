@@ -42,6 +42,7 @@ type closePopulationRow struct {
 	StartAt          time.Time
 	ExpiryAt         *time.Time
 	LastUsedAt       *time.Time
+	InScope          bool
 	ReviewItemID     int64
 	Decision         string
 	RemediationState string
@@ -59,7 +60,7 @@ func closePopulationToRow(r store.ClosePopulationRow) closePopulationRow {
 		ItemID: r.ItemID, ItemName: r.ItemName, ItemOwnerID: r.ItemOwnerID, ItemOwnerName: r.ItemOwnerName, Risk: r.Risk,
 		ObtainedBy: r.ObtainedBy, Assurance: r.Assurance, RequestID: r.RequestID,
 		StartAt: utc(r.Start), ExpiryAt: utcPtr(r.Expiry), LastUsedAt: utcPtr(r.LastUsedAt),
-		ReviewItemID: r.ReviewItemID, Decision: r.Decision, RemediationState: string(r.Remediation),
+		InScope: r.InScope, ReviewItemID: r.ReviewItemID, Decision: r.Decision, RemediationState: string(r.Remediation),
 		RevokedStillHeld: r.RevokedStillHeld, Note: r.Note,
 	}
 }
@@ -72,7 +73,7 @@ func (r closePopulationRow) toDomain() store.ClosePopulationRow {
 		ItemID: r.ItemID, ItemName: r.ItemName, ItemOwnerID: r.ItemOwnerID, ItemOwnerName: r.ItemOwnerName, Risk: r.Risk,
 		ObtainedBy: r.ObtainedBy, Assurance: r.Assurance, RequestID: r.RequestID,
 		Start: utc(r.StartAt), Expiry: utcPtr(r.ExpiryAt), LastUsedAt: utcPtr(r.LastUsedAt),
-		ReviewItemID: r.ReviewItemID, Decision: r.Decision, Remediation: store.RemediationState(r.RemediationState),
+		InScope: r.InScope, ReviewItemID: r.ReviewItemID, Decision: r.Decision, Remediation: store.RemediationState(r.RemediationState),
 		RevokedStillHeld: r.RevokedStillHeld, Note: r.Note,
 	}
 }

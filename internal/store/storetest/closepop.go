@@ -21,7 +21,7 @@ func closeRow(c store.Campaign, seq int64) store.ClosePopulationRow {
 	r := store.ClosePopulationRow{CampaignID: c.ID, Seq: seq, GrantID: fmt.Sprintf("g-%03d", seq), HolderID: "p-1", HolderName: "Ada",
 		EmployeeNumber: "E-1", Department: "Finance", Title: "Analyst", ManagerID: "p-2", ManagerName: "Mia", HolderStatus: "active",
 		ItemID: "ledger", ItemName: "Ledger", ItemOwnerID: "p-3", ItemOwnerName: "Olga", Risk: "high", ObtainedBy: "requested",
-		Assurance: "approved", RequestID: "r-1", Start: at(-time.Duration(seq) * time.Hour), Expiry: &exp, LastUsedAt: &used}
+		Assurance: "approved", RequestID: "r-1", InScope: seq != 3, Start: at(-time.Duration(seq) * time.Hour), Expiry: &exp, LastUsedAt: &used}
 	switch seq % 3 {
 	case 0:
 		r.ReviewItemID, r.Decision, r.Remediation, r.RevokedStillHeld = seq*10, store.DecisionRevoke, store.RemediationFailed, true
