@@ -143,21 +143,14 @@ type campaignExport struct {
 // eachItem pages over the campaign's items matching q.
 func (x *campaignExport) eachItem(ctx context.Context, q store.ReviewItemQuery, fn func([]store.ReviewItem) error) error {
 	q.CampaignID, q.Limit = x.c.ID, itemPage
-	for {
+	return keyset(ctx, itemPage, func(ctx context.Context, after int64) ([]store.ReviewItem, error) {
+		q.AfterID = after
 		page, err := x.src.ListReviewItems(ctx, q)
 		if err != nil {
-			return fmt.Errorf("evidence: campaign %s: items: %w", x.c.ID, err)
+			return nil, fmt.Errorf("evidence: campaign %s: items: %w", x.c.ID, err)
 		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		q.AfterID = page[len(page)-1].ID
-	}
+		return page, nil
+	}, func(it store.ReviewItem) int64 { return it.ID }, fn)
 }
 
 // loadPeople batch-loads the persons a page of items names.
@@ -395,12 +388,13 @@ func (x *campaignExport) decisions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var after int64
-	for {
+	err = keyset(ctx, itemPage, func(ctx context.Context, after int64) ([]store.ReviewDecision, error) {
 		page, err := x.src.ListReviewDecisions(ctx, x.c.ID, 0, after, itemPage)
 		if err != nil {
-			return fmt.Errorf("evidence: campaign %s: decisions: %w", x.c.ID, err)
+			return nil, fmt.Errorf("evidence: campaign %s: decisions: %w", x.c.ID, err)
 		}
+		return page, nil
+	}, func(d store.ReviewDecision) int64 { return d.ID }, func(page []store.ReviewDecision) error {
 		var ids []string
 		for _, d := range page {
 			ids = append(ids, d.ReviewerID, d.ReassignTo)
@@ -412,6 +406,7 @@ func (x *campaignExport) decisions(ctx context.Context) error {
 		for _, d := range page {
 			reviewer := "the non-response default"
 			if !d.Defaulted || d.ReviewerID != "system" {
+				var err error
 				if reviewer, err = x.ppl.name(ctx, d.ReviewerID); err != nil {
 					return err
 				}
@@ -429,10 +424,10 @@ func (x *campaignExport) decisions(ctx context.Context) error {
 				return err
 			}
 		}
-		if len(page) < itemPage {
-			break
-		}
-		after = page[len(page)-1].ID
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return s.Close()
 }

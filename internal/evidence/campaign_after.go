@@ -115,7 +115,7 @@ func (x *campaignExport) after(ctx context.Context) error {
 	}
 	switch {
 	case b.stored:
-		err = pages(ctx, func(ctx context.Context, after int64) ([]store.ClosePopulationRow, error) {
+		err = keyset(ctx, itemPage, func(ctx context.Context, after int64) ([]store.ClosePopulationRow, error) {
 			return x.src.ListClosePopulation(ctx, x.c.ID, after, itemPage)
 		}, func(r store.ClosePopulationRow) int64 { return r.Seq }, write)
 	case b.evaluated:
@@ -167,26 +167,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// pages reads a keyset-paged list to its end: read returns the page after
-// a key (0 first), key gives a row's key, fn takes each non-empty page. A
-// page shorter than itemPage is the last.
-func pages[T any](ctx context.Context, read func(ctx context.Context, after int64) ([]T, error), key func(T) int64, fn func([]T) error) error {
-	var after int64
-	for {
-		page, err := read(ctx, after)
-		if err != nil {
-			return err
-		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
-			}
-		}
-		if len(page) < itemPage {
-			return nil
-		}
-		after = key(page[len(page)-1])
-	}
 }
