@@ -231,16 +231,16 @@ func cmdEvidenceVerify(ctx context.Context, e env, args []string) int {
 }
 
 // exportCampaign writes a campaign's workbook; item owners come from the
-// catalog in force (an empty catalog leaves them blank), and the scope the
-// Population after remediation evaluates is compiled by the campaign
-// engine.
+// catalog in force (an empty catalog leaves them blank). The Population
+// after remediation is the one stored at the campaign's close; without
+// one, the campaign engine evaluates the scope at export.
 func exportCampaign(ctx context.Context, cfg Config, ex *evidence.Exporter, st store.Store, id string, w io.Writer) error {
-	scope, err := cfg.evidenceScope(ctx, st)
+	population, err := cfg.evidencePopulation(ctx, st)
 	if err != nil {
 		return fmt.Errorf("evidence: campaign definitions: %w", err)
 	}
 	withScope := *ex
-	withScope.Scope = scope
+	withScope.Population = population
 	catalog := cfg.evidenceCatalog(ctx, st)
 	// One snapshot: counts, items, decisions and the audit chain agree
 	// whatever commits during the export.

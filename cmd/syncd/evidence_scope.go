@@ -8,10 +8,11 @@ import (
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// evidenceScope compiles a campaign's stored scope with the campaign
-// engine's own matching and the catalog in force, for the workbook's
-// Population after remediation.
-func (c Config) evidenceScope(ctx context.Context, st store.Store) (func(store.Campaign) (evidence.Scope, error), error) {
+// evidencePopulation evaluates a campaign's stored scope with the campaign
+// engine's own code and the catalog in force, for the workbook's
+// Population after remediation of a campaign without a population stored
+// at its close (not closed yet, or closed before syncd stored it).
+func (c Config) evidencePopulation(ctx context.Context, st store.Store) (evidence.PopulationFunc, error) {
 	defs, errs := c.campaignDefinitions()
 	if len(errs) > 0 {
 		return nil, errs
@@ -27,5 +28,8 @@ func (c Config) evidenceScope(ctx context.Context, st store.Store) (func(store.C
 		}
 		svc.Catalog = fixedCatalog{cat}
 	}
-	return func(cm store.Campaign) (evidence.Scope, error) { return svc.CampaignScope(cm) }, nil
+	return func(ctx context.Context, src evidence.CampaignSource, cm store.Campaign, fn func([]store.ClosePopulationRow) error) (string, error) {
+		scope, _, err := svc.EvaluatePopulation(ctx, src, cm, fn)
+		return scope, err
+	}, nil
 }

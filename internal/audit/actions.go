@@ -94,6 +94,10 @@ const (
 	ActionReviewRemediationEscalated     = "review.remediation_escalated"      // campaign, kind
 	ActionReviewRemediationNotVerifiable = "review.remediation_not_verifiable" // campaign, reason (no source of truth reports the access)
 	ActionReviewUndone                   = "review.undone"                     // campaign, undone decision, decided by (back to undecided before the stage closes)
+	// ActionCampaignPopulationEvaluated records the evaluation of a closing
+	// campaign's scope against the data at its close, in the closing
+	// transaction: the evidence workbook's Population after remediation.
+	ActionCampaignPopulationEvaluated = "campaign.population_evaluated" // scope, rows, reviewed, not reviewed, revoked still held
 
 	// API tokens, account links and operations.
 	ActionTokenCreated   = "token.created"        // name, scopes, owner, expires, source
@@ -126,7 +130,7 @@ var vocabulary = func() map[string]bool {
 		ActionGrantRefusedOnRecheck, ActionGrantRetried, ActionGrantEnded, ActionGrantRevoked, ActionGrantTakenBack,
 		ActionGrantTakeBackFailed, ActionGrantCredentialRetrieved,
 		ActionCampaignStarted, ActionCampaignGenerated, ActionCampaignEmpty, ActionCampaignStageClosed, ActionCampaignClosed,
-		ActionCampaignCapEscalated, ActionReviewDecided,
+		ActionCampaignCapEscalated, ActionCampaignPopulationEvaluated, ActionReviewDecided,
 		ActionReviewRemediationFulfilled, ActionReviewRemediationFailed, ActionReviewRemediationVerified, ActionReviewRemediationEscalated,
 		ActionReviewRemediationNotVerifiable, ActionReviewUndone,
 		ActionTokenCreated, ActionTokenRevoked, ActionIdentityLinked, ActionSyncRunPartial, ActionJobsCanary,

@@ -32,6 +32,8 @@ type CampaignSource interface {
 	GetNHI(ctx context.Context, id string) (store.NHI, error)
 	ListNHIs(ctx context.Context, q store.NHIQuery) ([]store.NHI, error)
 	ListFindings(ctx context.Context, q store.FindingQuery) ([]store.Finding, error)
+	GetCloseEvaluation(ctx context.Context, campaignID string) (store.CloseEvaluation, error)
+	ListClosePopulation(ctx context.Context, campaignID string, afterSeq int64, limit int) ([]store.ClosePopulationRow, error)
 }
 
 // CatalogItem is what the workbook shows of a catalog item beyond the
@@ -89,10 +91,8 @@ func (e *Exporter) ExportCampaign(ctx context.Context, src CampaignSource, id st
 			return err
 		}
 	}
-	if e.Scope != nil {
-		if x.scope, err = e.Scope(c); err != nil {
-			return fmt.Errorf("evidence: campaign %s: scope: %w", c.ID, err)
-		}
+	if x.basis, err = x.afterBasisOf(ctx); err != nil {
+		return err
 	}
 	w, err := NewWriter()
 	if err != nil {
@@ -135,29 +135,22 @@ type campaignExport struct {
 	// atLaunch rebuilds holders as they were then (nil: as they are).
 	launchSeq int64
 	atLaunch  *asOf
-	// scope is the campaign's scope, evaluated afresh for the Population
-	// after remediation (nil: not configured).
-	scope Scope
+	// basis is what the Population after remediation shows: the
+	// population stored at close, or a fresh evaluation.
+	basis afterBasis
 }
 
 // eachItem pages over the campaign's items matching q.
 func (x *campaignExport) eachItem(ctx context.Context, q store.ReviewItemQuery, fn func([]store.ReviewItem) error) error {
 	q.CampaignID, q.Limit = x.c.ID, itemPage
-	for {
+	return keyset(ctx, itemPage, func(ctx context.Context, after int64) ([]store.ReviewItem, error) {
+		q.AfterID = after
 		page, err := x.src.ListReviewItems(ctx, q)
 		if err != nil {
-			return fmt.Errorf("evidence: campaign %s: items: %w", x.c.ID, err)
+			return nil, fmt.Errorf("evidence: campaign %s: items: %w", x.c.ID, err)
 		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		q.AfterID = page[len(page)-1].ID
-	}
+		return page, nil
+	}, func(it store.ReviewItem) int64 { return it.ID }, fn)
 }
 
 // loadPeople batch-loads the persons a page of items names.
@@ -223,7 +216,7 @@ func (x *campaignExport) summary(_ context.Context) error {
 		[2]any{"Generated at", x.now},
 		[2]any{"Generator", x.e.Generator},
 		[2]any{"Holder details (employee number, title, manager, status) as of", x.asOfText()},
-		[2]any{"Population after remediation", "the campaign's scope evaluated afresh at export (Generated at), compared with the reviewed population"},
+		[2]any{"Population after remediation", x.basis.text},
 		[2]any{"Items in scope", n.Total},
 	)
 	stages := make([]int, 0, len(n.ByStage))
@@ -395,12 +388,13 @@ func (x *campaignExport) decisions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var after int64
-	for {
+	err = keyset(ctx, itemPage, func(ctx context.Context, after int64) ([]store.ReviewDecision, error) {
 		page, err := x.src.ListReviewDecisions(ctx, x.c.ID, 0, after, itemPage)
 		if err != nil {
-			return fmt.Errorf("evidence: campaign %s: decisions: %w", x.c.ID, err)
+			return nil, fmt.Errorf("evidence: campaign %s: decisions: %w", x.c.ID, err)
 		}
+		return page, nil
+	}, func(d store.ReviewDecision) int64 { return d.ID }, func(page []store.ReviewDecision) error {
 		var ids []string
 		for _, d := range page {
 			ids = append(ids, d.ReviewerID, d.ReassignTo)
@@ -412,6 +406,7 @@ func (x *campaignExport) decisions(ctx context.Context) error {
 		for _, d := range page {
 			reviewer := "the non-response default"
 			if !d.Defaulted || d.ReviewerID != "system" {
+				var err error
 				if reviewer, err = x.ppl.name(ctx, d.ReviewerID); err != nil {
 					return err
 				}
@@ -429,10 +424,10 @@ func (x *campaignExport) decisions(ctx context.Context) error {
 				return err
 			}
 		}
-		if len(page) < itemPage {
-			break
-		}
-		after = page[len(page)-1].ID
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return s.Close()
 }

@@ -59,22 +59,23 @@ func (x *campaignExport) completeness(ctx context.Context) error {
 		}
 	} else {
 		recSource, recItem := map[string]int{}, map[string]int{}
-		q := store.GrantScan{Limit: itemPage}
-		for {
-			page, err := x.src.ScanGrants(ctx, q)
+		err := keyset(ctx, itemPage, func(ctx context.Context, after string) ([]store.Grant, error) {
+			page, err := x.src.ScanGrants(ctx, store.GrantScan{AfterID: after, Limit: itemPage})
 			if err != nil {
-				return fmt.Errorf("evidence: campaign %s: grants: %w", x.c.ID, err)
+				return nil, fmt.Errorf("evidence: campaign %s: grants: %w", x.c.ID, err)
 			}
+			return page, nil
+		}, func(g store.Grant) string { return g.ID }, func(page []store.Grant) error {
 			for _, g := range page {
 				if activeAt(g, x.c) {
 					recSource[grantSource(g)]++
 					recItem[g.ItemID]++
 				}
 			}
-			if len(page) < q.Limit {
-				break
-			}
-			q.AfterID = page[len(page)-1].ID
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		outside := fmt.Sprintf("grants held at launch that the scope (%s) does not select", scope)
 		if x.c.Kind == store.CampaignMover {

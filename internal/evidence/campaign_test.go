@@ -140,7 +140,7 @@ func TestExportCampaign(t *testing.T) {
 	st := gormtest.SQLite(t)
 	fx := seedCampaign(t, st)
 	key := testKey(t, 4)
-	ex := &Exporter{Key: key, Generator: "syncd test", Now: func() time.Time { return testTime }, Scope: reviewScope(t)}
+	ex := &Exporter{Key: key, Generator: "syncd test", Now: func() time.Time { return testTime }, Population: freshPopulation(t)}
 	catalog := func(id string) (CatalogItem, bool) {
 		return CatalogItem{Name: "Item " + id, OwnerID: fx.mgr.ID}, true
 	}
@@ -209,21 +209,28 @@ func TestExportCampaign(t *testing.T) {
 		t.Errorf("remediation = %q", rem.rows)
 	}
 
+	// Closed before syncd stored the population at close: evaluated at
+	// export, and both the sheet and the Summary say so.
 	after := rowsOf(t, f, "Population after remediation")
-	states := []string{}
+	var held []string
 	footer := map[string]string{}
 	for _, r := range after.rows {
-		if after.get(r, "Reviewed") != "" {
-			states = append(states, after.get(r, "Access after remediation")+"/"+after.get(r, "In scope now")+"/"+after.get(r, "State now"))
+		if g := after.get(r, "Grant"); g != "" {
+			held = append(held, g+"/"+after.get(r, "In scope")+"/"+after.get(r, "Decision")+"/"+after.get(r, "Revoked and still held"))
 		} else if len(r) > 3 {
 			footer[r[0]] = r[3]
 		}
 	}
-	if strings.Join(states, "|") != "retained (certified)/yes/active|removed (verified)/no/revoked|retained (undecided)/yes/active" {
-		t.Errorf("after = %v", states)
+	if w := fx.certified.GrantID + "/yes/certify/no|" + fx.undecided.GrantID + "/yes//no"; strings.Join(held, "|") != w {
+		t.Errorf("after = %v, want %s", held, w)
 	}
-	if footer["In scope now"] != "2" || footer["  not reviewed"] != "0" || footer["Revoked and removed"] != "1" || footer["Scope"] != `grant.item in ["finance-reports", "vpn"]` {
+	if footer["In scope"] != "2" || footer["  not reviewed"] != "0" || footer["Revoked by this campaign and not held"] != "1" ||
+		footer["Scope"] != `grant.item in ["finance-reports", "vpn"]` || footer["Population evaluated"] != "at export: no population stored at close" ||
+		footer["Evaluated at"] != testTime.Format(time.RFC3339) {
 		t.Errorf("after footer = %v", footer)
+	}
+	if got := sum["Population after remediation"]; !strings.Contains(got, "before syncd stored the population at close: population evaluated at export time "+testTime.Format(time.RFC3339)) {
+		t.Errorf("Summary population after remediation = %q", got)
 	}
 
 	comp := rowsOf(t, f, "Completeness")

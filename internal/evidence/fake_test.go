@@ -288,15 +288,62 @@ func (s *synthCampaign) ListFindings(context.Context, store.FindingQuery) ([]sto
 	return nil, nil
 }
 
-// reviewScope is the exporter's Scope as serve wires it: package review's
-// CampaignScope (definitions are not needed for campaigns that stored
-// their parameters).
-func reviewScope(tb testing.TB) func(store.Campaign) (Scope, error) {
+// freshPopulation is the exporter's Population as serve wires it:
+// package review's EvaluatePopulation (definitions are not needed for
+// campaigns that stored their parameters; the catalog is empty).
+func freshPopulation(tb testing.TB) PopulationFunc {
 	svc, err := review.NewService(nil, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return func(c store.Campaign) (Scope, error) { return svc.CampaignScope(c) }
+	return reviewPopulation(svc)
+}
+
+// reviewPopulation wires svc's EvaluatePopulation as an exporter's
+// Population.
+func reviewPopulation(svc *review.Service) PopulationFunc {
+	return func(ctx context.Context, src CampaignSource, c store.Campaign, fn func([]store.ClosePopulationRow) error) (string, error) {
+		scope, _, err := svc.EvaluatePopulation(ctx, src, c, fn)
+		return scope, err
+	}
+}
+
+// GetCloseEvaluation: the synthetic campaign's population was stored at
+// its close.
+func (s *synthCampaign) GetCloseEvaluation(ctx context.Context, id string) (store.CloseEvaluation, error) {
+	c, err := s.GetCampaign(ctx, id)
+	if err != nil {
+		return store.CloseEvaluation{}, err
+	}
+	return store.CloseEvaluation{CampaignID: id, EvaluatedAt: *c.ClosedAt, Scope: "true", Rows: int(s.n - s.n/10 + s.n/1000 + s.extra())}, nil
+}
+
+// ListClosePopulation makes the rows stored at close up on the fly: row i
+// is grant i, every grant but those whose revoke was verified removed
+// (the failed ones are still held), then the extra grants.
+func (s *synthCampaign) ListClosePopulation(_ context.Context, _ string, after int64, limit int) ([]store.ClosePopulationRow, error) {
+	var out []store.ClosePopulationRow
+	for i := after + 1; i <= s.n+s.extra() && len(out) < limit; i++ {
+		g := s.grant(i)
+		holder := s.person(g.HolderID)
+		r := store.ClosePopulationRow{CampaignID: synthID, Seq: i, GrantID: g.ID, HolderID: g.HolderID, HolderName: holder.DisplayName,
+			EmployeeNumber: holder.EmployeeNumber, Department: holder.Department, Title: holder.Title, ManagerID: holder.ManagerID,
+			ManagerName: "Person " + holder.ManagerID, HolderStatus: "active", ItemID: g.ItemID, ItemName: "Item " + g.ItemID[5:], ItemOwnerID: "p50001",
+			ItemOwnerName: "Person p50001", Risk: "high", ObtainedBy: synthSources[i%3], Assurance: g.Assurance, RequestID: g.RequestID,
+			Start: g.Start, InScope: true}
+		if i <= s.n {
+			it := s.item(i)
+			if it.Decision == store.DecisionRevoke && it.Remediation.State == store.RemediationVerified {
+				continue
+			}
+			r.Expiry, r.LastUsedAt = it.Snapshot.Expiry, it.Snapshot.LastUsedAt
+			r.ReviewItemID, r.Decision, r.Remediation, r.RevokedStillHeld = it.ID, it.Decision, it.Remediation.State, it.Decision == store.DecisionRevoke
+		} else {
+			r.Note = "granted at " + g.CreatedAt.Format(time.RFC3339) + ", after the campaign started"
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // ListRequestsExtending: every 50th requested grant was extended once.

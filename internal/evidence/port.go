@@ -36,10 +36,12 @@ type Exporter struct {
 	Key       []byte // ed25519.PrivateKey
 	Generator string // "syncd <version>"
 	Now       func() time.Time
-	// Scope compiles a campaign's scope, which the Population after
-	// remediation evaluates afresh (review.Service.CampaignScope). Nil
-	// leaves that sheet saying the scope was not evaluated.
-	Scope func(store.Campaign) (Scope, error)
+	// Population evaluates a campaign's scope afresh for the Population
+	// after remediation of a campaign without a population stored at its
+	// close (not closed yet, or closed before syncd stored it):
+	// review.Service.EvaluatePopulation. Nil leaves that sheet saying the
+	// population was not evaluated.
+	Population PopulationFunc
 
 	raw bool // benchmark baseline: plain StreamWriter, no hashing, no Manifest
 }

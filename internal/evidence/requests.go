@@ -123,23 +123,14 @@ func scanRequests(ctx context.Context, src RequestSource, from, to time.Time, fn
 }
 
 func scanRequestPages(ctx context.Context, src RequestSource, from, to time.Time, fn func([]store.AccessRequest) error) error {
-	q := store.RequestScan{From: from, To: to, Limit: 500}
-	for {
-		page, err := src.ScanRequests(ctx, q)
+	const limit = 500
+	return keyset(ctx, limit, func(ctx context.Context, after store.AccessRequest) ([]store.AccessRequest, error) {
+		page, err := src.ScanRequests(ctx, store.RequestScan{From: from, To: to, AfterCreated: after.CreatedAt, AfterID: after.ID, Limit: limit})
 		if err != nil {
-			return fmt.Errorf("evidence: scan requests: %w", err)
+			return nil, fmt.Errorf("evidence: scan requests: %w", err)
 		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		last := page[len(page)-1]
-		q.AfterCreated, q.AfterID = last.CreatedAt, last.ID
-	}
+		return page, nil
+	}, func(r store.AccessRequest) store.AccessRequest { return r }, fn)
 }
 
 // ParseDate reads a --from/--to value: a date (midnight UTC) or an

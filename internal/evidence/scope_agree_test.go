@@ -71,25 +71,32 @@ func TestFreshScopeAgreesWithGeneration(t *testing.T) {
 	if c.Generated != 2 {
 		t.Fatalf("generated %d, want 2 (dana's and zoe's ledger)", c.Generated)
 	}
-	ex := &Exporter{Key: testKey(t, 13), Generator: "syncd test", Now: clk.Now, Scope: func(c store.Campaign) (Scope, error) { return svc.CampaignScope(c) }}
-	var buf bytes.Buffer
-	must(t, "export", ex.ExportCampaign(ctx, st, c.ID, nil, &buf))
-	path := filepath.Join(t.TempDir(), "rich.xlsx")
-	must(t, "write", os.WriteFile(path, buf.Bytes(), 0o600))
-	after := rowsOf(t, openBook(t, path), "Population after remediation")
-	reviewed := 0
-	for _, r := range after.rows {
-		switch after.get(r, "Reviewed") {
-		case "yes":
-			reviewed++
-			if after.get(r, "In scope now") != "yes" {
-				t.Errorf("generated but out of the fresh scope: %q", r)
+	ex := &Exporter{Key: testKey(t, 13), Generator: "syncd test", Now: clk.Now, Population: reviewPopulation(svc)}
+	check := func(when string) {
+		t.Helper()
+		var buf bytes.Buffer
+		must(t, "export", ex.ExportCampaign(ctx, st, c.ID, nil, &buf))
+		path := filepath.Join(t.TempDir(), "rich.xlsx")
+		must(t, "write", os.WriteFile(path, buf.Bytes(), 0o600))
+		after := rowsOf(t, openBook(t, path), "Population after remediation")
+		reviewed := 0
+		for _, r := range after.rows {
+			if after.get(r, "Grant") == "" {
+				continue
 			}
-		case "no":
-			t.Errorf("in the fresh scope but not generated: %q", r)
+			if after.get(r, "Review item") == "" || after.get(r, "In scope") != "yes" {
+				t.Errorf("%s: in the evaluated scope but not generated: %q", when, r)
+			}
+			reviewed++
+		}
+		if reviewed != 2 {
+			t.Fatalf("%s: %d reviewed rows, want the 2 generated", when, reviewed)
 		}
 	}
-	if reviewed != 2 {
-		t.Fatalf("%d reviewed rows", reviewed)
-	}
+	// Before the close: evaluated at export; at the close: evaluated then
+	// and stored. Both agree with generation.
+	check("active")
+	_, err = svc.Close(ctx, c.ID, "test")
+	must(t, "close", err)
+	check("closed")
 }

@@ -311,7 +311,10 @@ func (s *Service) applyStageClose(ctx context.Context, tx store.Tx, d *Definitio
 		Details: map[string]any{"stage": stage, "default": action, "defaulted": counts["defaulted"], "advanced": counts["advanced"],
 			"revoked": counts["revoked"], "capped": counts["capped"], "cappedItems": cappedIDs,
 			"cappedItemsTruncated": counts["capped"] > len(cappedIDs)}})
-	return c, err
+	if err != nil || !last {
+		return c, err
+	}
+	return c, s.recordClosePopulation(ctx, tx, c, now)
 }
 
 // escalateOverCap hands the undecided items a default would revoke

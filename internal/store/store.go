@@ -28,6 +28,7 @@ type Tx interface {
 	IdentityBatchTx
 	ReviewBulkTx
 	EvidenceScanTx
+	ClosePopulationTx
 	SCIMViewTx
 	NotifyTx
 	WebCountTx
