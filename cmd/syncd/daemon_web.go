@@ -27,7 +27,7 @@ func (d *daemon) startWeb(ctx context.Context) error {
 	for _, s := range d.cfg.Sources {
 		sources = append(sources, s.Name)
 	}
-	server := webui.Server{Store: d.store, Sources: sources, Logger: d.logger.With("component", "webui")}
+	server := webui.Server{Store: d.store, NHIWrites: d.store, Sources: sources, Logger: d.logger.With("component", "webui")}
 	if d.nhi != nil {
 		server.Findings = d.nhi.svc
 	}

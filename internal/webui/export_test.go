@@ -8,6 +8,6 @@ import (
 
 // NewWithTemplates exposes the start-up template check to the tests.
 func NewWithTemplates(st store.Store, fsys fs.FS) error {
-	_, err := newWithTemplates(Server{Store: st}, fsys)
+	_, err := newWithTemplates(Server{Store: st, NHIWrites: st}, fsys)
 	return err
 }

@@ -38,7 +38,7 @@ func (s *Server) extendProject(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusBadRequest, "Missing information", "Give the new end date as YYYY-MM-DD and a reason.")
 		return
 	}
-	err = extendProject(ctx, s.Store, s.Now(), p.PersonID, project.ID, end, reason)
+	err = extendProject(ctx, s.NHIWrites, s.Now(), p.PersonID, project.ID, end, reason)
 	if errors.Is(err, errInvalid) {
 		s.Fail(w, r, http.StatusBadRequest, "Cannot extend", strings.TrimPrefix(err.Error(), "invalid: "))
 		return

@@ -72,7 +72,7 @@ func newEnvWith(t testing.TB, findings bool, sources []string, users []demoidp.U
 	}
 	e.base = "http://" + ln.Addr().String()
 	idp := authtest.StartIDP(t, e.base+"/auth/callback", users)
-	ui := webui.Server{Store: st, Sources: sources}
+	ui := webui.Server{Store: st, NHIWrites: st, Sources: sources}
 	if findings {
 		ui.Findings = &computedFindings{st: st, now: time.Now}
 	}

@@ -15,7 +15,7 @@ var errInvalid = errors.New("invalid")
 
 // reassign makes newOwner the owner of NHI id, with its audit event, in
 // one transaction. The new owner must be an active person.
-func reassign(ctx context.Context, st store.Store, now time.Time, actorID, id, newOwner, reason string) error {
+func reassign(ctx context.Context, st store.TxRunner, now time.Time, actorID, id, newOwner, reason string) error {
 	return st.InTx(ctx, func(tx store.Tx) error {
 		owner, err := tx.GetPerson(ctx, newOwner)
 		if err != nil {
@@ -49,7 +49,7 @@ func reassign(ctx context.Context, st store.Store, now time.Time, actorID, id, n
 
 // extendProject moves the project's end date to end (which must be in the
 // future and later than today's), reopening it if it was closed.
-func extendProject(ctx context.Context, st store.Store, now time.Time, actorID, projectID string, end time.Time, reason string) error {
+func extendProject(ctx context.Context, st store.TxRunner, now time.Time, actorID, projectID string, end time.Time, reason string) error {
 	if !end.After(now) {
 		return fmt.Errorf("%w: the new end date must be in the future", errInvalid)
 	}

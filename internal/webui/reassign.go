@@ -43,7 +43,7 @@ func (s *Server) reassignOwner(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusBadRequest, "Unknown person", "No single person has the email or user name "+login+".")
 		return
 	}
-	err = reassign(ctx, s.Store, s.Now(), p.PersonID, n.ID, newOwner, reason)
+	err = reassign(ctx, s.NHIWrites, s.Now(), p.PersonID, n.ID, newOwner, reason)
 	if errors.Is(err, errInvalid) {
 		s.Fail(w, r, http.StatusBadRequest, "Cannot reassign", strings.TrimPrefix(err.Error(), "invalid: "))
 		return

@@ -21,7 +21,13 @@ const pageSize = 50
 
 // Server holds the web UI's dependencies.
 type Server struct {
-	Store store.Store
+	// Store is what pages read: the web UI writes only through the
+	// services below (docs/adr/0017).
+	Store store.ReadStore
+	// NHIWrites runs the two NHI changes nhiactions.go still makes itself
+	// (owner, project end date); they move behind nhi.Service with issue
+	// #10's one-writer-per-kind, and this field goes with them.
+	NHIWrites store.TxRunner
 	// Auth signs people in; set it before Handler (auth.New needs Fail
 	// from this server, so it is built second).
 	Auth     *auth.Auth
@@ -62,6 +68,9 @@ func New(s Server) (*Server, error) {
 func newWithTemplates(s Server, tfs fs.FS) (*Server, error) {
 	if s.Store == nil {
 		return nil, errors.New("webui: no store")
+	}
+	if s.NHIWrites == nil {
+		return nil, errors.New("webui: no NHI writer")
 	}
 	if s.Now == nil {
 		s.Now = time.Now
