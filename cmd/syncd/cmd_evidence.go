@@ -89,7 +89,7 @@ func cmdEvidenceExport(ctx context.Context, e env, args []string) int {
 	}
 	err = writeAtomically(out, func(w io.Writer) error {
 		if requests {
-			return st.InSnapshot(ctx, func(tx store.Tx) error { return ex.ExportRequests(ctx, tx, fromT, toT, w) })
+			return st.InSnapshot(ctx, func(tx store.Reader) error { return ex.ExportRequests(ctx, tx, fromT, toT, w) })
 		}
 		return exportCampaign(ctx, cfg, ex, st, campaign, w)
 	})
@@ -244,7 +244,7 @@ func exportCampaign(ctx context.Context, cfg Config, ex *evidence.Exporter, st s
 	catalog := cfg.evidenceCatalog(ctx, st)
 	// One snapshot: counts, items, decisions and the audit chain agree
 	// whatever commits during the export.
-	return st.InSnapshot(ctx, func(tx store.Tx) error {
+	return st.InSnapshot(ctx, func(tx store.Reader) error {
 		return withScope.ExportCampaign(ctx, tx, id, catalog, w)
 	})
 }

@@ -12,5 +12,5 @@ import (
 // access-request workbook of [from, to), read in one snapshot as
 // `syncd evidence export --requests` reads it.
 func (c campaignEvidence) ExportRequests(ctx context.Context, from, to time.Time, w io.Writer) error {
-	return c.st.InSnapshot(ctx, func(tx store.Tx) error { return c.ex.ExportRequests(ctx, tx, from, to, w) })
+	return c.st.InSnapshot(ctx, func(tx store.Reader) error { return c.ex.ExportRequests(ctx, tx, from, to, w) })
 }

@@ -180,7 +180,7 @@ func applyTimeout(r *store.AccessRequest, now time.Time) (escalated bool) {
 // beneficiary still active, and separation of duties against what they
 // hold now and their other pending requests. It returns why the request
 // may no longer be approved, or "".
-func (s *Service) recheckApproval(ctx context.Context, tx store.Tx, r store.AccessRequest, it catalog.Item, itemOK bool) (string, error) {
+func (s *Service) recheckApproval(ctx context.Context, tx store.Reader, r store.AccessRequest, it catalog.Item, itemOK bool) (string, error) {
 	switch {
 	case !itemOK:
 		return fmt.Sprintf("item %s is no longer in the catalog", r.ItemID), nil

@@ -132,7 +132,7 @@ func (s *Service) item(id string) (catalog.Item, bool) {
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // policyPerson gathers what policy needs to know of a person.
-func policyPerson(ctx context.Context, tx store.Tx, id string) (policy.Person, error) {
+func policyPerson(ctx context.Context, tx store.Reader, id string) (policy.Person, error) {
 	p, err := tx.GetPerson(ctx, id)
 	if err != nil {
 		return policy.Person{}, err
@@ -156,7 +156,7 @@ func policyPerson(ctx context.Context, tx store.Tx, id string) (policy.Person, e
 
 // heldItems returns the ids of items the person holds now (active or
 // being fulfilled).
-func heldItems(ctx context.Context, tx store.Tx, personID string) ([]string, error) {
+func heldItems(ctx context.Context, tx store.Reader, personID string) ([]string, error) {
 	gs, err := tx.ListGrants(ctx, store.GrantQuery{HolderID: personID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 1000})
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func heldItems(ctx context.Context, tx store.Tx, personID string) ([]string, err
 
 // personNames names approvers in explanations: display name, else
 // userName; "" (the id is kept) when the person cannot be read.
-func personNames(ctx context.Context, tx store.Tx) func(string) string {
+func personNames(ctx context.Context, tx store.Reader) func(string) string {
 	return func(id string) string {
 		p, err := tx.GetPerson(ctx, id)
 		if err != nil {
@@ -193,7 +193,7 @@ func conditionsOf(s policy.ItemSpec) []string {
 
 // Subject reads a person as policy sees them now and the items they hold
 // (catalog.Simulate replays decisions with it).
-func Subject(ctx context.Context, tx store.Tx, personID string) (policy.Person, []string, error) {
+func Subject(ctx context.Context, tx store.Reader, personID string) (policy.Person, []string, error) {
 	p, err := policyPerson(ctx, tx, personID)
 	if err != nil {
 		return policy.Person{}, nil, err

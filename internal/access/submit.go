@@ -178,7 +178,7 @@ type holdings struct {
 // heldSame returns the live grant a new request for it would duplicate:
 // any live grant of the item, or for a credential item (one credential per
 // environment) one issued for the same environment.
-func (s *Service) heldSame(ctx context.Context, tx store.Tx, h holdings, it catalog.Item, env string) (store.Grant, bool, error) {
+func (s *Service) heldSame(ctx context.Context, tx store.Reader, h holdings, it catalog.Item, env string) (store.Grant, bool, error) {
 	if !policy.IsCredential(it.Kind) {
 		g, ok := h.live[it.ID]
 		return g, ok, nil
@@ -229,7 +229,7 @@ func (h holdings) pendingItems(except string) []string {
 // asked for and its separation-of-duties conflicts): policy then needs
 // nothing else, and a request costs the same however much its
 // beneficiary holds.
-func holdingsOf(ctx context.Context, tx store.Tx, personID, nhiID, skip string, only []string) (holdings, error) {
+func holdingsOf(ctx context.Context, tx store.Reader, personID, nhiID, skip string, only []string) (holdings, error) {
 	h := holdings{live: map[string]store.Grant{}, all: map[string][]store.Grant{}, pending: map[string]string{}}
 	q := store.GrantQuery{HolderID: personID, ItemIDs: only, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
 	if nhiID != "" {
@@ -264,7 +264,7 @@ func holdingsOf(ctx context.Context, tx store.Tx, personID, nhiID, skip string, 
 // terminated, gone) from a pending request's current and later stages; a
 // stage left below its quorum escalates to its active fallback. It returns
 // why the request can no longer be approved, or "".
-func activeApprovers(ctx context.Context, tx store.Tx, r *store.AccessRequest) (string, error) {
+func activeApprovers(ctx context.Context, tx store.Reader, r *store.AccessRequest) (string, error) {
 	status := map[string]bool{}
 	active := func(ids []string) ([]string, error) {
 		var out []string

@@ -286,7 +286,7 @@ func conflicts(it catalog.Item, other string, lookup func(string) (catalog.Item,
 }
 
 // heldOther is what the grant's holder holds live besides this grant.
-func heldOther(ctx context.Context, tx store.Tx, g store.Grant, only []string) ([]string, error) {
+func heldOther(ctx context.Context, tx store.Reader, g store.Grant, only []string) ([]string, error) {
 	q := store.GrantQuery{HolderID: g.HolderID, ItemIDs: only, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 10000}
 	if g.HolderNHIID != "" {
 		q = store.GrantQuery{HolderNHIID: g.HolderNHIID, ItemIDs: only, States: q.States, Limit: q.Limit}
@@ -440,7 +440,7 @@ func (s *Service) takeBack(ctx context.Context, g store.Grant, token string) err
 
 // otherLiveGrant returns the id of another live grant of the same item for
 // the same holder (requested, birthright or imported), or "".
-func otherLiveGrant(ctx context.Context, tx store.Tx, g store.Grant) (string, error) {
+func otherLiveGrant(ctx context.Context, tx store.Reader, g store.Grant) (string, error) {
 	gs, err := tx.ListGrants(ctx, store.GrantQuery{HolderID: g.HolderID, ItemID: g.ItemID, States: []store.GrantState{store.GrantActive, store.GrantPending}, Limit: 100})
 	if err != nil {
 		return "", err

@@ -99,13 +99,21 @@ func (c Chain) Authenticate(r *http.Request) (Principal, error) {
 // TokenAuthenticator accepts "Authorization: Bearer <secret>" with a live
 // API token (any scope but scim) whose owner, if any, is active.
 type TokenAuthenticator struct {
-	Store store.Store
+	Store TokenStore
 	Now   func() time.Time // time.Now when nil
 	// Roles, when set, narrows the roles an owned token's scopes give to
 	// those its owner may hold now (package auth's TokenRoles), so a token
 	// follows its owner's group and job-function changes as a session
 	// does. Nil: the scopes decide alone.
 	Roles func(ctx context.Context, ownerID string, scoped []string) ([]string, error)
+}
+
+// TokenStore is what TokenAuthenticator reads, and its one write: a
+// token's last use.
+type TokenStore interface {
+	store.TokenReader
+	store.PersonReader
+	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 
 // ErrOwnerInactive: the token's owner is no longer active. It wraps

@@ -14,7 +14,9 @@ import (
 
 // Server holds the API's dependencies.
 type Server struct {
-	Store store.Store
+	// Store is what handlers read; they write only through the services
+	// below (docs/adr/0017).
+	Store store.ReadStore
 	NHI   *nhi.Service
 	// Access serves the catalog, requests, approvals and grants; nil
 	// leaves those routes out.

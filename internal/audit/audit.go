@@ -25,7 +25,7 @@ type Entry struct {
 
 // Append records e as the next event of the chain inside tx, so the event
 // commits or rolls back with the change it describes.
-func Append(ctx context.Context, tx store.Tx, now time.Time, e Entry) (store.AuditEvent, error) {
+func Append(ctx context.Context, tx store.AuditAppender, now time.Time, e Entry) (store.AuditEvent, error) {
 	evs, err := AppendAll(ctx, tx, now, e)
 	if err != nil {
 		return store.AuditEvent{}, err
@@ -37,7 +37,7 @@ func Append(ctx context.Context, tx store.Tx, now time.Time, e Entry) (store.Aud
 // inside tx. Appending takes the chain lock until tx ends, so callers that
 // write several events collect them and append once, as late in the
 // transaction as they can (see docs/adr/0003).
-func AppendAll(ctx context.Context, tx store.Tx, now time.Time, entries ...Entry) ([]store.AuditEvent, error) {
+func AppendAll(ctx context.Context, tx store.AuditAppender, now time.Time, entries ...Entry) ([]store.AuditEvent, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}

@@ -42,13 +42,13 @@ var notEligibleRules = []string{"eligibility", "sod", "beneficiary.inactive", "i
 
 // Subjects reads a person as policy sees them now, and the items they
 // hold; the request flow owns that mapping (access.Subject).
-type Subjects func(ctx context.Context, tx store.Tx, personID string) (policy.Person, []string, error)
+type Subjects func(ctx context.Context, tx store.Reader, personID string) (policy.Person, []string, error)
 
 // Simulate evaluates proposed (a catalog where item itemID has a changed
 // policy) against the requests recorded for the item, replaying each
 // decision's stored inputs, and against the item's live grants with their
 // holders as they are now (read through subjects). Nothing is written.
-func Simulate(ctx context.Context, st store.Store, proposed *Catalog, itemID string, now time.Time, subjects Subjects) (Simulation, error) {
+func Simulate(ctx context.Context, st store.ReadStore, proposed *Catalog, itemID string, now time.Time, subjects Subjects) (Simulation, error) {
 	pc, errs := policy.Compile(proposed.Specs())
 	if len(errs) > 0 {
 		return Simulation{}, fmt.Errorf("catalog: simulate: proposed catalog: %v", errs)
@@ -85,7 +85,7 @@ func Simulate(ctx context.Context, st store.Store, proposed *Catalog, itemID str
 		sim.Grants++
 		var holder policy.Person
 		var held []string
-		if err := st.InTx(ctx, func(tx store.Tx) error {
+		if err := st.InSnapshot(ctx, func(tx store.Reader) error {
 			var err error
 			holder, held, err = subjects(ctx, tx, g.HolderID)
 			return err

@@ -94,7 +94,7 @@ func TestRequestExportUnderConcurrentInserts(t *testing.T) {
 			var buf bytes.Buffer
 			if snapshot {
 				// As syncd evidence export runs it: over one snapshot.
-				err = st.InSnapshot(ctx, func(tx store.Tx) error {
+				err = st.InSnapshot(ctx, func(tx store.Reader) error {
 					return ex.ExportRequests(ctx, &insertingSource{RequestSource: tx, insert: insert}, day, day.Add(24*time.Hour), &buf)
 				})
 			} else {

@@ -102,9 +102,21 @@ type Rejected struct {
 	Err        error // ErrInvalid, ErrAmbiguous, ErrLinkConflict or ErrNotLinked
 }
 
+// writeTx is what a batch reads and writes in its transaction: persons,
+// their links and job functions (store.PersonWriter, which only this
+// package calls), the sessions and tokens a leaver loses, and the audit
+// chain.
+type writeTx interface {
+	store.PersonReader
+	store.PersonWriter
+	store.IdentityBatchReader
+	store.SecurityWriter
+	store.AuditAppender
+}
+
 // Service is the identity write path.
 type Service struct {
-	Store  store.Store
+	Store  store.TxRunner
 	Now    func() time.Time
 	Logger *slog.Logger
 
@@ -122,7 +134,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.Logger = l 
 
 // New checks cfg, compiles its rules once and returns a Service. Every
 // configuration problem is reported in the one error (see Config.Validate).
-func New(cfg Config, st store.Store, opts ...Option) (*Service, error) {
+func New(cfg Config, st store.TxRunner, opts ...Option) (*Service, error) {
 	c, errs := cfg.compile()
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -22,7 +22,7 @@ import (
 type batch struct {
 	s      *Service
 	cfg    *compiled
-	tx     store.Tx
+	tx     writeTx
 	source string
 	actor  string
 	now    time.Time
@@ -77,7 +77,7 @@ type pendingRef struct {
 	applied    int // position in res.Applied, -1 for a link retried from an earlier batch
 }
 
-func newBatch(s *Service, tx store.Tx, b Batch) *batch {
+func newBatch(s *Service, tx writeTx, b Batch) *batch {
 	actor := b.Actor
 	if actor == "" {
 		actor = "source:" + b.Source

@@ -32,7 +32,7 @@ func (r *Run) Lease() store.JobLease { return r.lease }
 // Fence fails with store.ErrLeaseLost unless this claim still holds the
 // job; called inside tx, it also keeps the job's row locked until tx ends,
 // so no other worker can take the job over before tx commits.
-func (r *Run) Fence(ctx context.Context, tx store.JobTx) error {
+func (r *Run) Fence(ctx context.Context, tx store.JobWriter) error {
 	if err := tx.FenceJob(ctx, r.lease, r.runner.now()); err != nil {
 		return fmt.Errorf("jobs: fence %s %d: %w", r.Job.Kind, r.Job.ID, err)
 	}
@@ -42,7 +42,7 @@ func (r *Run) Fence(ctx context.Context, tx store.JobTx) error {
 // Complete marks the job done inside tx, fenced: the handler's writes in
 // tx and the completion commit together, or (lease lost) not at all. The
 // handler must then return nil once tx has committed.
-func (r *Run) Complete(ctx context.Context, tx store.JobTx) error {
+func (r *Run) Complete(ctx context.Context, tx store.JobWriter) error {
 	if err := tx.CompleteJob(ctx, r.lease, r.runner.now()); err != nil {
 		return fmt.Errorf("jobs: complete %s %d: %w", r.Job.Kind, r.Job.ID, err)
 	}

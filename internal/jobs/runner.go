@@ -39,7 +39,9 @@ const (
 // Runner claims due jobs and runs their handlers. Register handlers
 // (Handle, Periodic) before Run.
 type Runner struct {
-	Store store.Store
+	// Store is the queue: the runner claims, renews, fails and completes
+	// jobs, and needs nothing else of the store.
+	Store store.JobWriter
 	// Holder names this process in leases (host, pid, start time).
 	Holder string
 	Logger *slog.Logger
@@ -143,7 +145,7 @@ type Job struct {
 // Enqueue adds j through tx (a transaction, or the store itself) unless a
 // job with its kind and key exists; it reports whether it added it. Called
 // in the caller's transaction, the job commits with the caller's writes.
-func Enqueue(ctx context.Context, tx store.JobTx, j Job) (store.Job, bool, error) {
+func Enqueue(ctx context.Context, tx store.JobWriter, j Job) (store.Job, bool, error) {
 	if j.Kind == "" || j.Key == "" {
 		return store.Job{}, false, errors.New("jobs: enqueue: kind and key are required")
 	}

@@ -28,7 +28,7 @@ type Orphan struct {
 // Orphans lists the NHIs with unresolved findings (of rule only, when
 // given), ordered by name, reading findings, NHIs, persons and projects
 // in a few queries.
-func Orphans(ctx context.Context, tx store.Tx, rule string) ([]Orphan, error) {
+func Orphans(ctx context.Context, tx store.Reader, rule string) ([]Orphan, error) {
 	fs, err := tx.ListFindings(ctx, store.FindingQuery{Rule: rule, Limit: store.All})
 	if err != nil {
 		return nil, fmt.Errorf("nhi: orphans: %w", err)
@@ -77,7 +77,7 @@ type lookup struct {
 }
 
 // loadAll reads every NHI (any status), person ref and project into maps.
-func loadAll(ctx context.Context, tx store.Tx) (lookup, error) {
+func loadAll(ctx context.Context, tx store.Reader) (lookup, error) {
 	l := lookup{nhis: map[string]store.NHI{}, persons: map[string]store.PersonRef{}, projects: map[string]store.Project{}}
 	after := ""
 	for {

@@ -80,7 +80,7 @@ func (b *capBudget) take(key string) bool {
 
 // forEachItem pages over the campaign's items of one stage that are not
 // final, in ID order.
-func forEachItem(ctx context.Context, tx store.Tx, campaignID string, stage int, fn func(store.ReviewItem) error) error {
+func forEachItem(ctx context.Context, tx store.Reader, campaignID string, stage int, fn func(store.ReviewItem) error) error {
 	return forEachPage(ctx, tx, campaignID, stage, func(page []store.ReviewItem) error {
 		for _, it := range page {
 			if err := fn(it); err != nil {
@@ -93,7 +93,7 @@ func forEachItem(ctx context.Context, tx store.Tx, campaignID string, stage int,
 
 // forEachPage is forEachItem a page at a time. fn may change the page's
 // items (their stage or state): pages follow the last ID read.
-func forEachPage(ctx context.Context, tx store.Tx, campaignID string, stage int, fn func([]store.ReviewItem) error) error {
+func forEachPage(ctx context.Context, tx store.Reader, campaignID string, stage int, fn func([]store.ReviewItem) error) error {
 	var after int64
 	for {
 		page, err := tx.ListReviewItems(ctx, store.ReviewItemQuery{CampaignID: campaignID, Stage: &stage, AfterID: after, Limit: closePage,
@@ -114,7 +114,7 @@ func forEachPage(ctx context.Context, tx store.Tx, campaignID string, stage int,
 // budget computes the cap budget: per key, CapPercent of the key's
 // holders in the campaign minus what defaults already revoked; in all,
 // CapItems minus the same.
-func (s *Service) budget(ctx context.Context, tx store.Tx, d *Definition, c store.Campaign) (capBudget, error) {
+func (s *Service) budget(ctx context.Context, tx store.Reader, d *Definition, c store.Campaign) (capBudget, error) {
 	total, used := map[string]int{}, map[string]int{}
 	usedAll := 0
 	var after int64
@@ -371,7 +371,7 @@ func (s *Service) escalateOverCap(ctx context.Context, tx store.Tx, d *Definitio
 }
 
 // subjectOf is what reviewer resolution needs about an item, read now.
-func (s *Service) subjectOf(ctx context.Context, tx store.Tx, dir *people, it store.ReviewItem) (subject, error) {
+func (s *Service) subjectOf(ctx context.Context, tx store.Reader, dir *people, it store.ReviewItem) (subject, error) {
 	sub := subject{HolderID: it.HolderID}
 	if h, ok := dir.person(it.HolderID); ok {
 		sub.ManagerID = h.ManagerID

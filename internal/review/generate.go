@@ -297,7 +297,7 @@ func newGenCache() *genCache {
 
 // jobFunctions returns the current job functions of ids, reading only
 // those not cached yet; a nil cache reads them all.
-func (g *genCache) jobFunctions(ctx context.Context, tx store.Tx, ids []string) (map[string][]string, error) {
+func (g *genCache) jobFunctions(ctx context.Context, tx store.Reader, ids []string) (map[string][]string, error) {
 	if g == nil {
 		return tx.ListOpenJobFunctionsOf(ctx, ids)
 	}
@@ -329,7 +329,7 @@ func (g *genCache) jobFunctions(ctx context.Context, tx store.Tx, ids []string) 
 // once per campaign and process (not per page).
 var peerCache sync.Map // campaign id -> store.PeerCounts
 
-func (s *Service) peers(ctx context.Context, tx store.Tx, d *Definition, campaignID string) (store.PeerCounts, error) {
+func (s *Service) peers(ctx context.Context, tx store.Reader, d *Definition, campaignID string) (store.PeerCounts, error) {
 	if d.Recommend.PeerPercent <= 0 {
 		return store.PeerCounts{}, nil
 	}

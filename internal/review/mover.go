@@ -91,7 +91,7 @@ func (s *Service) moverDefinition(ctx context.Context, d *Definition) error {
 // unjustifiedByMove returns the person's active grants that rested on a
 // job function they held before the move and that their current job
 // functions no longer justify.
-func (s *Service) unjustifiedByMove(ctx context.Context, tx store.Tx, ev store.MoverEvent) ([]store.Grant, error) {
+func (s *Service) unjustifiedByMove(ctx context.Context, tx store.Reader, ev store.MoverEvent) ([]store.Grant, error) {
 	grants, err := tx.ListGrants(ctx, store.GrantQuery{HolderID: ev.PersonID, States: []store.GrantState{store.GrantActive}, Limit: store.All})
 	if err != nil {
 		return nil, err

@@ -93,14 +93,14 @@ func eligibleReviewers(dir directory, cands []string, holder string) []string {
 // people is a directory over the store with a cache of persons, filled a
 // page at a time; groups are the catalog's approver groups.
 type people struct {
-	st     store.Tx
+	st     store.Reader
 	ctx    context.Context
 	cache  map[string]*store.Person // nil value: known missing
 	groups map[string][]string
 	refs   map[string]string
 }
 
-func newPeople(ctx context.Context, st store.Tx, groups map[string][]string) *people {
+func newPeople(ctx context.Context, st store.Reader, groups map[string][]string) *people {
 	return &people{st: st, ctx: ctx, cache: map[string]*store.Person{}, groups: groups, refs: map[string]string{}}
 }
 

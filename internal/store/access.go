@@ -207,26 +207,36 @@ type Notification struct {
 
 // AccessTx is the request, decision and grant part of Tx.
 type AccessTx interface {
-	CreateRequest(ctx context.Context, r AccessRequest) (AccessRequest, error)
+	AccessReader
+	AccessWriter
+}
+
+// AccessReader is the reading half of AccessTx.
+type AccessReader interface {
 	GetRequest(ctx context.Context, id string) (AccessRequest, error)
-	UpdateRequest(ctx context.Context, id string, fn func(AccessRequest) (AccessRequest, error)) (AccessRequest, error)
 	ListRequests(ctx context.Context, q RequestQuery) ([]AccessRequest, error)
+	GetPolicyDecision(ctx context.Context, id int64) (PolicyDecision, error)
+	ListApproverDecisions(ctx context.Context, requestID string) ([]ApproverDecision, error)
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	ListGrants(ctx context.Context, q GrantQuery) ([]Grant, error)
+	ListNotifications(ctx context.Context, personID string, unreadOnly bool) ([]Notification, error)
+}
+
+// AccessWriter is the writing half of AccessTx.
+type AccessWriter interface {
+	CreateRequest(ctx context.Context, r AccessRequest) (AccessRequest, error)
+	UpdateRequest(ctx context.Context, id string, fn func(AccessRequest) (AccessRequest, error)) (AccessRequest, error)
 
 	CreatePolicyDecision(ctx context.Context, d PolicyDecision) (PolicyDecision, error)
-	GetPolicyDecision(ctx context.Context, id int64) (PolicyDecision, error)
 
 	CreateApproverDecision(ctx context.Context, d ApproverDecision) (ApproverDecision, error)
-	ListApproverDecisions(ctx context.Context, requestID string) ([]ApproverDecision, error)
 
 	CreateGrant(ctx context.Context, g Grant) (Grant, error)
-	GetGrant(ctx context.Context, id string) (Grant, error)
 	UpdateGrant(ctx context.Context, id string, fn func(Grant) (Grant, error)) (Grant, error)
-	ListGrants(ctx context.Context, q GrantQuery) ([]Grant, error)
 
 	// CreateNotification records n once per DedupeKey; a second call with
 	// the same key returns ErrConflict.
 	CreateNotification(ctx context.Context, n Notification) (Notification, error)
-	ListNotifications(ctx context.Context, personID string, unreadOnly bool) ([]Notification, error)
 }
 
 // CatalogItemVersion is one version of a catalog item changed through the
@@ -243,13 +253,23 @@ type CatalogItemVersion struct {
 
 // CatalogTx keeps the versions of catalog items changed through the API.
 type CatalogTx interface {
-	// PutCatalogItem stores v as the item's next version (the last one
-	// plus one; Version and a zero CreatedAt are set by the store). Two
-	// writers racing for the same version: one gets ErrConflict.
-	PutCatalogItem(ctx context.Context, v CatalogItemVersion) (CatalogItemVersion, error)
+	CatalogReader
+	CatalogWriter
+}
+
+// CatalogReader is the reading half of CatalogTx.
+type CatalogReader interface {
 	// ListCatalogItems returns the latest version of every item, by ID.
 	ListCatalogItems(ctx context.Context) ([]CatalogItemVersion, error)
 	// ListCatalogItemVersions returns every version of one item, oldest
 	// first; none is an empty list, not an error.
 	ListCatalogItemVersions(ctx context.Context, itemID string) ([]CatalogItemVersion, error)
+}
+
+// CatalogWriter is the writing half of CatalogTx.
+type CatalogWriter interface {
+	// PutCatalogItem stores v as the item's next version (the last one
+	// plus one; Version and a zero CreatedAt are set by the store). Two
+	// writers racing for the same version: one gets ErrConflict.
+	PutCatalogItem(ctx context.Context, v CatalogItemVersion) (CatalogItemVersion, error)
 }

@@ -69,6 +69,12 @@ type ClosePopulationRow struct {
 // close. Rows are written in batches inside the closing transaction and
 // read back by keyset pages.
 type ClosePopulationTx interface {
+	ClosePopulationReader
+	ClosePopulationWriter
+}
+
+// ClosePopulationWriter is the writing half of ClosePopulationTx.
+type ClosePopulationWriter interface {
 	// AddClosePopulation inserts rows (CampaignID and Seq set by the
 	// caller); a (CampaignID, Seq) already stored gives ErrConflict, an
 	// unknown campaign ErrNotFound.
@@ -76,6 +82,10 @@ type ClosePopulationTx interface {
 	// CreateCloseEvaluation records the evaluation; a second one for the
 	// same campaign gives ErrConflict, an unknown campaign ErrNotFound.
 	CreateCloseEvaluation(ctx context.Context, e CloseEvaluation) error
+}
+
+// ClosePopulationReader is the reading half of ClosePopulationTx.
+type ClosePopulationReader interface {
 	// GetCloseEvaluation returns the campaign's evaluation, or ErrNotFound
 	// (not closed, or closed before evaluations were stored).
 	GetCloseEvaluation(ctx context.Context, campaignID string) (CloseEvaluation, error)

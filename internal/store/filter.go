@@ -234,9 +234,19 @@ type NHIDoc struct {
 
 // NHIDocTx keeps NHI documents; part of Tx.
 type NHIDocTx interface {
+	NHIDocReader
+	NHIDocWriter
+}
+
+// NHIDocReader is the reading half of NHIDocTx.
+type NHIDocReader interface {
+	GetNHIDoc(ctx context.Context, nhiID string) (NHIDoc, error)
+}
+
+// NHIDocWriter is the writing half of NHIDocTx.
+type NHIDocWriter interface {
 	// PutNHIDoc creates or replaces the document of d.NHIID.
 	PutNHIDoc(ctx context.Context, d NHIDoc) (NHIDoc, error)
-	GetNHIDoc(ctx context.Context, nhiID string) (NHIDoc, error)
 	// DeleteNHIDoc removes it; ErrNotFound when there is none.
 	DeleteNHIDoc(ctx context.Context, nhiID string) error
 }

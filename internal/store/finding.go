@@ -66,10 +66,15 @@ type FindingReadTx interface {
 	ListFindingEvents(ctx context.Context, findingID int64) ([]FindingEvent, error)
 }
 
-// FindingTx is the write side of findings, set-based so one evaluation of
-// the whole inventory costs a handful of statements.
+// FindingTx is the finding part of Tx.
 type FindingTx interface {
 	FindingReadTx
+	FindingWriter
+}
+
+// FindingWriter is the write side of findings, set-based so one evaluation
+// of the whole inventory costs a handful of statements.
+type FindingWriter interface {
 	// CreateFindings inserts fs and returns them with their IDs, in order.
 	// At most one unresolved finding may exist per (NHIID, Rule):
 	// ErrConflict otherwise.

@@ -32,16 +32,29 @@ type GroupQuery struct {
 
 // GroupTx is the group part of Tx.
 type GroupTx interface {
+	GroupReader
+	GroupWriter
+}
+
+// GroupReader is the reading half of GroupTx.
+type GroupReader interface {
+	GetGroup(ctx context.Context, id string) (Group, error)
+	GetGroupByExternalID(ctx context.Context, source, externalID string) (Group, error)
+	ListGroups(ctx context.Context, q GroupQuery) ([]Group, error)
+	CountGroups(ctx context.Context, q GroupQuery) (int, error)
+	ListGroupMembers(ctx context.Context, groupID string) ([]string, error)
+	// ListPersonGroups returns the groups a person is in; source "" = all.
+	ListPersonGroups(ctx context.Context, personID, source string) ([]Group, error)
+}
+
+// GroupWriter is the writing half of GroupTx.
+type GroupWriter interface {
 	// CreateGroup fails with ErrConflict when the source already has a group
 	// with that external id or (case-insensitively) that display name.
 	CreateGroup(ctx context.Context, g Group) (Group, error)
-	GetGroup(ctx context.Context, id string) (Group, error)
-	GetGroupByExternalID(ctx context.Context, source, externalID string) (Group, error)
 	UpdateGroup(ctx context.Context, id string, fn func(Group) (Group, error)) (Group, error)
 	// DeleteGroup removes the group and its memberships.
 	DeleteGroup(ctx context.Context, id string) error
-	ListGroups(ctx context.Context, q GroupQuery) ([]Group, error)
-	CountGroups(ctx context.Context, q GroupQuery) (int, error)
 
 	// Memberships. Adding an existing member or removing a missing one is
 	// not an error.
@@ -49,9 +62,6 @@ type GroupTx interface {
 	RemoveGroupMembers(ctx context.Context, groupID string, personIDs []string) error
 	// SetGroupMembers replaces the whole member list.
 	SetGroupMembers(ctx context.Context, groupID string, personIDs []string) error
-	ListGroupMembers(ctx context.Context, groupID string) ([]string, error)
-	// ListPersonGroups returns the groups a person is in; source "" = all.
-	ListPersonGroups(ctx context.Context, personID, source string) ([]Group, error)
 	// RemovePersonFromGroups drops the person from every group of source.
 	RemovePersonFromGroups(ctx context.Context, personID, source string) error
 }

@@ -6,6 +6,12 @@ import "context"
 // at a time, so a pull of many records costs a few statements per batch
 // rather than several per record.
 type IdentityBatchTx interface {
+	IdentityBatchReader
+	IdentityBatchWriter
+}
+
+// IdentityBatchReader is the reading half of IdentityBatchTx.
+type IdentityBatchReader interface {
 	// GetSourceLinks returns the links of source among externalIDs (those
 	// that exist), in no particular order.
 	GetSourceLinks(ctx context.Context, source string, externalIDs []string) ([]SourceLink, error)
@@ -18,6 +24,14 @@ type IdentityBatchTx interface {
 	// FindPersonsIn returns the persons whose attribute named by key
 	// equals one of values, compared case-insensitively, ordered by ID.
 	FindPersonsIn(ctx context.Context, key MatchKey, values []string) ([]Person, error)
+	// FindSourceLinksByDN returns the links of source whose "dn"
+	// attribute equals one of dns, compared case-insensitively (as
+	// FindSourceLinks does one value), in no particular order.
+	FindSourceLinksByDN(ctx context.Context, source string, dns []string) ([]SourceLink, error)
+}
+
+// IdentityBatchWriter is the writing half of IdentityBatchTx.
+type IdentityBatchWriter interface {
 	// CreatePersons inserts ps as CreatePerson does each, with multi-row
 	// inserts, and returns them as stored, in order.
 	CreatePersons(ctx context.Context, ps []Person) ([]Person, error)
@@ -25,8 +39,4 @@ type IdentityBatchTx interface {
 	// with multi-row upserts; a replaced link keeps its stored CreatedAt.
 	// Each (Source, ExternalID) may appear once.
 	PutSourceLinks(ctx context.Context, ls []SourceLink) error
-	// FindSourceLinksByDN returns the links of source whose "dn"
-	// attribute equals one of dns, compared case-insensitively (as
-	// FindSourceLinks does one value), in no particular order.
-	FindSourceLinksByDN(ctx context.Context, source string, dns []string) ([]SourceLink, error)
 }

@@ -70,6 +70,22 @@ type JobStats struct {
 
 // JobTx is the storage of the job runner.
 type JobTx interface {
+	JobReader
+	JobWriter
+}
+
+// JobReader is the reading half of JobTx.
+type JobReader interface {
+	// GetJob returns a job by id (ErrNotFound).
+	GetJob(ctx context.Context, id int64) (Job, error)
+	// ListJobs returns jobs matching q, newest first.
+	ListJobs(ctx context.Context, q JobQuery) ([]Job, error)
+	// JobStats counts the jobs waiting at now.
+	JobStats(ctx context.Context, now time.Time) (JobStats, error)
+}
+
+// JobWriter is the writing half of JobTx.
+type JobWriter interface {
 	// EnqueueJob inserts j as queued unless a job with its (Kind, Key)
 	// exists; it returns the stored job and whether it inserted it. Inside
 	// a transaction the job commits (or not) with the caller's writes.
@@ -99,15 +115,9 @@ type JobTx interface {
 	// not counted) when the worker stops before finishing; ErrLeaseLost if
 	// the claim was not current.
 	ReleaseJob(ctx context.Context, l JobLease, now time.Time) error
-	// GetJob returns a job by id (ErrNotFound).
-	GetJob(ctx context.Context, id int64) (Job, error)
-	// ListJobs returns jobs matching q, newest first.
-	ListJobs(ctx context.Context, q JobQuery) ([]Job, error)
 	// RetryJob queues a failed job again, due at now with its attempts
 	// reset; ErrConflict when the job is not failed.
 	RetryJob(ctx context.Context, id int64, now time.Time) (Job, error)
-	// JobStats counts the jobs waiting at now.
-	JobStats(ctx context.Context, now time.Time) (JobStats, error)
 	// DeleteFinishedJobs deletes done jobs finished before before and
 	// returns how many (failed jobs stay for operators).
 	DeleteFinishedJobs(ctx context.Context, before time.Time) (int, error)

@@ -47,6 +47,20 @@ type CatalogChange struct {
 // work, serialising decisions about one holder, one-time credentials and
 // governed catalog changes.
 type LifecycleTx interface {
+	LifecycleReader
+	LifecycleWriter
+}
+
+// LifecycleReader is the reading half of LifecycleTx.
+type LifecycleReader interface {
+	GetGrantSecret(ctx context.Context, grantID string) (GrantSecret, error)
+	GetCatalogChange(ctx context.Context, id string) (CatalogChange, error)
+	// ListCatalogChanges returns changes in state ("" all), oldest first.
+	ListCatalogChanges(ctx context.Context, state string) ([]CatalogChange, error)
+}
+
+// LifecycleWriter is the writing half of LifecycleTx.
+type LifecycleWriter interface {
 	// ClaimGrantWork leases up to limit grants whose work is due at now
 	// and not leased by a live worker, writing leaseUntil and token on
 	// each; grants another transaction holds are skipped.
@@ -59,11 +73,7 @@ type LifecycleTx interface {
 	// TakeGrantSecret returns the secret and empties it in the same
 	// transaction; a taken secret returns TakenAt set and Secret "".
 	TakeGrantSecret(ctx context.Context, grantID string, at time.Time) (GrantSecret, error)
-	GetGrantSecret(ctx context.Context, grantID string) (GrantSecret, error)
 
 	CreateCatalogChange(ctx context.Context, c CatalogChange) (CatalogChange, error)
-	GetCatalogChange(ctx context.Context, id string) (CatalogChange, error)
 	UpdateCatalogChange(ctx context.Context, id string, fn func(CatalogChange) (CatalogChange, error)) (CatalogChange, error)
-	// ListCatalogChanges returns changes in state ("" all), oldest first.
-	ListCatalogChanges(ctx context.Context, state string) ([]CatalogChange, error)
 }

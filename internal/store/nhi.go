@@ -100,18 +100,28 @@ type Project struct {
 
 // NHITx is the NHI part of Tx.
 type NHITx interface {
+	NHIReader
+	NHIWriter
+}
+
+// NHIReader is the reading half of NHITx.
+type NHIReader interface {
+	GetNHI(ctx context.Context, id string) (NHI, error)
+	GetNHIByExternalID(ctx context.Context, source, externalID string) (NHI, error)
+	ListNHIs(ctx context.Context, q NHIQuery) ([]NHI, error)
+	CountNHIs(ctx context.Context, q NHIQuery) (int, error)
+	GetProject(ctx context.Context, id string) (Project, error)
+	GetProjectByName(ctx context.Context, name string) (Project, error)
+	ListProjects(ctx context.Context) ([]Project, error)
+}
+
+// NHIWriter is the writing half of NHITx.
+type NHIWriter interface {
 	// CreateNHI fails with ErrConflict on a duplicate (Source, ExternalID)
 	// or a duplicate (Source, Name).
 	CreateNHI(ctx context.Context, n NHI) (NHI, error)
-	GetNHI(ctx context.Context, id string) (NHI, error)
-	GetNHIByExternalID(ctx context.Context, source, externalID string) (NHI, error)
 	UpdateNHI(ctx context.Context, id string, fn func(NHI) (NHI, error)) (NHI, error)
-	ListNHIs(ctx context.Context, q NHIQuery) ([]NHI, error)
-	CountNHIs(ctx context.Context, q NHIQuery) (int, error)
 
 	CreateProject(ctx context.Context, p Project) (Project, error)
-	GetProject(ctx context.Context, id string) (Project, error)
-	GetProjectByName(ctx context.Context, name string) (Project, error)
 	UpdateProject(ctx context.Context, id string, fn func(Project) (Project, error)) (Project, error)
-	ListProjects(ctx context.Context) ([]Project, error)
 }

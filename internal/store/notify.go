@@ -64,10 +64,27 @@ type DigestQuery struct {
 
 // NotifyTx is the storage of notification delivery.
 type NotifyTx interface {
+	NotifyReader
+	NotifyWriter
+}
+
+// NotifyReader is the reading half of NotifyTx.
+type NotifyReader interface {
 	// ListUndispatchedNotifications returns notifications created at or
 	// after since that have no delivery on channel yet, oldest first, at
 	// most limit.
 	ListUndispatchedNotifications(ctx context.Context, channel string, since time.Time, limit int) ([]Notification, error)
+	// GetDigest returns a digest by id (ErrNotFound).
+	GetDigest(ctx context.Context, id int64) (NotificationDigest, error)
+	// ListDigestNotifications returns the notifications filed into the
+	// digest, oldest first.
+	ListDigestNotifications(ctx context.Context, digestID int64) ([]Notification, error)
+	// ListDigests returns digests matching q, newest first.
+	ListDigests(ctx context.Context, q DigestQuery) ([]NotificationDigest, error)
+}
+
+// NotifyWriter is the writing half of NotifyTx.
+type NotifyWriter interface {
 	// OpenDigest returns the digest of key, creating it (open, due at
 	// sendAfter) when there is none, and reports whether it created it.
 	// Inside a transaction the digest's row stays locked until the
@@ -76,15 +93,8 @@ type NotifyTx interface {
 	// AddDelivery records d unless the notification already has a
 	// delivery on d.Channel; it reports whether it recorded it.
 	AddDelivery(ctx context.Context, d NotificationDelivery) (bool, error)
-	// GetDigest returns a digest by id (ErrNotFound).
-	GetDigest(ctx context.Context, id int64) (NotificationDigest, error)
 	// UpdateDigest reads the digest under a row lock, passes it to fn and
 	// writes what fn returns (state, attempts, last error, sent at); an
 	// error from fn aborts the update and is returned as is.
 	UpdateDigest(ctx context.Context, id int64, fn func(NotificationDigest) (NotificationDigest, error)) (NotificationDigest, error)
-	// ListDigestNotifications returns the notifications filed into the
-	// digest, oldest first.
-	ListDigestNotifications(ctx context.Context, digestID int64) ([]Notification, error)
-	// ListDigests returns digests matching q, newest first.
-	ListDigests(ctx context.Context, q DigestQuery) ([]NotificationDigest, error)
 }

@@ -47,14 +47,24 @@ func RawDigest(raw []byte) string {
 // and NHIs: its resume state, the keys of the links it owns, and leases so
 // that several replicas sharing one database run each job once.
 type PullTx interface {
+	PullReader
+	PullWriter
+}
+
+// PullReader is the reading half of PullTx.
+type PullReader interface {
 	// GetSourceState fails with ErrNotFound before the first run.
 	GetSourceState(ctx context.Context, source string) (SourceState, error)
-	// PutSourceState creates or replaces the state of s.Source.
-	PutSourceState(ctx context.Context, s SourceState) (SourceState, error)
 
 	// ListLinkKeys returns the links of source with external id >
 	// afterExternalID, ordered by external id, at most limit (100 when 0).
 	ListLinkKeys(ctx context.Context, source, afterExternalID string, limit int) ([]LinkKey, error)
+}
+
+// PullWriter is the writing half of PullTx.
+type PullWriter interface {
+	// PutSourceState creates or replaces the state of s.Source.
+	PutSourceState(ctx context.Context, s SourceState) (SourceState, error)
 
 	// AcquireLease takes or renews the lease name for holder until
 	// now+ttl. It returns false, without error, while another holder's

@@ -28,12 +28,26 @@ type NewGroup struct {
 // member DNs resolved in bulk, every group's state in one read, and the
 // service accounts (NHIs) that are members of directory groups.
 type PullBatchTx interface {
+	PullBatchReader
+	PullBatchWriter
+}
+
+// PullBatchReader is the reading half of PullBatchTx.
+type PullBatchReader interface {
 	// ResolveLinkDNs maps each of dns, lower-cased, to the person linked
 	// from source whose "dn" attribute equals it (case-insensitively). A
 	// DN matching no link, or several, is absent from the map.
 	ResolveLinkDNs(ctx context.Context, source string, dns []string) (map[string]string, error)
 	// ListGroupStates returns every group of source, ordered by ID.
 	ListGroupStates(ctx context.Context, source string) ([]GroupState, error)
+	// ListGroupNHIMembers returns the NHI IDs of the group's members, sorted.
+	ListGroupNHIMembers(ctx context.Context, groupID string) ([]string, error)
+	// ListNHIGroups returns the groups an NHI is a member of, ordered by ID.
+	ListNHIGroups(ctx context.Context, nhiID string) ([]Group, error)
+}
+
+// PullBatchWriter is the writing half of PullBatchTx.
+type PullBatchWriter interface {
 	// SetGroupDigest records the digest of the group's members as the
 	// source asserted them. ErrNotFound for an unknown group.
 	SetGroupDigest(ctx context.Context, groupID, digest string) error
@@ -48,10 +62,6 @@ type PullBatchTx interface {
 	// removing a non-member is not an error. Both clear the digest.
 	AddGroupNHIMembers(ctx context.Context, groupID string, nhiIDs []string) error
 	RemoveGroupNHIMembers(ctx context.Context, groupID string, nhiIDs []string) error
-	// ListGroupNHIMembers returns the NHI IDs of the group's members, sorted.
-	ListGroupNHIMembers(ctx context.Context, groupID string) ([]string, error)
-	// ListNHIGroups returns the groups an NHI is a member of, ordered by ID.
-	ListNHIGroups(ctx context.Context, nhiID string) ([]Group, error)
 
 	// RefreshStatistics brings the database's planner statistics of
 	// persons and links up to date after bulk writes, so

@@ -279,32 +279,22 @@ type GrantScan struct {
 // ReviewTx stores campaigns, their review items and decisions. Package
 // review is the only writer.
 type ReviewTx interface {
-	// CreateCampaign inserts c; an empty ID gets a UUIDv7. A second
-	// campaign with the same (Definition, Period) gives ErrConflict.
-	CreateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	ReviewReader
+	ReviewWriter
+}
+
+// ReviewReader is the reading half of ReviewTx.
+type ReviewReader interface {
 	GetCampaign(ctx context.Context, id string) (Campaign, error)
-	// UpdateCampaign reads the campaign under a row lock, applies fn and
-	// writes the result (Version grows by one); fn's error is returned as is.
-	UpdateCampaign(ctx context.Context, id string, fn func(Campaign) (Campaign, error)) (Campaign, error)
 	// ListCampaigns returns matching campaigns, newest first.
 	ListCampaigns(ctx context.Context, q CampaignQuery) ([]Campaign, error)
-
-	// CreateReviewItems inserts items in batches and returns them with
-	// their IDs, in order; ErrConflict if one repeats a (campaign, grant)
-	// or (campaign, NHI).
-	CreateReviewItems(ctx context.Context, items []ReviewItem) ([]ReviewItem, error)
 	GetReviewItem(ctx context.Context, id int64) (ReviewItem, error)
-	// UpdateReviewItem reads the item under a row lock, applies fn and
-	// writes the result (Version grows by one); fn's error is returned as is.
-	UpdateReviewItem(ctx context.Context, id int64, fn func(ReviewItem) (ReviewItem, error)) (ReviewItem, error)
 	ListReviewItems(ctx context.Context, q ReviewItemQuery) ([]ReviewItem, error)
 	// CountReviewItems summarises a campaign's items.
 	CountReviewItems(ctx context.Context, campaignID string) (ReviewCounts, error)
 	// ListReviewerLoads returns, per reviewer, the pending items of the
 	// campaign's current stage; reviewers with none are absent.
 	ListReviewerLoads(ctx context.Context, campaignID string, stage int) ([]ReviewerLoad, error)
-
-	CreateReviewDecision(ctx context.Context, d ReviewDecision) (ReviewDecision, error)
 	// ListReviewDecisions returns the decisions on one item (itemID > 0)
 	// or a whole campaign, oldest first, paged by ID.
 	ListReviewDecisions(ctx context.Context, campaignID string, itemID int64, afterID int64, limit int) ([]ReviewDecision, error)
@@ -327,6 +317,26 @@ type ReviewTx interface {
 	// LastMoverEvents returns each person's latest mover event; persons
 	// without one are absent.
 	LastMoverEvents(ctx context.Context, personIDs []string) (map[string]MoverEvent, error)
+}
+
+// ReviewWriter is the writing half of ReviewTx.
+type ReviewWriter interface {
+	// CreateCampaign inserts c; an empty ID gets a UUIDv7. A second
+	// campaign with the same (Definition, Period) gives ErrConflict.
+	CreateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	// UpdateCampaign reads the campaign under a row lock, applies fn and
+	// writes the result (Version grows by one); fn's error is returned as is.
+	UpdateCampaign(ctx context.Context, id string, fn func(Campaign) (Campaign, error)) (Campaign, error)
+
+	// CreateReviewItems inserts items in batches and returns them with
+	// their IDs, in order; ErrConflict if one repeats a (campaign, grant)
+	// or (campaign, NHI).
+	CreateReviewItems(ctx context.Context, items []ReviewItem) ([]ReviewItem, error)
+	// UpdateReviewItem reads the item under a row lock, applies fn and
+	// writes the result (Version grows by one); fn's error is returned as is.
+	UpdateReviewItem(ctx context.Context, id int64, fn func(ReviewItem) (ReviewItem, error)) (ReviewItem, error)
+
+	CreateReviewDecision(ctx context.Context, d ReviewDecision) (ReviewDecision, error)
 }
 
 // PeerCounts are job-function populations and item holders per function.

@@ -55,16 +55,26 @@ type TaskQuery struct {
 
 // TaskTx stores re-ownership tasks.
 type TaskTx interface {
+	TaskReader
+	TaskWriter
+}
+
+// TaskReader is the reading half of TaskTx.
+type TaskReader interface {
+	GetTask(ctx context.Context, id int64) (ReownershipTask, error)
+	// ListTasks returns matching tasks ordered by ID.
+	ListTasks(ctx context.Context, q TaskQuery) ([]ReownershipTask, error)
+}
+
+// TaskWriter is the writing half of TaskTx.
+type TaskWriter interface {
 	CreateTask(ctx context.Context, t ReownershipTask) (ReownershipTask, error)
 	// CreateTasks inserts ts in batches and returns them with their IDs, in
 	// order; ErrConflict if one would be a second open task for its NHI.
 	CreateTasks(ctx context.Context, ts []ReownershipTask) ([]ReownershipTask, error)
-	GetTask(ctx context.Context, id int64) (ReownershipTask, error)
 	// UpdateTask reads the task under a row lock, applies fn and writes
 	// the result; fn's error is returned as is.
 	UpdateTask(ctx context.Context, id int64, fn func(ReownershipTask) (ReownershipTask, error)) (ReownershipTask, error)
-	// ListTasks returns matching tasks ordered by ID.
-	ListTasks(ctx context.Context, q TaskQuery) ([]ReownershipTask, error)
 }
 
 // PersonRef is the part of a person the orphan rules need, read for every

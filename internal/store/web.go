@@ -39,9 +39,21 @@ type OIDCIdentity struct {
 
 // WebTx is the web sign-in part of Tx.
 type WebTx interface {
+	WebReader
+	WebWriter
+}
+
+// WebReader is the reading half of WebTx.
+type WebReader interface {
+	GetWebSession(ctx context.Context, idHash string) (WebSession, error)
+
+	GetOIDCIdentity(ctx context.Context, issuer, subject string) (OIDCIdentity, error)
+}
+
+// WebWriter is the writing half of WebTx.
+type WebWriter interface {
 	// CreateWebSession fails with ErrConflict when the id hash exists.
 	CreateWebSession(ctx context.Context, s WebSession) (WebSession, error)
-	GetWebSession(ctx context.Context, idHash string) (WebSession, error)
 	// UpdateWebSession replaces PersonID, SID, Data, LastSeenAt and ExpiresAt;
 	// ErrNotFound when the session is gone.
 	UpdateWebSession(ctx context.Context, s WebSession) (WebSession, error)
@@ -50,8 +62,6 @@ type WebTx interface {
 	// DeleteWebSessionsBefore removes sessions whose ExpiresAt or whose
 	// LastSeenAt is before the given times, returning how many went.
 	DeleteWebSessionsBefore(ctx context.Context, expiresBefore, lastSeenBefore time.Time) (int, error)
-
-	GetOIDCIdentity(ctx context.Context, issuer, subject string) (OIDCIdentity, error)
 	// PutOIDCIdentity creates or replaces the identity for (Issuer, Subject).
 	PutOIDCIdentity(ctx context.Context, id OIDCIdentity) (OIDCIdentity, error)
 }

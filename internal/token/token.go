@@ -52,14 +52,14 @@ var ErrExpiry = errors.New("token: expiry out of range")
 
 // Issue creates a token with one scope, the default lifetime and no owner,
 // and returns its secret, which is never stored.
-func Issue(ctx context.Context, st store.Store, now time.Time, actor, name string, scope store.Scope, source string) (string, store.Token, error) {
+func Issue(ctx context.Context, st store.TxRunner, now time.Time, actor, name string, scope store.Scope, source string) (string, store.Token, error) {
 	return IssueSpec(ctx, st, now, actor, Spec{Name: name, Scopes: []store.Scope{scope}, Source: source}, DefaultLifetime)
 }
 
 // IssueSpec creates the token spec describes and returns its secret, which
 // is never stored. A SCIM token without an explicit source pushes under a
 // source named after it.
-func IssueSpec(ctx context.Context, st store.Store, now time.Time, actor string, spec Spec, life Lifetime) (string, store.Token, error) {
+func IssueSpec(ctx context.Context, st store.TxRunner, now time.Time, actor string, spec Spec, life Lifetime) (string, store.Token, error) {
 	name, source := spec.Name, spec.Source
 	if !validName.MatchString(name) {
 		return "", store.Token{}, fmt.Errorf("token: name %q: use 1-64 letters, digits, '.', '_' or '-'", name)
@@ -162,12 +162,12 @@ var ErrScope = fmt.Errorf("%w: scope does not allow this use", ErrInvalid)
 // store.ScopeSCIM it must be a SCIM token; for any other scope it must be
 // an API token holding that scope (store.ScopeAPI: any API token). The
 // stored hash is compared in constant time.
-func Authenticate(ctx context.Context, st store.Tx, secret string, scope store.Scope) (store.Token, error) {
+func Authenticate(ctx context.Context, st store.TokenReader, secret string, scope store.Scope) (store.Token, error) {
 	return AuthenticateAt(ctx, st, secret, scope, time.Now())
 }
 
 // AuthenticateAt is Authenticate with the clock given.
-func AuthenticateAt(ctx context.Context, st store.Tx, secret string, scope store.Scope, now time.Time) (store.Token, error) {
+func AuthenticateAt(ctx context.Context, st store.TokenReader, secret string, scope store.Scope, now time.Time) (store.Token, error) {
 	id, ok := parse(secret)
 	if !ok {
 		return store.Token{}, ErrInvalid
@@ -196,7 +196,7 @@ func AuthenticateAt(ctx context.Context, st store.Tx, secret string, scope store
 }
 
 // Revoke marks a token, given by id or name, unusable from now on.
-func Revoke(ctx context.Context, st store.Store, now time.Time, actor, idOrName string) (store.Token, error) {
+func Revoke(ctx context.Context, st store.TxRunner, now time.Time, actor, idOrName string) (store.Token, error) {
 	var t store.Token
 	err := st.InTx(ctx, func(tx store.Tx) error {
 		var err error

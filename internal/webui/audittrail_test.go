@@ -140,10 +140,10 @@ func TestAuditTrailPage(t *testing.T) {
 
 // tamperedAudit is the real store with event 2's actor edited on the way
 // out, as an edited row would read.
-type tamperedAudit struct{ store.Store }
+type tamperedAudit struct{ store.ReadStore }
 
 func (s tamperedAudit) ListAudit(ctx context.Context, after int64, limit int) ([]store.AuditEvent, error) {
-	evs, err := s.Store.ListAudit(ctx, after, limit)
+	evs, err := s.ReadStore.ListAudit(ctx, after, limit)
 	for i := range evs {
 		if evs[i].Seq == 2 {
 			evs[i].Actor = "mallory"

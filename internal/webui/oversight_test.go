@@ -54,7 +54,7 @@ func newOversightEnv(t testing.TB, opts ...func(*env, *webui.Server)) *oversight
 			{ItemSpec: policy.ItemSpec{ID: "wiki", Name: "Team wiki", Kind: "group", Risk: policy.RiskLow, OwnerID: e.ids["sam"],
 				MaxDuration: 365 * 24 * time.Hour}, Fulfillment: catalog.Fulfillment{Type: "manual"}},
 		}}
-		svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
+		svc, err := access.NewService(e.store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 		if err != nil {
 			e.t.Fatal(err)
 		}

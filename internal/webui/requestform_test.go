@@ -26,7 +26,7 @@ func withStrictCatalog(e *env, ui *webui.Server) {
 		Stages:                []policy.StageSpec{{Name: "manager", Approvers: []policy.ApproverSpec{{Manager: true}}}},
 		JustificationRequired: true, MaxDuration: 14 * 24 * time.Hour, Environments: []string{"dev", "prod"}},
 		Fulfillment: catalog.Fulfillment{Type: "manual"}}}}
-	svc, err := access.NewService(ui.Store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
+	svc, err := access.NewService(e.store, cat, map[string]access.Fulfiller{"manual": access.Manual{}}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

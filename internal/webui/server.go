@@ -21,7 +21,9 @@ const pageSize = 50
 
 // Server holds the web UI's dependencies.
 type Server struct {
-	Store store.Store
+	// Store is what pages read: the web UI writes only through the
+	// services below (docs/adr/0017).
+	Store store.ReadStore
 	// Auth signs people in; set it before Handler (auth.New needs Fail
 	// from this server, so it is built second).
 	Auth     *auth.Auth

@@ -14,7 +14,7 @@ import (
 // connection (the pool's transactions take the write lock at BEGIN, which
 // a long read must not), whose snapshot is taken at its first read and
 // which WAL mode lets the writer run beside. It is always rolled back.
-func (s *Store) InSnapshot(ctx context.Context, fn func(tx store.Tx) error) error {
+func (s *Store) InSnapshot(ctx context.Context, fn func(tx store.Reader) error) error {
 	if s.driver == "postgres" {
 		var fnErr error
 		err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {

@@ -47,7 +47,7 @@ func testSnapshot(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	p, err := s.CreatePerson(ctx, store.Person{UserName: "snap", Title: "before", Status: store.StatusActive})
 	must(t, "create", err)
-	err = s.InSnapshot(ctx, func(tx store.Tx) error {
+	err = s.InSnapshot(ctx, func(tx store.Reader) error {
 		if _, err := tx.GetPerson(ctx, p.ID); err != nil {
 			return err
 		}

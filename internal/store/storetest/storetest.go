@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"audittrail", auditTrailTests},
 		{"limits", limitTests},
 		{"closepopulation", closePopulationTests},
+		{"readers", readerTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

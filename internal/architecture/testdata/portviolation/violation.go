@@ -1,0 +1,30 @@
+// Package portviolation is a planted violation of the store write rules
+// (ports_test.go): it writes a person and appends an audit event itself,
+// which only packages identity and audit may do.
+package portviolation
+
+import (
+	"context"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+// Rename writes a person outside package identity.
+func Rename(ctx context.Context, tx store.Tx, id string) error {
+	_, err := tx.UpdatePerson(ctx, id, func(p store.Person) (store.Person, error) {
+		p.DisplayName = "renamed"
+		return p, nil
+	})
+	return err
+}
+
+// Batch writes persons through the narrow port, outside package identity.
+func Batch(ctx context.Context, w store.PersonWriter) error {
+	_, err := w.CreatePersons(ctx, nil)
+	return err
+}
+
+// Log appends to the chain outside package audit, as a method value.
+func Log(st store.Store) func(context.Context, func(store.AuditHead) (store.AuditEvent, error)) (store.AuditEvent, error) {
+	return st.AppendAudit
+}
