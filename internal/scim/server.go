@@ -38,6 +38,10 @@ type Config struct {
 	// Observe, when set, is told about every request once answered: the
 	// token's source ("" when unauthenticated), method and status (metrics).
 	Observe func(source, method string, code int)
+	// TokenCacheTTL is how long a verified bearer token is trusted without
+	// reading it again (default token.DefaultCacheTTL, 5 s): a revoked
+	// token stops working within this time.
+	TokenCacheTTL time.Duration
 }
 
 // NonHumanRule classifies a pushed user as a service account (stored as an
@@ -82,6 +86,7 @@ type Server struct {
 	users   schemaIndex
 	groups  schemaIndex
 	limiter *limiter
+	tokens  *token.Cache
 }
 
 // New builds a server.
@@ -100,6 +105,7 @@ func New(cfg Config, st store.Store, id *identity.Service, logger *slog.Logger, 
 	s.users = newSchemaIndex(userSchema(), schemaEnterprise(), syncdSchema())
 	s.groups = newSchemaIndex(groupSchema())
 	s.limiter = newLimiter(cfg.RatePerSecond, cfg.Burst, now)
+	s.tokens = token.NewCache(cfg.TokenCacheTTL)
 	ls, err := lib.NewServer(&lib.ServerArgs{
 		ServiceProviderConfig: &lib.ServiceProviderConfig{
 			DocumentationURI: optional.NewString("https://github.com/syncd-dev/syncd/tree/main/docs/idp"),
@@ -218,7 +224,8 @@ func requestID() string {
 }
 
 // authenticate checks the bearer token (hash compared in constant time by
-// package token) and answers 401 itself when it is missing or wrong.
+// package token, the verification trusted for TokenCacheTTL) and answers
+// 401 itself when it is missing or wrong.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *request) (store.Token, bool) {
 	h := r.Header.Get("Authorization")
 	scheme, secret, _ := strings.Cut(h, " ")
@@ -227,7 +234,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 		writeError(w, http.StatusUnauthorized, "", "missing bearer token")
 		return store.Token{}, false
 	}
-	tok, err := token.Authenticate(r.Context(), s.Store, strings.TrimSpace(secret), store.ScopeSCIM)
+	tok, err := s.tokens.AuthenticateAt(r.Context(), s.Store, strings.TrimSpace(secret), store.ScopeSCIM, s.Now())
 	switch {
 	case errors.Is(err, token.ErrInvalid):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="syncd-scim", error="invalid_token"`)
