@@ -149,6 +149,9 @@ type request struct {
 	token  store.Token
 	source string
 	actor  string
+	// filter is a GET /Users filter read by takeUserFilter (nil: none, or
+	// left to the library).
+	filter *store.Filter
 	// failed is set by a handler that hit a store failure, so the response
 	// carries a generic 500/503 instead of whatever the library makes of it.
 	failed int
@@ -198,7 +201,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, se.Status, string(se.ScimType), se.Detail)
 		return
 	}
-	if err := s.rewriteRequest(r); err != nil {
+	err := s.rewriteRequest(r)
+	if err == nil {
+		err = s.takeUserFilter(r, rq)
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxBodyBytes))
