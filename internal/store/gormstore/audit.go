@@ -82,6 +82,7 @@ func (t *txn) AppendAuditEvents(ctx context.Context, build func(head store.Audit
 		if err != nil {
 			return err
 		}
+		t.hold.locked()
 		var evs []store.AuditEvent
 		if evs, buildErr = build(store.AuditHead{Seq: head.Seq, Hash: head.Hash}); buildErr != nil {
 			return buildErr
