@@ -72,7 +72,7 @@ YAML
 	echo "== $name ($USERS users, $CLIENTS clients, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	SCIMLOAD_DB=$driver "$tmp/scimload" -url "http://127.0.0.1:$port/scim/v2" -token "$token" -clients "$CLIENTS" \
 		-users "$USERS" -gets "$GETS" -phases create,filtered-get,page,contains -raw-driver "$rawdrv" -raw-dsn "$rawdsn" \
-		-raw-full -prefix "$name" -pid "$pid" -table
+		-raw-full -prefix "$name" -pid "$pid" -table -metrics "http://127.0.0.1:$port/metrics"
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 

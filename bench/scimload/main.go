@@ -57,6 +57,7 @@ func main() {
 	contains := flag.Int("contains", 200, `requests of the contains phase (filter displayName co "ab", count=200)`)
 	pid := flag.Int("pid", 0, "syncd's process id, to report its peak RSS (VmHWM) at the end")
 	table := flag.Bool("table", false, "print issue 19's table of goals at the end")
+	metricsURL := flag.String("metrics", "", "syncd's /metrics URL, to report statements per request and the audit head's hold per phase")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
@@ -66,7 +67,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "scimload: -token or $SCIM_TOKEN is required")
 		os.Exit(2)
 	}
-	l := &loader{base: *base, token: *tok, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}}
+	l := &loader{base: *base, token: *tok, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}},
+		metrics: *metricsURL}
 	ids := make([]string, *users)
 	defer func() {
 		if *pid > 0 {
@@ -192,6 +194,7 @@ type loader struct {
 	client      *http.Client
 	results     map[string]result
 	rss         int64
+	metrics     string // syncd's /metrics; "" for none
 }
 
 // result is one phase's figures.
@@ -200,6 +203,7 @@ type result struct {
 	rate          float64
 	p50, p99, max time.Duration
 	failures      int
+	work          string // statements per request, audit head hold
 }
 
 func (l *loader) do(method, path string, body any) (int, []byte, error) {
@@ -234,6 +238,11 @@ func (l *loader) phase(name string, n, clients int, fn func(i int) (int, error),
 		failures = map[string]int{}
 		wg       sync.WaitGroup
 	)
+	metricsURL := l.metrics
+	if strings.HasPrefix(name, "raw") {
+		metricsURL = "" // the floor does not go through syncd
+	}
+	before := scrapeStoreWork(metricsURL)
 	start := time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -261,6 +270,7 @@ func (l *loader) phase(name string, n, clients int, fn func(i int) (int, error),
 	}
 	wg.Wait()
 	el := time.Since(start)
+	work := workNote(before, scrapeStoreWork(metricsURL), n)
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
 		if len(lat) == 0 {
@@ -268,9 +278,9 @@ func (l *loader) phase(name string, n, clients int, fn func(i int) (int, error),
 		}
 		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
 	}
-	fmt.Printf("%-13s n=%d clients=%d elapsed=%s rate=%.0f/s p50=%s p99=%s max=%s failures=%v\n",
+	fmt.Printf("%-13s n=%d clients=%d elapsed=%s rate=%.0f/s p50=%s p99=%s max=%s failures=%v%s\n",
 		name, n, clients, el.Round(time.Millisecond), float64(n)/el.Seconds(),
-		pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(time.Millisecond), failures)
+		pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(time.Millisecond), failures, work)
 	nf := 0
 	for _, c := range failures {
 		nf += c
@@ -278,7 +288,7 @@ func (l *loader) phase(name string, n, clients int, fn func(i int) (int, error),
 	if l.results == nil {
 		l.results = map[string]result{}
 	}
-	l.results[name] = result{n: n, rate: float64(n) / el.Seconds(), p50: pct(0.5), p99: pct(0.99), max: pct(1), failures: nf}
+	l.results[name] = result{n: n, rate: float64(n) / el.Seconds(), p50: pct(0.5), p99: pct(0.99), max: pct(1), failures: nf, work: work}
 }
 
 // rawInsert inserts n users' rows (id, userName, the JSON document) with

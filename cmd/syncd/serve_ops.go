@@ -50,6 +50,7 @@ func newMetrics(st *gormstore.Store, kinds func() []string, logger *slog.Logger)
 			return open, nil
 		},
 		DBStats: st.DBStats,
+		Store:   metrics.StoreWork{Statements: st.Statements, AuditLockHold: st.AuditLockHold},
 		Logger:  logger.With("component", "metrics"),
 	})
 }

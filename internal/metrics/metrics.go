@@ -28,8 +28,10 @@ type Gauges struct {
 	OpenReviewItems func(ctx context.Context) (int, error)
 	// DBStats returns the connection pool's statistics.
 	DBStats func() sql.DBStats
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Store reports statements run and audit head holds.
+	Store  StoreWork
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Metrics is syncd's registry and the families it feeds.
@@ -84,7 +86,7 @@ func New(g Gauges) *Metrics {
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.scimOps, m.syncRuns, m.syncDuration, m.syncRecords,
 		m.jobRuns, m.jobDuration, m.notifications,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&dbCollector{g: g})
+		&dbCollector{g: g}, &storeCollector{w: g.Store})
 	return m
 }
 

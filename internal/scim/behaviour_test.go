@@ -53,11 +53,15 @@ func TestAuthAndViews(t *testing.T) {
 		if r.str("id") != id {
 			t.Fatalf("okta's push of the same userName made a new person")
 		}
-		// Revoked tokens stop working.
+		// Revoked tokens stop working within the token cache's TTL: the
+		// verification made just before is trusted until then, not after.
 		if _, err := token.Revoke(t.Context(), st, time.Now(), "test", "tok-okta"); err != nil {
 			t.Fatal(err)
 		}
+		e.doAs(other, "GET", "/Users", nil).want(t, 200)
+		e.skew.Store(int64(token.DefaultCacheTTL))
 		e.doAs(other, "GET", "/Users", nil).want(t, 401)
+		e.skew.Store(0)
 		// Discovery.
 		r = e.do("GET", "/ServiceProviderConfig", nil).want(t, 200)
 		if get(r.Body, "filter", "maxResults").(float64) != 200 || get(r.Body, "patch", "supported") != true ||

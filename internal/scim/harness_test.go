@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ type env struct {
 	base  string
 	token string
 	logs  *bytes.Buffer
+	// skew moves the server's clock (Now) ahead of the wall clock.
+	skew atomic.Int64
 }
 
 func newEnv(t *testing.T, st *gormstore.Store, cfg scim.Config) *env {
@@ -44,7 +47,7 @@ func newEnv(t *testing.T, st *gormstore.Store, cfg scim.Config) *env {
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/scim/v2"
 	cfg.BaseURL = e.base
-	s, err := scim.New(cfg, st, e.id, logger, time.Now)
+	s, err := scim.New(cfg, st, e.id, logger, func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) })
 	if err != nil {
 		t.Fatal(err)
 	}

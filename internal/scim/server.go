@@ -39,6 +39,10 @@ type Config struct {
 	// Observe, when set, is told about every request once answered: the
 	// token's source ("" when unauthenticated), method and status (metrics).
 	Observe func(source, method string, code int)
+	// TokenCacheTTL is how long a verified bearer token is trusted without
+	// reading it again (default token.DefaultCacheTTL, 5 s): a revoked
+	// token stops working within this time.
+	TokenCacheTTL time.Duration
 }
 
 // NonHumanRule classifies a pushed user as a service account (stored as an
@@ -87,6 +91,7 @@ type Server struct {
 	users   schemaIndex
 	groups  schemaIndex
 	limiter *limiter
+	tokens  *token.Cache
 }
 
 // New builds a server.
@@ -105,6 +110,7 @@ func New(cfg Config, st store.Store, id *identity.Service, logger *slog.Logger, 
 	s.users = newSchemaIndex(userSchema(), schemaEnterprise(), syncdSchema())
 	s.groups = newSchemaIndex(groupSchema())
 	s.limiter = newLimiter(cfg.RatePerSecond, cfg.Burst, now)
+	s.tokens = token.NewCache(cfg.TokenCacheTTL)
 	ls, err := lib.NewServer(&lib.ServerArgs{
 		ServiceProviderConfig: &lib.ServiceProviderConfig{
 			DocumentationURI: optional.NewString("https://github.com/syncd-dev/syncd/tree/main/docs/idp"),
@@ -148,6 +154,9 @@ type request struct {
 	token  store.Token
 	source string
 	actor  string
+	// filter is a GET /Users filter read by takeUserFilter (nil: none, or
+	// left to the library).
+	filter *store.Filter
 	// failed is set by a handler that hit a store failure, so the response
 	// carries a generic 500/503 instead of whatever the library makes of it.
 	failed int
@@ -197,7 +206,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, se.Status, string(se.ScimType), se.Detail)
 		return
 	}
-	if err := s.rewriteRequest(r); err != nil {
+	err := s.rewriteRequest(r)
+	if err == nil {
+		err = s.takeUserFilter(r, rq)
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxBodyBytes))
@@ -223,7 +236,8 @@ func requestID() string {
 }
 
 // authenticate checks the bearer token (hash compared in constant time by
-// package token) and answers 401 itself when it is missing or wrong.
+// package token, the verification trusted for TokenCacheTTL) and answers
+// 401 itself when it is missing or wrong.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *request) (store.Token, bool) {
 	h := r.Header.Get("Authorization")
 	scheme, secret, _ := strings.Cut(h, " ")
@@ -232,7 +246,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 		writeError(w, http.StatusUnauthorized, "", "missing bearer token")
 		return store.Token{}, false
 	}
-	tok, err := token.Authenticate(r.Context(), s.Store, strings.TrimSpace(secret), store.ScopeSCIM)
+	tok, err := s.tokens.AuthenticateAt(r.Context(), s.Store, strings.TrimSpace(secret), store.ScopeSCIM, s.Now())
 	switch {
 	case errors.Is(err, token.ErrInvalid):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="syncd-scim", error="invalid_token"`)

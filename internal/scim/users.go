@@ -168,7 +168,9 @@ func (h *userHandler) Get(r *http.Request, id string) (lib.Resource, error) {
 func (h *userHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Page, error) {
 	ctx, rq, s := r.Context(), reqOf(r), h.s
 	q := store.ViewQuery{Source: rq.source, Offset: p.StartIndex - 1, Limit: p.Count, CountOnly: p.Count == 0}
-	if p.FilterValidator != nil {
+	if rq.filter != nil {
+		q.Filter = *rq.filter
+	} else if p.FilterValidator != nil {
 		f, err := filterConverter{idx: s.users}.convert(p.FilterValidator.GetFilter())
 		if err != nil {
 			return lib.Page{}, err

@@ -172,6 +172,16 @@ func AuthenticateAt(ctx context.Context, st store.TokenReader, secret string, sc
 	if !ok {
 		return store.Token{}, ErrInvalid
 	}
+	t, err := lookup(ctx, st, id, secret)
+	if err != nil {
+		return store.Token{}, err
+	}
+	return check(t, scope, now)
+}
+
+// lookup reads token id and returns it when secret is its secret and it is
+// not revoked.
+func lookup(ctx context.Context, st store.TokenReader, id, secret string) (store.Token, error) {
 	t, err := st.GetToken(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Token{}, ErrInvalid
@@ -182,6 +192,12 @@ func AuthenticateAt(ctx context.Context, st store.TokenReader, secret string, sc
 	if subtle.ConstantTimeCompare(t.Hash, hash(secret)) != 1 || t.RevokedAt != nil {
 		return store.Token{}, ErrInvalid
 	}
+	return t, nil
+}
+
+// check is what Authenticate decides about a token whose secret matched
+// and which is not revoked: expiry and scope.
+func check(t store.Token, scope store.Scope, now time.Time) (store.Token, error) {
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return t, ErrExpired
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -82,6 +83,7 @@ func (t *txn) AppendAuditEvents(ctx context.Context, build func(head store.Audit
 		if err != nil {
 			return err
 		}
+		t.hold.locked()
 		var evs []store.AuditEvent
 		if evs, buildErr = build(store.AuditHead{Seq: head.Seq, Hash: head.Hash}); buildErr != nil {
 			return buildErr
@@ -108,15 +110,11 @@ func (t *txn) AppendAuditEvents(ctx context.Context, build func(head store.Audit
 			}
 			prev = store.AuditHead{Seq: e.Seq, Hash: e.Hash}
 		}
-		if err := t.conn(ctx).CreateInBatches(&rows, 200).Error; err != nil {
+		moved, err := t.appendRows(ctx, rows, head.Seq, prev)
+		if err != nil {
 			return err
 		}
-		res := t.conn(ctx).Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", head.Seq).
-			Updates(map[string]any{"seq": prev.Seq, "hash": prev.Hash})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
+		if moved != 1 {
 			return fmt.Errorf("%w: audit head moved", store.ErrConflict)
 		}
 		out = make([]store.AuditEvent, len(rows))
@@ -132,6 +130,41 @@ func (t *txn) AppendAuditEvents(ctx context.Context, build func(head store.Audit
 		return nil, wrap("append audit", err)
 	}
 	return out, nil
+}
+
+// maxCombinedAudit bounds the events appendRows writes with the head in
+// one statement (each count is its own statement text).
+const maxCombinedAudit = 16
+
+// appendRows inserts rows and moves the head from seq to next, and
+// returns how many head rows moved (1, or 0 if the head is not at seq).
+// On PostgreSQL a few events and the head move are one statement (a
+// data-modifying WITH, always run to completion): the head is locked from
+// the SELECT … FOR UPDATE to COMMIT, and every round trip in between
+// lengthens the time all other audited writes wait.
+func (t *txn) appendRows(ctx context.Context, rows []auditRow, seq int64, next store.AuditHead) (int64, error) {
+	if t.postgres() && len(rows) <= maxCombinedAudit {
+		var sb strings.Builder
+		args := make([]any, 0, 8*len(rows)+3)
+		sb.WriteString(`WITH ins AS (INSERT INTO audit_events (seq, "time", actor, action, target, details, prev_hash, hash) VALUES `)
+		for i, r := range rows {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, r.Seq, r.Time, r.Actor, r.Action, r.Target, r.Details, r.PrevHash, r.Hash)
+		}
+		sb.WriteString(") UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?")
+		args = append(args, next.Seq, next.Hash, seq)
+		res := t.conn(ctx).Exec(sb.String(), args...)
+		return res.RowsAffected, res.Error
+	}
+	if err := t.conn(ctx).CreateInBatches(&rows, 200).Error; err != nil {
+		return 0, err
+	}
+	res := t.conn(ctx).Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", seq).
+		Updates(map[string]any{"seq": next.Seq, "hash": next.Hash})
+	return res.RowsAffected, res.Error
 }
 
 // GetAuditHead reads the chain head without locking it.

@@ -65,7 +65,8 @@ type Options struct {
 type Store struct {
 	*txn
 	sqlDB  *sql.DB
-	stmts  *stmtCache // SQLite only
+	stmts  *stmtCache   // SQLite only
+	group  *groupCommit // SQLite only
 	count  *atomic.Int64
 	driver string
 	logger *slog.Logger
@@ -157,14 +158,18 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			wait = 5 * time.Second
 		}
 	}
-	return &Store{
-		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer, writerWait: wait},
+	s := &Store{
+		txn:    &txn{db: db, dialect: o.Driver, now: now, writer: writer, writerWait: wait, holds: &holdStats{}},
 		sqlDB:  sqlDB,
 		stmts:  cache,
 		count:  statements,
 		driver: o.Driver,
 		logger: logger,
-	}, nil
+	}
+	if o.Driver == DriverSQLite {
+		s.group = &groupCommit{s: s}
+	}
+	return s, nil
 }
 
 // Statements reports how many statements the store has run since it was
@@ -186,11 +191,17 @@ const txAttempts = 3
 // InTx runs fn in one transaction, committed when fn returns nil and rolled
 // back otherwise; fn's error is returned as is. A transaction that lost to
 // a concurrent one (40001, 40P01) is run again, up to txAttempts times, so
-// fn must keep its effects inside tx.
+// fn must keep its effects inside tx. On SQLite, functions that wait for
+// the writer meanwhile share one transaction, each in a savepoint, and
+// each returns once the shared COMMIT has (see groupCommit).
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = s.inTxOnce(ctx, fn)
+		if s.group != nil {
+			err = s.group.run(ctx, fn)
+		} else {
+			err = s.inTxOnce(ctx, fn)
+		}
 		if attempt == txAttempts || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -210,10 +221,12 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx store.Tx) error) error 
 	}
 	defer release()
 	var fnErr error
+	hold := &auditHold{}
 	err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now, writer: s.writer, writerWait: s.writerWait})
+		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now, writer: s.writer, writerWait: s.writerWait, holds: s.holds, hold: hold})
 		return fnErr
 	})
+	s.holds.observe(hold)
 	if fnErr != nil {
 		return fnErr
 	}
@@ -242,8 +255,15 @@ func (s *Store) Close() error {
 // txn implements store.Tx on a gorm handle: the pool for Store's own methods,
 // a transaction inside InTx.
 type txn struct {
-	db      *gorm.DB
-	inTx    bool
+	db   *gorm.DB
+	inTx bool
+	// detached: statements ignore their context's cancellation (inside a
+	// grouped SQLite transaction, see groupCommit).
+	detached bool
+	// holds collects how long transactions hold the audit head; hold is
+	// this transaction's (nil outside one).
+	holds   *holdStats
+	hold    *auditHold
 	dialect string
 	now     func() time.Time
 	// writer serialises this process's SQLite write transactions (nil on
@@ -276,7 +296,12 @@ func (t *txn) lockWriter(ctx context.Context) (func(), error) {
 }
 
 // conn returns the handle bound to ctx.
-func (t *txn) conn(ctx context.Context) *gorm.DB { return t.db.WithContext(ctx) }
+func (t *txn) conn(ctx context.Context) *gorm.DB {
+	if t.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return t.db.WithContext(ctx)
+}
 
 // atomic runs fn in a transaction: the current one inside InTx, a new one
 // otherwise. Errors come back unchanged.
@@ -289,8 +314,10 @@ func (t *txn) atomic(ctx context.Context, fn func(t *txn) error) error {
 		return err
 	}
 	defer release()
+	hold := &auditHold{}
+	defer t.holds.observe(hold)
 	return t.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now, writer: t.writer, writerWait: t.writerWait})
+		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now, writer: t.writer, writerWait: t.writerWait, holds: t.holds, hold: hold})
 	})
 }
 
