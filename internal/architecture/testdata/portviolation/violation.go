@@ -1,6 +1,7 @@
 // Package portviolation is a planted violation of the store write rules
-// (ports_test.go): it writes a person and appends an audit event itself,
-// which only packages identity and audit may do.
+// (ports_test.go): it writes a person, appends an audit event, changes an
+// NHI and a group's members itself, which only packages identity, audit,
+// nhi and membership may do.
 package portviolation
 
 import (
@@ -27,4 +28,17 @@ func Batch(ctx context.Context, w store.PersonWriter) error {
 // Log appends to the chain outside package audit, as a method value.
 func Log(st store.Store) func(context.Context, func(store.AuditHead) (store.AuditEvent, error)) (store.AuditEvent, error) {
 	return st.AppendAudit
+}
+
+// svc has a method named like the store's: calling it is no store write.
+type svc struct{}
+
+func (svc) UpdateNHI(string) {}
+
+// Change writes an NHI and a membership through the store, outside their
+// owners, and calls its own UpdateNHI, which is not a violation.
+func Change(ctx context.Context, st store.Store) {
+	_, _ = st.UpdateNHI(ctx, "n", nil)
+	_ = st.InTx(ctx, func(tx store.Tx) error { return tx.AddGroupMembers(ctx, "g", nil) })
+	svc{}.UpdateNHI("n")
 }
