@@ -43,36 +43,30 @@ func (d directoryWriters) Close() {
 	}
 }
 
-func (d directoryWriters) groupWriters() map[string]access.GroupWriter {
-	out := make(map[string]access.GroupWriter, len(d))
+// writersAs is d with each writer seen as the interface T a consumer
+// holds (access.GroupWriter, nhi.Disabler, ...).
+func writersAs[T any](d directoryWriters, as func(*ldap.GroupWriter) T) map[string]T {
+	out := make(map[string]T, len(d))
 	for name, w := range d {
-		out[name] = w
+		out[name] = as(w)
 	}
 	return out
+}
+
+func (d directoryWriters) groupWriters() map[string]access.GroupWriter {
+	return writersAs(d, func(w *ldap.GroupWriter) access.GroupWriter { return w })
 }
 
 func (d directoryWriters) nhiDisablers() map[string]nhi.Disabler {
-	out := make(map[string]nhi.Disabler, len(d))
-	for name, w := range d {
-		out[name] = w
-	}
-	return out
+	return writersAs(d, func(w *ldap.GroupWriter) nhi.Disabler { return w })
 }
 
 func (d directoryWriters) ownerWriters() map[string]nhi.OwnerWriter {
-	out := make(map[string]nhi.OwnerWriter, len(d))
-	for name, w := range d {
-		out[name] = w
-	}
-	return out
+	return writersAs(d, func(w *ldap.GroupWriter) nhi.OwnerWriter { return w })
 }
 
 func (d directoryWriters) reviewDisablers() map[string]review.NHIDisabler {
-	out := make(map[string]review.NHIDisabler, len(d))
-	for name, w := range d {
-		out[name] = w
-	}
-	return out
+	return writersAs(d, func(w *ldap.GroupWriter) review.NHIDisabler { return w })
 }
 
 // accessFulfillers are the fulfillers of the request flow, the same in

@@ -1,16 +1,11 @@
 package webui_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/syncd-dev/syncd/internal/jobs"
-	"github.com/syncd-dev/syncd/internal/notify"
-	"github.com/syncd-dev/syncd/internal/notify/smtpsink"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -28,31 +23,7 @@ func TestBrowserApproverJourneyFromMail(t *testing.T) {
 	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnvWith(t, false, []string{"hr"}, idpUsers, (*env).seed, withCatalog)
-			sink, err := smtpsink.Start(smtpsink.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sink.Close()
-			clock := time.Now().Add(time.Hour) // past every digest window
-			svc := &notify.Service{Store: e.store, BaseURL: e.base, Now: func() time.Time { return clock },
-				Channels: []notify.Channel{&notify.Email{SMTP: notify.SMTP{Addr: sink.Addr, From: mailFrom, Timeout: 5 * time.Second}}}}
-			runner := &jobs.Runner{Store: e.store, Holder: "browser-journey", Now: func() time.Time { return clock }}
-			svc.Register(runner, 0)
-			deliver := func() {
-				t.Helper()
-				if _, err := svc.Dispatch(t.Context()); err != nil {
-					t.Fatal(err)
-				}
-				for {
-					ran, err := runner.RunOne(t.Context(), t.Context(), []string{notify.JobDeliver})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !ran {
-						return
-					}
-				}
-			}
+			mails := newMailer(t, e, "browser-journey")
 			viewport := chromedp.EmulateViewport(tc.width, tc.height)
 
 			// The requester files the request in the catalog.
@@ -78,13 +49,8 @@ func TestBrowserApproverJourneyFromMail(t *testing.T) {
 			}
 
 			// The approval mail arrives at the SMTP server on loopback.
-			deliver()
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-			ms, err := sink.Wait(ctx, 1)
-			cancel()
-			if err != nil {
-				t.Fatalf("no approval mail: %v", err)
-			}
+			mails.deliver()
+			ms := mails.wait(1)
 			carolPerson, err := e.store.GetPerson(t.Context(), e.ids["carol"])
 			if err != nil {
 				t.Fatal(err)

@@ -1,17 +1,12 @@
 package webui_test
 
 import (
-	"context"
 	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/syncd-dev/syncd/internal/jobs"
-	"github.com/syncd-dev/syncd/internal/notify"
-	"github.com/syncd-dev/syncd/internal/notify/smtpsink"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -26,48 +21,14 @@ var mailLink = regexp.MustCompile(`Open the request: (\S+)`)
 // provider sign-in; not in Chromium.)
 func TestApproverJourneyFromMail(t *testing.T) {
 	e := newEnvWith(t, false, []string{"hr"}, idpUsers, (*env).seed, withCatalog)
-	sink, err := smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	clock := time.Now().Add(time.Hour) // past every digest window
-	svc := &notify.Service{Store: e.store, BaseURL: e.base, Now: func() time.Time { return clock },
-		Channels: []notify.Channel{&notify.Email{SMTP: notify.SMTP{Addr: sink.Addr, From: mailFrom, Timeout: 5 * time.Second}}}}
-	runner := &jobs.Runner{Store: e.store, Holder: "journey", Now: func() time.Time { return clock }}
-	svc.Register(runner, 0)
-	deliver := func() {
-		t.Helper()
-		if _, err := svc.Dispatch(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			ran, err := runner.RunOne(t.Context(), t.Context(), []string{notify.JobDeliver})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ran {
-				return
-			}
-		}
-	}
-	wait := func(n int) []smtpsink.Message {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		defer cancel()
-		ms, err := sink.Wait(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ms
-	}
+	mails := newMailer(t, e, "journey")
 
 	sam := e.as("sam")
 	if resp := e.post(sam, "/requests", url.Values{"item": {"reports"}, "justification": {"pipeline review"}, "csrf_token": {e.csrf(sam)}}); resp.StatusCode != 303 {
 		t.Fatalf("submit: %d %s", resp.StatusCode, resp.Body)
 	}
-	deliver()
-	ms := wait(1)
+	mails.deliver()
+	ms := mails.wait(1)
 	carolPerson, err := e.store.GetPerson(t.Context(), e.ids["carol"])
 	if err != nil {
 		t.Fatal(err)
@@ -94,10 +55,10 @@ func TestApproverJourneyFromMail(t *testing.T) {
 	if err != nil || r.State != store.RequestApproved {
 		t.Fatalf("request after approval: %v %+v", err, r)
 	}
-	deliver()
-	wait(2)
-	deliver()
-	if ms = sink.Messages(); len(ms) != 2 || !strings.HasPrefix(ms[1].Subject(), "Your request was decided") || !strings.Contains(ms[1].Text(), m[1]) {
+	mails.deliver()
+	mails.wait(2)
+	mails.deliver()
+	if ms = mails.sink.Messages(); len(ms) != 2 || !strings.HasPrefix(ms[1].Subject(), "Your request was decided") || !strings.Contains(ms[1].Text(), m[1]) {
 		t.Fatalf("after approval: %d mails, last %q", len(ms), ms[len(ms)-1].Subject())
 	}
 }
