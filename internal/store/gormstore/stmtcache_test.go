@@ -132,6 +132,20 @@ func TestStmtCacheCloseWaitsForBackgroundPreparations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Every preparation has started and waits for the connection (one
+	// scheduled only after close begins sees the cache closed and does
+	// nothing, which is not what this test is about).
+	for deadline := time.Now().Add(prepareTimeout / 2); ; time.Sleep(5 * time.Millisecond) {
+		c.mu.Lock()
+		n := len(c.preparing)
+		c.mu.Unlock()
+		if n == 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 20 preparations started", n)
+		}
+	}
 	done := make(chan struct{})
 	go func() { c.close(); close(done) }()
 	select {
