@@ -198,13 +198,14 @@ func (s *Service) recheckApproval(ctx context.Context, tx store.Reader, r store.
 	if err != nil {
 		return "", err
 	}
+	pol := s.Policy()
 	for _, other := range h.items(it.ID) {
-		if conflicts(it, other, s.item) {
+		if pol.Conflicts(it.ID, other) {
 			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", personName(b), other, it.ID), nil
 		}
 	}
 	for _, other := range h.pendingItems(it.ID) {
-		if conflicts(it, other, s.item) {
+		if pol.Conflicts(it.ID, other) {
 			return fmt.Sprintf("separation of duties: %s has a pending request for %s, which conflicts with %s", personName(b), other, it.ID), nil
 		}
 	}

@@ -259,30 +259,13 @@ func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Gr
 	if err != nil {
 		return "", err
 	}
+	pol := s.Policy()
 	for _, other := range held {
-		if conflicts(it, other, s.item) {
+		if pol.Conflicts(it.ID, other) {
 			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", personName(holder), other, it.ID), nil
 		}
 	}
 	return "", nil
-}
-
-// conflicts reports an SoD conflict between it and other, declared on
-// either side.
-func conflicts(it catalog.Item, other string, lookup func(string) (catalog.Item, bool)) bool {
-	for _, c := range it.SoDConflicts {
-		if c == other {
-			return true
-		}
-	}
-	if o, ok := lookup(other); ok {
-		for _, c := range o.SoDConflicts {
-			if c == it.ID {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // heldOther is what the grant's holder holds live besides this grant.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/syncd-dev/syncd/internal/auth"
 	"github.com/syncd-dev/syncd/internal/authz"
+	"github.com/syncd-dev/syncd/internal/policy"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -197,7 +198,11 @@ func (s *Server) registerRows(ctx context.Context, gs []store.Grant, f grantFilt
 	nhiNames := map[string]string{}
 	// Active grants by holder, for separation-of-duties conflicts.
 	held := map[string]map[string]bool{}
+	var sod *policy.Catalog // the compiled catalog: conflicts declared on either item
 	if f.SoD {
+		if s.Access != nil {
+			sod = s.Access.Policy()
+		}
 		for _, g := range gs {
 			if g.State == store.GrantActive && g.HolderID != "" && g.HolderNHIID == "" {
 				if held[g.HolderID] == nil {
@@ -218,9 +223,8 @@ func (s *Server) registerRows(ctx context.Context, gs []store.Grant, f grantFilt
 		if f.SoD {
 			var with []string
 			for other := range held[g.HolderID] {
-				o, known := items[other]
-				if other != g.ItemID && g.State == store.GrantActive && g.HolderNHIID == "" &&
-					(slices.Contains(it.SoDConflicts, other) || known && slices.Contains(o.SoDConflicts, g.ItemID)) {
+				o := items[other]
+				if other != g.ItemID && g.State == store.GrantActive && g.HolderNHIID == "" && sod != nil && sod.Conflicts(g.ItemID, other) {
 					with = append(with, cmp.Or(o.Name, other))
 				}
 			}
