@@ -53,11 +53,11 @@ func (s *Service) Decide(ctx context.Context, approverID, requestID string, appr
 			case !slices.Contains(r.Stages[r.Stage].Approvers, approverID):
 				return r, fmt.Errorf("access: %s is not an approver of stage %s: %w", approverID, r.Stages[r.Stage].Name, ErrForbidden)
 			case approver.Status != store.StatusActive:
-				return r, fmt.Errorf("access: %s is %s and can no longer decide: %w", personName(approver), approver.Status, ErrForbidden)
+				return r, fmt.Errorf("access: %s is %s and can no longer decide: %w", approver.Name(), approver.Status, ErrForbidden)
 			case slices.Contains(r.Stages[r.Stage].Approved, approverID):
 				return r, fmt.Errorf("access: %s already approved stage %s: %w", approverID, r.Stages[r.Stage].Name, ErrInvalid)
 			case approvedEarlierStage(r, approverID):
-				return r, fmt.Errorf("access: %s approved an earlier stage of this request; each stage needs another approver: %w", personName(approver), ErrForbidden)
+				return r, fmt.Errorf("access: %s approved an earlier stage of this request; each stage needs another approver: %w", approver.Name(), ErrForbidden)
 			case !approve && comment == "":
 				return r, fmt.Errorf("access: a denial needs a comment: %w", ErrInvalid)
 			case approve && comment == "" && ok && (it.Risk == policy.RiskHigh || it.Risk == policy.RiskCritical):
@@ -192,7 +192,7 @@ func (s *Service) recheckApproval(ctx context.Context, tx store.Reader, r store.
 		return "", err
 	}
 	if b.Status != store.StatusActive {
-		return fmt.Sprintf("%s is %s, not active", personName(b), b.Status), nil
+		return fmt.Sprintf("%s is %s, not active", b.Name(), b.Status), nil
 	}
 	h, err := holdingsOf(ctx, tx, r.BeneficiaryID, r.BeneficiaryNHIID, r.ID, s.relevantItems(it))
 	if err != nil {
@@ -201,12 +201,12 @@ func (s *Service) recheckApproval(ctx context.Context, tx store.Reader, r store.
 	pol := s.Policy()
 	for _, other := range h.items(it.ID) {
 		if pol.Conflicts(it.ID, other) {
-			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", personName(b), other, it.ID), nil
+			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", b.Name(), other, it.ID), nil
 		}
 	}
 	for _, other := range h.pendingItems(it.ID) {
 		if pol.Conflicts(it.ID, other) {
-			return fmt.Sprintf("separation of duties: %s has a pending request for %s, which conflicts with %s", personName(b), other, it.ID), nil
+			return fmt.Sprintf("separation of duties: %s has a pending request for %s, which conflicts with %s", b.Name(), other, it.ID), nil
 		}
 	}
 	return "", nil

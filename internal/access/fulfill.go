@@ -145,10 +145,3 @@ func (s *Service) requestEnd(ctx context.Context, tx store.Tx, grantID string, f
 	_, err = audit.AppendAll(ctx, tx, now, entries...)
 	return out, err
 }
-
-func personName(p store.Person) string {
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return p.UserName
-}

@@ -199,7 +199,7 @@ func (a *APIKey) Grant(ctx context.Context, g store.Grant, it catalog.Item, hold
 			n, err = w.Create(ctx, "fulfillment:api-key", store.NHI{
 				Kind: store.KindAPIKey, Name: fmt.Sprintf("%s-%s", it.ID, g.ID[len(g.ID)-8:]), Source: "request", ExternalID: g.ID,
 				Environment: req.Environment, OwnerID: holder.ID, Status: store.NHIActive,
-				Description: fmt.Sprintf("%s for %s (sha256 %s)", it.Name, personName(holder), hex.EncodeToString(sum[:8])),
+				Description: fmt.Sprintf("%s for %s (sha256 %s)", it.Name, holder.Name(), hex.EncodeToString(sum[:8])),
 				CreatedAt:   now, UpdatedAt: now, ExpiresAt: &end, RotatedAt: &now,
 			}, map[string]any{"grant": g.ID, "item": it.ID, "environment": req.Environment, "owner": holder.ID, "expires": end})
 			if err != nil {

@@ -114,5 +114,5 @@ func (l *LDAPGroup) holderDN(ctx context.Context, w GroupWriter, g store.Grant, 
 			return ln.Attributes["dn"], nil
 		}
 	}
-	return "", fmt.Errorf("ldap-group: %s has no DN in source %q (not pulled from that directory)", personName(holder), src)
+	return "", fmt.Errorf("ldap-group: %s has no DN in source %q (not pulled from that directory)", holder.Name(), src)
 }

@@ -98,5 +98,5 @@ func (s *SCIMGroup) userID(ctx context.Context, it catalog.Item, app SCIMApp, ho
 		}
 	}
 	return "", fmt.Errorf("scim: %s has no user in app %q (looked up as %q): %w",
-		personName(holder), it.Fulfillment.Params["app"], tried, scimclient.ErrNoUser)
+		holder.Name(), it.Fulfillment.Params["app"], tried, scimclient.ErrNoUser)
 }

@@ -178,7 +178,7 @@ func personNames(ctx context.Context, tx store.Reader) func(string) string {
 		if err != nil {
 			return ""
 		}
-		return personName(p)
+		return p.Name()
 	}
 }
 

@@ -230,7 +230,7 @@ func (s *Service) fulfil(ctx context.Context, g store.Grant, token string) error
 		if !done && cur.State == store.GrantPending {
 			if _, err := tx.CreateNotification(ctx, store.Notification{
 				PersonID: it.OwnerID, Kind: "fulfillment.confirm", Subject: "grant:" + cur.ID,
-				Message:   fmt.Sprintf("Grant %s to %s and confirm it is done", it.Name, personName(holder)),
+				Message:   fmt.Sprintf("Grant %s to %s and confirm it is done", it.Name, holder.Name()),
 				DedupeKey: "grant:" + cur.ID + ":confirm", CreatedAt: now,
 			}); err != nil && it.OwnerID != "" && !errors.Is(err, store.ErrConflict) {
 				return cur, nil, err
@@ -251,7 +251,7 @@ func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Gr
 	case it.Retired:
 		return fmt.Sprintf("item %s was retired", it.ID), nil
 	case holder.Status != store.StatusActive:
-		return fmt.Sprintf("%s is %s, not active", personName(holder), holder.Status), nil
+		return fmt.Sprintf("%s is %s, not active", holder.Name(), holder.Status), nil
 	case g.Assurance == store.AssuranceImported || g.Assurance == store.AssuranceBirthright:
 		return "", nil
 	}
@@ -262,7 +262,7 @@ func (s *Service) recheckActivation(ctx context.Context, tx store.Tx, g store.Gr
 	pol := s.Policy()
 	for _, other := range held {
 		if pol.Conflicts(it.ID, other) {
-			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", personName(holder), other, it.ID), nil
+			return fmt.Sprintf("separation of duties: %s holds %s, which conflicts with %s", holder.Name(), other, it.ID), nil
 		}
 	}
 	return "", nil
@@ -364,7 +364,7 @@ func (s *Service) takeBack(ctx context.Context, g store.Grant, token string) err
 					if _, err := tx.CreateNotification(ctx, store.Notification{
 						PersonID: it.OwnerID, Kind: "takeback.failed", Subject: "grant:" + cur.ID,
 						Message: fmt.Sprintf("Taking back %s from %s failed %d times (%s); remove the access by hand or fix the target",
-							it.Name, personName(holder), cur.TakeBack.Attempts, rerr.Error()),
+							it.Name, holder.Name(), cur.TakeBack.Attempts, rerr.Error()),
 						DedupeKey: "grant:" + cur.ID + ":takeback-failed", CreatedAt: now,
 					}); err != nil && !errors.Is(err, store.ErrConflict) {
 						return cur, nil, err

@@ -344,7 +344,7 @@ func (x *campaignExport) launch(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				manager = personName(x.atLaunch.person(m))
+				manager = (x.atLaunch.person(m)).Name()
 			}
 			reviewers, err := x.names(ctx, it.ReviewerIDs)
 			if err != nil {
@@ -358,7 +358,7 @@ func (x *campaignExport) launch(ctx context.Context) error {
 			}
 			holderName := it.Snapshot.HolderName
 			if holderName == "" {
-				holderName = personName(holder)
+				holderName = holder.Name()
 			}
 			if err := s.Row(it.ID, it.GrantID, it.NHIID, holderName, it.HolderID, holder.EmployeeNumber, it.Snapshot.HolderDept, holder.Title,
 				manager, holder.ManagerID, string(holder.Status), it.ItemID, it.Snapshot.ItemName, owner, it.Snapshot.RiskTier, it.Snapshot.Source, it.Snapshot.Assurance,

@@ -145,17 +145,5 @@ func (p *people) name(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return personName(v), nil
-}
-
-func personName(v store.Person) string {
-	switch {
-	case v.DisplayName != "":
-		return v.DisplayName
-	case v.GivenName != "" || v.FamilyName != "":
-		return v.GivenName + " " + v.FamilyName
-	case v.UserName != "":
-		return v.UserName
-	}
-	return v.ID
+	return v.Name(), nil
 }

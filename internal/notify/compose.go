@@ -73,7 +73,7 @@ func (s *Service) compose(ctx context.Context, d store.NotificationDigest) (Mess
 	}
 	m := Message{
 		ID:   fmt.Sprintf("digest-%d", d.ID),
-		To:   Recipient{PersonID: p.ID, Name: personName(p), Email: p.Email},
+		To:   Recipient{PersonID: p.ID, Name: p.Name(), Email: p.Email},
 		Kind: d.Kind, At: s.now(),
 	}
 	if len(items) > maxItems {
@@ -221,16 +221,6 @@ func (s *Service) link(kind, subject string) (string, string) {
 		return base + "/nhis", "Open NHIs"
 	}
 	return base + "/", "Open syncd"
-}
-
-func personName(p store.Person) string {
-	switch {
-	case p.DisplayName != "":
-		return p.DisplayName
-	case p.GivenName != "" || p.FamilyName != "":
-		return strings.TrimSpace(p.GivenName + " " + p.FamilyName)
-	}
-	return p.UserName
 }
 
 // oneLine turns every control character (CR and LF included) into a

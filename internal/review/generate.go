@@ -463,7 +463,7 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 		st := d.Stages[0]
 		reviewers, route := resolveReviewers(dir, st.Reviewers, st.Fallback, d.FallbackGroup, sub)
 		snap := store.ReviewSnapshot{
-			HolderName: displayName(holder), HolderDept: holder.Department, JobFunctions: jfs[g.HolderID],
+			HolderName: holder.Name(), HolderDept: holder.Department, JobFunctions: jfs[g.HolderID],
 			ItemName: it.Name, RiskTier: it.Risk, Source: grantSource(g), Assurance: g.Assurance, Start: g.Start,
 		}
 		if snap.ItemName == "" {
@@ -483,13 +483,6 @@ func (s *Service) grantItems(ctx context.Context, tx store.Tx, d *Definition, c 
 		})
 	}
 	return out, nil
-}
-
-func displayName(p store.Person) string {
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return p.UserName
 }
 
 // nhiPage freezes the next page of NHIs in scope.
@@ -544,7 +537,7 @@ func (s *Service) nhiPage(ctx context.Context, tx store.Tx, d *Definition, c sto
 		out = append(out, store.ReviewItem{
 			CampaignID: c.ID, NHIID: n.ID, HolderNHIID: n.ID, ItemID: "",
 			Snapshot: store.ReviewSnapshot{
-				HolderName: n.Name + " (owner " + displayName(owner) + ")", Source: n.Source, Start: n.CreatedAt,
+				HolderName: n.Name + " (owner " + owner.Name() + ")", Source: n.Source, Start: n.CreatedAt,
 				Expiry: n.ExpiresAt, LastUsedAt: n.LastUsedAt, Environment: n.Environment, NHIKind: string(n.Kind), ProjectID: n.ProjectID,
 			},
 			DefinitionVersion: c.DefinitionVersion, ReviewerIDs: reviewers, Route: route,

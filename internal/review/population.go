@@ -1,6 +1,7 @@
 package review
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,20 +117,6 @@ func (e *evaluation) persons(ctx context.Context, ids []string) (map[string]stor
 	return out, nil
 }
 
-// personName is how a person reads in evidence: display name, else given
-// and family name, else userName, else the ID.
-func personName(p store.Person, id string) string {
-	switch {
-	case p.DisplayName != "":
-		return p.DisplayName
-	case p.GivenName != "" || p.FamilyName != "":
-		return p.GivenName + " " + p.FamilyName
-	case p.UserName != "":
-		return p.UserName
-	}
-	return id
-}
-
 // grants evaluates one page of active grants.
 func (e *evaluation) grants(ctx context.Context, page []store.Grant) error {
 	if len(page) == 0 {
@@ -204,16 +191,16 @@ func (e *evaluation) grants(ctx context.Context, page []store.Grant) error {
 		e.seq++
 		r := store.ClosePopulationRow{
 			CampaignID: e.c.ID, Seq: e.seq, GrantID: g.ID,
-			HolderID: g.HolderID, HolderName: personName(holder, g.HolderID), EmployeeNumber: holder.EmployeeNumber,
+			HolderID: g.HolderID, HolderName: cmp.Or(holder.Name(), g.HolderID), EmployeeNumber: holder.EmployeeNumber,
 			Department: holder.Department, Title: holder.Title, ManagerID: holder.ManagerID, HolderStatus: string(holder.Status),
 			ItemID: g.ItemID, ItemName: ci.Name, Risk: ci.Risk, ItemOwnerID: ci.OwnerID,
 			ObtainedBy: grantSource(g), Assurance: g.Assurance, RequestID: g.RequestID, Start: g.Start, InScope: k.inScope,
 		}
 		if holder.ManagerID != "" {
-			r.ManagerName = personName(others[holder.ManagerID], holder.ManagerID)
+			r.ManagerName = cmp.Or(others[holder.ManagerID].Name(), holder.ManagerID)
 		}
 		if ci.OwnerID != "" {
-			r.ItemOwnerName = personName(others[ci.OwnerID], ci.OwnerID)
+			r.ItemOwnerName = cmp.Or(others[ci.OwnerID].Name(), ci.OwnerID)
 		}
 		if !knownItem || r.ItemName == "" {
 			r.ItemName = g.ItemID
@@ -349,11 +336,11 @@ func (e *evaluation) nhiPage(ctx context.Context, page []store.NHI) error {
 			ObtainedBy: n.Source, Start: n.CreatedAt, Expiry: n.ExpiresAt, LastUsedAt: n.LastUsedAt, InScope: in,
 		}
 		if n.OwnerID != "" {
-			r.ItemOwnerName = personName(owner, n.OwnerID)
+			r.ItemOwnerName = cmp.Or(owner.Name(), n.OwnerID)
 			r.HolderName = n.Name + " (owner " + r.ItemOwnerName + ")"
 		}
 		if owner.ManagerID != "" {
-			r.ManagerName = personName(mgrs[owner.ManagerID], owner.ManagerID)
+			r.ManagerName = cmp.Or(mgrs[owner.ManagerID].Name(), owner.ManagerID)
 		}
 		e.st.Rows++
 		if in {

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Status is a person's lifecycle state.
 type Status string
@@ -72,4 +75,20 @@ func (k MatchKey) Valid() bool {
 		return true
 	}
 	return false
+}
+
+// Name is how the person reads to people (pages, mails, evidence): the
+// display name, else given and family name, else the userName, else the
+// ID.
+func (p Person) Name() string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	if n := strings.TrimSpace(p.GivenName + " " + p.FamilyName); n != "" {
+		return n
+	}
+	if p.UserName != "" {
+		return p.UserName
+	}
+	return p.ID
 }

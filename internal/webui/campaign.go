@@ -92,7 +92,7 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request) {
 		if id == "system" {
 			n = "the default (nobody answered)"
 		} else if p, err := s.Store.GetPerson(ctx, id); err == nil {
-			n = personName(p)
+			n = p.Name()
 		}
 		names[id] = n
 		return n

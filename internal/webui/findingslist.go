@@ -150,7 +150,7 @@ func (s *Server) findingRows(ctx context.Context, fs []store.Finding) ([]finding
 				people[id] = p
 			}
 			if p != nil {
-				row.Owner, row.OwnerLink = personName(*p), "/people/"+p.ID
+				row.Owner, row.OwnerLink = (*p).Name(), "/people/"+p.ID
 			} else {
 				row.Owner = "someone no longer known"
 			}

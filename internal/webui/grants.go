@@ -239,7 +239,7 @@ func (s *Server) registerRows(ctx context.Context, gs []store.Grant, f grantFilt
 			return nil, err
 		}
 		if holder != nil {
-			row.Holder, row.HolderLink, row.HolderState = personName(*holder), "/people/"+holder.ID, holder.Status
+			row.Holder, row.HolderLink, row.HolderState = (*holder).Name(), "/people/"+holder.ID, holder.Status
 		} else {
 			row.Holder = "someone no longer known"
 		}

@@ -20,7 +20,7 @@ func (s *Server) names(ctx context.Context) func(string) string {
 		}
 		n := "someone no longer known"
 		if p, err := s.Store.GetPerson(ctx, id); err == nil {
-			n = personName(p)
+			n = p.Name()
 		}
 		seen[id] = n
 		return n

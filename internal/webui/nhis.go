@@ -191,7 +191,7 @@ func (x nhiRow) ownerName() string {
 	if x.Owner.ID == "" {
 		return ""
 	}
-	return personName(x.Owner)
+	return x.Owner.Name()
 }
 
 var nhiKeys = []sortKey[nhiRow]{

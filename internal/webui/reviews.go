@@ -273,7 +273,7 @@ func (s *Server) reviewRows(ctx context.Context, personID string) ([]reviewRow, 
 	}
 	name := func(id string) string {
 		if p := person(id); p != nil {
-			return personName(*p)
+			return (*p).Name()
 		}
 		return "someone no longer known"
 	}
@@ -296,7 +296,7 @@ func (s *Server) reviewRows(ctx context.Context, personID string) ([]reviewRow, 
 		if p := person(row.HolderID); p != nil {
 			row.Title = p.Title
 			if row.Holder == "" {
-				row.Holder = personName(*p)
+				row.Holder = (*p).Name()
 			}
 			if row.Department == "" {
 				row.Department = p.Department
@@ -344,13 +344,6 @@ func (s *Server) obtained(ctx context.Context, it store.ReviewItem, name func(st
 		by = append(by, name(id))
 	}
 	return out + ", approved by " + strings.Join(by, ", ")
-}
-
-func personName(p store.Person) string {
-	if p.DisplayName != "" {
-		return p.DisplayName
-	}
-	return p.UserName
 }
 
 func orDash(s string) string {
