@@ -84,7 +84,9 @@ var (
 	reviewDecide rule = func(p string, own bool) bool { return own && (p == "manager" || p == "admin") }
 	campaignRead      = anyOf("admin", "auditor", "manager")
 	taskList     rule = func(p string, own bool) bool { return p == "admin" || p == "auditor" || (own && p != "manager") }
-	never        rule = func(string, bool) bool { return false }
+	// My tasks (web) lists the viewer's own tasks only, whatever their role.
+	myTasks rule = func(p string, own bool) bool { return own && p != "manager" }
+	never   rule = func(string, bool) bool { return false }
 )
 
 // routeRow is one route's row. obj names the kind of object substituted
@@ -161,6 +163,8 @@ func routeTable() []routeRow {
 		{route: "GET /api/v1/tasks", action: "task.read", obj: "task", allow: taskList, list: true},
 		{route: "POST /api/v1/tasks/{id}/accept", action: "task.accept", obj: "task", allow: manageRule, fresh: true,
 			body: func(string) any { return map[string]any{} }},
+		{route: "GET /tasks", action: "task.mine", obj: "task", allow: myTasks, list: true},
+		{route: "POST /tasks/{id}/accept", action: "task.accept", obj: "task", allow: manageRule, fresh: true},
 
 		{route: "GET /catalog", action: "catalog.read", allow: everyone},
 		{route: "GET /api/v1/catalog", action: "catalog.read", allow: everyone},

@@ -42,7 +42,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", ve.Fields)
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, "invalid input; nothing was stored", []nhi.FieldError{*fe})
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, nhi.ErrForbidden):
 		writeError(w, http.StatusForbidden, publicMessage(err, "not allowed"), nil)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found", nil)

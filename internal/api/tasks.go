@@ -1,10 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
+	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -14,14 +17,20 @@ import (
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := store.TaskQuery{State: store.TaskState(v.Get("state")), AssigneeID: v.Get("assignee"), NHIID: v.Get("nhi")}
-	// A task is its assignee's (and admins' and auditors'): others see
-	// only their own, whatever they ask for.
+	// A task is its assignee's or, routed to a team, the team's members'
+	// (and admins' and auditors'): others see only their own, whatever
+	// they ask for.
 	if p := principalFrom(r.Context()); !p.seesAll() {
 		if p.PersonID == "" {
 			writeError(w, http.StatusForbidden, "tasks are listed for their assignees; this token has no owner", nil)
 			return
 		}
-		q.AssigneeID = p.PersonID
+		teams, err := nhi.Teams(r.Context(), s.Store, p.PersonID)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		q.AssigneeID, q.AssigneeTeams = p.PersonID, teams
 	}
 	if q.State == "" {
 		q.State = store.TaskOpen
@@ -73,8 +82,10 @@ type acceptResponse struct {
 	WriteBackError string `json:"write_back_error,omitempty"`
 }
 
-// acceptTask: POST /api/v1/tasks/{id}/accept; the assignee takes the NHI
-// over (or names a new owner), or an admin assigns one.
+// acceptTask: POST /api/v1/tasks/{id}/accept; the assignee (or, for a
+// team's task, a member of the team) takes the NHI over or names a new
+// owner, or an admin assigns one. Who may is checked by package nhi in
+// the transaction that accepts.
 func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -87,15 +98,6 @@ func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fe)
 		return
 	}
-	k, err := s.Store.GetTask(r.Context(), id)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	if !p.Admin() && (p.PersonID == "" || k.AssigneeID != p.PersonID) {
-		s.fail(w, fmt.Errorf("only the assignee of task %d or an admin may accept it: %w", id, errForbidden))
-		return
-	}
 	owner := req.NewOwner
 	if owner == "" {
 		owner = p.PersonID
@@ -104,8 +106,11 @@ func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, &nhi.FieldError{Field: "new_owner", Msg: "required for token clients (a person id, userName or email)"})
 		return
 	}
-	out, err := s.NHI.AcceptTask(r.Context(), p.Actor(), id, owner)
+	out, err := s.NHI.AcceptTask(r.Context(), p.subject(), p.Actor(), id, owner)
 	if err != nil {
+		if errors.Is(err, nhi.ErrForbidden) {
+			s.record(r, p.Actor(), audit.ActionAccessDenied, "task:"+strconv.FormatInt(id, 10), map[string]string{"action": string(authz.Manage), "object": "task"})
+		}
 		s.fail(w, err)
 		return
 	}

@@ -71,3 +71,57 @@ func TestTasksPageAndAcceptByReference(t *testing.T) {
 		}
 	})
 }
+
+// TestTeamTaskIsTheTeamsToAccept: a task routed to the fallback team is
+// listed for, and may be accepted by, an active member of that team (the
+// directory group of that name, any case); others neither see nor accept
+// it. Membership is checked when the acceptance takes effect: a member
+// who left the team since the list was shown is refused.
+func TestTeamTaskIsTheTeamsToAccept(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, s *gormstore.Store) {
+		h := newHarness(t, s)
+		ctx := t.Context()
+		g, err := s.CreateGroup(ctx, store.Group{Source: "okta", ExternalID: "grp-sec", DisplayName: "Security"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetGroupMembers(ctx, g.ID, []string{h.ids["bob"]}); err != nil {
+			t.Fatal(err)
+		}
+		var ks []store.ReownershipTask
+		for i := range 3 {
+			n, err := s.CreateNHI(ctx, store.NHI{Kind: store.KindToken, Name: fmt.Sprintf("team-tok-%d", i), Source: "api"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ks = append(ks, store.ReownershipTask{NHIID: n.ID, Route: store.RouteFallbackTeam, AssigneeTeam: "security",
+				CreatedAt: h.now, Deadline: h.now.Add(time.Hour)})
+		}
+		created, err := s.CreateTasks(ctx, ks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if items := h.want("bob", "GET", "/api/v1/tasks", nil, http.StatusOK)["items"].([]any); len(items) != 3 {
+			t.Fatalf("bob (in Security) lists %d team tasks, want 3", len(items))
+		}
+		if items := h.want("alice", "GET", "/api/v1/tasks", nil, http.StatusOK)["items"].([]any); len(items) != 0 {
+			t.Fatalf("alice (not in Security) lists %d team tasks, want 0", len(items))
+		}
+		h.want("alice", "POST", "/api/v1/tasks/"+itoa(created[0].ID)+"/accept", map[string]any{}, http.StatusForbidden)
+		acc := h.want("bob", "POST", "/api/v1/tasks/"+itoa(created[0].ID)+"/accept", map[string]any{}, http.StatusOK)
+		if acc["state"] != "accepted" || acc["new_owner_id"] != h.ids["bob"] {
+			t.Fatalf("bob accepts his team's task: %v", acc)
+		}
+		acc = h.want("bob", "POST", "/api/v1/tasks/"+itoa(created[1].ID)+"/accept", map[string]any{"new_owner": "alice"}, http.StatusOK)
+		if acc["new_owner_id"] != h.ids["alice"] {
+			t.Fatalf("bob names alice for his team's task: %v", acc)
+		}
+		if err := s.SetGroupMembers(ctx, g.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		h.want("bob", "POST", "/api/v1/tasks/"+itoa(created[2].ID)+"/accept", map[string]any{}, http.StatusForbidden)
+		if k, err := s.GetTask(ctx, created[2].ID); err != nil || k.State != store.TaskOpen {
+			t.Fatalf("a refused acceptance changed the task: %+v %v", k, err)
+		}
+	})
+}

@@ -92,6 +92,14 @@ type Grant struct {
 // CatalogItem is a catalog item ("" OwnerID for a new one).
 type CatalogItem struct{ OwnerID string }
 
+// Task is an NHI re-ownership task. TeamMember says the principal is an
+// active member of the team the task is assigned to (the caller looks it
+// up, in the transaction that acts on the task).
+type Task struct {
+	Task       store.ReownershipTask
+	TeamMember bool
+}
+
 // AuditTrail is the audit log as a whole.
 type AuditTrail struct{}
 
@@ -109,6 +117,7 @@ func (AuditTrail) kind() string    { return "audit" }
 func (SyncRuns) kind() string      { return "sync-runs" }
 func (Campaign) kind() string      { return "campaign" }
 func (CampaignItems) kind() string { return "campaign-items" }
+func (Task) kind() string          { return "task" }
 
 // Kind names o's kind, for audit events.
 func Kind(o Object) string { return o.kind() }
@@ -142,6 +151,9 @@ const maxChain = 32
 //     (CampaignItems) by its owner; changing it is for admins;
 //   - a grant is read by its holder, the holder's managers and the item's
 //     owner;
+//   - a re-ownership task is read and acted on (accepted) by its
+//     assignee, or, when it is assigned to a team, by the team's active
+//     members; auditors read it;
 //   - catalog items are changed by catalog owners (their own items, or
 //     new ones);
 //   - the audit trail and sync runs are read by admins and auditors only;
@@ -203,6 +215,11 @@ func (pol Policy) Allowed(ctx context.Context, p Principal, a Action, o Object) 
 			return true, nil
 		}
 		return pol.managesID(ctx, me, g.HolderID)
+	case Task:
+		if auditorRead || o.TeamMember && o.Task.AssigneeTeam != "" {
+			return true, nil
+		}
+		return me != "" && o.Task.AssigneeID == me, nil
 	case CatalogItem:
 		if a == Read {
 			return true, nil // the catalog is for everyone signed in

@@ -34,6 +34,8 @@ func TestPolicyTable(t *testing.T) {
 	coOwned := NHI{NHI: store.NHI{ID: "n2", OwnerID: "other", CoOwnerIDs: []string{"emp"}}}
 	projectNHI := NHI{NHI: store.NHI{ID: "n3", ProjectID: "p1"}, Project: store.Project{ID: "p1", OwnerID: "emp"}}
 	orphan := NHI{NHI: store.NHI{ID: "n4"}}
+	mgrTask := store.ReownershipTask{ID: 1, NHIID: "n1", Route: store.RouteManager, AssigneeID: "mgr"}
+	teamTask := store.ReownershipTask{ID: 2, NHIID: "n4", Route: store.RouteFallbackTeam, AssigneeTeam: "security"}
 	for _, tc := range []struct {
 		name string
 		p    Principal
@@ -63,6 +65,16 @@ func TestPolicyTable(t *testing.T) {
 		{"project owner manages project", emp, Manage, Project{store.Project{OwnerID: "emp"}}, true},
 		{"manager reads report's project", mgr, Read, Project{store.Project{OwnerID: "emp"}}, true},
 		{"manager does not manage it", mgr, Manage, Project{store.Project{OwnerID: "emp"}}, false},
+		{"assignee accepts a task", mgr, Manage, Task{Task: mgrTask}, true},
+		{"another does not act on it", other, Manage, Task{Task: mgrTask}, false},
+		{"the assignee's report does not either", emp, Manage, Task{Task: mgrTask}, false},
+		{"auditor reads a task", auditor, Read, Task{Task: mgrTask}, true},
+		{"auditor does not accept it", auditor, Manage, Task{Task: mgrTask}, false},
+		{"team member accepts a team's task", other, Manage, Task{Task: teamTask, TeamMember: true}, true},
+		{"non-member does not", emp, Manage, Task{Task: teamTask}, false},
+		{"membership means nothing for a person's task", other, Manage, Task{Task: mgrTask, TeamMember: true}, false},
+		{"admin accepts any task", admin, Manage, Task{Task: teamTask}, true},
+		{"system token accepts none", system, Manage, Task{Task: teamTask}, false},
 		{"catalog read by all", other, Read, CatalogItem{OwnerID: "emp"}, true},
 		{"catalog owner changes own item", owner, Manage, CatalogItem{OwnerID: "emp"}, true},
 		{"catalog owner creates an item", owner, Manage, CatalogItem{}, true},

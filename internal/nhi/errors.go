@@ -8,6 +8,9 @@ import (
 // ErrClosed: the task or finding is no longer open for that action.
 var ErrClosed = errors.New("no longer open")
 
+// ErrForbidden: the caller may not act on that task.
+var ErrForbidden = errors.New("not allowed")
+
 // FieldError is one problem with one input field.
 type FieldError struct {
 	Field string `json:"field"`

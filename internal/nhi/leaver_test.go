@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
@@ -59,13 +60,13 @@ func TestLeaverFlow(t *testing.T) {
 
 				// The manager takes over svc-db.
 				f.clock.Advance(time.Hour)
-				if _, err := f.svc.AcceptTask(ctx, "person:"+boss.ID, byNHI[db.ID].ID, boss.ID); err != nil {
+				if _, err := f.svc.AcceptTask(ctx, authz.Principal{PersonID: boss.ID}, "person:"+boss.ID, byNHI[db.ID].ID, boss.ID); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := f.svc.AcceptTask(ctx, "person:"+boss.ID, byNHI[db.ID].ID, boss.ID); err == nil {
+				if _, err := f.svc.AcceptTask(ctx, authz.Principal{PersonID: boss.ID}, "person:"+boss.ID, byNHI[db.ID].ID, boss.ID); err == nil {
 					t.Fatal("accepting a closed task twice succeeded")
 				}
-				if _, err := f.svc.AcceptTask(ctx, "person:"+boss.ID, byNHI[ci.ID].ID, owner.ID); err == nil {
+				if _, err := f.svc.AcceptTask(ctx, authz.Principal{PersonID: boss.ID}, "person:"+boss.ID, byNHI[ci.ID].ID, owner.ID); err == nil {
 					t.Fatal("an inactive person accepted as new owner")
 				}
 				got, _ := s.GetNHI(ctx, db.ID)

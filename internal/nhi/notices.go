@@ -63,6 +63,42 @@ func notice(ctx context.Context, tx store.Tx, n store.Notification) error {
 	return nil
 }
 
+// Teams returns the names of the teams personID belongs to: the display
+// names of the directory groups (any source) they are in. A task assigned
+// to one of these teams is theirs to act on (see AcceptTask).
+func Teams(ctx context.Context, r store.GroupReader, personID string) ([]string, error) {
+	gs, err := r.ListPersonGroups(ctx, personID, "")
+	if err != nil {
+		return nil, fmt.Errorf("nhi: teams of %s: %w", personID, err)
+	}
+	out := make([]string, 0, len(gs))
+	for _, g := range gs {
+		if g.DisplayName != "" && !slices.Contains(out, g.DisplayName) {
+			out = append(out, g.DisplayName)
+		}
+	}
+	return out, nil
+}
+
+// inTeam reports whether personID is in a directory group named team
+// (any source, case-insensitively, as teamMembers reads it).
+func inTeam(ctx context.Context, tx store.Tx, team, personID string) (bool, error) {
+	gs, err := tx.ListGroups(ctx, store.GroupQuery{DisplayName: team, Limit: store.All})
+	if err != nil || len(gs) == 0 {
+		return false, err
+	}
+	mine, err := tx.ListPersonGroups(ctx, personID, "")
+	if err != nil {
+		return false, err
+	}
+	for _, g := range gs {
+		if slices.ContainsFunc(mine, func(m store.Group) bool { return m.ID == g.ID }) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // teamMembers returns the active members of the directory groups named
 // team (any source, case-insensitively), each once, in order.
 func teamMembers(ctx context.Context, tx store.Tx, team string) ([]string, error) {

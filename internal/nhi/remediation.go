@@ -2,10 +2,12 @@ package nhi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/syncd-dev/syncd/internal/audit"
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
@@ -194,15 +196,21 @@ func (s *Service) expireTasks(ctx context.Context, tx store.Tx, now time.Time) (
 }
 
 // AcceptTask closes an open task by making newOwner (an active person,
-// named by id, userName or email) the NHI's owner; the NHI is re-evaluated at once, so its owner-inactive
-// finding resolves in the same transaction. Who may accept is the
-// caller's decision (the API lets the assignee or an admin).
-func (s *Service) AcceptTask(ctx context.Context, actor string, taskID int64, newOwner string) (store.ReownershipTask, error) {
+// named by id, userName or email) the NHI's owner; the NHI is re-evaluated
+// at once, so its owner-inactive finding resolves in the same transaction.
+// by must be allowed to act on the task (authz.Task: its assignee, an
+// active member of the team it is assigned to, or an admin), checked in
+// that transaction against current data: a team member who has left the
+// team, or a person who is no longer active, is refused with ErrForbidden.
+func (s *Service) AcceptTask(ctx context.Context, by authz.Principal, actor string, taskID int64, newOwner string) (store.ReownershipTask, error) {
 	var out store.ReownershipTask
 	err := s.Store.InTx(ctx, func(tx store.Tx) error {
 		now := s.now()
 		k, err := tx.GetTask(ctx, taskID)
 		if err != nil {
+			return err
+		}
+		if err := mayAct(ctx, tx, by, k); err != nil {
 			return err
 		}
 		if k.State != store.TaskOpen {
@@ -245,6 +253,38 @@ func (s *Service) AcceptTask(ctx context.Context, actor string, taskID int64, ne
 		return store.ReownershipTask{}, fmt.Errorf("nhi: accept task %d: %w", taskID, err)
 	}
 	return out, nil
+}
+
+// mayAct checks, in tx, that by may act on task k (see AcceptTask).
+func mayAct(ctx context.Context, tx store.Tx, by authz.Principal, k store.ReownershipTask) error {
+	forbidden := fmt.Errorf("only the assignee of task %d, an active member of the team it is assigned to, or an admin may act on it: %w", k.ID, ErrForbidden)
+	if by.PersonID != "" {
+		p, err := tx.GetPerson(ctx, by.PersonID)
+		if errors.Is(err, store.ErrNotFound) {
+			return forbidden
+		}
+		if err != nil {
+			return err
+		}
+		if p.Status != store.StatusActive {
+			return forbidden
+		}
+	}
+	member := false
+	if k.AssigneeTeam != "" && by.PersonID != "" {
+		var err error
+		if member, err = inTeam(ctx, tx, k.AssigneeTeam, by.PersonID); err != nil {
+			return err
+		}
+	}
+	ok, err := authz.Policy{People: tx}.Allowed(ctx, by, authz.Manage, authz.Task{Task: k, TeamMember: member})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return forbidden
+	}
+	return nil
 }
 
 // Acknowledge records a documented exception for an unresolved finding

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/ldap"
 	"github.com/syncd-dev/syncd/internal/ldap/ldaptest"
@@ -84,7 +85,7 @@ func TestReownershipSticksAcrossPulls(t *testing.T) {
 		if tasks[0].AssigneeID != heir.ID {
 			t.Fatalf("task assigned to %s, want the leaver's manager %s", tasks[0].AssigneeID, heir.ID)
 		}
-		if _, err := svc.AcceptTask(ctx, heir.ID, tasks[0].ID, heir.ID); err != nil {
+		if _, err := svc.AcceptTask(ctx, authz.Principal{PersonID: heir.ID}, "person:"+heir.ID, tasks[0].ID, heir.ID); err != nil {
 			t.Fatal(err)
 		}
 

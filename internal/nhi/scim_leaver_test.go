@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncd-dev/syncd/internal/authz"
 	"github.com/syncd-dev/syncd/internal/identity"
 	"github.com/syncd-dev/syncd/internal/nhi"
 	"github.com/syncd-dev/syncd/internal/scim/scimtest"
@@ -77,7 +78,7 @@ func TestLeaverThroughSCIMPush(t *testing.T) {
 				first = k
 			}
 		}
-		if _, err := svc.AcceptTask(ctx, "person:"+boss, first.ID, boss); err != nil {
+		if _, err := svc.AcceptTask(ctx, authz.Principal{PersonID: boss}, "person:"+boss, first.ID, boss); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := st.GetNHI(ctx, accounts[0].ID); n.OwnerID != boss {

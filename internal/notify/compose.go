@@ -148,22 +148,8 @@ func (s *Service) relevant(ctx context.Context, d store.NotificationDigest, p st
 // teamHasOpenTask reports whether a re-ownership task assigned to team
 // is still open (a team's member is told while one is).
 func (s *Service) teamHasOpenTask(ctx context.Context, team string) (bool, error) {
-	var after int64
-	for {
-		ts, err := s.Store.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, AfterID: after, Limit: 500})
-		if err != nil {
-			return false, err
-		}
-		for _, k := range ts {
-			if k.AssigneeID == "" && k.AssigneeTeam == team {
-				return true, nil
-			}
-		}
-		if len(ts) < 500 {
-			return false, nil
-		}
-		after = ts[len(ts)-1].ID
-	}
+	ts, err := s.Store.ListTasks(ctx, store.TaskQuery{State: store.TaskOpen, AssigneeTeams: []string{team}, Limit: 1})
+	return len(ts) > 0, err
 }
 
 // title is the message's subject line and first sentence.
@@ -218,7 +204,7 @@ func (s *Service) link(kind, subject string) (string, string) {
 	case typ == "nhi":
 		return base + "/nhis/" + esc, "Open the NHI"
 	case typ == "nhi-tasks":
-		return base + "/nhis", "Open NHIs"
+		return base + "/tasks", "Open My tasks"
 	}
 	return base + "/", "Open syncd"
 }

@@ -30,7 +30,7 @@ func TestTeamReownershipMail(t *testing.T) {
 	f.drain(t)
 	ms := f.waitMail(t, 1)
 	if len(ms) != 1 || ms[0].To[0] != "sec@example.com" || !strings.Contains(text(ms[0]), "svc-orphan needs a new owner") ||
-		!strings.Contains(text(ms[0]), "https://syncd.example.com/nhis") {
+		!strings.Contains(text(ms[0]), "https://syncd.example.com/tasks") {
 		t.Fatalf("team mail:\n%s", describe(ms))
 	}
 

@@ -45,7 +45,12 @@ type ReownershipTask struct {
 type TaskQuery struct {
 	NHIID      string
 	AssigneeID string
-	State      TaskState
+	// AssigneeTeams, with AssigneeID, selects the tasks assigned to that
+	// person or to any of these teams; alone, the tasks of these teams.
+	// Team names compare case-insensitively, as directory group names do
+	// (GroupQuery.DisplayName).
+	AssigneeTeams []string
+	State         TaskState
 	// DueBefore selects tasks whose deadline is before it.
 	DueBefore *time.Time
 	// AfterID pages: tasks with a larger id (they list in id order).

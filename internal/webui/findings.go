@@ -19,10 +19,12 @@ type Findings interface {
 
 // NHIWriter is what the NHI pages change through the NHI service, the one
 // writer of NHIs and projects (nhi.Service): an owner change is the API's
-// update, audited and re-evaluated in its transaction.
+// update, audited and re-evaluated in its transaction; so is accepting a
+// re-ownership task.
 type NHIWriter interface {
 	UpdateNHI(ctx context.Context, actor, id string, p nhi.NHIPatch, check func(store.NHI) error) (store.NHI, error)
 	ExtendProject(ctx context.Context, actor, id string, end time.Time, reason string, check func(store.Project) error) (store.Project, error)
+	TaskAccepter
 }
 
 // OrphanRules are the rule names the NHI filter offers (store.Finding.Rule).

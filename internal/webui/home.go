@@ -10,7 +10,10 @@ import (
 
 type attention struct {
 	MyNHIs, MyNHIFindings, Reports int
-	OpenFindings, FailedSources    int
+	// MyTasks counts the NHIs waiting for the viewer (or their team) to
+	// take them over, up to a page.
+	MyTasks                     int
+	OpenFindings, FailedSources int
 }
 
 type homePage struct {
@@ -88,6 +91,9 @@ func (s *Server) attention(ctx context.Context, p *auth.Principal) (attention, e
 		return a, err
 	}
 	if a.Reports, err = s.Store.CountPersons(ctx, store.PersonQuery{ManagerID: p.PersonID}); err != nil {
+		return a, err
+	}
+	if a.MyTasks, err = s.openTasks(ctx, p.PersonID); err != nil {
 		return a, err
 	}
 	if s.Findings != nil {

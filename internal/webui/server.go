@@ -58,7 +58,7 @@ type Server struct {
 // fails at start-up when one is missing or does not parse.
 var requiredPages = []string{"error", "signedout", "home", "people", "person", "nhis", "nhi", "sync", "syncrun",
 	"catalog", "requests", "request", "approvals", "lint", "jobs", "reviews", "campaigns", "campaign", "audit", "catalogowner",
-	"grants", "evidence", "reports", "findings"}
+	"grants", "evidence", "reports", "findings", "tasks"}
 
 // New parses the embedded templates and checks every required page.
 func New(s Server) (*Server, error) {
@@ -105,6 +105,8 @@ func (s *Server) Handler() http.Handler {
 	page("GET /nhis/{id}", s.nhi)
 	action("POST /nhis/{id}/owner", s.reassignOwner)
 	action("POST /nhis/{id}/project", s.extendProject)
+	page("GET /tasks", s.tasks)
+	action("POST /tasks/{id}/accept", s.acceptTask)
 	page("GET /catalog", s.catalog)
 	page("GET /catalog/lint", s.lint)
 	page("GET /catalog/mine", s.catalogOwner)

@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -166,8 +167,24 @@ func (t *txn) ListTasks(ctx context.Context, q store.TaskQuery) ([]store.Reowner
 	if q.NHIID != "" {
 		db = db.Where("nhi_id = ?", q.NHIID)
 	}
+	var teams []string
+	for _, tm := range q.AssigneeTeams {
+		if tm != "" {
+			teams = append(teams, tm)
+		}
+	}
+	var who []string
+	var args []any
 	if q.AssigneeID != "" {
-		db = db.Where("assignee_id = ?", q.AssigneeID)
+		who, args = append(who, "assignee_id = ?"), append(args, q.AssigneeID)
+	}
+	for _, tm := range teams {
+		who, args = append(who, "lower(assignee_team) = lower(?)"), append(args, tm)
+	}
+	if len(who) > 0 {
+		db = db.Where("("+strings.Join(who, " OR ")+")", args...)
+	} else if len(q.AssigneeTeams) > 0 {
+		return nil, nil // only empty team names: nobody's team
 	}
 	if q.State != "" {
 		db = db.Where("state = ?", string(q.State))

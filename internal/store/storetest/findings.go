@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -269,6 +270,27 @@ func testTaskLifecycle(t *testing.T, s store.Store) {
 	must(t, "list by nhi", err)
 	if len(byNHI) != 1 || byNHI[0].AssigneeTeam != "sre" {
 		t.Fatalf("by nhi %+v", byNHI)
+	}
+	for _, tc := range []struct {
+		name string
+		q    store.TaskQuery
+		want []int64
+	}{
+		{"assignee or team", store.TaskQuery{AssigneeID: "p2", AssigneeTeams: []string{"SRE"}}, []int64{k.ID, k2.ID}},
+		{"team alone, any case", store.TaskQuery{AssigneeTeams: []string{"ops", "Sre"}}, []int64{k2.ID}},
+		{"another team", store.TaskQuery{AssigneeID: "p9", AssigneeTeams: []string{"ops"}}, nil},
+		{"an empty team name is nobody's", store.TaskQuery{AssigneeTeams: []string{""}}, nil},
+		{"teams with a state", store.TaskQuery{AssigneeID: "p2", AssigneeTeams: []string{"sre"}, State: store.TaskAccepted}, []int64{k.ID}},
+	} {
+		got, err := s.ListTasks(ctx, tc.q)
+		must(t, "list "+tc.name, err)
+		var ids []int64
+		for _, x := range got {
+			ids = append(ids, x.ID)
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Fatalf("%s: tasks %v, want %v", tc.name, ids, tc.want)
+		}
 	}
 }
 
