@@ -118,7 +118,7 @@ func decideCatalogChange(ctx context.Context, e env, name string, args []string,
 		return exitUsage
 	}
 	ed := &catalog.Editor{Source: cfg.Catalog.source(), Store: st, Running: &catalog.Static{Cat: cat},
-		WebhookAllow: cfg.Security.WebhookAllowList}
+		WebhookAllow: cfg.Security.WebhookAllowList, SecretSet: cfg.Access.webhookSecretSet}
 	who := catalog.Actor{Actor: "person:" + person, PersonID: person, Admin: true}
 	if approve {
 		c, v, _, err := ed.Approve(ctx, who, id, comment)

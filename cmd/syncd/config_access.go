@@ -45,6 +45,9 @@ type AccessConfig struct {
 	// webhookSecrets are the signing secrets of the catalog files' webhook
 	// items by environment variable name, resolved by validateCatalog.
 	webhookSecrets map[string][]byte
+	// getenv is the environment the configuration was loaded with: a
+	// webhook secret first named by a catalog change is read from it.
+	getenv func(string) string
 }
 
 // SCIMAppConfig is one downstream SCIM application.

@@ -74,5 +74,6 @@ func (c *Config) validateCatalog(getenv func(string) string) ConfigErrors {
 		}
 	}
 	c.Access.webhookSecrets = secrets
+	c.Access.getenv = getenv
 	return errs
 }

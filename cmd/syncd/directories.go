@@ -91,14 +91,24 @@ func (c *Config) accessFulfillers(st store.Store, dirs directoryWriters, creds *
 // webhookSecret is the signing secret of a webhook item: the environment
 // variable its fulfillment.params.secretEnv names (never the catalog file
 // itself), as resolved when the configuration was loaded. A variable first
-// named by a catalog version stored after start-up is read when used.
+// named by a catalog version stored after start-up was checked when the
+// version was stored (catalog.Editor.SecretSet) and is read when used.
 func (a AccessConfig) webhookSecret(it catalog.Item) []byte {
-	name := it.Fulfillment.Params["secretEnv"]
+	return a.webhookSecretNamed(it.Fulfillment.Params["secretEnv"])
+}
+
+func (a AccessConfig) webhookSecretNamed(name string) []byte {
 	if name == "" {
 		return nil
 	}
 	if s, ok := a.webhookSecrets[name]; ok {
 		return s
 	}
-	return []byte(os.Getenv(name))
+	if a.getenv == nil {
+		return []byte(os.Getenv(name))
+	}
+	return []byte(a.getenv(name))
 }
+
+// webhookSecretSet is catalog.Editor.SecretSet.
+func (a AccessConfig) webhookSecretSet(name string) bool { return len(a.webhookSecretNamed(name)) > 0 }

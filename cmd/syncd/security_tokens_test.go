@@ -185,6 +185,7 @@ func TestSecurityEventsAreAudited(t *testing.T) {
 // naming a webhook destination outside security.webhookAllowList is
 // refused at once with a 4xx naming the list; nothing is stored.
 func TestCatalogWebhookAllowList(t *testing.T) {
+	t.Setenv("SYNCD_TEST_HOOK_SECRET", "hook-secret-for-the-api-item")
 	h := newSecServe(t, "security: {webhookAllowList: ['https://hooks.example.com/syncd/']}\n")
 	getenv := envMap(map[string]string{"SYNCD_TEST_OIDC_SECRET": authtest.ClientSecret})
 	code, tok, errOut := cli(t, getenv, "token", "create", "--config", h.cfg, "--name", "cat", "--scope", "catalog:write,admin,read", "--owner", "carol")
@@ -192,11 +193,12 @@ func TestCatalogWebhookAllowList(t *testing.T) {
 		t.Fatalf("token: %s", errOut)
 	}
 	tok = strings.TrimSpace(tok)
-	item := func(url string) map[string]any {
+	itemWith := func(url, secretEnv string) map[string]any {
 		return map[string]any{"name": "Reports", "kind": "app-role", "owner": "carol@example.com", "risk": "low",
 			"approval":    map[string]any{"autoApprove": map[string]any{"when": "true"}, "stages": []any{map[string]any{"name": "m", "approvers": []any{map[string]any{"manager": true}}}}},
-			"maxDuration": "30d", "fulfillment": map[string]any{"type": "webhook", "params": map[string]any{"url": url, "secretEnv": "HOOK_SECRET"}}}
+			"maxDuration": "30d", "fulfillment": map[string]any{"type": "webhook", "params": map[string]any{"url": url, "secretEnv": secretEnv}}}
 	}
+	item := func(url string) map[string]any { return itemWith(url, "SYNCD_TEST_HOOK_SECRET") }
 	before := len(h.audit())
 	for _, url := range []string{"http://169.254.169.254/latest/meta-data/", "https://hooks.example.com.evil.example/syncd/x", "https://hooks.example.com@evil.example/syncd/"} {
 		r := h.api(nil, tok, http.MethodPut, "/api/v1/catalog/items/reports", item(url))
@@ -208,6 +210,13 @@ func TestCatalogWebhookAllowList(t *testing.T) {
 		if strings.HasPrefix(e.Action, "catalog.") {
 			t.Fatalf("a refused change left %s", e.Action)
 		}
+	}
+	// A signing secret the daemon does not have is refused when the
+	// change is made, as a catalog file's is at start-up, not found
+	// missing at the first fulfillment.
+	r := h.api(nil, tok, http.MethodPut, "/api/v1/catalog/items/reports", itemWith("https://hooks.example.com/syncd/reports", "SYNCD_TEST_NO_SUCH_SECRET"))
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "secretEnv") || !strings.Contains(r.Body, "SYNCD_TEST_NO_SUCH_SECRET") {
+		t.Fatalf("webhook naming an unset secret: %d %s", r.StatusCode, r.Body)
 	}
 	if r := h.api(nil, tok, http.MethodPut, "/api/v1/catalog/items/reports", item("https://hooks.example.com/syncd/reports")); r.StatusCode >= 400 {
 		t.Fatalf("allowed webhook: %d %s", r.StatusCode, r.Body)

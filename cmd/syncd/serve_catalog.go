@@ -7,5 +7,5 @@ import "github.com/syncd-dev/syncd/internal/catalog"
 // for each change and serve for the periodic reload.
 func (d *daemon) catalogEditor() *catalog.Editor {
 	return &catalog.Editor{Source: d.cfg.Catalog.source(), Store: d.store, Running: d.access,
-		WebhookAllow: d.cfg.Security.WebhookAllowList, Logger: d.logger.With("component", "catalog")}
+		WebhookAllow: d.cfg.Security.WebhookAllowList, SecretSet: d.cfg.Access.webhookSecretSet, Logger: d.logger.With("component", "catalog")}
 }

@@ -35,8 +35,13 @@ type Editor struct {
 	// WebhookAllow is security.webhookAllowList: a change naming a
 	// webhook destination outside it is refused at once.
 	WebhookAllow []string
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// SecretSet reports whether this process has the environment
+	// variable a webhook item's fulfillment.params.secretEnv names (as
+	// the configuration resolves catalog files' at start-up); a change
+	// naming one it lacks is refused at once. nil checks nothing.
+	SecretSet func(name string) bool
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 func (e *Editor) now() time.Time {
@@ -74,6 +79,9 @@ func (e *Editor) ParseItem(ctx context.Context, id string, def []byte) (Item, st
 	if it.Fulfillment.Type == "webhook" {
 		if err := authz.ValidateWebhookURL(e.WebhookAllow, it.Fulfillment.Params["url"]); err != nil {
 			return Item{}, strictyaml.Errors{{Path: "fulfillment.params.url", Msg: strings.TrimPrefix(err.Error(), "authz: ")}}
+		}
+		if name := it.Fulfillment.Params["secretEnv"]; e.SecretSet != nil && !e.SecretSet(name) {
+			return Item{}, strictyaml.Errors{{Path: "fulfillment.params.secretEnv", Msg: fmt.Sprintf("environment variable %s is empty or unset in syncd's environment; set it on every replica (and restart) before naming it", name)}}
 		}
 	}
 	item := it.ToItem(PersonResolver(ctx, e.Store))
