@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -62,8 +63,8 @@ func TestCatalogOwnerPage(t *testing.T) {
 	}
 }
 
-// TestBrowserInboxesOnAPhone: at 390 px the approvals inbox, the audit
-// trail and the owner's page become cards without sideways scrolling,
+// TestBrowserInboxesOnAPhone: at 390 px the approvals inbox, My tasks,
+// the audit trail and the owner's page become cards without sideways scrolling,
 // and an approval can be made there.
 func TestBrowserInboxesOnAPhone(t *testing.T) {
 	e := newEnvWith(t, false, []string{"hr"}, idpUsers, (*env).seed, withStrictCatalog)
@@ -71,11 +72,17 @@ func TestBrowserInboxesOnAPhone(t *testing.T) {
 	if resp := e.post(sam, "/requests", url.Values{"item": {"payroll"}, "justification": {"month end"}, "environment": {"prod"}, "csrf_token": {e.csrf(sam)}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("submit: %d", resp.StatusCode)
 	}
+	now := time.Now().UTC()
+	if _, err := e.store.CreateTask(t.Context(), store.ReownershipTask{NHIID: e.nhis["svc-terry"], FormerOwnerID: e.ids["terry"], Route: store.RouteManager,
+		AssigneeID: e.ids["carol"], CreatedAt: now, Deadline: now.Add(72 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	j := newJourney(t, e.base, "phone")
 	j.do("narrow the screen", chromedp.EmulateViewport(390, 844))
 	j.signIn("carol", "pw-carol")
 	for _, pg := range []struct{ name, path, wait string }{
 		{"approvals", "/approvals", "approvals-table"},
+		{"my tasks", "/tasks", "tasks-table"},
 		{"audit", "/audit", "audit-events"},
 		{"owned items", "/catalog/mine", "owned-payroll"},
 		{"my requests", "/requests", "main"},
