@@ -98,7 +98,10 @@ func (b *batch) write(ctx context.Context) error {
 // plan computes the person ps becomes from its links.
 func (b *batch) plan(ps *personState) *plan {
 	pl := &plan{ps: ps, next: ps.p}
-	merged := b.cfg.merge(ps.links)
+	merged := ps.eff // markDirty keeps it current with ps.links
+	if merged == nil {
+		merged = b.cfg.merge(ps.links)
+	}
 	if len(ps.links) > 0 {
 		setPersonAttrs(&pl.next, values(merged))
 	}
@@ -107,16 +110,16 @@ func (b *batch) plan(ps *personState) *plan {
 		pl.next.Status, pl.next.StatusChangedAt, pl.next.StatusCause = status, b.now, cause
 		pl.statusChanged = !ps.isNew
 	}
-	before, after := personAttrs(ps.p), personAttrs(pl.next)
 	for _, attr := range Attributes {
-		if attr == AttrStatus || before[attr] == after[attr] {
+		old, now := personAttr(&ps.p, attr), personAttr(&pl.next, attr)
+		if attr == AttrStatus || old == now {
 			continue
 		}
 		src := merged[attr].Source
 		if src == "" {
 			src = b.source
 		}
-		pl.changes = append(pl.changes, attrChange{Attr: attr, Old: before[attr], New: after[attr], Source: src})
+		pl.changes = append(pl.changes, attrChange{Attr: attr, Old: old, New: now, Source: src})
 	}
 	return pl
 }
