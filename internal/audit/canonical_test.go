@@ -89,7 +89,7 @@ func TestAppendPlainSameBytesAsRoundTrip(t *testing.T) {
 		store.Status("active"),
 		map[string]any{
 			"source": "corp", "externalIds": []string{"b", "a"}, "status": store.Status("disabled"),
-			"attributes": map[string]string{"userName": "ann", "title": "<Chief> & \u2028", "": "empty key"},
+			"attributes":   map[string]string{"userName": "ann", "title": "<Chief> & \u2028", "": "empty key"},
 			"jobFunctions": []string(nil), "n": 3, "ok": true, "nested": map[string]any{"x": []any{"y", 1, nil, map[string]any{}}},
 		},
 		map[string]any{"float": 0.5},

@@ -36,8 +36,8 @@ type batch struct {
 	dnIndex   map[string][]string   // lower(dn) → external ids set in this batch
 	keyIndex  map[string][]*personState
 
-	pending  []pendingRef // links whose manager reference must be resolved
-	refCache map[string]refResult // by encoded reference
+	pending  []pendingRef          // links whose manager reference must be resolved
+	refCache map[string]refResult  // by encoded reference
 	refs     map[string]ManagerRef // decoded references by their encoding
 	// found holds, per match key, the persons the store had at the start
 	// of the batch for each lower-cased value prefetched (see prefetch).
