@@ -113,7 +113,7 @@ func (s *sqlStats) print() {
 // SYNCD_BENCH_DB=postgres; with SYNCD_BENCH_SQL=1 its statements are
 // summed by stats.
 func benchStore(b *testing.B, stats *sqlStats) *gormstore.Store {
-	o := gormstore.Options{Driver: gormstore.DriverSQLite, DSN: "file:" + filepath.Join(b.TempDir(), "syncd.db") + os.Getenv("SYNCD_BENCH_SQLITE_EXTRA")}
+	o := gormstore.Options{Driver: gormstore.DriverSQLite, DSN: filepath.Join(b.TempDir(), "syncd.db")}
 	if os.Getenv("SYNCD_BENCH_DB") == "postgres" {
 		o = gormstore.Options{Driver: gormstore.DriverPostgres, DSN: gormtest.FreshDSN(b, gormstore.DriverPostgres) + os.Getenv("SYNCD_BENCH_DSN_EXTRA")}
 	}
