@@ -60,10 +60,15 @@ func (b *batch) write(ctx context.Context) error {
 			pl.ps.final = created[i]
 		}
 	}
-	var put []store.SourceLink
+	// Links the batch read as absent are inserted (a concurrent writer
+	// that linked one since is a conflict, and the batch is planned
+	// again); the others are replaced.
+	var put, created []store.SourceLink
 	for _, ext := range b.linkOrder {
 		e := b.links[ext]
 		switch {
+		case e.link != nil && !e.inDB:
+			created = append(created, *e.link)
 		case e.link != nil:
 			put = append(put, *e.link)
 		case e.inDB:
@@ -71,6 +76,9 @@ func (b *batch) write(ctx context.Context) error {
 				return fmt.Errorf("delete link %s/%s: %w", b.source, ext, err)
 			}
 		}
+	}
+	if err := b.tx.CreateSourceLinks(ctx, created); err != nil {
+		return fmt.Errorf("create links of %s: %w", b.source, err)
 	}
 	if err := b.tx.PutSourceLinks(ctx, put); err != nil {
 		return fmt.Errorf("put links of %s: %w", b.source, err)
