@@ -20,7 +20,12 @@ import (
 // the interleaving.
 func TestConcurrentBatchesLinkingTheSameNewRecords(t *testing.T) {
 	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
-		svc := newService(t, st, testConfig())
+		// The real clock: the tests' stepping clock is not for two
+		// goroutines.
+		svc, err := identity.New(testConfig(), st)
+		if err != nil {
+			t.Fatal(err)
+		}
 		const rounds, records = 8, 10
 		for round := range rounds {
 			changes := make([]identity.Change, records)
