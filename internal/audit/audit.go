@@ -108,6 +108,9 @@ func canonicalJSON(v any) ([]byte, error) {
 	if v == nil {
 		return []byte("{}"), nil
 	}
+	if b, ok := appendPlain(make([]byte, 0, 256), v, 0); ok {
+		return b, nil
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

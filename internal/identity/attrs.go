@@ -60,6 +60,39 @@ func personAttrs(p store.Person) map[string]string {
 	}
 }
 
+// personAttr is personAttrs(p)[name] without building the map.
+func personAttr(p *store.Person, name string) string {
+	switch name {
+	case AttrUserName:
+		return p.UserName
+	case AttrEmail:
+		return p.Email
+	case AttrGivenName:
+		return p.GivenName
+	case AttrFamilyName:
+		return p.FamilyName
+	case AttrDisplayName:
+		return p.DisplayName
+	case AttrEmployeeNumber:
+		return p.EmployeeNumber
+	case AttrTitle:
+		return p.Title
+	case AttrDepartment:
+		return p.Department
+	case AttrCostCenter:
+		return p.CostCenter
+	case AttrOrganization:
+		return p.Organization
+	case AttrDivision:
+		return p.Division
+	case AttrManager:
+		return p.ManagerID
+	case AttrStatus:
+		return string(p.Status)
+	}
+	return ""
+}
+
 // setPersonAttrs copies the canonical attributes of m onto p. Missing names
 // clear the field; status is left to the caller.
 func setPersonAttrs(p *store.Person, m map[string]string) {

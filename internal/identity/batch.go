@@ -36,8 +36,9 @@ type batch struct {
 	dnIndex   map[string][]string   // lower(dn) → external ids set in this batch
 	keyIndex  map[string][]*personState
 
-	pending  []pendingRef // links whose manager reference must be resolved
-	refCache map[string]refResult
+	pending  []pendingRef          // links whose manager reference must be resolved
+	refCache map[string]refResult  // by encoded reference
+	refs     map[string]ManagerRef // decoded references by their encoding
 	// found holds, per match key, the persons the store had at the start
 	// of the batch for each lower-cased value prefetched (see prefetch).
 	found map[store.MatchKey]map[string][]string
@@ -90,6 +91,7 @@ func newBatch(s *Service, tx writeTx, b Batch) *batch {
 		dnIndex:  map[string][]string{},
 		keyIndex: map[string][]*personState{},
 		refCache: map[string]refResult{},
+		refs:     map[string]ManagerRef{},
 		applied:  map[int]int{},
 		found:    map[store.MatchKey]map[string][]string{},
 		byDN:     map[string][]store.SourceLink{},
@@ -255,10 +257,10 @@ func (b *batch) upsert(ctx context.Context, i int, r Record) error {
 	b.setLink(e, r, ps.p.ID)
 	ps.links = append(ps.links, e.link)
 	ps.linked = append(ps.linked, r.ExternalID)
-	if created {
-		setPersonAttrs(&ps.p, values(b.cfg.merge(ps.links)))
-	}
 	b.markDirty(ps)
+	if created {
+		setPersonAttrs(&ps.p, values(ps.eff))
+	}
 	b.accept(Applied{Index: i, ExternalID: r.ExternalID, PersonID: ps.p.ID, Created: created, Changed: true, Linked: true})
 	return nil
 }
@@ -414,7 +416,7 @@ func (b *batch) markDirty(ps *personState) {
 // is terminated, not blanked), so those are what it still matches on.
 func (ps *personState) attr(name string) string {
 	if !ps.dirty || len(ps.links) == 0 {
-		return personAttrs(ps.p)[name]
+		return personAttr(&ps.p, name)
 	}
 	return ps.eff[name].Value
 }
@@ -482,7 +484,7 @@ func (b *batch) prefetch(ctx context.Context) error {
 			m[v] = nil
 		}
 		for _, p := range persons {
-			lv := strings.ToLower(personAttrs(p)[string(k)])
+			lv := strings.ToLower(personAttr(&p, string(k)))
 			if _, ok := m[lv]; ok {
 				m[lv] = append(m[lv], p.ID)
 			}

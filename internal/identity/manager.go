@@ -36,8 +36,38 @@ func encodeRef(r *ManagerRef) string {
 	if r == nil || r.IsZero() {
 		return ""
 	}
-	b, _ := json.Marshal(r) // a struct of strings always marshals
-	return string(b)
+	// What json.Marshal gives for the struct (fields in order, empty
+	// ones omitted), without reflection: a pull encodes one per record.
+	b := make([]byte, 0, 16+len(r.ExternalID)+len(r.DN)+len(r.EmployeeNumber))
+	b = append(b, '{')
+	for _, f := range [...]struct{ name, v string }{
+		{`"externalId":`, r.ExternalID}, {`"dn":`, r.DN}, {`"employeeNumber":`, r.EmployeeNumber},
+	} {
+		if f.v == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, f.name...)
+		b = appendJSONString(b, f.v)
+	}
+	return string(append(b, '}'))
+}
+
+// appendJSONString quotes s as json.Marshal does: printable ASCII other
+// than the quote, the backslash and the characters it escapes for HTML is
+// copied, anything else is left to json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // decodeRef reverses encodeRef. A reference this version cannot read is

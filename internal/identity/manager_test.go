@@ -1,8 +1,10 @@
 package identity
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/syncd-dev/syncd/internal/store"
 )
@@ -113,5 +115,33 @@ func TestValidateRecord(t *testing.T) {
 				t.Fatalf("validate = %q, want ok=%v", reason, tc.ok)
 			}
 		})
+	}
+}
+
+// TestEncodeRefIsJSONMarshal checks the reflection-free encoding gives
+// json.Marshal's bytes, which links already stored hold: a different
+// form would make every record look changed.
+func TestEncodeRefIsJSONMarshal(t *testing.T) {
+	var values []string
+	for c := range 256 {
+		values = append(values, "x"+string([]byte{byte(c)})+"y")
+	}
+	values = append(values, "", "uid=ann,ou=people,dc=example,dc=com", "cn=Zoë <&> \u2028", "\xff")
+	for _, v := range values {
+		for _, r := range []ManagerRef{{ExternalID: v}, {DN: v}, {EmployeeNumber: v}, {ExternalID: v, DN: "d", EmployeeNumber: v}, {DN: v, EmployeeNumber: "e"}} {
+			if r.IsZero() {
+				continue
+			}
+			want, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := encodeRef(&r); got != string(want) {
+				t.Fatalf("encodeRef(%#v) = %s, json.Marshal = %s", r, got, want)
+			}
+			if back := decodeRef(encodeRef(&r)); back != r && utf8.ValidString(v) {
+				t.Fatalf("decodeRef(encodeRef(%#v)) = %#v", r, back)
+			}
+		}
 	}
 }

@@ -49,7 +49,7 @@ func (c *compiled) beats(attr string, a, b assertion) bool {
 // for every canonical attribute some link asserts, the assertion that wins
 // by precedence. Attributes no link asserts are absent.
 func (c *compiled) merge(links []*store.SourceLink) map[string]assertion {
-	out := map[string]assertion{}
+	out := make(map[string]assertion, len(Attributes))
 	for _, l := range links {
 		for _, attr := range Attributes {
 			v, ok := l.Attributes[attr]

@@ -52,8 +52,8 @@ func (b *batch) resolveOne(ctx context.Context, pr pendingRef) error {
 	if err != nil {
 		return err
 	}
-	ref := decodeRef(l.ManagerRef)
-	rr, err := b.resolveRef(ctx, ref)
+	ref := b.decodeRef(l.ManagerRef)
+	rr, err := b.resolveRef(ctx, l.ManagerRef)
 	if err != nil {
 		return err
 	}
@@ -99,15 +99,26 @@ func (b *batch) resolveOne(ctx context.Context, pr pendingRef) error {
 	return nil
 }
 
-// resolveRef finds the person ref names, trying its external id, DN and
-// employee number in that order. Results are cached for the pass: only
-// manager attributes change while it runs.
-func (b *batch) resolveRef(ctx context.Context, ref ManagerRef) (refResult, error) {
-	key := encodeRef(&ref)
+// decodeRef is decodeRef remembered for the batch: a reference is
+// decoded when its DNs are prefetched and again when it is resolved.
+func (b *batch) decodeRef(s string) ManagerRef {
+	if r, ok := b.refs[s]; ok {
+		return r
+	}
+	r := decodeRef(s)
+	b.refs[s] = r
+	return r
+}
+
+// resolveRef finds the person the reference encoded as key (a link's
+// ManagerRef) names, trying its external id, DN and employee number in
+// that order. Results are cached for the pass: only manager attributes
+// change while it runs.
+func (b *batch) resolveRef(ctx context.Context, key string) (refResult, error) {
 	if rr, ok := b.refCache[key]; ok {
 		return rr, nil
 	}
-	rr, err := b.lookupRef(ctx, ref)
+	rr, err := b.lookupRef(ctx, b.decodeRef(key))
 	if err != nil {
 		return refResult{}, err
 	}
@@ -171,7 +182,7 @@ func (b *batch) prefetchManagers(ctx context.Context) error {
 		if e == nil || e.link == nil || e.link.ManagerRef == "" {
 			continue
 		}
-		dn := decodeRef(e.link.ManagerRef).DN
+		dn := b.decodeRef(e.link.ManagerRef).DN
 		// Only ASCII DNs: the database's lower() and Go's agree on those;
 		// others are looked up one at a time as before.
 		if dn == "" || !isASCII(dn) {
@@ -210,7 +221,7 @@ func (b *batch) prefetchManagers(ctx context.Context) error {
 		if e == nil || e.link == nil || e.link.ManagerRef == "" {
 			continue
 		}
-		rr, err := b.resolveRef(ctx, decodeRef(e.link.ManagerRef))
+		rr, err := b.resolveRef(ctx, e.link.ManagerRef)
 		if err != nil {
 			return err
 		}

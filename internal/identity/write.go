@@ -60,10 +60,15 @@ func (b *batch) write(ctx context.Context) error {
 			pl.ps.final = created[i]
 		}
 	}
-	var put []store.SourceLink
+	// Links the batch read as absent are inserted (a concurrent writer
+	// that linked one since is a conflict, and the batch is planned
+	// again); the others are replaced.
+	var put, created []store.SourceLink
 	for _, ext := range b.linkOrder {
 		e := b.links[ext]
 		switch {
+		case e.link != nil && !e.inDB:
+			created = append(created, *e.link)
 		case e.link != nil:
 			put = append(put, *e.link)
 		case e.inDB:
@@ -71,6 +76,9 @@ func (b *batch) write(ctx context.Context) error {
 				return fmt.Errorf("delete link %s/%s: %w", b.source, ext, err)
 			}
 		}
+	}
+	if err := b.tx.CreateSourceLinks(ctx, created); err != nil {
+		return fmt.Errorf("create links of %s: %w", b.source, err)
 	}
 	if err := b.tx.PutSourceLinks(ctx, put); err != nil {
 		return fmt.Errorf("put links of %s: %w", b.source, err)
@@ -98,7 +106,10 @@ func (b *batch) write(ctx context.Context) error {
 // plan computes the person ps becomes from its links.
 func (b *batch) plan(ps *personState) *plan {
 	pl := &plan{ps: ps, next: ps.p}
-	merged := b.cfg.merge(ps.links)
+	merged := ps.eff // markDirty keeps it current with ps.links
+	if merged == nil {
+		merged = b.cfg.merge(ps.links)
+	}
 	if len(ps.links) > 0 {
 		setPersonAttrs(&pl.next, values(merged))
 	}
@@ -107,16 +118,16 @@ func (b *batch) plan(ps *personState) *plan {
 		pl.next.Status, pl.next.StatusChangedAt, pl.next.StatusCause = status, b.now, cause
 		pl.statusChanged = !ps.isNew
 	}
-	before, after := personAttrs(ps.p), personAttrs(pl.next)
 	for _, attr := range Attributes {
-		if attr == AttrStatus || before[attr] == after[attr] {
+		old, now := personAttr(&ps.p, attr), personAttr(&pl.next, attr)
+		if attr == AttrStatus || old == now {
 			continue
 		}
 		src := merged[attr].Source
 		if src == "" {
 			src = b.source
 		}
-		pl.changes = append(pl.changes, attrChange{Attr: attr, Old: before[attr], New: after[attr], Source: src})
+		pl.changes = append(pl.changes, attrChange{Attr: attr, Old: old, New: now, Source: src})
 	}
 	return pl
 }

@@ -281,6 +281,74 @@ func loadPersons(ctx context.Context, tx store.Tx, m map[string]store.PersonRef,
 	return nil
 }
 
+// loadScopedInventory reads what the rules need for the NHIs in scope:
+// the active ones among them (a page of 10,000 per query), every
+// project, and the persons reevaluate would read one by one (owners,
+// co-owners and project owners, and their managers) a chunk of ids per
+// query, not every person: a pull's batches of service accounts each
+// re-read 100,000 persons before.
+func loadScopedInventory(ctx context.Context, tx store.Tx, scope map[string]bool) (Inventory, error) {
+	inv := Inventory{Persons: map[string]store.PersonRef{}, Projects: map[string]store.Project{}}
+	after := ""
+	for {
+		page, err := tx.ListNHIs(ctx, store.NHIQuery{Status: store.NHIActive, AfterID: after, Limit: pageSize})
+		if err != nil {
+			return Inventory{}, err
+		}
+		// Retired and disabled NHIs are not in the inventory and raise no
+		// findings: theirs resolve, as they do when read one by one.
+		for _, n := range page {
+			if scope[n.ID] {
+				inv.NHIs = append(inv.NHIs, n)
+			}
+		}
+		if len(page) < pageSize {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	projects, err := tx.ListProjects(ctx)
+	if err != nil {
+		return Inventory{}, err
+	}
+	for _, p := range projects {
+		inv.Projects[p.ID] = p
+	}
+	var ids []string
+	for _, n := range inv.NHIs {
+		ids = append(ids, n.OwnerID)
+		ids = append(ids, n.CoOwnerIDs...)
+		if p, ok := inv.Projects[n.ProjectID]; ok && n.ProjectID != "" {
+			ids = append(ids, p.OwnerID)
+		}
+	}
+	// The named persons, then their managers (Route asks for the
+	// owner's), as loadPersons reads them.
+	for round := 0; round < 2 && len(ids) > 0; round++ {
+		var want []string
+		asked := map[string]bool{}
+		for _, id := range ids {
+			if _, ok := inv.Persons[id]; !ok && id != "" && !asked[id] {
+				asked[id] = true
+				want = append(want, id)
+			}
+		}
+		if len(want) == 0 {
+			break
+		}
+		persons, err := tx.GetPersons(ctx, want)
+		if err != nil {
+			return Inventory{}, err
+		}
+		ids = ids[:0]
+		for _, p := range persons {
+			inv.Persons[p.ID] = store.PersonRef{ID: p.ID, Status: p.Status, ManagerID: p.ManagerID, UserName: p.UserName, Email: p.Email}
+			ids = append(ids, p.ManagerID)
+		}
+	}
+	return inv, nil
+}
+
 // reevaluateSetBased is how many NHIs reevaluate reads one by one (about
 // five queries each); more, as a pull's batch of changed service accounts
 // can be, are evaluated against the inventory read in a handful of
@@ -304,13 +372,10 @@ func (s *Service) reevaluateSet(ctx context.Context, tx store.Tx, ids []string, 
 	for _, id := range ids {
 		scope[id] = true
 	}
-	inv, err := loadInventory(ctx, tx)
+	inv, err := loadScopedInventory(ctx, tx, scope)
 	if err != nil {
 		return sum, err
 	}
-	// Retired and disabled NHIs are not in the inventory and raise no
-	// findings: theirs resolve, as they do when read one by one.
-	inv.NHIs = slices.DeleteFunc(inv.NHIs, func(n store.NHI) bool { return !scope[n.ID] })
 	all, err := tx.ListFindings(ctx, store.FindingQuery{Limit: store.All})
 	if err != nil {
 		return sum, err

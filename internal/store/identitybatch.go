@@ -39,4 +39,9 @@ type IdentityBatchWriter interface {
 	// with multi-row upserts; a replaced link keeps its stored CreatedAt.
 	// Each (Source, ExternalID) may appear once.
 	PutSourceLinks(ctx context.Context, ls []SourceLink) error
+	// CreateSourceLinks inserts new links as PutSourceLink creates each,
+	// with plain multi-row inserts: a link that exists already gives
+	// ErrConflict (a concurrent writer linked it since it was read) and
+	// nothing of the call is written.
+	CreateSourceLinks(ctx context.Context, ls []SourceLink) error
 }

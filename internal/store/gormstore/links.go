@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,10 +41,7 @@ func linkToRow(l store.SourceLink) (linkRow, error) {
 	if attrs == nil {
 		attrs = map[string]string{}
 	}
-	b, err := json.Marshal(attrs)
-	if err != nil {
-		return linkRow{}, err
-	}
+	b := marshalStringMap(attrs)
 	var digest *string
 	if d := store.RawDigest(l.Raw); d != "" {
 		digest = &d
@@ -53,6 +51,45 @@ func linkToRow(l store.SourceLink) (linkRow, error) {
 		Attributes: string(b), ManagerRef: l.ManagerRef, Raw: l.Raw, RawDigest: digest, Version: l.Version,
 		AssertedAt: utc(l.AssertedAt), CreatedAt: utc(l.CreatedAt), UpdatedAt: utc(l.UpdatedAt),
 	}, nil
+}
+
+// marshalStringMap is json.Marshal(m) without reflection (keys sorted,
+// strings quoted as encoding/json quotes them): every link a pull writes
+// encodes its attributes.
+func marshalStringMap(m map[string]string) []byte {
+	keys := make([]string, 0, len(m))
+	n := 2
+	for k, v := range m {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return append(b, '}')
+}
+
+// appendJSONString quotes s as json.Marshal does: printable ASCII other
+// than the quote, the backslash and the characters it escapes for HTML is
+// copied, anything else is left to json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // toLink converts a row; an empty attribute set or raw value comes back nil.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -71,5 +72,33 @@ func testIdentityBatch(t *testing.T, s store.Store) {
 	must(t, "get link", err)
 	if l.Attributes["dn"] != "uid=moved" || !l.CreatedAt.Equal(created) {
 		t.Fatalf("replaced link %+v", l)
+	}
+
+	// New links by plain inserts; one that exists is a conflict and
+	// nothing of the call is written.
+	fresh := []store.SourceLink{
+		{Source: "ldap", ExternalID: "n1", PersonID: ps[400].ID, Attributes: map[string]string{"dn": "uid=n1"}},
+		{Source: "ldap", ExternalID: "n2", PersonID: ps[401].ID},
+	}
+	must(t, "create links", s.CreateSourceLinks(ctx, fresh))
+	n1, err := s.GetSourceLink(ctx, "ldap", "n1")
+	must(t, "get created link", err)
+	if n1.PersonID != ps[400].ID || n1.Attributes["dn"] != "uid=n1" || n1.Version != 1 || n1.CreatedAt.IsZero() {
+		t.Fatalf("created link %+v", n1)
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.CreateSourceLinks(ctx, []store.SourceLink{
+			{Source: "ldap", ExternalID: "n3", PersonID: ps[402].ID},
+			{Source: "ldap", ExternalID: "x005", PersonID: ps[403].ID},
+		})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("creating an existing link: %v, want ErrConflict", err)
+	}
+	if _, err := s.GetSourceLink(ctx, "ldap", "n3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a link of the refused call was written: %v", err)
+	}
+	if l, err := s.GetSourceLink(ctx, "ldap", "x005"); err != nil || l.PersonID != ps[5].ID {
+		t.Fatalf("the existing link changed: %+v %v", l, err)
 	}
 }
