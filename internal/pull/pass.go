@@ -108,6 +108,10 @@ func (p *pass) install(k keys) error {
 		return k.err
 	}
 	p.known = k.known
+	if len(p.idToPerson) == 0 && len(p.dnToPerson) == 0 {
+		p.idToPerson, p.dnToPerson = k.ids, k.dns
+		return nil
+	}
 	for id, person := range k.ids {
 		if _, ok := p.idToPerson[id]; !ok {
 			p.idToPerson[id] = person
