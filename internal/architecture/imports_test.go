@@ -21,6 +21,7 @@ var owners = map[string]string{
 	"modernc.org/sqlite":                  "internal/store/gormstore",
 	"github.com/elimity-com/scim":         "internal/scim",
 	"github.com/go-ldap/ldap":             "internal/ldap",
+	"github.com/go-asn1-ber/asn1-ber":     "internal/ldap", // go-ldap's BER; requests and results of the search path
 	"github.com/xuri/excelize":            "internal/evidence",
 	"cel.dev/cel-go":                      "internal/policy",
 	"github.com/coreos/go-oidc":           "internal/auth",

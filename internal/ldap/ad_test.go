@@ -136,7 +136,7 @@ func adSource(t *testing.T) (*Source, *replay) {
 func TestActiveDirectoryRecordedResponses(t *testing.T) {
 	src, conn := adSource(t)
 	sink := &recordSink{people: map[string]identity.Record{}, rejects: map[string]string{}}
-	res, err := src.pull(t.Context(), conn, source.Request{Full: true}, sink)
+	res, err := src.pull(t.Context(), asyncConn{conn}, source.Request{Full: true}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestActiveDirectoryRecordedResponses(t *testing.T) {
 
 	// Incremental on the same DC: uSNChanged above the mark.
 	conn.filters = nil
-	res2, err := src.pull(t.Context(), conn, source.Request{Watermark: res.Watermark}, sink)
+	res2, err := src.pull(t.Context(), asyncConn{conn}, source.Request{Watermark: res.Watermark}, sink)
 	if err != nil || res2.Full {
 		t.Fatalf("incremental: %v %+v", err, res2)
 	}
@@ -195,7 +195,7 @@ func TestActiveDirectoryRecordedResponses(t *testing.T) {
 	// Another DC: USNs do not compare, so the read is full.
 	other := watermark{USN: 20999, DC: "CN=NTDS Settings,CN=DC2"}.encode()
 	conn.filters = nil
-	res3, err := src.pull(t.Context(), conn, source.Request{Watermark: other}, sink)
+	res3, err := src.pull(t.Context(), asyncConn{conn}, source.Request{Watermark: other}, sink)
 	if err != nil || !res3.Full || slices.ContainsFunc(conn.filters, func(f string) bool { return strings.Contains(f, "uSNChanged") }) {
 		t.Fatalf("after a DC change: %v %+v filters %v", err, res3, conn.filters)
 	}

@@ -16,27 +16,17 @@ import (
 	"github.com/syncd-dev/syncd/internal/source"
 )
 
-// dial connects and binds as the configured account. Failures are wrapped
-// in a source error class: a wrong password is not a TLS problem.
-func (s *Source) dial(ctx context.Context) (*goldap.Conn, error) { return dialConfig(ctx, s.cfg) }
+// dial connects and binds as the configured account, for the searches of
+// a pull. Failures are wrapped in a source error class: a wrong password
+// is not a TLS problem.
+func (s *Source) dial(ctx context.Context) (*wireConn, error) { return dialWire(ctx, s.cfg) }
 
 // dialConfig connects to c.URL with c's TLS options and timeouts and binds
 // as c.BindDN; the group writer shares it with its own bind.
 func dialConfig(ctx context.Context, c Config) (*goldap.Conn, error) {
-	tlsCfg := &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // opt-in, documented as tests only
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("ldap: %s: read caFile: %w: %w", c.Name, source.ErrTLS, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ldap: %s: caFile %s: %w: no PEM certificates in it", c.Name, c.CAFile, source.ErrTLS)
-		}
-		tlsCfg.RootCAs = pool
-	}
-	if host := hostOf(c.URL); host != "" {
-		tlsCfg.ServerName = host
+	tlsCfg, err := tlsConfig(c)
+	if err != nil {
+		return nil, err
 	}
 	d := &net.Dialer{Timeout: c.DialTimeout}
 	conn, err := goldap.DialURL(c.URL, goldap.DialWithDialer(d), goldap.DialWithTLSConfig(tlsCfg))
@@ -59,6 +49,26 @@ func dialConfig(ctx context.Context, c Config) (*goldap.Conn, error) {
 		return nil, ctx.Err()
 	}
 	return conn, nil
+}
+
+// tlsConfig is the TLS configuration c asks for.
+func tlsConfig(c Config) (*tls.Config, error) {
+	tlsCfg := &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // opt-in, documented as tests only
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ldap: %s: read caFile: %w: %w", c.Name, source.ErrTLS, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ldap: %s: caFile %s: %w: no PEM certificates in it", c.Name, c.CAFile, source.ErrTLS)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	if host := hostOf(c.URL); host != "" {
+		tlsCfg.ServerName = host
+	}
+	return tlsCfg, nil
 }
 
 func hostOf(url string) string {

@@ -3,6 +3,7 @@ package ldap
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -16,12 +17,38 @@ type entry struct {
 	Attrs map[string][][]byte
 }
 
-func (e entry) values(attr string) [][]byte { return e.Attrs[strings.ToLower(attr)] }
+func (e entry) values(attr string) [][]byte { return e.Attrs[lowerName(attr)] }
+
+// lowered caches the lower-case form of the few attribute names a
+// mapping uses, which every entry looks up: strings.ToLower allocates
+// for each mixed-case name (entryUUID, givenName) on every call.
+var lowered = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+func lowerName(attr string) string {
+	lowered.RLock()
+	l, ok := lowered.m[attr]
+	lowered.RUnlock()
+	if ok {
+		return l
+	}
+	l = strings.ToLower(attr)
+	lowered.Lock()
+	if len(lowered.m) < 256 { // names from configurations, not from entries
+		lowered.m[attr] = l
+	}
+	lowered.Unlock()
+	return l
+}
 
 // first returns the first value of the first of attrs (a comma-separated
 // fallback list such as "departmentNumber,ou") that the entry has.
 func (e entry) first(attrs string) ([]byte, bool) {
-	for _, a := range strings.Split(attrs, ",") {
+	for attrs != "" {
+		var a string
+		a, attrs, _ = strings.Cut(attrs, ",")
 		if v := e.values(strings.TrimSpace(a)); len(v) > 0 {
 			return v[0], true
 		}

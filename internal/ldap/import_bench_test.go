@@ -63,7 +63,7 @@ func BenchmarkNoChangeFull(b *testing.B) {
 	org := benchOrg(b)
 	srv := ldaptest.Start(b, ldaptest.Options{LDIF: org.LDIF(), MaxSizeMB: 8192})
 	cfg := sourceConfig(srv)
-	cfg.PageSize, cfg.Parallel = 1000, 2
+	cfg.PageSize, cfg.Parallel = 1000, benchParallel(b)
 	src, err := ldap.New(cfg, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -80,7 +80,7 @@ func BenchmarkNoChangeFull(b *testing.B) {
 	stats.reset()
 	from := st.Statements()
 	stop := loopProfile(b)
-	cpu0 := processCPU()
+	cpu0, slapd0 := processCPU(), srv.CPU()
 	for b.Loop() {
 		run, err := runner.Run(b.Context(), src, pull.Options{Full: true})
 		if err != nil || run.Counts.Unchanged < org.People || run.Counts.Created+run.Counts.Updated > 0 {
@@ -90,6 +90,7 @@ func BenchmarkNoChangeFull(b *testing.B) {
 	b.ReportMetric(float64(org.People), "people/op")
 	b.ReportMetric(float64(st.Statements()-from)/float64(b.N), "stmts/op")
 	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((srv.CPU()-slapd0).Seconds()/float64(b.N), "slapd-cpu-s/op")
 	stop()
 	stats.print()
 }
@@ -107,6 +108,18 @@ func benchOrg(b *testing.B) ldaptest.Org {
 		people = n
 	}
 	return ldaptest.Org{Suffix: suffix, People: people, ServiceAccounts: max(4, people/50), Misplaced: max(1, people/10000)}
+}
+
+// benchParallel is the source's Parallel: 2, or SYNCD_BENCH_PARALLEL.
+func benchParallel(b *testing.B) int {
+	if v := os.Getenv("SYNCD_BENCH_PARALLEL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("SYNCD_BENCH_PARALLEL: %v", err)
+		}
+		return n
+	}
+	return 2
 }
 
 // processCPU is the CPU time (user and system) this process has used:

@@ -8,53 +8,65 @@ import (
 	goldap "github.com/go-ldap/ldap/v3"
 )
 
-// searchConn is the part of a connection the searches use; tests of AD
-// decoding replay recorded responses through it.
+// searchConn runs one search request, calling fn for each entry in
+// order, and returns the controls of its result. wireConn is the one a
+// pull dials; asyncConn adapts go-ldap's SearchAsync (tests of AD
+// decoding replay recorded responses through it).
 type searchConn interface {
-	SearchAsync(ctx context.Context, req *goldap.SearchRequest, bufferSize int) goldap.Response
+	page(ctx context.Context, req *goldap.SearchRequest, fn func(entry) error) ([]goldap.Control, error)
 }
 
 // stream runs a paged search (RFC 2696) and calls fn for each entry as it
 // arrives, one page in flight at a time: unlike go-ldap's
 // SearchWithPaging, which keeps every page, memory stays at one page.
-// Entries are reduced to the requested attributes before fn sees them.
 func stream(ctx context.Context, c searchConn, base string, scope int, filter string, attrs []string, pageSize int, fn func(entry) error) error {
 	paging := goldap.NewControlPaging(uint32(pageSize))
 	for {
 		req := goldap.NewSearchRequest(base, scope, goldap.NeverDerefAliases, 0, 0, false, filter, attrs,
 			[]goldap.Control{paging})
-		resp := c.SearchAsync(ctx, req, pageSize)
-		var cookie []byte
-		gotControl := false
-		for resp.Next() {
-			if e := resp.Entry(); e != nil {
-				if err := fn(reduce(e)); err != nil {
-					drain(resp)
-					return err
-				}
-				continue
-			}
-			if pc, ok := goldap.FindControl(resp.Controls(), goldap.ControlTypePaging).(*goldap.ControlPaging); ok {
-				cookie, gotControl = pc.Cookie, true
-			}
-		}
-		if err := resp.Err(); err != nil {
+		var fnErr error
+		controls, err := c.page(ctx, req, func(e entry) error {
+			fnErr = fn(e)
+			return fnErr
+		})
+		switch {
+		case fnErr != nil:
+			return fnErr
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
 			return fmt.Errorf("search %q %s: %w", base, filter, err)
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !gotControl || len(cookie) == 0 {
+		pc, ok := goldap.FindControl(controls, goldap.ControlTypePaging).(*goldap.ControlPaging)
+		if !ok || len(pc.Cookie) == 0 {
 			return nil
 		}
-		paging.SetCookie(cookie)
+		paging.SetCookie(pc.Cookie)
 	}
 }
 
-// drain consumes what a stopped search still delivers.
-func drain(resp goldap.Response) {
-	for resp.Next() {
+// asyncConn runs searches through go-ldap's SearchAsync.
+type asyncConn struct {
+	c interface {
+		SearchAsync(ctx context.Context, req *goldap.SearchRequest, bufferSize int) goldap.Response
 	}
+}
+
+func (a asyncConn) page(ctx context.Context, req *goldap.SearchRequest, fn func(entry) error) ([]goldap.Control, error) {
+	resp := a.c.SearchAsync(ctx, req, 64)
+	var controls []goldap.Control
+	for resp.Next() {
+		if e := resp.Entry(); e != nil {
+			if err := fn(reduce(e)); err != nil {
+				for resp.Next() { // drain what a stopped search still delivers
+				}
+				return nil, err
+			}
+			continue
+		}
+		controls = append(controls, resp.Controls()...)
+	}
+	return controls, resp.Err()
 }
 
 // reduce copies an entry's values out of go-ldap's representation.

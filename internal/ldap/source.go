@@ -98,25 +98,43 @@ func (s *Source) pull(ctx context.Context, conn searchConn, req source.Request, 
 	}
 	now := s.Now()
 	seen := watermark{DC: mark.DC}
-	err = s.readPeople(ctx, conn, filter, full, func(e entry) error {
-		seen.observe(s.m.Watermark, s.m.watermark(e))
+	// Mapping an entry and building its document run where the entries
+	// are read (on each partition's goroutine); the sink sees them in
+	// turn on this one.
+	err = s.readPeople(ctx, conn, filter, full, func(e entry) person {
+		p := person{watermark: s.m.watermark(e)}
 		if services[strings.ToLower(e.DN)] {
-			return nil
+			p.skip = true
+			return p
 		}
 		r, err := s.m.person(e, now, s.cfg.MaxValueLength)
 		var me *mapError
-		if errors.As(err, &me) {
-			id := r.ExternalID
-			if id == "" {
-				id = e.DN
+		switch {
+		case errors.As(err, &me):
+			p.rejectID = r.ExternalID
+			if p.rejectID == "" {
+				p.rejectID = e.DN
 			}
-			sink.Reject(id, fmt.Sprintf("%s: %s", e.DN, me.reason))
+			p.reason = fmt.Sprintf("%s: %s", e.DN, me.reason)
+		case err != nil:
+			p.err = err
+		default:
+			r.Raw = source.Document(r)
+			p.record = r
+		}
+		return p
+	}, func(p person) error {
+		seen.observe(s.m.Watermark, p.watermark)
+		switch {
+		case p.skip:
+			return nil
+		case p.err != nil:
+			return p.err
+		case p.reason != "":
+			sink.Reject(p.rejectID, p.reason)
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		return sink.Person(ctx, r)
+		return sink.Person(ctx, p.record)
 	})
 	if err != nil {
 		return res, classify(s.cfg.Name, "read people", err)

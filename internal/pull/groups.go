@@ -46,16 +46,25 @@ func (p *pass) members(g source.Group) (persons, nhis []string) {
 // membersDigest identifies a member set: what a group's stored digest is
 // compared with before its members are read.
 func membersDigest(persons, nhis []string) string {
+	// The same bytes as writing each id and separator to h, in a buffer
+	// (a conversion per id to write it would allocate).
 	h := sha256.New()
+	buf := make([]byte, 0, 16<<10)
+	add := func(s string, sep byte) {
+		if len(buf)+len(s)+1 > cap(buf) {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+		buf = append(append(buf, s...), sep)
+	}
 	for _, id := range persons {
-		h.Write([]byte(id))
-		h.Write([]byte{0})
+		add(id, 0)
 	}
-	h.Write([]byte{1})
+	add("", 1)
 	for _, id := range nhis {
-		h.Write([]byte(id))
-		h.Write([]byte{0})
+		add(id, 0)
 	}
+	h.Write(buf)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -23,8 +23,12 @@ type pass struct {
 	started  time.Time
 	progress func(Progress)
 
-	known      map[string]known // this source's links before the run
-	seen       map[string]bool  // external ids the source asserted this run
+	known map[string]known // this source's links before the run
+	// loading delivers known while a full run reads the source; early
+	// holds the records read before it arrived.
+	loading    <-chan keys
+	early      []identity.Record
+	seen       map[string]bool // external ids the source asserted this run
 	dnToPerson map[string]string
 	idToPerson map[string]string
 	// dnToNHI maps the DNs of this source's service accounts to their
@@ -57,31 +61,107 @@ type known struct {
 	digest   string // store.RawDigest of its document
 }
 
-// loadKnown reads the keys of every link of the source, a page at a time.
-func (p *pass) loadKnown(ctx context.Context) error {
-	p.known = map[string]known{}
+// keys is what loadKeys read: every link of the source by external id,
+// and the person of each external id and DN.
+type keys struct {
+	known    map[string]known
+	ids, dns map[string]string
+	took     time.Duration
+	err      error
+}
+
+// loadKeys reads the keys of every link of the source, a page at a time.
+// It only reads the store, so it runs while the source is being read.
+func (p *pass) loadKeys(ctx context.Context) keys {
+	t := time.Now()
+	k := keys{known: map[string]known{}, ids: map[string]string{}, dns: map[string]string{}}
 	after := ""
 	for {
-		keys, err := p.r.Store.ListLinkKeys(ctx, p.src, after, 5000)
+		page, err := p.r.Store.ListLinkKeys(ctx, p.src, after, 5000)
 		if err != nil {
-			return fmt.Errorf("pull: %s: list links: %w", p.src, err)
+			k.err = fmt.Errorf("pull: %s: list links: %w", p.src, err)
+			return k
 		}
-		for _, k := range keys {
-			d := k.RawDigest
+		for _, l := range page {
+			d := l.RawDigest
 			if d == "" {
-				d = digestOf(k.Raw) // a link written before digests were stored
+				d = digestOf(l.Raw) // a link written before digests were stored
 			}
-			p.known[k.ExternalID] = known{personID: k.PersonID, dn: k.DN, digest: d}
-			p.idToPerson[k.ExternalID] = k.PersonID
-			if k.DN != "" {
-				p.dnToPerson[lower(k.DN)] = k.PersonID
+			k.known[l.ExternalID] = known{personID: l.PersonID, dn: l.DN, digest: d}
+			k.ids[l.ExternalID] = l.PersonID
+			if l.DN != "" {
+				k.dns[lower(l.DN)] = l.PersonID
 			}
 		}
-		if len(keys) < 5000 {
-			return nil
+		if len(page) < 5000 {
+			k.took = time.Since(t)
+			return k
 		}
-		after = keys[len(keys)-1].ExternalID
+		after = page[len(page)-1].ExternalID
 	}
+}
+
+// install makes loaded keys the pass's (what the run learnt itself
+// meanwhile, if anything, is kept).
+func (p *pass) install(k keys) error {
+	if k.err != nil {
+		return k.err
+	}
+	p.known = k.known
+	if len(p.idToPerson) == 0 && len(p.dnToPerson) == 0 {
+		p.idToPerson, p.dnToPerson = k.ids, k.dns
+		return nil
+	}
+	for id, person := range k.ids {
+		if _, ok := p.idToPerson[id]; !ok {
+			p.idToPerson[id] = person
+		}
+	}
+	for dn, person := range k.dns {
+		if _, ok := p.dnToPerson[dn]; !ok {
+			p.dnToPerson[dn] = person
+		}
+	}
+	return nil
+}
+
+// loadKnown reads and installs the keys of every link of the source.
+func (p *pass) loadKnown(ctx context.Context) error { return p.install(p.loadKeys(ctx)) }
+
+// maxEarly bounds the records a full run holds while its link keys are
+// still loading (about 1.5 kB each); past it, the read waits for them.
+const maxEarly = 20000
+
+// keysReady installs the link keys once they are loaded and compares the
+// records held meanwhile. Unless wait, it returns false at once when
+// they are not loaded yet.
+func (p *pass) keysReady(ctx context.Context, wait bool) (bool, error) {
+	if p.loading == nil {
+		return true, nil
+	}
+	var k keys
+	if wait {
+		k = <-p.loading
+	} else {
+		select {
+		case k = <-p.loading:
+		default:
+			return false, nil
+		}
+	}
+	p.loading = nil
+	p.r.logger().Debug("pull phase done", "source", p.src, "phase", "load links (during the read)", "took", k.took.String(), "held", len(p.early))
+	if err := p.install(k); err != nil {
+		return true, err
+	}
+	early := p.early
+	p.early = nil
+	for _, r := range early {
+		if err := p.compare(ctx, r); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 func (p *pass) execute(ctx context.Context, src source.Source, req source.Request) (source.Result, error) {
@@ -92,13 +172,21 @@ func (p *pass) execute(ctx context.Context, src source.Source, req source.Reques
 		t = time.Now()
 	}
 	if !p.lazy {
-		if err := p.loadKnown(ctx); err != nil {
-			return source.Result{}, err
-		}
-		phase("load links")
+		// The link keys load while the source is read: records that
+		// arrive before them wait in p.early.
+		loading := make(chan keys, 1)
+		go func() { loading <- p.loadKeys(ctx) }()
+		p.loading = loading
 	}
 	res, err := src.Pull(ctx, req, p)
 	if err != nil {
+		if p.loading != nil {
+			<-p.loading // nothing held is applied after a failed read
+			p.loading = nil
+		}
+		return res, err
+	}
+	if _, err := p.keysReady(ctx, true); err != nil {
 		return res, err
 	}
 	if res.Inconsistent != "" {
@@ -164,6 +252,21 @@ func (p *pass) Person(ctx context.Context, r identity.Record) error {
 		}
 		return nil
 	}
+	if p.loading != nil {
+		ready, err := p.keysReady(ctx, len(p.early) >= maxEarly)
+		if err != nil {
+			return err
+		}
+		if !ready {
+			p.early = append(p.early, r)
+			return nil
+		}
+	}
+	return p.compare(ctx, r)
+}
+
+// compare queues r unless it asserts what its link holds.
+func (p *pass) compare(ctx context.Context, r identity.Record) error {
 	if k, ok := p.known[r.ExternalID]; ok && k.digest == digestOf(r.Raw) {
 		p.counts.Unchanged++
 		return nil

@@ -379,3 +379,82 @@ func TestRunRetryingReconnects(t *testing.T) {
 		t.Fatalf("an auth failure is final: %v calls %d", err, src.calls.Load())
 	}
 }
+
+// slowKeys holds the link keys back until release is closed, so that a
+// full run reads records before it can compare them.
+type slowKeys struct {
+	store.Store
+	release chan struct{}
+}
+
+func (s slowKeys) ListLinkKeys(ctx context.Context, src, after string, limit int) ([]store.LinkKey, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Store.ListLinkKeys(ctx, src, after, limit)
+}
+
+// releasing is a source that closes release after handing out n records.
+type releasing struct {
+	*memSource
+	n       int
+	release chan struct{}
+}
+
+func (r releasing) Pull(ctx context.Context, req source.Request, sink source.Sink) (source.Result, error) {
+	return r.memSource.Pull(ctx, req, &countingSink{Sink: sink, n: r.n, release: r.release})
+}
+
+type countingSink struct {
+	source.Sink
+	n       int
+	release chan struct{}
+}
+
+func (c *countingSink) Person(ctx context.Context, r identity.Record) error {
+	err := c.Sink.Person(ctx, r)
+	if c.n--; c.n == 0 {
+		close(c.release)
+	}
+	return err
+}
+
+// TestFullRunComparesRecordsReadWhileLinksLoad: a full run loads its link
+// keys while the source is read; the records that arrive first are held
+// and compared once the keys are in, with the same outcome as when the
+// keys come first: unchanged skipped, changed updated, new created.
+func TestFullRunComparesRecordsReadWhileLinksLoad(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		ctx := t.Context()
+		src := &memSource{name: "hr", people: []identity.Record{rec("a", "ann"), rec("b", "bob"), rec("c", "cid"), rec("d", "dan")}}
+		if _, err := newRunner(t, st, "r1").Run(ctx, src, pull.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			releaseAfter             int // records read before the keys may load
+			people                   []identity.Record
+			created, updated, unchgd int
+		}{
+			{2, []identity.Record{rec("a", "ann"), rec("b", "bobby"), rec("c", "cid"), rec("d", "dan"), rec("e", "eve"), rec("f2", "fay2")}, 2, 1, 3},
+			{6, []identity.Record{rec("a", "ann"), rec("b", "bob"), rec("c", "cid"), rec("d", "dan"), rec("e", "eve2"), rec("f6", "fay6")}, 1, 2, 3},
+		} {
+			src.people = tc.people
+			release := make(chan struct{})
+			r := newRunner(t, slowKeys{Store: st, release: release}, "r1")
+			run, err := r.Run(ctx, releasing{memSource: src, n: tc.releaseAfter, release: release}, pull.Options{Full: true})
+			if err != nil {
+				t.Fatalf("release after %d: %v", tc.releaseAfter, err)
+			}
+			if c := run.Counts; c.Read != 6 || c.Unchanged != tc.unchgd || c.Updated != tc.updated || c.Created != tc.created {
+				t.Errorf("release after %d: counts %+v, want %d created, %d updated, %d unchanged", tc.releaseAfter, c, tc.created, tc.updated, tc.unchgd)
+			}
+		}
+		for _, user := range []string{"ann", "bob", "eve2", "fay2", "fay6"} {
+			if ps, _ := st.FindPersons(ctx, store.MatchUserName, user); len(ps) != 1 {
+				t.Errorf("%s: %d persons, want 1", user, len(ps))
+			}
+		}
+	})
+}

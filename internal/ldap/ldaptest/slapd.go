@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -349,3 +350,26 @@ func (s *Server) Members(t testing.TB, groupDN string) []string {
 
 // PID is slapd's process id (benchmarks read its memory).
 func (s *Server) PID() int { return s.pid }
+
+// CPU is the processor time slapd has used so far (user and system, from
+// /proc; 0 where there is none), for benchmarks that count the server's
+// share of a read as well as syncd's.
+func (s *Server) CPU() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// the first, utime and stime the 12th and 13th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}

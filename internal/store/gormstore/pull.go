@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -58,40 +59,43 @@ func (t *txn) PutSourceState(ctx context.Context, s store.SourceState) (store.So
 	return store.SourceState{Source: row.Source, Watermark: row.Watermark, LastFullAt: row.LastFullAt, UpdatedAt: row.UpdatedAt}, nil
 }
 
-// linkKeyRow is the narrow projection ListLinkKeys reads: the DN comes
-// out of the attributes in SQL, so no row's JSON is decoded in Go.
-type linkKeyRow struct {
-	ExternalID string
-	PersonID   string
-	DN         *string
-	RawDigest  *string
-	Raw        []byte // only where there is no digest
-}
-
-// ListLinkKeys pages through the links of source by external id.
+// ListLinkKeys pages through the links of source by external id. The
+// narrow projection is scanned row by row without gorm's reflection (a
+// full pull reads every link of the source): the DN comes out of the
+// attributes in SQL, so no row's JSON is decoded in Go, and the document
+// only where no digest is stored.
 func (t *txn) ListLinkKeys(ctx context.Context, source, after string, limit int) ([]store.LinkKey, error) {
 	op := fmt.Sprintf("list link keys %s", source)
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	var rows []linkKeyRow
-	err := t.conn(ctx).Table("source_links").Select("external_id, person_id, "+t.jsonAttrLiteral("dn")+" AS dn, raw_digest, CASE WHEN raw_digest IS NULL THEN raw END AS raw").
+	rows, err := t.conn(ctx).Table("source_links").Select("external_id, person_id, "+t.jsonAttrLiteral("dn")+" AS dn, raw_digest, CASE WHEN raw_digest IS NULL THEN raw END AS raw").
 		Where("source = ? AND external_id > ?", source, after).
-		Order("external_id").Limit(limit).Scan(&rows).Error
+		Order("external_id").Limit(limit).Rows()
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	out := make([]store.LinkKey, len(rows))
-	for i, r := range rows {
-		out[i] = store.LinkKey{ExternalID: r.ExternalID, PersonID: r.PersonID}
-		if r.DN != nil {
-			out[i].DN = *r.DN
+	defer rows.Close()
+	out := make([]store.LinkKey, 0, min(limit, 5000))
+	for rows.Next() {
+		var (
+			k          store.LinkKey
+			dn, digest sql.NullString
+			raw        []byte
+		)
+		if err := rows.Scan(&k.ExternalID, &k.PersonID, &dn, &digest, &raw); err != nil {
+			return nil, wrap(op, err)
 		}
-		if r.RawDigest != nil {
-			out[i].RawDigest = *r.RawDigest
-		} else if len(r.Raw) > 0 {
-			out[i].Raw = r.Raw
+		k.DN = dn.String
+		if digest.Valid {
+			k.RawDigest = digest.String
+		} else if len(raw) > 0 {
+			k.Raw = raw
 		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
 	}
 	return out, nil
 }
