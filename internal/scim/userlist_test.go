@@ -23,7 +23,7 @@ func TestUserListFastPathAgrees(t *testing.T) {
 			"displayName": "Abbey <Boss> & Co", "externalId": "B1"}).want(t, 201).str("id")
 		alice := e.do("POST", "/Users", map[string]any{"schemas": []string{scim.UserSchema, ent}, "userName": "ab-alice@x.test",
 			"displayName": "Alice Abbott", "active": true, "name": map[string]any{"givenName": "Alice", "familyName": "Ab\u00e9"},
-			"emails": []any{map[string]any{"value": "ab-alice@x.test", "type": "work", "primary": true}},
+			"emails":  []any{map[string]any{"value": "ab-alice@x.test", "type": "work", "primary": true}},
 			"x-count": 12345678901, "ratio": 0.5,
 			ent: map[string]any{"employeeNumber": "7", "department": "D", "manager": map[string]any{"value": boss}}}).want(t, 201).str("id")
 		e.do("POST", "/Users", map[string]any{"schemas": []string{scim.UserSchema}, "userName": "ab-carol@x.test"}).want(t, 201)
