@@ -13,6 +13,12 @@
 // transaction: a person row, a link row with the document, and a
 // hash-chained audit event behind a locked chain head.
 //
+// The group-members phase creates -groups groups and sends -group-ops
+// PATCH requests as Entra does when memberships change, each adding one
+// created user to a group or (every fourth round over the groups)
+// removing one: the groups grow to about half of -group-ops / -groups
+// members.
+//
 // The page and contains phases read a deep page (startIndex at 90 % of
 // the users, count 100) and filter displayName co "ab" (a quarter of the
 // generated names contain it); with -pid the peak RSS of that process is
@@ -57,6 +63,8 @@ func main() {
 	contains := flag.Int("contains", 200, `requests of the contains phase (filter displayName co "ab", count=200)`)
 	pid := flag.Int("pid", 0, "syncd's process id, to report its peak RSS (VmHWM) at the end")
 	table := flag.Bool("table", false, "print issue 19's table of goals at the end")
+	groupOps := flag.Int("group-ops", 4000, "requests of the group-members phase (PATCH add or remove of one member, Entra-style)")
+	groupCount := flag.Int("groups", 10, "groups the group-members phase creates and changes")
 	metricsURL := flag.String("metrics", "", "syncd's /metrics URL, to report statements per request and the audit head's hold per phase")
 	flag.Parse()
 	want := map[string]bool{}
@@ -113,6 +121,9 @@ func main() {
 			}
 			return code, err
 		}, 200)
+	}
+	if want["group-members"] {
+		groupMembers(l, *prefix, ids, *groupCount, *groupOps, *clients)
 	}
 	if want["page"] {
 		start := *users * 9 / 10
