@@ -10,6 +10,8 @@
 #   2. create: POST /Users of USERS Entra-style users (enterprise
 #      extension, a manager for all but the first ten);
 #   3. filtered-get: GET /Users?filter=userName eq "…" of random users;
+#   3b. group-members: GROUP_COUNT groups, then GROUP_OPS PATCH /Groups requests
+#      adding (or, every fourth, removing) one member, Entra-style;
 #   4. page: GET /Users?startIndex=<90 % of USERS>&count=100, one client;
 #   5. contains: GET /Users?filter=displayName co "ab"&count=200 (a
 #      quarter of the users match), one client;
@@ -27,6 +29,8 @@ cd "$(dirname "$0")/.."
 USERS=${USERS:-100000}
 CLIENTS=${CLIENTS:-16}
 GETS=${GETS:-20000}
+GROUP_COUNT=${GROUP_COUNT:-10}
+GROUP_OPS=${GROUP_OPS:-4000}
 DBS=${DBS:-sqlite postgres}
 PG_DSN=${PG_DSN:-${SYNCD_TEST_POSTGRES_DSN:-}}
 SYNCD=${SYNCD:-}
@@ -71,7 +75,8 @@ YAML
 	for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 	echo "== $name ($USERS users, $CLIENTS clients, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	SCIMLOAD_DB=$driver "$tmp/scimload" -url "http://127.0.0.1:$port/scim/v2" -token "$token" -clients "$CLIENTS" \
-		-users "$USERS" -gets "$GETS" -phases create,filtered-get,page,contains -raw-driver "$rawdrv" -raw-dsn "$rawdsn" \
+		-users "$USERS" -gets "$GETS" -phases create,filtered-get,group-members,page,contains \
+		-groups "$GROUP_COUNT" -group-ops "$GROUP_OPS" -raw-driver "$rawdrv" -raw-dsn "$rawdsn" \
 		-raw-full -prefix "$name" -pid "$pid" -table -metrics "http://127.0.0.1:$port/metrics"
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }

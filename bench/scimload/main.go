@@ -13,6 +13,12 @@
 // transaction: a person row, a link row with the document, and a
 // hash-chained audit event behind a locked chain head.
 //
+// The group-members phase creates -groups groups and sends -group-ops
+// PATCH requests as Entra does when memberships change, each adding one
+// created user to a group or (every fourth round over the groups)
+// removing one: the groups grow to about half of -group-ops / -groups
+// members.
+//
 // The page and contains phases read a deep page (startIndex at 90 % of
 // the users, count 100) and filter displayName co "ab" (a quarter of the
 // generated names contain it); with -pid the peak RSS of that process is
@@ -32,6 +38,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +64,8 @@ func main() {
 	contains := flag.Int("contains", 200, `requests of the contains phase (filter displayName co "ab", count=200)`)
 	pid := flag.Int("pid", 0, "syncd's process id, to report its peak RSS (VmHWM) at the end")
 	table := flag.Bool("table", false, "print issue 19's table of goals at the end")
+	groupOps := flag.Int("group-ops", 4000, "requests of the group-members phase (PATCH add or remove of one member, Entra-style)")
+	groupCount := flag.Int("groups", 10, "groups the group-members phase creates and changes")
 	metricsURL := flag.String("metrics", "", "syncd's /metrics URL, to report statements per request and the audit head's hold per phase")
 	flag.Parse()
 	want := map[string]bool{}
@@ -67,7 +76,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "scimload: -token or $SCIM_TOKEN is required")
 		os.Exit(2)
 	}
-	l := &loader{base: *base, token: *tok, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}},
+	l := &loader{base: *base, token: *tok, auth: "Bearer " + *tok, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}},
 		metrics: *metricsURL}
 	ids := make([]string, *users)
 	defer func() {
@@ -106,13 +115,22 @@ func main() {
 	if want["filtered-get"] {
 		l.phase("filtered-get", *gets, *clients, func(i int) (int, error) {
 			n := rand.IntN(*users)
-			f := url.QueryEscape(fmt.Sprintf(`userName eq "%s-%d@bench.test"`, *prefix, n))
-			code, body, err := l.do("GET", "/Users?filter="+f, nil)
-			if err == nil && code == 200 && !bytes.Contains(body, []byte(`"totalResults":1`)) {
-				code = 599 // found nothing: counted as a failure
-			}
+			name := *prefix + "-" + strconv.Itoa(n) + "@bench.test"
+			code, err := l.get("/Users?filter="+url.QueryEscape(`userName eq "`+name+`"`), func(body []byte) bool {
+				// What an IdP reads before its change: exactly one user,
+				// the one asked for, and its id.
+				var r struct {
+					TotalResults int
+					Resources    []struct{ ID, UserName string }
+				}
+				return json.Unmarshal(body, &r) == nil && r.TotalResults == 1 && len(r.Resources) == 1 &&
+					r.Resources[0].ID != "" && strings.EqualFold(r.Resources[0].UserName, name)
+			})
 			return code, err
 		}, 200)
+	}
+	if want["group-members"] {
+		groupMembers(l, *prefix, ids, *groupCount, *groupOps, *clients)
 	}
 	if want["page"] {
 		start := *users * 9 / 10
@@ -191,6 +209,7 @@ func user(prefix string, i int) map[string]any {
 
 type loader struct {
 	base, token string
+	auth        string // "Bearer " + token
 	client      *http.Client
 	results     map[string]result
 	rss         int64
@@ -206,6 +225,36 @@ type result struct {
 	work          string // statements per request, audit head hold
 }
 
+// bodies are response buffers reused across requests: the load
+// generator shares the machine with syncd, so its own allocations cost
+// syncd CPU.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// get sends a GET and checks its 200 response with ok (which must not
+// keep the body); a response ok rejects counts as status 599.
+func (l *loader) get(path string, ok func(body []byte) bool) (int, error) {
+	req, err := http.NewRequestWithContext(context.Background(), "GET", l.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header["Authorization"] = []string{l.auth}
+	res, err := l.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	buf := bodies.Get().(*bytes.Buffer)
+	defer bodies.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(res.Body); err != nil {
+		return 0, err
+	}
+	if res.StatusCode == 200 && !ok(buf.Bytes()) {
+		return 599, nil
+	}
+	return res.StatusCode, nil
+}
+
 func (l *loader) do(method, path string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
@@ -216,7 +265,7 @@ func (l *loader) do(method, path string, body any) (int, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+l.token)
+	req.Header["Authorization"] = []string{l.auth}
 	req.Header.Set("Content-Type", "application/scim+json")
 	res, err := l.client.Do(req)
 	if err != nil {

@@ -58,6 +58,10 @@ func (l *loader) printTable() {
 		fmt.Printf("| GET filter userName eq | %.0f/s | %s | %s | | ≥ 5,000/s, p99 < 20 ms | %s | %s |\n",
 			r.rate, ms(r.p50), ms(r.p99), yes(r.rate >= 5000 && r.p99 < 20*time.Millisecond && r.failures == 0), strings.TrimSpace(r.work))
 	}
+	if r, ok := l.results["group-members"]; ok {
+		fmt.Printf("| PATCH /Groups add/remove one member | %.0f/s | %s | %s | | none in the issue (reported) | %d failures | %s |\n",
+			r.rate, ms(r.p50), ms(r.p99), r.failures, strings.TrimSpace(r.work))
+	}
 	if r, ok := l.results["page"]; ok {
 		fmt.Printf("| GET startIndex=90%% count=100 | %.0f/s | %s | %s | | < 50 ms | %s | %s |\n",
 			r.rate, ms(r.p50), ms(r.p99), yes(r.p50 < 50*time.Millisecond && r.failures == 0), strings.TrimSpace(r.work))

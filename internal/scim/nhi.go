@@ -87,7 +87,7 @@ func (s *Server) nhiResource(ctx context.Context, it store.ViewItem) (lib.Resour
 	}
 	delete(doc, "externalId")
 	doc["groups"] = []any{}
-	doc[SyncdSchema] = map[string]any{"status": string(n.Status), "jobFunctions": []string{}, "kind": string(n.Kind)}
+	doc[SyncdSchema] = map[string]any{"status": string(n.Status), "jobFunctions": []any{}, "kind": string(n.Kind)}
 	res.Attributes = doc
 	return withPreciseMeta(res), nil
 }

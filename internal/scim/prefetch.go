@@ -1,56 +1,41 @@
 package scim
 
 import (
-	"context"
-
 	"github.com/syncd-dev/syncd/internal/store"
 )
 
-// listPrefetch is what a list page shows of its persons (the person, the
-// open job functions, the source's groups), read with one statement per
-// kind for the whole page instead of three per user. A nil *listPrefetch
-// (single reads) has nothing and the caller reads for itself.
+// listPrefetch is what a list page shows of its persons (the person's
+// status and manager, the open job functions, the source's groups), read
+// by the statement that read the page (store.ListUserViewShown) instead
+// of three per user. A nil *listPrefetch (single reads) has nothing and
+// the caller reads for itself.
 type listPrefetch struct {
 	persons      map[string]store.Person
 	jobFunctions map[string][]string
 	groups       map[string][]store.Group // nil when the page does not show groups
 }
 
-// prefetch reads what the persons among items show.
-func prefetch(ctx context.Context, st store.Store, source string, items []store.ViewItem, withGroups bool) (*listPrefetch, error) {
-	var ids []string
-	for _, it := range items {
-		if it.Kind == store.ViewPerson {
-			ids = append(ids, it.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	pre := &listPrefetch{persons: make(map[string]store.Person, len(ids)), jobFunctions: make(map[string][]string, len(ids))}
-	ps, err := st.GetPersons(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range ps {
-		pre.persons[p.ID] = p
-	}
-	jfs, err := st.ListCurrentJobFunctionsOf(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		pre.jobFunctions[id] = []string{}
-	}
-	for _, j := range jfs {
-		pre.jobFunctions[j.PersonID] = append(pre.jobFunctions[j.PersonID], j.JobFunction)
-	}
+// prefetched indexes what the persons among shown show.
+func prefetched(shown []store.ShownUser, withGroups bool) *listPrefetch {
+	pre := &listPrefetch{persons: make(map[string]store.Person, len(shown)), jobFunctions: make(map[string][]string, len(shown))}
 	if withGroups {
-		if pre.groups, err = st.ListGroupsOfPersons(ctx, ids, source); err != nil {
-			return nil, err
+		pre.groups = make(map[string][]store.Group, len(shown))
+	}
+	for _, u := range shown {
+		if u.Kind != store.ViewPerson {
+			continue
+		}
+		pre.persons[u.ID] = store.Person{ID: u.ID, Status: u.Status, ManagerID: u.ManagerID}
+		pre.jobFunctions[u.ID] = u.JobFunctions
+		if withGroups && len(u.Groups) > 0 {
+			gs := make([]store.Group, len(u.Groups))
+			for i, g := range u.Groups {
+				gs[i] = store.Group{ID: g.ID, DisplayName: g.DisplayName}
+			}
+			pre.groups[u.ID] = gs
 		}
 	}
-	return pre, nil
+	return pre
 }
 
 // person returns the prefetched person; false when it was not read (a

@@ -224,6 +224,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalidSyntax", err.Error())
 		return
 	}
+	if s.serveUserList(w, r, rq) {
+		return
+	}
 	buf := &bufferedWriter{header: http.Header{}}
 	s.lib.ServeHTTP(buf, r)
 	s.finish(w, r, rq, buf)

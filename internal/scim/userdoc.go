@@ -217,7 +217,14 @@ func (s *Server) personResource(ctx context.Context, source string, it store.Vie
 			names = append(names, j.JobFunction)
 		}
 	}
-	doc[SyncdSchema] = map[string]any{"status": string(p.Status), "jobFunctions": names}
+	// []any, as a decoded document holds it: shape's projection treats
+	// the values alike whether the response went through the library's
+	// encoding or not.
+	jobFunctions := make([]any, len(names))
+	for i, n := range names {
+		jobFunctions[i] = n
+	}
+	doc[SyncdSchema] = map[string]any{"status": string(p.Status), "jobFunctions": jobFunctions}
 	if pulled && managed && p.ManagerID != "" {
 		// The pulled source named the manager in its own terms (a DN, its
 		// own id); the view names them by their SCIM id (RFC 7643 4.3).

@@ -177,18 +177,17 @@ func (h *userHandler) GetAll(r *http.Request, p lib.ListRequestParams) (lib.Page
 		}
 		q.Filter = f
 	}
-	items, total, err := s.Store.ListUserView(ctx, q)
-	if err != nil {
-		return lib.Page{}, s.fail(ctx, rq, "list users", err)
-	}
 	withGroups := !excludes(r, "groups")
-	pre, err := prefetch(ctx, s.Store, rq.source, items, withGroups)
+	// The page's rows come with what their persons show (one statement
+	// for a lookup by userName).
+	shown, total, err := s.Store.ListUserViewShown(ctx, q, withGroups)
 	if err != nil {
 		return lib.Page{}, s.fail(ctx, rq, "list users", err)
 	}
-	page := lib.Page{TotalResults: total, Resources: make([]lib.Resource, 0, len(items))}
-	for _, it := range items {
-		res, err := h.listed(ctx, rq, it, withGroups, pre)
+	pre := prefetched(shown, withGroups)
+	page := lib.Page{TotalResults: total, Resources: make([]lib.Resource, 0, len(shown))}
+	for _, u := range shown {
+		res, err := h.listed(ctx, rq, u.ViewItem, withGroups, pre)
 		if err != nil {
 			return lib.Page{}, err
 		}

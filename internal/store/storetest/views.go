@@ -14,6 +14,7 @@ var viewTests = []test{
 	{"group view filters", testGroupViewFilters},
 	{"nhi docs", testNHIDocs},
 	{"scim view reads of many persons", testSCIMViewReads},
+	{"user view shown", testUserViewShown},
 }
 
 // viewFixture links three persons to source "idp" with pushed documents,
