@@ -62,6 +62,8 @@ type personState struct {
 	unlinked    []string
 	warnings    []string
 	final       store.Person // after write
+	// jobFunctions are the open job functions after write, when known.
+	jobFunctions []string
 }
 
 // linkEntry is what is known of one (source, external id): link is nil when
@@ -198,9 +200,19 @@ func (b *batch) upsert(ctx context.Context, i int, r Record) error {
 		b.reject(i, r.ExternalID, ErrInvalid, reason)
 		return nil
 	}
-	e, err := b.link(ctx, r.ExternalID)
-	if err != nil {
-		return err
+	var e *linkEntry
+	if b.in.Changes[i].New {
+		if _, known := b.links[r.ExternalID]; known {
+			b.reject(i, r.ExternalID, ErrInvalid, "a new record's external id is already in the batch")
+			return nil
+		}
+		e = &linkEntry{}
+		b.links[r.ExternalID] = e
+	} else {
+		var err error
+		if e, err = b.link(ctx, r.ExternalID); err != nil {
+			return err
+		}
 	}
 	if e.link != nil {
 		ps, err := b.person(ctx, e.link.PersonID, true)

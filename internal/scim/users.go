@@ -141,16 +141,37 @@ func (h *userHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (lib
 		if err != nil {
 			return nil, err
 		}
-		return []identity.Change{{Op: identity.OpUpsert, Record: rec}}, nil
+		return []identity.Change{{Op: identity.OpUpsert, Record: rec, New: true}}, nil
 	})
 	if err != nil {
 		return lib.Resource{}, s.fail(ctx, rq, "create user", err)
 	}
-	it, err := h.find(ctx, rq, a.PersonID)
-	if err != nil {
-		return lib.Resource{}, err
+	return h.created(ctx, rq, a)
+}
+
+// created is the response to a create, built from what the transaction
+// wrote rather than read back: the new link (version 1), the person as
+// written and, for a new person, its job functions and no groups. A
+// person found by correlation may already be in groups, which are read.
+func (h *userHandler) created(ctx context.Context, rq *request, a identity.Applied) (lib.Resource, error) {
+	if a.Link == nil || a.Person.ID != a.PersonID {
+		it, err := h.find(ctx, rq, a.PersonID)
+		if err != nil {
+			return lib.Resource{}, err
+		}
+		return h.resource(ctx, rq, it, true)
 	}
-	return h.resource(ctx, rq, it, true)
+	l := a.Link
+	it := store.ViewItem{Kind: store.ViewPerson, ID: a.PersonID, ExternalID: l.ExternalID, Raw: l.Raw,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Version: 1, ETag: etag(1)}
+	pre := &listPrefetch{persons: map[string]store.Person{a.PersonID: a.Person}}
+	if a.JobFunctions != nil {
+		pre.jobFunctions = map[string][]string{a.PersonID: a.JobFunctions}
+	}
+	if a.Created {
+		pre.groups = map[string][]store.Group{}
+	}
+	return h.listed(ctx, rq, it, true, pre)
 }
 
 // Get handles GET /Users/{id}.

@@ -26,6 +26,7 @@ type Tx interface {
 	SCIMWriteTx
 	PullBatchTx
 	IdentityBatchTx
+	RecordPathReader
 	ReviewBulkTx
 	EvidenceScanTx
 	ClosePopulationTx

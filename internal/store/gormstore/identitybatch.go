@@ -179,6 +179,7 @@ func (t *txn) PutSourceLinks(ctx context.Context, ls []store.SourceLink) error {
 		}
 		row.Version = 1
 		rows[i] = row
+		ls[i].CreatedAt, ls[i].UpdatedAt, ls[i].AssertedAt = utc(l.CreatedAt), utc(l.UpdatedAt), utc(l.AssertedAt)
 	}
 	err := t.conn(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "source"}, {Name: "external_id"}},

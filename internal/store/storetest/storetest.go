@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"scimwrite", scimWriteTests},
 		{"pullbatch", pullBatchTests},
 		{"identitybatch", identityBatchTests},
+		{"recordpath", recordPathTests},
 		{"reviewbulk", reviewBulkTests},
 		{"evidencescan", evidenceScanTests},
 		{"notify", notifyTests},

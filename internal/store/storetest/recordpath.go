@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/syncd-dev/syncd/internal/store"
+)
+
+var recordPathTests = []test{
+	{"persons by any of several keys, in one statement", testFindPersonsByAny},
+	{"links as written come back to the caller", testPutSourceLinksTimes},
+}
+
+func testFindPersonsByAny(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ps, err := s.CreatePersons(ctx, []store.Person{
+		{UserName: "Ann", Email: "ann@x.test", EmployeeNumber: "E1"},
+		{UserName: "bob", Email: "BOB@x.test", EmployeeNumber: "E2"},
+		{UserName: "cid", Email: "cid@x.test", EmployeeNumber: "E3"},
+	})
+	must(t, "create persons", err)
+	found, err := s.FindPersonsByAny(ctx, map[store.MatchKey]string{
+		store.MatchUserName: "ANN", store.MatchEmail: "bob@X.test", store.MatchEmployeeNumber: "",
+	})
+	must(t, "find by any", err)
+	if len(found) != 2 || found[0].ID > found[1].ID {
+		t.Fatalf("found %+v", found)
+	}
+	for _, p := range found {
+		if p.ID != ps[0].ID && p.ID != ps[1].ID {
+			t.Fatalf("found %s, not Ann or Bob", p.ID)
+		}
+	}
+	same(t, "person as stored", found[0], map[string]store.Person{ps[0].ID: ps[0], ps[1].ID: ps[1]}[found[0].ID])
+	none, err := s.FindPersonsByAny(ctx, map[store.MatchKey]string{store.MatchEmail: "", store.MatchUserName: "nobody"})
+	must(t, "find nobody", err)
+	if len(none) != 0 {
+		t.Fatalf("found %+v", none)
+	}
+	if _, err := s.FindPersonsByAny(ctx, map[store.MatchKey]string{"shoeSize": "42"}); err == nil {
+		t.Fatal("unknown key accepted")
+	}
+}
+
+func testPutSourceLinksTimes(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ps, err := s.CreatePersons(ctx, []store.Person{{UserName: "l1"}, {UserName: "l2"}})
+	must(t, "create persons", err)
+	created := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	links := []store.SourceLink{
+		{Source: "idp", ExternalID: "a", PersonID: ps[0].ID, Raw: []byte(`{"userName":"l1"}`)},
+		{Source: "idp", ExternalID: "b", PersonID: ps[1].ID, CreatedAt: created},
+	}
+	must(t, "put links", s.PutSourceLinks(ctx, links))
+	for _, l := range links {
+		back, err := s.GetSourceLink(ctx, l.Source, l.ExternalID)
+		must(t, "get link", err)
+		if !back.CreatedAt.Equal(l.CreatedAt) || !back.UpdatedAt.Equal(l.UpdatedAt) || !back.AssertedAt.Equal(l.AssertedAt) || l.UpdatedAt.IsZero() {
+			t.Fatalf("link %s: caller holds created %v updated %v asserted %v, store %v %v %v", l.ExternalID,
+				l.CreatedAt, l.UpdatedAt, l.AssertedAt, back.CreatedAt, back.UpdatedAt, back.AssertedAt)
+		}
+	}
+	if !links[1].CreatedAt.Equal(created) {
+		t.Fatalf("given created time changed to %v", links[1].CreatedAt)
+	}
+}
