@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"links", linkTests},
 		{"jobfunctions", jobFunctionTests},
 		{"audit", auditTests},
+		{"auditqueue", auditQueueTests},
 		{"tx", txTests},
 		{"syncruns", syncRunTests},
 		{"tokens", tokenTests},
