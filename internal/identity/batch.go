@@ -45,6 +45,9 @@ type batch struct {
 	// references, the links the store had under it (see prefetchManagers).
 	byDN map[string][]store.SourceLink
 
+	// managing holds the persons this batch made someone's manager.
+	managing map[string]bool
+
 	res        Result
 	applied    map[int]int // change index → position in res.Applied
 	auditQueue []audit.Entry

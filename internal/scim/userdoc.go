@@ -133,14 +133,12 @@ func (s *Server) recordFromDoc(ctx context.Context, tx store.Tx, source, externa
 // employee number; an id syncd does not know stays a dangling reference
 // that resolves if a link with that key appears.
 func managerRef(ctx context.Context, tx store.Tx, source, id string) (identity.ManagerRef, error) {
-	links, err := tx.ListSourceLinks(ctx, id)
+	ext, ok, err := tx.SourceExternalIDOf(ctx, source, id)
 	if err != nil {
 		return identity.ManagerRef{}, err
 	}
-	for _, l := range links {
-		if l.Source == source {
-			return identity.ManagerRef{ExternalID: l.ExternalID}, nil
-		}
+	if ok {
+		return identity.ManagerRef{ExternalID: ext}, nil
 	}
 	p, err := tx.GetPerson(ctx, id)
 	switch {

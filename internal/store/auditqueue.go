@@ -14,8 +14,10 @@ type AuditQueuer interface {
 	// QueueAuditEvents records evs (Time, Actor, Action, Target and
 	// Details; Seq, PrevHash and Hash are ignored) as the next events of
 	// the chain, in order, with the transaction. Where the store's write
-	// transactions are serialised anyway (SQLite) they are chained at
-	// once and returned chained. On PostgreSQL they are kept unchained
+	// transactions are serialised anyway (SQLite) they are chained in the
+	// transaction (returned chained when that happened at once; a grouped
+	// transaction chains its functions' events at its end, ADR 0016).
+	// On PostgreSQL they are kept unchained
 	// (audit_pending), so concurrent writers do not wait for each other's
 	// commits on the chain head, and the store chains them after the
 	// transaction commits, before InTx returns (at the latest, if that

@@ -10,4 +10,8 @@ type RecordPathReader interface {
 	// FindPersons does, for any of the keys, ordered by ID. Empty values
 	// match nobody.
 	FindPersonsByAny(ctx context.Context, match map[MatchKey]string) ([]Person, error)
+	// SourceExternalIDOf returns the external id of the first (by
+	// external id) link of source to person personID, and false when the
+	// source has none: how a SCIM manager reference names the manager.
+	SourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error)
 }

@@ -28,8 +28,10 @@ type pendingRow struct {
 
 func (pendingRow) TableName() string { return "audit_pending" }
 
-// QueueAuditEvents chains evs at once on SQLite (its writers are
-// serialised anyway, and the head is the writer's). On PostgreSQL it
+// QueueAuditEvents chains evs on SQLite in the transaction (its writers
+// are serialised anyway, and the head is the writer's): at once, or, for
+// a function of a grouped transaction, with the group's other events at
+// its end (returned unchained then). On PostgreSQL it
 // inserts them into audit_pending without touching the head, and the
 // transaction chains them when it has committed (see sealer): a writer no
 // longer holds the head through its COMMIT, which serialised every
@@ -47,6 +49,16 @@ func (t *txn) QueueAuditEvents(ctx context.Context, evs []store.AuditEvent) ([]s
 		}
 	}
 	if !t.postgres() {
+		if t.audit != nil {
+			// A function of a grouped transaction: chained with the
+			// group's other events before its COMMIT (groupCommit).
+			out := make([]store.AuditEvent, len(evs))
+			for i, e := range evs {
+				out[i] = store.AuditEvent{Time: utc(e.Time), Actor: e.Actor, Action: e.Action, Target: e.Target, Details: e.Details}
+			}
+			*t.audit = append(*t.audit, out...)
+			return out, nil
+		}
 		return t.AppendAuditEvents(ctx, func(head store.AuditHead) ([]store.AuditEvent, error) {
 			return chain(head, evs), nil
 		})

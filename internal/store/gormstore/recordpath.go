@@ -45,3 +45,18 @@ func (t *txn) FindPersonsByAny(ctx context.Context, match map[store.MatchKey]str
 	}
 	return personsFromRows(rows), nil
 }
+
+// SourceExternalIDOf reads one column through the (source, person_id)
+// index instead of every link of the person with its document.
+func (t *txn) SourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error) {
+	var ids []string
+	err := t.conn(ctx).Model(&linkRow{}).Where("source = ? AND person_id = ?", source, personID).
+		Order("external_id").Limit(1).Pluck("external_id", &ids).Error
+	if err != nil {
+		return "", false, wrap("external id of person "+personID+" in "+source, err)
+	}
+	if len(ids) == 0 {
+		return "", false, nil
+	}
+	return ids[0], true, nil
+}

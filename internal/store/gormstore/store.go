@@ -271,7 +271,10 @@ type txn struct {
 	holds *holdStats
 	hold  *auditHold
 	// seal chains queued audit events after a commit (PostgreSQL only).
-	seal    *sealer
+	seal *sealer
+	// audit collects the audit events of a function of a grouped SQLite
+	// transaction, chained when the group ends (nil elsewhere).
+	audit   *[]store.AuditEvent
 	dialect string
 	now     func() time.Time
 	// writer serialises this process's SQLite write transactions (nil on

@@ -10,6 +10,29 @@ import (
 var recordPathTests = []test{
 	{"persons by any of several keys, in one statement", testFindPersonsByAny},
 	{"links as written come back to the caller", testPutSourceLinksTimes},
+	{"a source's external id of a person", testSourceExternalIDOf},
+}
+
+func testSourceExternalIDOf(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ps, err := s.CreatePersons(ctx, []store.Person{{UserName: "m1"}, {UserName: "m2"}})
+	must(t, "create persons", err)
+	must(t, "put links", s.PutSourceLinks(ctx, []store.SourceLink{
+		{Source: "idp", ExternalID: "k", PersonID: ps[0].ID},
+		{Source: "idp", ExternalID: "j", PersonID: ps[0].ID},
+		{Source: "hr", ExternalID: "a", PersonID: ps[0].ID},
+		{Source: "hr", ExternalID: "b", PersonID: ps[1].ID},
+	}))
+	for _, tc := range []struct {
+		source, person, want string
+		ok                   bool
+	}{{"idp", ps[0].ID, "j", true}, {"hr", ps[1].ID, "b", true}, {"idp", ps[1].ID, "", false}, {"idp", "nobody", "", false}} {
+		got, ok, err := s.SourceExternalIDOf(ctx, tc.source, tc.person)
+		must(t, "external id of", err)
+		if got != tc.want || ok != tc.ok {
+			t.Fatalf("%s of %s: %q %v, want %q %v", tc.source, tc.person, got, ok, tc.want, tc.ok)
+		}
+	}
 }
 
 func testFindPersonsByAny(t *testing.T, s store.Store) {
