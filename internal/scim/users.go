@@ -62,13 +62,12 @@ func (h *userHandler) listed(ctx context.Context, rq *request, it store.ViewItem
 // userNameTaken reports whether another resource of the view has userName
 // (compared case-insensitively, RFC 7643 §4.1.1).
 func userNameTaken(ctx context.Context, tx store.Tx, source, userName, exceptID string) (bool, error) {
-	items, _, err := tx.ListUserView(ctx, store.ViewQuery{Source: source, Limit: 2,
-		Filter: store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: userName}})
+	ids, err := tx.UserNameHolders(ctx, source, userName)
 	if err != nil {
 		return false, err
 	}
-	for _, it := range items {
-		if it.ID != exceptID {
+	for _, id := range ids {
+		if id != exceptID {
 			return true, nil
 		}
 	}

@@ -14,4 +14,8 @@ type RecordPathReader interface {
 	// external id) link of source to person personID, and false when the
 	// source has none: how a SCIM manager reference names the manager.
 	SourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error)
+	// UserNameHolders returns the ids (persons and NHIs) of source's user
+	// view whose userName equals userName as the view's `userName eq`
+	// filter compares it (ListUserView), at most two.
+	UserNameHolders(ctx context.Context, source, userName string) ([]string, error)
 }

@@ -47,16 +47,53 @@ func (t *txn) FindPersonsByAny(ctx context.Context, match map[store.MatchKey]str
 }
 
 // SourceExternalIDOf reads one column through the (source, person_id)
-// index instead of every link of the person with its document.
+// index instead of every link of the person with its document. The first
+// is picked here: ORDER BY external_id in SQL let SQLite walk the primary
+// key (source, external_id) in order instead, every link of the source.
 func (t *txn) SourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error) {
 	var ids []string
-	err := t.conn(ctx).Model(&linkRow{}).Where("source = ? AND person_id = ?", source, personID).
-		Order("external_id").Limit(1).Pluck("external_id", &ids).Error
+	err := t.conn(ctx).Raw("SELECT external_id FROM source_links WHERE source = ? AND person_id = ?", source, personID).Scan(&ids).Error
 	if err != nil {
 		return "", false, wrap("external id of person "+personID+" in "+source, err)
 	}
 	if len(ids) == 0 {
 		return "", false, nil
 	}
-	return ids[0], true, nil
+	return slices.Min(ids), true, nil
+}
+
+// UserNameHolders returns the ids (persons and NHIs) of source's user view
+// whose userName equals userName, compared as the view's filter
+// `userName eq` does (ListUserView builds the same conditions), at most
+// two: the ids only, not a page of documents, for the check a create or
+// rename makes in its writing transaction.
+func (t *txn) UserNameHolders(ctx context.Context, source, userName string) ([]string, error) {
+	f := store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: userName}
+	userNameCol := "json_extract(l.attributes, '$.userName')"
+	if t.postgres() {
+		userNameCol = "(l.attributes ->> 'userName')"
+	}
+	persons := filterSQL{pg: t.postgres(), cols: viewColumns{
+		doc: t.jsonDoc("l.raw"), id: "l.person_id", created: "l.created_at", modified: "l.updated_at",
+		columns: map[string]string{"username": userNameCol},
+	}}
+	nhis := filterSQL{pg: t.postgres(), cols: viewColumns{
+		doc: t.jsonDoc("d.raw"), id: "d.nhi_id", created: "d.created_at", modified: "d.updated_at",
+	}}
+	pf, err := persons.build(f)
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: user name holders: %w", err)
+	}
+	nf, err := nhis.build(f)
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: user name holders: %w", err)
+	}
+	q := cat("SELECT l.person_id AS id FROM source_links l WHERE l.source = ", bind(source), " AND l.raw IS NOT NULL AND (", pf, ")",
+		" UNION ALL SELECT d.nhi_id FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", bind(source),
+		" AND n.status <> 'retired' AND (", nf, ") LIMIT 2")
+	var ids []string
+	if err := t.conn(ctx).Raw(q.sql, q.args...).Scan(&ids).Error; err != nil {
+		return nil, wrap("user name holders in "+source, err)
+	}
+	return ids, nil
 }

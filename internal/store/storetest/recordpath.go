@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,33 @@ var recordPathTests = []test{
 	{"persons by any of several keys, in one statement", testFindPersonsByAny},
 	{"links as written come back to the caller", testPutSourceLinksTimes},
 	{"a source's external id of a person", testSourceExternalIDOf},
+	{"holders of a userName in a source's user view", testUserNameHolders},
+}
+
+func testUserNameHolders(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ps, err := s.CreatePersons(ctx, []store.Person{{UserName: "a"}, {UserName: "b"}, {UserName: "c"}, {UserName: "d"}})
+	must(t, "create persons", err)
+	doc := []byte(`{"userName":"Ann@X.test"}`)
+	must(t, "put links", s.PutSourceLinks(ctx, []store.SourceLink{
+		{Source: "idp", ExternalID: "1", PersonID: ps[0].ID, Raw: doc, Attributes: map[string]string{"userName": "Ann@X.test"}},
+		{Source: "idp", ExternalID: "2", PersonID: ps[1].ID, Attributes: map[string]string{"userName": "ann@x.test"}}, // no document: not in the view
+		{Source: "hr", ExternalID: "3", PersonID: ps[2].ID, Raw: doc, Attributes: map[string]string{"userName": "ann@x.test"}},
+		{Source: "idp", ExternalID: "4", PersonID: ps[3].ID, Raw: []byte(`{"userName":"bob"}`), Attributes: map[string]string{"userName": "bob"}},
+	}))
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{{"ann@x.test", []string{ps[0].ID}}, {"ANN@X.TEST", []string{ps[0].ID}}, {"Bob", []string{ps[3].ID}}, {"carl", nil}} {
+		got, err := s.UserNameHolders(ctx, "idp", tc.name)
+		must(t, "holders", err)
+		view, _, err := s.ListUserView(ctx, store.ViewQuery{Source: "idp", Limit: 10,
+			Filter: store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: tc.name}})
+		must(t, "view", err)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) || len(view) != len(got) {
+			t.Fatalf("holders of %q: %v (view %d), want %v", tc.name, got, len(view), tc.want)
+		}
+	}
 }
 
 func testSourceExternalIDOf(t *testing.T, s store.Store) {
