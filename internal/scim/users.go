@@ -131,12 +131,18 @@ func (h *userHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (lib
 		}
 		return h.resource(ctx, rq, it, true)
 	}
-	externalID := uuid.Must(uuid.NewV7()).String()
+	// The record is built (and the document encoded) before the
+	// transaction; in it only the name's claim and the manager's reference
+	// are read.
+	rec, manager, err := recordOf(uuid.Must(uuid.NewV7()).String(), doc)
+	if err != nil {
+		return lib.Resource{}, err
+	}
 	a, err := h.apply(ctx, rq, func(ctx context.Context, tx store.Tx) ([]identity.Change, error) {
 		if err := claimName(ctx, tx, rq.source, doc, ""); err != nil {
 			return nil, err
 		}
-		rec, err := s.recordFromDoc(ctx, tx, rq.source, externalID, doc)
+		rec, err := withManager(ctx, tx, rq.source, rec, manager)
 		if err != nil {
 			return nil, err
 		}
