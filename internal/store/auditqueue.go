@@ -19,10 +19,10 @@ type AuditQueuer interface {
 	// transaction chains its functions' events at its end, ADR 0016).
 	// On PostgreSQL they are kept unchained
 	// (audit_pending), so concurrent writers do not wait for each other's
-	// commits on the chain head, and the store chains them after the
-	// transaction commits, before InTx returns (at the latest, if that
-	// fails, with the next write of any process); they are returned with
-	// Seq 0. A transaction that rolls back leaves no trace either way.
+	// commits on the chain head: chained in the transaction when the head
+	// is free, else by the store after the transaction commits, before
+	// InTx returns (at the latest, if that fails, with the next write of
+	// any process); they are returned with Seq 0. A transaction that rolls back leaves no trace either way.
 	// Times must be whole microseconds.
 	QueueAuditEvents(ctx context.Context, evs []AuditEvent) ([]AuditEvent, error)
 }

@@ -82,8 +82,27 @@ func (t *txn) QueueAuditEvents(ctx context.Context, evs []store.AuditEvent) ([]s
 				return err
 			}
 		}
-		t.hold.queue()
-		return nil
+		// Uncontended, chain them here: if nobody holds the head, lock it
+		// and chain what is pending (committed before, and this
+		// transaction's own) in this transaction, one commit for both. A
+		// writer that finds the head taken does not wait for it: its
+		// events are chained by a round after its commit.
+		var heads []auditHeadRow
+		if err := t.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Where("id = 1").Find(&heads).Error; err != nil {
+			return err
+		}
+		if len(heads) == 0 {
+			t.hold.queue()
+			return nil
+		}
+		t.hold.locked()
+		for head := heads[0]; ; {
+			n, next, err := sealLocked(t.conn(ctx), head)
+			if err != nil || n < sealBatch {
+				return err
+			}
+			head = next
+		}
 	})
 	if err != nil {
 		return nil, wrap("queue audit events", err)
@@ -210,42 +229,13 @@ func (s *sealer) sealOnce(ctx context.Context) (int, error) {
 			return err
 		}
 		hold.locked()
-		var rows []pendingRow
-		if err := g.Order("id").Limit(sealBatch).Find(&rows).Error; err != nil {
+		var err error
+		if n, _, err = sealLocked(g, head); err != nil {
 			return err
 		}
-		if len(rows) == 0 {
+		if n == 0 {
 			return errNothingPending
 		}
-		evs := make([]store.AuditEvent, len(rows))
-		for i, r := range rows {
-			evs[i] = store.AuditEvent{Time: r.Time, Actor: r.Actor, Action: r.Action, Target: r.Target, Details: []byte(r.Details)}
-		}
-		chained := chain(store.AuditHead{Seq: head.Seq, Hash: head.Hash}, evs)
-		links := make([]sealLink, len(rows))
-		for i, e := range chained {
-			links[i] = sealLink{PID: rows[i].ID, Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash}
-		}
-		list, err := json.Marshal(links)
-		if err != nil {
-			return err
-		}
-		last := chained[len(chained)-1]
-		// The events are copied from the pending rows as read (the hash
-		// covers exactly those values), deleted from them, and the head
-		// moved, in one statement.
-		res := g.Exec(`WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(pid bigint, seq bigint, prev_hash text, hash text)),`+
-			` ins AS (INSERT INTO audit_events (seq, "time", actor, action, target, details, prev_hash, hash)`+
-			` SELECT v.seq, p."time", p.actor, p.action, p.target, p.details, v.prev_hash, v.hash FROM v JOIN audit_pending p ON p.id = v.pid),`+
-			` del AS (DELETE FROM audit_pending p USING v WHERE p.id = v.pid)`+
-			` UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?`, string(list), last.Seq, last.Hash, head.Seq)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return fmt.Errorf("%w: audit head moved", store.ErrConflict)
-		}
-		n = len(rows)
 		return nil
 	})
 	if errors.Is(err, errNothingPending) {
@@ -255,6 +245,47 @@ func (s *sealer) sealOnce(ctx context.Context) (int, error) {
 		return 0, wrap("chain queued audit events", err)
 	}
 	return n, nil
+}
+
+// sealLocked chains up to sealBatch pending events after head, which g's
+// transaction holds locked, and returns how many and the new head.
+func sealLocked(g *gorm.DB, head auditHeadRow) (int, auditHeadRow, error) {
+	var rows []pendingRow
+	if err := g.Order("id").Limit(sealBatch).Find(&rows).Error; err != nil {
+		return 0, head, err
+	}
+	if len(rows) == 0 {
+		return 0, head, nil
+	}
+	evs := make([]store.AuditEvent, len(rows))
+	for i, r := range rows {
+		evs[i] = store.AuditEvent{Time: r.Time, Actor: r.Actor, Action: r.Action, Target: r.Target, Details: []byte(r.Details)}
+	}
+	chained := chain(store.AuditHead{Seq: head.Seq, Hash: head.Hash}, evs)
+	links := make([]sealLink, len(rows))
+	for i, e := range chained {
+		links[i] = sealLink{PID: rows[i].ID, Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash}
+	}
+	list, err := json.Marshal(links)
+	if err != nil {
+		return 0, head, err
+	}
+	last := chained[len(chained)-1]
+	// The events are copied from the pending rows as read (the hash covers
+	// exactly those values), deleted from them, and the head moved, in one
+	// statement.
+	res := g.Exec(`WITH v AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(pid bigint, seq bigint, prev_hash text, hash text)),`+
+		` ins AS (INSERT INTO audit_events (seq, "time", actor, action, target, details, prev_hash, hash)`+
+		` SELECT v.seq, p."time", p.actor, p.action, p.target, p.details, v.prev_hash, v.hash FROM v JOIN audit_pending p ON p.id = v.pid),`+
+		` del AS (DELETE FROM audit_pending p USING v WHERE p.id = v.pid)`+
+		` UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?`, string(list), last.Seq, last.Hash, head.Seq)
+	if res.Error != nil {
+		return 0, head, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return 0, head, fmt.Errorf("%w: audit head moved", store.ErrConflict)
+	}
+	return len(rows), auditHeadRow{ID: head.ID, Seq: last.Seq, Hash: last.Hash}, nil
 }
 
 // SealAudit chains every audit event still queued (PostgreSQL; on SQLite
