@@ -154,7 +154,7 @@ func recordOf(externalID string, doc map[string]any) (identity.Record, string, e
 // employee number; an id syncd does not know stays a dangling reference
 // that resolves if a link with that key appears.
 func managerRef(ctx context.Context, tx store.Tx, source, id string) (identity.ManagerRef, error) {
-	ext, ok, err := tx.SourceExternalIDOf(ctx, source, id)
+	ext, ok, err := tx.GetSourceExternalIDOf(ctx, source, id)
 	if err != nil {
 		return identity.ManagerRef{}, err
 	}

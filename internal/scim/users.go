@@ -62,7 +62,7 @@ func (h *userHandler) listed(ctx context.Context, rq *request, it store.ViewItem
 // userNameTaken reports whether another resource of the view has userName
 // (compared case-insensitively, RFC 7643 §4.1.1).
 func userNameTaken(ctx context.Context, tx store.Tx, source, userName, exceptID string) (bool, error) {
-	ids, err := tx.UserNameHolders(ctx, source, userName)
+	ids, err := tx.FindUserNameHolders(ctx, source, userName)
 	if err != nil {
 		return false, err
 	}

@@ -10,12 +10,12 @@ type RecordPathReader interface {
 	// FindPersons does, for any of the keys, ordered by ID. Empty values
 	// match nobody.
 	FindPersonsByAny(ctx context.Context, match map[MatchKey]string) ([]Person, error)
-	// SourceExternalIDOf returns the external id of the first (by
+	// GetSourceExternalIDOf returns the external id of the first (by
 	// external id) link of source to person personID, and false when the
 	// source has none: how a SCIM manager reference names the manager.
-	SourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error)
-	// UserNameHolders returns the ids (persons and NHIs) of source's user
+	GetSourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error)
+	// FindUserNameHolders returns the ids (persons and NHIs) of source's user
 	// view whose userName equals userName as the view's `userName eq`
 	// filter compares it (ListUserView), at most two.
-	UserNameHolders(ctx context.Context, source, userName string) ([]string, error)
+	FindUserNameHolders(ctx context.Context, source, userName string) ([]string, error)
 }

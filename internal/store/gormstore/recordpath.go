@@ -46,11 +46,11 @@ func (t *txn) FindPersonsByAny(ctx context.Context, match map[store.MatchKey]str
 	return personsFromRows(rows), nil
 }
 
-// SourceExternalIDOf reads one column through the (source, person_id)
+// GetSourceExternalIDOf reads one column through the (source, person_id)
 // index instead of every link of the person with its document. The first
 // is picked here: ORDER BY external_id in SQL let SQLite walk the primary
 // key (source, external_id) in order instead, every link of the source.
-func (t *txn) SourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error) {
+func (t *txn) GetSourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error) {
 	var ids []string
 	err := t.conn(ctx).Raw("SELECT external_id FROM source_links WHERE source = ? AND person_id = ?", source, personID).Scan(&ids).Error
 	if err != nil {
@@ -62,12 +62,12 @@ func (t *txn) SourceExternalIDOf(ctx context.Context, source, personID string) (
 	return slices.Min(ids), true, nil
 }
 
-// UserNameHolders returns the ids (persons and NHIs) of source's user view
+// FindUserNameHolders returns the ids (persons and NHIs) of source's user view
 // whose userName equals userName, compared as the view's filter
 // `userName eq` does (ListUserView builds the same conditions), at most
 // two: the ids only, not a page of documents, for the check a create or
 // rename makes in its writing transaction.
-func (t *txn) UserNameHolders(ctx context.Context, source, userName string) ([]string, error) {
+func (t *txn) FindUserNameHolders(ctx context.Context, source, userName string) ([]string, error) {
 	f := store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: userName}
 	userNameCol := "json_extract(l.attributes, '$.userName')"
 	if t.postgres() {

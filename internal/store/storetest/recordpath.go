@@ -30,7 +30,7 @@ func testUserNameHolders(t *testing.T, s store.Store) {
 		name string
 		want []string
 	}{{"ann@x.test", []string{ps[0].ID}}, {"ANN@X.TEST", []string{ps[0].ID}}, {"Bob", []string{ps[3].ID}}, {"carl", nil}} {
-		got, err := s.UserNameHolders(ctx, "idp", tc.name)
+		got, err := s.FindUserNameHolders(ctx, "idp", tc.name)
 		must(t, "holders", err)
 		view, _, err := s.ListUserView(ctx, store.ViewQuery{Source: "idp", Limit: 10,
 			Filter: store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: tc.name}})
@@ -55,7 +55,7 @@ func testSourceExternalIDOf(t *testing.T, s store.Store) {
 		source, person, want string
 		ok                   bool
 	}{{"idp", ps[0].ID, "j", true}, {"hr", ps[1].ID, "b", true}, {"idp", ps[1].ID, "", false}, {"idp", "nobody", "", false}} {
-		got, ok, err := s.SourceExternalIDOf(ctx, tc.source, tc.person)
+		got, ok, err := s.GetSourceExternalIDOf(ctx, tc.source, tc.person)
 		must(t, "external id of", err)
 		if got != tc.want || ok != tc.ok {
 			t.Fatalf("%s of %s: %q %v, want %q %v", tc.source, tc.person, got, ok, tc.want, tc.ok)
