@@ -26,6 +26,11 @@ func cmdAuditVerify(ctx context.Context, e env, args []string) int {
 		return exitFailure
 	}
 	defer st.Close()
+	// Events a crash left queued, committed but not yet chained (docs/adr/0020).
+	if _, err := st.SealAudit(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "syncd audit verify: %v\n", err)
+		return exitFailure
+	}
 	rep, err := audit.Verify(ctx, st)
 	var brk *audit.Break
 	switch {

@@ -2,13 +2,10 @@ package audit
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -24,7 +21,7 @@ type Entry struct {
 }
 
 // Append records e as the next event of the chain inside tx, so the event
-// commits or rolls back with the change it describes.
+// commits or rolls back with the change it describes (see AppendAll).
 func Append(ctx context.Context, tx store.AuditAppender, now time.Time, e Entry) (store.AuditEvent, error) {
 	evs, err := AppendAll(ctx, tx, now, e)
 	if err != nil {
@@ -34,9 +31,12 @@ func Append(ctx context.Context, tx store.AuditAppender, now time.Time, e Entry)
 }
 
 // AppendAll records entries, in order, as the next events of the chain
-// inside tx. Appending takes the chain lock until tx ends, so callers that
-// write several events collect them and append once, as late in the
-// transaction as they can (see docs/adr/0003).
+// inside tx: they commit or roll back with it. Where the store chains
+// them at once (SQLite) appending takes the chain lock until tx ends, so
+// callers that write several events collect them and append once, as
+// late in the transaction as they can (docs/adr/0003); on PostgreSQL the
+// store chains them right after the commit (docs/adr/0020) and the
+// returned events carry no Seq or Hash yet.
 func AppendAll(ctx context.Context, tx store.AuditAppender, now time.Time, entries ...Entry) ([]store.AuditEvent, error) {
 	if len(entries) == 0 {
 		return nil, nil
@@ -53,25 +53,11 @@ func AppendAll(ctx context.Context, tx store.AuditAppender, now time.Time, entri
 		}
 		details[i] = d
 	}
-	evs, err := tx.AppendAuditEvents(ctx, func(head store.AuditHead) ([]store.AuditEvent, error) {
-		evs := make([]store.AuditEvent, len(entries))
-		prev := head
-		for i, e := range entries {
-			ev := store.AuditEvent{
-				Seq:      prev.Seq + 1,
-				Time:     at,
-				Actor:    e.Actor,
-				Action:   e.Action,
-				Target:   e.Target,
-				Details:  details[i],
-				PrevHash: prev.Hash,
-			}
-			ev.Hash = Hash(ev)
-			evs[i] = ev
-			prev = store.AuditHead{Seq: ev.Seq, Hash: ev.Hash}
-		}
-		return evs, nil
-	})
+	evs := make([]store.AuditEvent, len(entries))
+	for i, e := range entries {
+		evs[i] = store.AuditEvent{Time: at, Actor: e.Actor, Action: e.Action, Target: e.Target, Details: details[i]}
+	}
+	evs, err := tx.QueueAuditEvents(ctx, evs)
 	if err != nil {
 		return nil, fmt.Errorf("audit: append %s: %w", entries[0].Action, err)
 	}
@@ -80,23 +66,7 @@ func AppendAll(ctx context.Context, tx store.AuditAppender, now time.Time, entri
 
 // Hash is the hex SHA-256 over the event's fields and the previous hash,
 // each length-prefixed so no two different events serialise alike.
-func Hash(ev store.AuditEvent) string {
-	h := sha256.New()
-	for _, f := range []string{
-		strconv.FormatInt(ev.Seq, 10),
-		ev.Time.UTC().Format(time.RFC3339Nano),
-		ev.Actor,
-		ev.Action,
-		ev.Target,
-		string(ev.Details),
-		ev.PrevHash,
-	} {
-		h.Write([]byte(strconv.Itoa(len(f))))
-		h.Write([]byte{':'})
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+func Hash(ev store.AuditEvent) string { return store.HashAuditEvent(ev) }
 
 // canonicalJSON marshals v with sorted map keys (encoding/json sorts them),
 // after a round trip through any so struct field order cannot matter.

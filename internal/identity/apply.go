@@ -52,6 +52,10 @@ type Record struct {
 type Change struct {
 	Op     Op
 	Record Record
+	// New says the caller minted Record.ExternalID itself (a SCIM create
+	// names its link with a fresh UUIDv7), so no link of the source has
+	// it and none is read: a create saves a statement. Only for OpUpsert.
+	New bool
 }
 
 // Batch is a set of changes from one source, applied in one transaction.
@@ -92,6 +96,14 @@ type Applied struct {
 	Linked     bool // the record was linked to a person for the first time
 	Status     store.Status
 	Warnings   []string
+	// Person is the person as written (or as read, when unchanged), and
+	// Link the source's link as written, when the change wrote one: what
+	// a SCIM response shows, without reading it back.
+	Person store.Person
+	Link   *store.SourceLink
+	// JobFunctions are the person's open job functions after the change,
+	// sorted, when the batch computed them (a new person); nil otherwise.
+	JobFunctions []string
 }
 
 // Rejected is a change that was refused; nothing was written for it.
@@ -110,6 +122,7 @@ type writeTx interface {
 	store.PersonReader
 	store.PersonWriter
 	store.IdentityBatchReader
+	store.RecordPathReader
 	store.SecurityWriter
 	store.AuditAppender
 }

@@ -46,6 +46,9 @@ type batch struct {
 	// references, the links the store had under it (see prefetchManagers).
 	byDN map[string][]store.SourceLink
 
+	// managing holds the persons this batch made someone's manager.
+	managing map[string]bool
+
 	res        Result
 	applied    map[int]int // change index → position in res.Applied
 	auditQueue []audit.Entry
@@ -63,6 +66,8 @@ type personState struct {
 	unlinked    []string
 	warnings    []string
 	final       store.Person // after write
+	// jobFunctions are the open job functions after write, when known.
+	jobFunctions []string
 }
 
 // linkEntry is what is known of one (source, external id): link is nil when
@@ -200,9 +205,19 @@ func (b *batch) upsert(ctx context.Context, i int, r Record) error {
 		b.reject(i, r.ExternalID, ErrInvalid, reason)
 		return nil
 	}
-	e, err := b.link(ctx, r.ExternalID)
-	if err != nil {
-		return err
+	var e *linkEntry
+	if b.in.Changes[i].New {
+		if _, known := b.links[r.ExternalID]; known {
+			b.reject(i, r.ExternalID, ErrInvalid, "a new record's external id is already in the batch")
+			return nil
+		}
+		e = &linkEntry{}
+		b.links[r.ExternalID] = e
+	} else {
+		var err error
+		if e, err = b.link(ctx, r.ExternalID); err != nil {
+			return err
+		}
 	}
 	if e.link != nil {
 		ps, err := b.person(ctx, e.link.PersonID, true)

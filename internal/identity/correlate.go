@@ -15,6 +15,9 @@ import (
 // the record ambiguous (merging two humans is worse than asking an admin).
 // It returns "" when no person matches.
 func (b *batch) correlate(ctx context.Context, asserted map[string]string) (personID string, kind error, reason string, err error) {
+	if err := b.findAtOnce(ctx, asserted); err != nil {
+		return "", nil, "", err
+	}
 	var firstKey store.MatchKey
 	for _, k := range b.cfg.matchKeys {
 		v := asserted[string(k)]
@@ -69,6 +72,44 @@ func (b *batch) findPersons(ctx context.Context, key store.MatchKey, value strin
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), nil
+}
+
+// findAtOnce reads, for a batch too small to prefetch, the persons every
+// match key of one record names in one statement instead of one per key,
+// and keeps them where findPersons looks first (as prefetch does). Only
+// ASCII values: the database's lower() and Go's agree on those.
+func (b *batch) findAtOnce(ctx context.Context, asserted map[string]string) error {
+	if len(b.in.Changes) >= prefetchMin {
+		return nil
+	}
+	match := map[store.MatchKey]string{}
+	for _, k := range b.cfg.matchKeys {
+		v := asserted[string(k)]
+		if _, known := b.found[k][strings.ToLower(v)]; v != "" && isASCII(v) && !known {
+			match[k] = v
+		}
+	}
+	if len(match) < 2 {
+		return nil
+	}
+	persons, err := b.tx.FindPersonsByAny(ctx, match)
+	if err != nil {
+		return fmt.Errorf("find persons by %d keys: %w", len(match), err)
+	}
+	for k, v := range match {
+		lv := strings.ToLower(v)
+		ids := []string{}
+		for _, p := range persons {
+			if strings.ToLower(personAttrs(p)[string(k)]) == lv {
+				ids = append(ids, p.ID)
+			}
+		}
+		if b.found[k] == nil {
+			b.found[k] = map[string][]string{}
+		}
+		b.found[k][lv] = ids
+	}
+	return nil
 }
 
 func (b *batch) hasMatchKey(asserted map[string]string) bool {

@@ -110,3 +110,31 @@ func TestManagerCycle(t *testing.T) {
 		}
 	})
 }
+
+// TestManagerCycleThroughANewPerson: a new person's own reference needs no
+// walk up its manager's chain (nobody can report to a person just
+// created), but a reference retried in the same batch that makes the new
+// person someone's manager is still checked: x waits for "y"; y arrives
+// reporting to z, who reports to x; x's retried reference would close
+// x → y → z → x and is refused.
+func TestManagerCycleThroughANewPerson(t *testing.T) {
+	gormtest.ForEach(t, func(t *testing.T, st *gormstore.Store) {
+		svc := newService(t, st, testConfig())
+		x := mustApplied(t, apply(t, svc, "ldap", withManager("x", "x@example.com", "", &identity.ManagerRef{ExternalID: "y"})))[0].PersonID
+		z := mustApplied(t, apply(t, svc, "ldap", withManager("z", "z@example.com", "", &identity.ManagerRef{ExternalID: "x"})))[0].PersonID
+		res := apply(t, svc, "ldap", withManager("y", "y@example.com", "", &identity.ManagerRef{ExternalID: "z"}))
+		y := mustApplied(t, res)[0].PersonID
+		if got := person(t, st, y).ManagerID; got != z {
+			t.Fatalf("y's manager = %q, want z", got)
+		}
+		if got := person(t, st, z).ManagerID; got != x {
+			t.Fatalf("z's manager = %q, want x", got)
+		}
+		if got := person(t, st, x).ManagerID; got != "" {
+			t.Fatalf("x's manager = %q: the retried reference closed the cycle", got)
+		}
+		if w := warnings(res); !strings.Contains(w, "cycle") {
+			t.Fatalf("warnings = %q, want the cycle reported", w)
+		}
+	})
+}

@@ -60,9 +60,14 @@ func (b *batch) resolveOne(ctx context.Context, pr pendingRef) error {
 	warn := rr.warning
 	managerID := rr.personID
 	if managerID != "" {
-		cycle, err := closesCycle(ps.p.ID, managerID, func(id string) (string, error) { return b.managerOf(ctx, id) })
-		if err != nil {
-			return err
+		// A person created in this batch is nobody's manager unless this
+		// batch made it one: no chain above its manager can lead back to
+		// it, and walking that chain (a read per level) is skipped.
+		cycle := managerID == ps.p.ID
+		if !cycle && (!ps.isNew || b.managing[ps.p.ID]) {
+			if cycle, err = closesCycle(ps.p.ID, managerID, func(id string) (string, error) { return b.managerOf(ctx, id) }); err != nil {
+				return err
+			}
 		}
 		if cycle {
 			if managerID == ps.p.ID {
@@ -92,6 +97,10 @@ func (b *batch) resolveOne(ctx context.Context, pr pendingRef) error {
 		delete(l.Attributes, AttrManager)
 	default:
 		l.Attributes[AttrManager] = managerID
+		if b.managing == nil {
+			b.managing = map[string]bool{}
+		}
+		b.managing[managerID] = true
 	}
 	l.UpdatedAt = b.now
 	b.touch(l.ExternalID, e)

@@ -83,6 +83,10 @@ func (b *batch) write(ctx context.Context) error {
 	if err := b.tx.PutSourceLinks(ctx, put); err != nil {
 		return fmt.Errorf("put links of %s: %w", b.source, err)
 	}
+	written := make(map[string]*store.SourceLink, len(put))
+	for i := range put {
+		written[put[i].ExternalID] = &put[i]
+	}
 	for _, pl := range plans {
 		if err := b.finish(ctx, pl); err != nil {
 			return err
@@ -94,9 +98,12 @@ func (b *batch) write(ctx context.Context) error {
 		if ps == nil {
 			continue
 		}
-		a.Status = ps.p.Status
+		a.Status, a.Person = ps.p.Status, ps.p
 		if ps.dirty {
-			a.Status = ps.final.Status
+			a.Status, a.Person, a.JobFunctions = ps.final.Status, ps.final, ps.jobFunctions
+		}
+		if l, ok := written[a.ExternalID]; ok {
+			a.Link = l
 		}
 		a.Warnings = append(a.Warnings, ps.warnings...)
 	}
@@ -219,6 +226,7 @@ func (b *batch) finish(ctx context.Context, pl *plan) error {
 	}
 
 	if ps.isNew {
+		ps.jobFunctions = append([]string{}, jf.New...) // non-nil: known
 		return b.audit(ctx, audit.ActionPersonCreated, target, map[string]any{
 			"source": b.source, "externalIds": ps.linked,
 			"attributes": nonEmpty(personAttrs(ps.final)), "status": ps.final.Status,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -77,7 +78,7 @@ func BenchmarkFilteredGet(b *testing.B) {
 func BenchmarkCreate(b *testing.B) {
 	st := benchStore(b)
 	fs := newBenchServerOn(b, st)
-	from := st.Statements()
+	from, cpu := st.Statements(), processCPU()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		rec := fs.do("POST", "/scim/v2/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"c%d@x.test","displayName":"C %d","emails":[{"type":"work","value":"c%d@x.test"}]}`, i, i, i))
@@ -86,6 +87,7 @@ func BenchmarkCreate(b *testing.B) {
 		}
 	}
 	reportStatements(b, st, from)
+	reportCPU(b, cpu)
 }
 
 // BenchmarkListPage measures GET /Users?filter=displayName co "ab" with
@@ -113,7 +115,7 @@ func BenchmarkListPage(b *testing.B) {
 func BenchmarkCreateParallel(b *testing.B) {
 	st := benchStore(b)
 	fs := newBenchServerOn(b, st)
-	from := st.Statements()
+	from, cpu := st.Statements(), processCPU()
 	var n atomic.Int64
 	b.SetParallelism(8)
 	b.ResetTimer()
@@ -126,7 +128,65 @@ func BenchmarkCreateParallel(b *testing.B) {
 			}
 		}
 	})
+	b.StopTimer()
 	reportStatements(b, st, from)
+	reportCPU(b, cpu)
+	reportAuditHold(b, st)
+	if txs, fns := st.GroupCommits(); txs > 0 {
+		b.ReportMetric(float64(fns)/float64(txs), "creates/commit")
+	}
+}
+
+// entraUser is the document Entra ID sends for user i (the shape
+// bench/scimload sends): the enterprise extension and, for all but the
+// first ten, a manager created earlier (ids[i/10]).
+func entraUser(i int64, manager string) string {
+	m := ""
+	if manager != "" {
+		m = fmt.Sprintf(`,"manager":{"value":%q}`, manager)
+	}
+	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],`+
+		`"userName":"e-%d@bench.test","externalId":"e-%d","active":true,"displayName":"Gabriel Meyer %d","title":"Title %d",`+
+		`"name":{"givenName":"Gabriel","familyName":"Meyer"},"emails":[{"primary":true,"type":"work","value":"e-%d@bench.test"}],`+
+		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"e-%d","department":"Dept%d"%s}}`,
+		i, i, i, i%50, i, i, i%20, m)
+}
+
+// BenchmarkCreateEntraParallel measures POST /Users of Entra-style users
+// (enterprise extension, a manager for all but the first ten) from 16
+// concurrent clients, in process: the create of bench/scim-speed.sh.
+func BenchmarkCreateEntraParallel(b *testing.B) {
+	st := benchStore(b)
+	fs := newBenchServerOn(b, st)
+	var (
+		n   atomic.Int64
+		mu  sync.Mutex
+		ids = map[int64]string{}
+	)
+	b.SetParallelism(8)
+	from, cpu := st.Statements(), processCPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			mu.Lock()
+			manager := ids[i/10]
+			mu.Unlock()
+			if i < 10 {
+				manager = ""
+			}
+			rec := fs.do("POST", "/scim/v2/Users", entraUser(i, manager))
+			if rec.Code != 201 {
+				b.Fatal(rec.Code, rec.Body.String())
+			}
+			mu.Lock()
+			ids[i] = jsonField(rec.Body.String(), "id")
+			mu.Unlock()
+		}
+	})
+	b.StopTimer()
+	reportStatements(b, st, from)
+	reportCPU(b, cpu)
 	reportAuditHold(b, st)
 	if txs, fns := st.GroupCommits(); txs > 0 {
 		b.ReportMetric(float64(fns)/float64(txs), "creates/commit")

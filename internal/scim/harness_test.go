@@ -35,10 +35,16 @@ type env struct {
 
 func newEnv(t *testing.T, st *gormstore.Store, cfg scim.Config) *env {
 	t.Helper()
+	return newEnvWith(t, st, cfg, identity.Config{Sources: map[string]identity.SourceRole{"workday": identity.RoleHR}})
+}
+
+// newEnvWith is newEnv with identity's configuration (job-function rules).
+func newEnvWith(t *testing.T, st *gormstore.Store, cfg scim.Config, idcfg identity.Config) *env {
+	t.Helper()
 	e := &env{t: t, st: st, logs: &bytes.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, nil))
 	var err error
-	e.id, err = identity.New(identity.Config{Sources: map[string]identity.SourceRole{"workday": identity.RoleHR}}, st)
+	e.id, err = identity.New(idcfg, st)
 	if err != nil {
 		t.Fatal(err)
 	}

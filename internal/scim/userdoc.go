@@ -75,9 +75,35 @@ func primaryEmail(doc map[string]any) string {
 // recordFromDoc maps a user document onto the identity record this source
 // asserts. Only attributes present are asserted.
 func (s *Server) recordFromDoc(ctx context.Context, tx store.Tx, source, externalID string, doc map[string]any) (identity.Record, error) {
+	rec, manager, err := recordOf(externalID, doc)
+	if err != nil {
+		return identity.Record{}, err
+	}
+	return withManager(ctx, tx, source, rec, manager)
+}
+
+// withManager resolves the manager's SCIM id (recordOf's manager, "" for
+// none) into rec's reference, in the writing transaction.
+func withManager(ctx context.Context, tx store.Tx, source string, rec identity.Record, manager string) (identity.Record, error) {
+	if manager == "" {
+		return rec, nil
+	}
+	ref, err := managerRef(ctx, tx, source, manager)
+	if err != nil {
+		return identity.Record{}, err
+	}
+	rec.Manager = &ref
+	return rec, nil
+}
+
+// recordOf is recordFromDoc without the database: the record, and the
+// manager's SCIM id when the document names one (withManager resolves
+// it). A create computes it before its transaction, so the document is
+// not encoded in SQLite's single writer.
+func recordOf(externalID string, doc map[string]any) (identity.Record, string, error) {
 	userName := str(doc, "userName")
 	if strings.TrimSpace(userName) == "" {
-		return identity.Record{}, invalidValue("userName is required and must be a non-empty string")
+		return identity.Record{}, "", invalidValue("userName is required and must be a non-empty string")
 	}
 	attrs := map[string]string{identity.AttrUserName: userName}
 	if e := primaryEmail(doc); e != "" {
@@ -103,6 +129,7 @@ func (s *Server) recordFromDoc(ctx context.Context, tx store.Tx, source, externa
 		}
 	}
 	rec := identity.Record{ExternalID: externalID, Attributes: attrs}
+	manager := ""
 	if ext, ok := doc[EnterpriseSchema].(map[string]any); ok {
 		for _, a := range []string{"employeeNumber", "costCenter", "organization", "division", "department"} {
 			if v := str(ext, a); v != "" {
@@ -111,21 +138,15 @@ func (s *Server) recordFromDoc(ctx context.Context, tx store.Tx, source, externa
 		}
 		rec.Manager = &identity.ManagerRef{}
 		if m, ok := getFold(ext, "manager").(map[string]any); ok {
-			if v := str(m, "value"); v != "" {
-				ref, err := managerRef(ctx, tx, source, v)
-				if err != nil {
-					return identity.Record{}, err
-				}
-				rec.Manager = &ref
-			}
+			manager = str(m, "value")
 		}
 	}
 	raw, err := json.Marshal(doc)
 	if err != nil {
-		return identity.Record{}, invalidValue("unencodable value: %v", err)
+		return identity.Record{}, "", invalidValue("unencodable value: %v", err)
 	}
 	rec.Raw = raw
-	return rec, nil
+	return rec, manager, nil
 }
 
 // managerRef turns a manager's SCIM id (a person id) into the reference
@@ -133,14 +154,12 @@ func (s *Server) recordFromDoc(ctx context.Context, tx store.Tx, source, externa
 // employee number; an id syncd does not know stays a dangling reference
 // that resolves if a link with that key appears.
 func managerRef(ctx context.Context, tx store.Tx, source, id string) (identity.ManagerRef, error) {
-	links, err := tx.ListSourceLinks(ctx, id)
+	ext, ok, err := tx.GetSourceExternalIDOf(ctx, source, id)
 	if err != nil {
 		return identity.ManagerRef{}, err
 	}
-	for _, l := range links {
-		if l.Source == source {
-			return identity.ManagerRef{ExternalID: l.ExternalID}, nil
-		}
+	if ok {
+		return identity.ManagerRef{ExternalID: ext}, nil
 	}
 	p, err := tx.GetPerson(ctx, id)
 	switch {

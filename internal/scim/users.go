@@ -62,13 +62,12 @@ func (h *userHandler) listed(ctx context.Context, rq *request, it store.ViewItem
 // userNameTaken reports whether another resource of the view has userName
 // (compared case-insensitively, RFC 7643 §4.1.1).
 func userNameTaken(ctx context.Context, tx store.Tx, source, userName, exceptID string) (bool, error) {
-	items, _, err := tx.ListUserView(ctx, store.ViewQuery{Source: source, Limit: 2,
-		Filter: store.Filter{Op: store.FilterEq, Path: []string{"userName"}, Value: userName}})
+	ids, err := tx.FindUserNameHolders(ctx, source, userName)
 	if err != nil {
 		return false, err
 	}
-	for _, it := range items {
-		if it.ID != exceptID {
+	for _, id := range ids {
+		if id != exceptID {
 			return true, nil
 		}
 	}
@@ -132,25 +131,52 @@ func (h *userHandler) Create(r *http.Request, attrs lib.ResourceAttributes) (lib
 		}
 		return h.resource(ctx, rq, it, true)
 	}
-	externalID := uuid.Must(uuid.NewV7()).String()
+	// The record is built (and the document encoded) before the
+	// transaction; in it only the name's claim and the manager's reference
+	// are read.
+	rec, manager, err := recordOf(uuid.Must(uuid.NewV7()).String(), doc)
+	if err != nil {
+		return lib.Resource{}, err
+	}
 	a, err := h.apply(ctx, rq, func(ctx context.Context, tx store.Tx) ([]identity.Change, error) {
 		if err := claimName(ctx, tx, rq.source, doc, ""); err != nil {
 			return nil, err
 		}
-		rec, err := s.recordFromDoc(ctx, tx, rq.source, externalID, doc)
+		rec, err := withManager(ctx, tx, rq.source, rec, manager)
 		if err != nil {
 			return nil, err
 		}
-		return []identity.Change{{Op: identity.OpUpsert, Record: rec}}, nil
+		return []identity.Change{{Op: identity.OpUpsert, Record: rec, New: true}}, nil
 	})
 	if err != nil {
 		return lib.Resource{}, s.fail(ctx, rq, "create user", err)
 	}
-	it, err := h.find(ctx, rq, a.PersonID)
-	if err != nil {
-		return lib.Resource{}, err
+	return h.created(ctx, rq, a)
+}
+
+// created is the response to a create, built from what the transaction
+// wrote rather than read back: the new link (version 1), the person as
+// written and, for a new person, its job functions and no groups. A
+// person found by correlation may already be in groups, which are read.
+func (h *userHandler) created(ctx context.Context, rq *request, a identity.Applied) (lib.Resource, error) {
+	if a.Link == nil || a.Person.ID != a.PersonID {
+		it, err := h.find(ctx, rq, a.PersonID)
+		if err != nil {
+			return lib.Resource{}, err
+		}
+		return h.resource(ctx, rq, it, true)
 	}
-	return h.resource(ctx, rq, it, true)
+	l := a.Link
+	it := store.ViewItem{Kind: store.ViewPerson, ID: a.PersonID, ExternalID: l.ExternalID, Raw: l.Raw,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Version: 1, ETag: etag(1)}
+	pre := &listPrefetch{persons: map[string]store.Person{a.PersonID: a.Person}}
+	if a.JobFunctions != nil {
+		pre.jobFunctions = map[string][]string{a.PersonID: a.JobFunctions}
+	}
+	if a.Created {
+		pre.groups = map[string][]store.Group{}
+	}
+	return h.listed(ctx, rq, it, true, pre)
 }
 
 // Get handles GET /Users/{id}.

@@ -37,6 +37,9 @@ type IdentityBatchWriter interface {
 	CreatePersons(ctx context.Context, ps []Person) ([]Person, error)
 	// PutSourceLinks creates or replaces each link as PutSourceLink does,
 	// with multi-row upserts; a replaced link keeps its stored CreatedAt.
+	// It sets each element's times to those it stored (CreatedAt of a new
+	// link, UpdatedAt, AssertedAt), so a caller can show the link as
+	// written without reading it back.
 	// Each (Source, ExternalID) may appear once.
 	PutSourceLinks(ctx context.Context, ls []SourceLink) error
 	// CreateSourceLinks inserts new links as PutSourceLink creates each,

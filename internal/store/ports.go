@@ -25,6 +25,7 @@ type Reader interface {
 	JobReader
 	PullBatchReader
 	IdentityBatchReader
+	RecordPathReader
 	EvidenceScanTx
 	SCIMViewTx
 	NotifyReader

@@ -26,6 +26,7 @@ type Tx interface {
 	SCIMWriteTx
 	PullBatchTx
 	IdentityBatchTx
+	RecordPathReader
 	ReviewBulkTx
 	EvidenceScanTx
 	ClosePopulationTx
@@ -118,6 +119,7 @@ type AuditAppender interface {
 	// returns them in order, the first following head, each following the
 	// one before. One lock, one insert.
 	AppendAuditEvents(ctx context.Context, build func(head AuditHead) ([]AuditEvent, error)) ([]AuditEvent, error)
+	AuditQueuer
 }
 
 // SyncRunReader reads the runs of pulls.

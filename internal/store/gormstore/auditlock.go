@@ -14,8 +14,19 @@ type holdStats struct {
 	n, total, max atomic.Int64
 }
 
-// auditHold is one transaction's: when it locked the head (zero: never).
-type auditHold struct{ at time.Time }
+// auditHold is one transaction's: when it locked the head (zero: never),
+// and whether it queued audit events for the sealer to chain after its
+// commit.
+type auditHold struct {
+	at     time.Time
+	queued bool
+}
+
+func (h *auditHold) queue() {
+	if h != nil {
+		h.queued = true
+	}
+}
 
 func (h *auditHold) locked() {
 	if h != nil && h.at.IsZero() {

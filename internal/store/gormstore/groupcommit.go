@@ -204,6 +204,10 @@ func (g *groupCommit) together(group []*groupReq) ([]error, error) {
 			s.holds.observe(&holds[i])
 		}
 	}()
+	// The functions' audit events wait here and are chained once, after
+	// the last function: one head read, one insert and one head move per
+	// group instead of per function (the head is the writer's anyway).
+	var queued []store.AuditEvent
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = wrap("transaction", fmt.Errorf("wait for the SQLite writer: %w", err))
@@ -216,9 +220,11 @@ func (g *groupCommit) together(group []*groupReq) ([]error, error) {
 		// inside the shared transaction (an interrupted write rolls back
 		// the whole transaction, the others' work with it).
 		t := &txn{db: db, inTx: true, detached: true, dialect: s.dialect, now: s.now, writer: s.writer, writerWait: s.writerWait,
-			holds: s.holds, hold: &holds[i]}
+			holds: s.holds, hold: &holds[i], audit: &queued}
+		mark := len(queued)
 		fnErr := call(r.fn, t)
 		if fnErr != nil {
+			queued = queued[:mark]
 			if _, err := conn.Tx.Exec("ROLLBACK TO " + savepoint); err != nil {
 				return nil, err
 			}
@@ -227,6 +233,17 @@ func (g *groupCommit) together(group []*groupReq) ([]error, error) {
 			return nil, err
 		}
 		errs[i] = fnErr
+	}
+	if len(queued) > 0 {
+		var hold auditHold
+		t := &txn{db: db, inTx: true, detached: true, dialect: s.dialect, now: s.now, holds: s.holds, hold: &hold}
+		_, err := t.AppendAuditEvents(context.Background(), func(head store.AuditHead) ([]store.AuditEvent, error) {
+			return chain(head, queued), nil
+		})
+		defer s.holds.observe(&hold)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := db.Commit().Error; err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,5 +178,104 @@ func TestGroupCommitQueuedCancelled(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGroupCommitChainsAuditEventsAtTheEnd: the audit events of grouped
+// functions are chained once, after the last function, in function
+// order; those of a function that failed or panicked are dropped with its
+// savepoint; each caller sees its events chained when InTx returns.
+func TestGroupCommitChainsAuditEventsAtTheEnd(t *testing.T) {
+	ctx := t.Context()
+	st := openSQLite(t, filepath.Join(t.TempDir(), "a.db"))
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	ev := func(action string) []store.AuditEvent {
+		return []store.AuditEvent{{Time: at, Actor: "t", Action: action + ".a", Target: "x"}, {Time: at, Actor: "t", Action: action + ".b", Target: "x"}}
+	}
+	hold, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- st.InTx(ctx, func(tx store.Tx) error {
+			close(hold)
+			<-release
+			_, err := tx.QueueAuditEvents(ctx, ev("first"))
+			return err
+		})
+	}()
+	<-hold
+	const n = 12
+	var wg sync.WaitGroup
+	seen := make([]bool, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { _ = recover() }()
+			name := fmt.Sprintf("f%02d", i)
+			err := st.InTx(ctx, func(tx store.Tx) error {
+				if _, err := tx.QueueAuditEvents(ctx, ev(name)); err != nil {
+					return err
+				}
+				switch i % 4 {
+				case 1:
+					return errRefused
+				case 2:
+					if i == 2 {
+						panic("boom")
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return
+			}
+			evs, err := st.ListAudit(ctx, 0, 100)
+			if err != nil {
+				t.Error(err)
+			}
+			for _, e := range evs {
+				if e.Action == name+".b" {
+					seen[i] = true
+				}
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.ListAudit(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	prev := ""
+	for i, e := range evs {
+		if e.Seq != int64(i+1) || e.PrevHash != prev || e.Hash != store.HashAuditEvent(e) {
+			t.Fatalf("event %d does not chain: %+v", i+1, e)
+		}
+		prev = e.Hash
+		got[e.Action] = true
+		if strings.HasSuffix(e.Action, ".b") && (i == 0 || evs[i-1].Action != strings.TrimSuffix(e.Action, ".b")+".a") {
+			t.Fatalf("a function's events are not together in order at %d: %s", i+1, e.Action)
+		}
+	}
+	for i := range n {
+		name := fmt.Sprintf("f%02d", i)
+		kept := i%4 != 1 && i != 2
+		if got[name+".a"] != kept || got[name+".b"] != kept {
+			t.Errorf("%s: events chained %v, want %v", name, got[name+".a"], kept)
+		}
+		if kept && !seen[i] {
+			t.Errorf("%s: InTx returned before its events were chained", name)
+		}
+	}
+	if txs, _ := st.GroupCommits(); txs == 0 {
+		t.Error("nothing was grouped")
 	}
 }

@@ -191,6 +191,7 @@ func (t *txn) linkRows(op string, ls []store.SourceLink) ([]linkRow, error) {
 		}
 		row.Version = 1
 		rows[i] = row
+		ls[i].CreatedAt, ls[i].UpdatedAt, ls[i].AssertedAt = utc(l.CreatedAt), utc(l.UpdatedAt), utc(l.AssertedAt)
 	}
 	return rows, nil
 }

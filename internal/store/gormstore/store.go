@@ -168,6 +168,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if o.Driver == DriverSQLite {
 		s.group = &groupCommit{s: s}
+	} else {
+		s.seal = &sealer{db: db, holds: s.holds, logger: logger}
+		s.txn.seal = s.seal
 	}
 	return s, nil
 }
@@ -223,12 +226,15 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx store.Tx) error) error 
 	var fnErr error
 	hold := &auditHold{}
 	err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now, writer: s.writer, writerWait: s.writerWait, holds: s.holds, hold: hold})
+		fnErr = fn(&txn{db: g, inTx: true, dialect: s.dialect, now: s.now, writer: s.writer, writerWait: s.writerWait, holds: s.holds, hold: hold, seal: s.seal})
 		return fnErr
 	})
 	s.holds.observe(hold)
 	if fnErr != nil {
 		return fnErr
+	}
+	if err == nil && hold.queued {
+		s.seal.after(ctx)
 	}
 	return wrap("transaction", err)
 }
@@ -262,8 +268,13 @@ type txn struct {
 	detached bool
 	// holds collects how long transactions hold the audit head; hold is
 	// this transaction's (nil outside one).
-	holds   *holdStats
-	hold    *auditHold
+	holds *holdStats
+	hold  *auditHold
+	// seal chains queued audit events after a commit (PostgreSQL only).
+	seal *sealer
+	// audit collects the audit events of a function of a grouped SQLite
+	// transaction, chained when the group ends (nil elsewhere).
+	audit   *[]store.AuditEvent
 	dialect string
 	now     func() time.Time
 	// writer serialises this process's SQLite write transactions (nil on
@@ -315,10 +326,14 @@ func (t *txn) atomic(ctx context.Context, fn func(t *txn) error) error {
 	}
 	defer release()
 	hold := &auditHold{}
-	defer t.holds.observe(hold)
-	return t.conn(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now, writer: t.writer, writerWait: t.writerWait, holds: t.holds, hold: hold})
+	err = t.conn(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&txn{db: g, inTx: true, dialect: t.dialect, now: t.now, writer: t.writer, writerWait: t.writerWait, holds: t.holds, hold: hold, seal: t.seal})
 	})
+	t.holds.observe(hold)
+	if err == nil && hold.queued {
+		t.seal.after(ctx)
+	}
+	return err
 }
 
 // stamp returns the current time as stored: UTC, microseconds.
