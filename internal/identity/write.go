@@ -83,7 +83,12 @@ func (b *batch) write(ctx context.Context) error {
 	if err := b.tx.PutSourceLinks(ctx, put); err != nil {
 		return fmt.Errorf("put links of %s: %w", b.source, err)
 	}
-	written := make(map[string]*store.SourceLink, len(put))
+	// The links as written (the store sets their times), for the caller's
+	// answer: inserted and replaced alike.
+	written := make(map[string]*store.SourceLink, len(created)+len(put))
+	for i := range created {
+		written[created[i].ExternalID] = &created[i]
+	}
 	for i := range put {
 		written[put[i].ExternalID] = &put[i]
 	}
