@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -122,24 +121,12 @@ func appendPlainInt(b []byte, n int64) ([]byte, bool) {
 	return strconv.AppendInt(b, n, 10), true
 }
 
-// appendPlainString quotes s as encoding/json does: printable ASCII other
-// than the quote, the backslash and the HTML characters it escapes is
-// copied; any other valid UTF-8 string is left to encoding/json itself;
-// invalid UTF-8 is not plain.
+// appendPlainString quotes s as encoding/json does
+// (store.AppendJSONString); invalid UTF-8, which the round trip would
+// change, is not plain.
 func appendPlainString(b []byte, s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			if !utf8.ValidString(s) {
-				return b, false
-			}
-			q, err := json.Marshal(s)
-			if err != nil {
-				return b, false
-			}
-			return append(b, q...), true
-		}
+	if !utf8.ValidString(s) {
+		return b, false
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"'), true
+	return store.AppendJSONString(b, s), true
 }

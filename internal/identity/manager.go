@@ -3,6 +3,8 @@ package identity
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // ManagerRef is how a source names a person's manager. Exactly the fields
@@ -50,24 +52,9 @@ func encodeRef(r *ManagerRef) string {
 			b = append(b, ',')
 		}
 		b = append(b, f.name...)
-		b = appendJSONString(b, f.v)
+		b = store.AppendJSONString(b, f.v)
 	}
 	return string(append(b, '}'))
-}
-
-// appendJSONString quotes s as json.Marshal does: printable ASCII other
-// than the quote, the backslash and the characters it escapes for HTML is
-// copied, anything else is left to json.Marshal.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // decodeRef reverses encodeRef. A reference this version cannot read is

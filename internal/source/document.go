@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/syncd-dev/syncd/internal/identity"
+	"github.com/syncd-dev/syncd/internal/store"
 )
 
 // SCIM schema URNs of a pulled record's document (RFC 7643 sections 4.1
@@ -219,18 +220,8 @@ func (w *jsonWriter) boolean(k string, v bool) {
 	w.b = strconv.AppendBool(w.b, v)
 }
 
-// quote appends s as a JSON string: printable ASCII that encoding/json
-// leaves alone is copied, anything else is json.Marshal's.
-func (w *jsonWriter) quote(s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
-			w.b = append(w.b, b...)
-			return
-		}
-	}
-	w.b = append(append(append(w.b, '"'), s...), '"')
-}
+// quote appends s as a JSON string, as encoding/json does.
+func (w *jsonWriter) quote(s string) { w.b = store.AppendJSONString(w.b, s) }
 
 func documented(k string) bool {
 	switch k {

@@ -70,26 +70,11 @@ func marshalStringMap(m map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = store.AppendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = store.AppendJSONString(b, m[k])
 	}
 	return append(b, '}')
-}
-
-// appendJSONString quotes s as json.Marshal does: printable ASCII other
-// than the quote, the backslash and the characters it escapes for HTML is
-// copied, anything else is left to json.Marshal.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // toLink converts a row; an empty attribute set or raw value comes back nil.
