@@ -33,6 +33,7 @@ func cmdServe(ctx context.Context, e env, args []string) int {
 		return code
 	}
 	logger := newLogger(e.stderr, cfg.Log)
+	tuneGC(e.getenv, 512<<20)
 	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		logger.Error("open store", "err", err)

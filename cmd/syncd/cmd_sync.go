@@ -78,7 +78,7 @@ func cmdSync(ctx context.Context, e env, args []string) int {
 	}
 	defer src.Close()
 
-	tuneGC(e.getenv)
+	tuneGC(e.getenv, 192<<20)
 	opts := pull.Options{Full: full, ConfirmDeletions: confirmed}
 	tty := isTerminal(e.stdout)
 	if tty {
@@ -201,16 +201,20 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 	return exitOK
 }
 
-// tuneGC trades memory for CPU in a one-shot pull: decoding LDAP
-// responses allocates for every attribute, and at the default GOGC the
-// collector took ~40% of a read (BenchmarkReadPeople). A soft memory limit
-// keeps the peak bounded. GOGC or GOMEMLIMIT in the environment win.
-func tuneGC(getenv func(string) string) {
+// tuneGC trades memory for CPU: the collector runs when the heap has
+// grown 400 % since the last one instead of 100 %, with a soft memory
+// limit keeping the peak bounded (limit bytes: the collector works harder
+// as the process nears it). A one-shot pull decodes LDAP responses that
+// allocate for every attribute, and at the default GOGC the collector took
+// ~40 % of a read (BenchmarkReadPeople); serve answers SCIM requests that
+// allocate per request, where it raised creates and lookups by about a
+// quarter (bench/README.md). GOGC or GOMEMLIMIT in the environment win.
+func tuneGC(getenv func(string) string, limit int64) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(192 << 20)
+		debug.SetMemoryLimit(limit)
 	}
 }
 

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+func TestTuneGC(t *testing.T) {
+	oldPercent := debug.SetGCPercent(100)
+	oldLimit := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() {
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	})
+	env := func(m map[string]string) func(string) string {
+		return func(k string) string { return m[k] }
+	}
+	for _, tc := range []struct {
+		name        string
+		env         map[string]string
+		wantPercent int
+		wantLimit   int64
+	}{
+		{"defaults", nil, 400, 512 << 20},
+		{"GOGC wins", map[string]string{"GOGC": "100"}, 100, 512 << 20},
+		{"GOMEMLIMIT wins", map[string]string{"GOMEMLIMIT": "1GiB"}, 400, math.MaxInt64},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetGCPercent(100)
+			debug.SetMemoryLimit(math.MaxInt64)
+			tuneGC(env(tc.env), 512<<20)
+			if got := debug.SetGCPercent(100); got != tc.wantPercent {
+				t.Errorf("GC percent = %d, want %d", got, tc.wantPercent)
+			}
+			if got := debug.SetMemoryLimit(-1); got != tc.wantLimit {
+				t.Errorf("memory limit = %d, want %d", got, tc.wantLimit)
+			}
+		})
+	}
+}
