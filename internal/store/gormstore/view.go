@@ -343,7 +343,8 @@ func (t *txn) viewPage(ctx context.Context, op string, ids frag, arms []frag, ro
 	var out []viewRow
 	if q.Limit > 0 && whole.sql != "" {
 		sel := cat("SELECT * FROM (", whole, ") v ORDER BY id LIMIT ", t.stable(q.Limit), " OFFSET ", t.stable(q.Offset))
-		if err := t.conn(ctx).Raw(sel.sql, sel.args...).Scan(&out).Error; err != nil {
+		var err error
+		if out, err = t.viewRows(ctx, sel); err != nil {
 			return nil, 0, wrap(op, err)
 		}
 	} else if q.Limit > 0 {
@@ -362,9 +363,8 @@ func (t *txn) viewPage(ctx context.Context, op string, ids frag, arms []frag, ro
 			if t.postgres() {
 				elems = cat("SELECT jsonb_array_elements_text(", bind(string(list)), "::jsonb)")
 			}
-			var found []viewRow
-			sel := rows(elems)
-			if err := t.conn(ctx).Raw(sel.sql, sel.args...).Scan(&found).Error; err != nil {
+			found, err := t.viewRows(ctx, rows(elems))
+			if err != nil {
 				return nil, 0, wrap(op, err)
 			}
 			// In the page's order; a resource deleted between the two
@@ -389,9 +389,8 @@ func (t *txn) viewPage(ctx context.Context, op string, ids frag, arms []frag, ro
 	if q.Limit > 0 && q.Offset == 0 && len(out) < q.Limit {
 		return out, len(out), nil
 	}
-	var total int64
-	count := cat("SELECT COUNT(*) FROM (", ids, ") v")
-	if err := t.conn(ctx).Raw(count.sql, count.args...).Scan(&total).Error; err != nil {
+	total, err := t.scanCount(ctx, cat("SELECT COUNT(*) FROM (", ids, ") v"))
+	if err != nil {
 		return nil, 0, wrap(op, err)
 	}
 	return out, int(total), nil
@@ -421,28 +420,21 @@ func (t *txn) idCol(expr string) string {
 // by an index-only scan.
 func (t *txn) pageIDs(ctx context.Context, ids frag, arms []frag, q store.ViewQuery) ([]string, error) {
 	if len(arms) == 2 {
-		var few []string
-		sel := cat(arms[1], t.orderByID()+" LIMIT ", t.stable(maxMergedIDs+1))
-		if err := t.conn(ctx).Raw(sel.sql, sel.args...).Scan(&few).Error; err != nil {
+		few, err := t.scanStrings(ctx, cat(arms[1], t.orderByID()+" LIMIT ", t.stable(maxMergedIDs+1)))
+		if err != nil {
 			return nil, err
 		}
 		if len(few) <= maxMergedIDs {
 			k := len(few)
 			start := max(0, q.Offset-k)
-			var many []string
-			sel := cat(arms[0], t.orderByID()+" LIMIT ", t.stable(q.Limit+k), " OFFSET ", t.stable(start))
-			if err := t.conn(ctx).Raw(sel.sql, sel.args...).Scan(&many).Error; err != nil {
+			many, err := t.scanStrings(ctx, cat(arms[0], t.orderByID()+" LIMIT ", t.stable(q.Limit+k), " OFFSET ", t.stable(start)))
+			if err != nil {
 				return nil, err
 			}
 			return mergeWindow(many, start, len(many) < q.Limit+k, few, q.Offset, q.Limit), nil
 		}
 	}
-	var out []string
-	page := cat(ids, t.orderByID()+" LIMIT ", t.stable(q.Limit), " OFFSET ", t.stable(q.Offset))
-	if err := t.conn(ctx).Raw(page.sql, page.args...).Scan(&out).Error; err != nil {
-		return nil, err
-	}
-	return out, nil
+	return t.scanStrings(ctx, cat(ids, t.orderByID()+" LIMIT ", t.stable(q.Limit), " OFFSET ", t.stable(q.Offset)))
 }
 
 // mergeWindow merges many (sorted, the ids at positions start, start+1,
