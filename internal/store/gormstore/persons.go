@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -233,19 +234,22 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // ListPersonRefs returns the lean view of every person in one query.
 func (t *txn) ListPersonRefs(ctx context.Context) ([]store.PersonRef, error) {
-	var rows []struct {
-		ID        string
-		Status    string
-		ManagerID string
-		UserName  string
-		Email     string
-	}
-	if err := t.conn(ctx).Model(&personRow{}).Select("id, status, manager_id, user_name, email").Order("id").Scan(&rows).Error; err != nil {
+	var out []store.PersonRef
+	err := t.eachRow(ctx, frag{sql: "SELECT id, status, manager_id, user_name, email FROM persons ORDER BY id"},
+		func(scan func(...any) error) error {
+			var (
+				r                           store.PersonRef
+				status, mgr, userName, mail sql.NullString
+			)
+			if err := scan(&r.ID, &status, &mgr, &userName, &mail); err != nil {
+				return err
+			}
+			r.Status, r.ManagerID, r.UserName, r.Email = store.Status(status.String), mgr.String, userName.String, mail.String
+			out = append(out, r)
+			return nil
+		})
+	if err != nil {
 		return nil, wrap("list person refs", err)
-	}
-	out := make([]store.PersonRef, len(rows))
-	for i, r := range rows {
-		out[i] = store.PersonRef{ID: r.ID, Status: store.Status(r.Status), ManagerID: r.ManagerID, UserName: r.UserName, Email: r.Email}
 	}
 	return out, nil
 }

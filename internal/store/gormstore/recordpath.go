@@ -51,8 +51,7 @@ func (t *txn) FindPersonsByAny(ctx context.Context, match map[store.MatchKey]str
 // is picked here: ORDER BY external_id in SQL let SQLite walk the primary
 // key (source, external_id) in order instead, every link of the source.
 func (t *txn) GetSourceExternalIDOf(ctx context.Context, source, personID string) (string, bool, error) {
-	var ids []string
-	err := t.conn(ctx).Raw("SELECT external_id FROM source_links WHERE source = ? AND person_id = ?", source, personID).Scan(&ids).Error
+	ids, err := t.scanStrings(ctx, frag{sql: "SELECT external_id FROM source_links WHERE source = ? AND person_id = ?", args: []any{source, personID}})
 	if err != nil {
 		return "", false, wrap("external id of person "+personID+" in "+source, err)
 	}
@@ -91,8 +90,8 @@ func (t *txn) FindUserNameHolders(ctx context.Context, source, userName string) 
 	q := cat("SELECT l.person_id AS id FROM source_links l WHERE l.source = ", bind(source), " AND l.raw IS NOT NULL AND (", pf, ")",
 		" UNION ALL SELECT d.nhi_id FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", bind(source),
 		" AND n.status <> 'retired' AND (", nf, ") LIMIT 2")
-	var ids []string
-	if err := t.conn(ctx).Raw(q.sql, q.args...).Scan(&ids).Error; err != nil {
+	ids, err := t.scanStrings(ctx, q)
+	if err != nil {
 		return nil, wrap("user name holders in "+source, err)
 	}
 	return ids, nil

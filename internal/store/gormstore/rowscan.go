@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// The view's reads are scanned row by row without gorm's reflection, and
+// Reads on the hot paths (the SCIM view, the create path, the pull's
+// batches) are scanned row by row without gorm's reflection, and
 // through Rows rather than gorm's Scan: Scan swaps in a recorder logger
 // that formats every statement with its arguments (logger.ExplainSQL)
 // whether or not anything is logged, which with the reflective scan was
@@ -56,6 +57,21 @@ func (t *txn) viewRows(ctx context.Context, q frag) ([]viewRow, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// eachRow runs q and calls row for each of its rows with the row's Scan.
+func (t *txn) eachRow(ctx context.Context, q frag, row func(scan func(...any) error) error) error {
+	rows, err := t.conn(ctx).Raw(q.sql, q.args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // scanStrings runs q, a query of one text column, and returns its values.
