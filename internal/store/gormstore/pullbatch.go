@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"strings"
@@ -39,23 +38,21 @@ func (t *txn) ResolveLinkDNs(ctx context.Context, source string, dns []string) (
 		for i, dn := range part {
 			keys[i] = strings.ToLower(dn)
 		}
-		err := t.eachRow(ctx, frag{
-			sql:  "SELECT " + t.jsonAttrLiteral("dn") + ", person_id FROM source_links WHERE source = ? AND " + col + " IN ?",
-			args: []any{source, keys},
-		}, func(scan func(...any) error) error {
-			var dn, personID string
-			if err := scan(&dn, &personID); err != nil {
-				return err
-			}
-			dn = strings.ToLower(dn)
-			if prev, ok := out[dn]; ok && prev != personID {
-				ambiguous[dn] = true
-			}
-			out[dn] = personID
-			return nil
-		})
+		var rows []struct {
+			DN       string
+			PersonID string
+		}
+		err := t.conn(ctx).Table("source_links").Select(t.jsonAttrLiteral("dn")+" AS dn, person_id").
+			Where("source = ? AND "+col+" IN ?", source, keys).Scan(&rows).Error
 		if err != nil {
 			return nil, wrap(fmt.Sprintf("resolve %d DNs of %s", len(dns), source), err)
+		}
+		for _, r := range rows {
+			r.DN = strings.ToLower(r.DN)
+			if prev, ok := out[r.DN]; ok && prev != r.PersonID {
+				ambiguous[r.DN] = true
+			}
+			out[r.DN] = r.PersonID
 		}
 	}
 	for dn := range ambiguous {
@@ -66,22 +63,17 @@ func (t *txn) ResolveLinkDNs(ctx context.Context, source string, dns []string) (
 
 // ListGroupStates reads every group of source in one query.
 func (t *txn) ListGroupStates(ctx context.Context, source string) ([]store.GroupState, error) {
-	var out []store.GroupState
-	err := t.eachRow(ctx, frag{
-		sql:  "SELECT id, external_id, display_name, description, members_digest FROM source_groups WHERE source = ? ORDER BY id",
-		args: []any{source},
-	}, func(scan func(...any) error) error {
-		var g store.GroupState
-		var ext, name, desc, digest sql.NullString
-		if err := scan(&g.ID, &ext, &name, &desc, &digest); err != nil {
-			return err
-		}
-		g.ExternalID, g.DisplayName, g.Description, g.Digest = ext.String, name.String, desc.String, digest.String
-		out = append(out, g)
-		return nil
-	})
+	var rows []struct {
+		ID, ExternalID, DisplayName, Description, MembersDigest string
+	}
+	err := t.conn(ctx).Table("source_groups").Select("id, external_id, display_name, description, members_digest").
+		Where("source = ?", source).Order("id").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap("list group states of "+source, err)
+	}
+	out := make([]store.GroupState, len(rows))
+	for i, r := range rows {
+		out[i] = store.GroupState{ID: r.ID, ExternalID: r.ExternalID, DisplayName: r.DisplayName, Description: r.Description, Digest: r.MembersDigest}
 	}
 	return out, nil
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Reads on the hot paths (the SCIM view, the create path, the pull's
-// batches) are scanned row by row without gorm's reflection, and
+// Reads on the hot paths (the SCIM view, the create path's checks, the
+// person refs) are scanned row by row without gorm's reflection, and
 // through Rows rather than gorm's Scan: Scan swaps in a recorder logger
 // that formats every statement with its arguments (logger.ExplainSQL)
 // whether or not anything is logged, which with the reflective scan was
