@@ -36,19 +36,19 @@ func (t *txn) viewRows(ctx context.Context, q frag) ([]viewRow, error) {
 	default:
 		return nil, fmt.Errorf("view rows: %d columns", len(cols))
 	}
-	var out []viewRow
+	var (
+		out                                       []viewRow
+		r                                         viewRow
+		external                                  sql.NullString
+		created, updated                          dbTime
+		version                                   sql.NullInt64
+		status, manager, jobFunctions, groupPairs sql.NullString
+	)
+	dest := []any{&r.Kind, &r.ID, &external, &r.Raw, &created, &updated, &version}
+	if shown {
+		dest = append(dest, &status, &manager, &jobFunctions, &groupPairs)
+	}
 	for rows.Next() {
-		var (
-			r                                         viewRow
-			external                                  sql.NullString
-			created, updated                          dbTime
-			version                                   sql.NullInt64
-			status, manager, jobFunctions, groupPairs sql.NullString
-		)
-		dest := []any{&r.Kind, &r.ID, &external, &r.Raw, &created, &updated, &version}
-		if shown {
-			dest = append(dest, &status, &manager, &jobFunctions, &groupPairs)
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
@@ -76,20 +76,16 @@ func (t *txn) eachRow(ctx context.Context, q frag, row func(scan func(...any) er
 
 // scanStrings runs q, a query of one text column, and returns its values.
 func (t *txn) scanStrings(ctx context.Context, q frag) ([]string, error) {
-	rows, err := t.conn(ctx).Raw(q.sql, q.args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
+	err := t.eachRow(ctx, q, func(scan func(...any) error) error {
 		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
+		if err := scan(&s); err != nil {
+			return err
 		}
 		out = append(out, s)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // scanCount runs q, a query of one integer, and returns it.
