@@ -56,6 +56,9 @@ func cmdSync(ctx context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	logger := newLogger(e.stderr, cfg.Log)
+	if cfg.Storage.SQLiteCacheMiB == 0 {
+		cfg.Storage.SQLiteCacheMiB = syncSQLiteCacheMiB
+	}
 	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd sync: %v\n", err)
@@ -200,6 +203,14 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 	fmt.Fprintf(e.stdout, "open NHI orphan findings: %d (%s)\n", total, strings.Join(parts, ", "))
 	return exitOK
 }
+
+// syncSQLiteCacheMiB is syncd sync's SQLite page cache unless
+// storage.sqliteCacheMiB says otherwise. With SQLite's 2 MiB a batch of
+// people touched more index pages than the cache holds, so they went to
+// the WAL before the commit and were read back: the 100,000-person first
+// import wrote 6.5 GB for a 0.5 GB database; with 16 MiB (and the WAL
+// settings in gormstore) 2.6 GB, peak RSS +30 MB (bench/README.md).
+const syncSQLiteCacheMiB = 16
 
 // tuneGC trades memory for CPU: the collector runs when the heap has
 // grown 400 % since the last one instead of 100 %, with a soft memory

@@ -81,7 +81,8 @@ func (c *Config) resolve(getenv func(string) string) ConfigErrors {
 	for _, f := range []struct {
 		path string
 		n    int
-	}{{"storage.maxOpenConns", c.Storage.MaxOpenConns}, {"storage.maxIdleConns", c.Storage.MaxIdleConns}} {
+	}{{"storage.maxOpenConns", c.Storage.MaxOpenConns}, {"storage.maxIdleConns", c.Storage.MaxIdleConns},
+		{"storage.sqliteCacheMiB", c.Storage.SQLiteCacheMiB}} {
 		if f.n < 0 {
 			add(f.path, "must not be negative")
 		}

@@ -76,6 +76,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (*gormstore
 		ConnMaxLifetime:   time.Duration(cfg.Storage.ConnMaxLifetime),
 		ConnMaxIdleTime:   time.Duration(cfg.Storage.ConnMaxIdleTime),
 		SQLiteSynchronous: cfg.Storage.SQLiteSynchronous,
+		SQLiteCacheKiB:    cfg.Storage.SQLiteCacheMiB * 1024,
 		Logger:            logger,
 	})
 }

@@ -1,0 +1,67 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+)
+
+// sqliteWALAutoCheckpoint is the WAL size, in pages, at which a commit
+// checkpoints it into the database: 64 MiB of 4 KiB pages rather than
+// SQLite's 1,000 (4 MiB). A page that many transactions change (an index's
+// inner pages, a table's last leaf) is copied into the database once per
+// checkpoint, so with 4 MiB checkpoints a 100,000-person first import
+// wrote the same pages over and over (bench/README.md).
+const sqliteWALAutoCheckpoint = 16384
+
+// sqliteConnector opens each SQLite connection through the registered
+// driver and sets the connection pragmas that no DSN key of both drivers
+// covers:
+//
+//   - temp_store=MEMORY: statement journals (which a multi-row INSERT in a
+//     transaction keeps so it can undo itself alone) stay in memory instead
+//     of spilling to a temporary file past 64 KiB;
+//   - wal_autocheckpoint (above);
+//   - cache_size, when Options.SQLiteCacheKiB is set: a page cache larger
+//     than SQLite's 2,000 KiB keeps a large batch's pages in memory until
+//     it commits instead of writing them to the WAL early and reading them
+//     back.
+type sqliteConnector struct {
+	drv     driver.Driver
+	dsn     string
+	pragmas []string
+}
+
+func newSQLiteConnector(drv driver.Driver, dsn string, cacheKiB int) *sqliteConnector {
+	p := []string{
+		"PRAGMA temp_store = MEMORY",
+		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", sqliteWALAutoCheckpoint),
+	}
+	if cacheKiB > 0 {
+		// A negative cache_size is in KiB, a positive one in pages.
+		p = append(p, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
+	}
+	return &sqliteConnector{drv: drv, dsn: dsn, pragmas: p}
+}
+
+func (c *sqliteConnector) Driver() driver.Driver { return c.drv }
+
+func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	exec, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("sqlite driver cannot run connection pragmas")
+	}
+	for _, p := range c.pragmas {
+		if _, err := exec.ExecContext(ctx, p, nil); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return conn, nil
+}
