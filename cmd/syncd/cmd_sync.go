@@ -59,6 +59,7 @@ func cmdSync(ctx context.Context, e env, args []string) int {
 	if cfg.Storage.SQLiteCacheMiB == 0 {
 		cfg.Storage.SQLiteCacheMiB = syncSQLiteCacheMiB
 	}
+	cfg.Storage.walAutoCheckpoint = syncWALAutoCheckpoint
 	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "syncd sync: %v\n", err)
@@ -205,12 +206,20 @@ func cmdSyncStatus(ctx context.Context, e env, args []string) int {
 }
 
 // syncSQLiteCacheMiB is syncd sync's SQLite page cache unless
-// storage.sqliteCacheMiB says otherwise. With SQLite's 2 MiB a batch of
-// people touched more index pages than the cache holds, so they went to
-// the WAL before the commit and were read back: the 100,000-person first
-// import wrote 6.5 GB for a 0.5 GB database; with 16 MiB (and the WAL
-// settings in gormstore) 2.6 GB, peak RSS +30 MB (bench/README.md).
-const syncSQLiteCacheMiB = 16
+// storage.sqliteCacheMiB says otherwise, and syncWALAutoCheckpoint its WAL
+// checkpoint interval in pages (64 MiB rather than SQLite's 4 MiB). With
+// SQLite's defaults a batch of people touched more index pages than the
+// cache holds, so they went to the WAL before the commit and were read
+// back, and the pages every batch changes were copied into the database
+// at every 4 MiB checkpoint: the 100,000-person first import wrote 6.5 GB
+// for a 0.5 GB database; with both (and in-memory statement journals)
+// 2.6 GB, peak RSS +30 MB (bench/README.md). serve keeps SQLite's
+// interval: its lookups read through the WAL's index, and behind a 64 MiB
+// WAL they were a third slower.
+const (
+	syncSQLiteCacheMiB    = 16
+	syncWALAutoCheckpoint = 16384
+)
 
 // tuneGC trades memory for CPU: the collector runs when the heap has
 // grown 400 % since the last one instead of 100 %, with a soft memory

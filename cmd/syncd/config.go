@@ -95,6 +95,9 @@ type StorageConfig struct {
 	SQLiteCacheMiB int `yaml:"sqliteCacheMiB"`
 
 	resolved string // the DSN after dsnEnv/dsnFile, set by validate
+	// walAutoCheckpoint is SQLite's WAL checkpoint interval in pages, set by
+	// the commands that write in batches (syncd sync); SQLite's own when 0.
+	walAutoCheckpoint int
 }
 
 // IdentityConfig drives correlation, source precedence and job functions.

@@ -69,15 +69,16 @@ func newLogger(w io.Writer, c LogConfig) *slog.Logger {
 // openStore opens the configured database without changing it.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (*gormstore.Store, error) {
 	return gormstore.Open(ctx, gormstore.Options{
-		Driver:            cfg.Storage.Driver,
-		DSN:               cfg.Storage.resolved,
-		MaxOpenConns:      cfg.Storage.MaxOpenConns,
-		MaxIdleConns:      cfg.Storage.MaxIdleConns,
-		ConnMaxLifetime:   time.Duration(cfg.Storage.ConnMaxLifetime),
-		ConnMaxIdleTime:   time.Duration(cfg.Storage.ConnMaxIdleTime),
-		SQLiteSynchronous: cfg.Storage.SQLiteSynchronous,
-		SQLiteCacheKiB:    cfg.Storage.SQLiteCacheMiB * 1024,
-		Logger:            logger,
+		Driver:                  cfg.Storage.Driver,
+		DSN:                     cfg.Storage.resolved,
+		MaxOpenConns:            cfg.Storage.MaxOpenConns,
+		MaxIdleConns:            cfg.Storage.MaxIdleConns,
+		ConnMaxLifetime:         time.Duration(cfg.Storage.ConnMaxLifetime),
+		ConnMaxIdleTime:         time.Duration(cfg.Storage.ConnMaxIdleTime),
+		SQLiteSynchronous:       cfg.Storage.SQLiteSynchronous,
+		SQLiteCacheKiB:          cfg.Storage.SQLiteCacheMiB * 1024,
+		SQLiteWALAutoCheckpoint: cfg.Storage.walAutoCheckpoint,
+		Logger:                  logger,
 	})
 }
 

@@ -7,14 +7,6 @@ import (
 	"fmt"
 )
 
-// sqliteWALAutoCheckpoint is the WAL size, in pages, at which a commit
-// checkpoints it into the database: 64 MiB of 4 KiB pages rather than
-// SQLite's 1,000 (4 MiB). A page that many transactions change (an index's
-// inner pages, a table's last leaf) is copied into the database once per
-// checkpoint, so with 4 MiB checkpoints a 100,000-person first import
-// wrote the same pages over and over (bench/README.md).
-const sqliteWALAutoCheckpoint = 16384
-
 // sqliteConnector opens each SQLite connection through the registered
 // driver and sets the connection pragmas that no DSN key of both drivers
 // covers:
@@ -22,25 +14,25 @@ const sqliteWALAutoCheckpoint = 16384
 //   - temp_store=MEMORY: statement journals (which a multi-row INSERT in a
 //     transaction keeps so it can undo itself alone) stay in memory instead
 //     of spilling to a temporary file past 64 KiB;
-//   - wal_autocheckpoint (above);
 //   - cache_size, when Options.SQLiteCacheKiB is set: a page cache larger
 //     than SQLite's 2,000 KiB keeps a large batch's pages in memory until
 //     it commits instead of writing them to the WAL early and reading them
-//     back.
+//     back;
+//   - wal_autocheckpoint, when Options.SQLiteWALAutoCheckpoint is set.
 type sqliteConnector struct {
 	drv     driver.Driver
 	dsn     string
 	pragmas []string
 }
 
-func newSQLiteConnector(drv driver.Driver, dsn string, cacheKiB int) *sqliteConnector {
-	p := []string{
-		"PRAGMA temp_store = MEMORY",
-		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", sqliteWALAutoCheckpoint),
-	}
+func newSQLiteConnector(drv driver.Driver, dsn string, cacheKiB, checkpointPages int) *sqliteConnector {
+	p := []string{"PRAGMA temp_store = MEMORY"}
 	if cacheKiB > 0 {
 		// A negative cache_size is in KiB, a positive one in pages.
 		p = append(p, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
+	}
+	if checkpointPages > 0 {
+		p = append(p, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", checkpointPages))
 	}
 	return &sqliteConnector{drv: drv, dsn: dsn, pragmas: p}
 }

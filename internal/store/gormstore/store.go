@@ -58,6 +58,14 @@ type Options struct {
 	// own 2,000 when zero. A batch writer (syncd sync) gains from a larger
 	// one; a server with many pooled connections pays it per connection.
 	SQLiteCacheKiB int
+	// SQLiteWALAutoCheckpoint is the WAL size, in pages, at which a commit
+	// copies it into the database; SQLite's own 1,000 (4 MiB) when zero. A
+	// page that many transactions change (an index's inner pages) is
+	// copied once per checkpoint, so a batch writer gains from a larger
+	// one; readers pay for it, since every page read first looks the page
+	// up in the WAL's index (SCIM lookups were a third slower behind a
+	// 64 MiB WAL: bench/README.md).
+	SQLiteWALAutoCheckpoint int
 	// Now returns the current time; time.Now when nil. Stored times are UTC
 	// truncated to microseconds whatever it returns.
 	Now    func() time.Time
@@ -111,15 +119,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
 		}
-		if o.SQLiteCacheKiB < 0 {
+		if o.SQLiteCacheKiB < 0 || o.SQLiteWALAutoCheckpoint < 0 {
 			sqlDB.Close()
-			return nil, fmt.Errorf("gormstore: open %s: negative cache size", label)
+			return nil, fmt.Errorf("gormstore: open %s: negative cache size or checkpoint interval", label)
 		}
 		// sql.Open connects nothing: reopen through a connector that sets
 		// the connection pragmas (sqliteconn.go) on every connection.
 		drv := sqlDB.Driver()
 		sqlDB.Close()
-		sqlDB = sql.OpenDB(newSQLiteConnector(drv, dsn, o.SQLiteCacheKiB))
+		sqlDB = sql.OpenDB(newSQLiteConnector(drv, dsn, o.SQLiteCacheKiB, o.SQLiteWALAutoCheckpoint))
 		cache = newStmtCache(sqlDB)
 		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: cache})
 	case DriverPostgres:

@@ -37,37 +37,42 @@ func TestSQLiteSynchronous(t *testing.T) {
 }
 
 // TestSQLiteConnectionPragmas: every pooled connection, on both drivers,
-// keeps statement journals in memory, checkpoints the WAL at 16,384 pages
-// and has the page cache asked for (SQLite's -2000 KiB when none is).
+// keeps statement journals in memory and has the page cache and WAL
+// checkpoint interval asked for (SQLite's -2000 KiB and 1,000 pages when
+// none is).
 func TestSQLiteConnectionPragmas(t *testing.T) {
 	for _, drv := range []string{gormstore.SQLiteMattn, gormstore.SQLiteModernc} {
 		for _, tc := range []struct {
-			kib  int
-			want int
-		}{{0, -2000}, {16384, -16384}} {
+			kib, pages           int
+			wantCache, wantPages int
+		}{{0, 0, -2000, 1000}, {16384, 16384, -16384, 16384}} {
 			s, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverSQLite, SQLiteDriver: drv,
-				DSN: filepath.Join(t.TempDir(), "s.db"), SQLiteCacheKiB: tc.kib, MaxOpenConns: 3, MaxIdleConns: -1})
+				DSN: filepath.Join(t.TempDir(), "s.db"), SQLiteCacheKiB: tc.kib, SQLiteWALAutoCheckpoint: tc.pages,
+				MaxOpenConns: 3, MaxIdleConns: -1})
 			if err != nil {
 				t.Fatalf("%s: %v", drv, err)
 			}
 			// No idle connections are kept: each read opens a new one.
 			ctx := t.Context()
 			for range 3 {
-				for name, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": 16384, "cache_size": tc.want, "foreign_keys": 1} {
+				for name, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": tc.wantPages,
+					"cache_size": tc.wantCache, "foreign_keys": 1} {
 					got, err := s.SQLitePragma(ctx, name)
 					if err != nil {
 						t.Fatalf("%s: %v", drv, err)
 					}
 					if got != want {
-						t.Errorf("%s cache %d KiB: %s = %d, want %d", drv, tc.kib, name, got, want)
+						t.Errorf("%s %+v: %s = %d, want %d", drv, tc, name, got, want)
 					}
 				}
 			}
 			s.Close()
 		}
 	}
-	if _, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverSQLite,
-		DSN: filepath.Join(t.TempDir(), "s.db"), SQLiteCacheKiB: -1}); err == nil {
-		t.Fatal("negative cache size accepted")
+	for _, o := range []gormstore.Options{{SQLiteCacheKiB: -1}, {SQLiteWALAutoCheckpoint: -1}} {
+		o.Driver, o.DSN = gormstore.DriverSQLite, filepath.Join(t.TempDir(), "s.db")
+		if _, err := gormstore.Open(t.Context(), o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
 	}
 }
