@@ -72,7 +72,7 @@ type LogConfig struct {
 //	  autoMigrate: false
 //	  maxOpenConns: 20
 //	  sqliteSynchronous: full  # full (default) | normal
-//	  sqliteCacheMiB: 16       # per connection; 0: the command's default
+//	  sqliteCacheMiB: 8        # per connection; 0: the command's default
 type StorageConfig struct {
 	Driver          string   `yaml:"driver"`
 	DSN             string   `yaml:"dsn"`
@@ -90,8 +90,8 @@ type StorageConfig struct {
 	SQLiteSynchronous string `yaml:"sqliteSynchronous"`
 	// SQLiteCacheMiB is each SQLite connection's page cache in MiB. Zero
 	// leaves the command's default: syncSQLiteCacheMiB for syncd sync, whose
-	// one writing connection does the batch work; SQLite's own 2 MiB for
-	// serve and the rest, where every pooled connection would pay it.
+	// one writing connection does the batch work; defaultSQLiteCacheMiB for
+	// serve and the rest, where every pooled connection may fill it.
 	SQLiteCacheMiB int `yaml:"sqliteCacheMiB"`
 
 	resolved string // the DSN after dsnEnv/dsnFile, set by validate
