@@ -257,7 +257,7 @@ func TestNonHumanUsers(t *testing.T) {
 			t.Fatalf("dangling owner: %+v", n2)
 		}
 		r = e.do("GET", "/Users?filter="+urlQuery(`userName eq "BUILD-BOT"`), nil).want(t, 200)
-		if r.Body["totalResults"].(float64) != 1 || r.str("Resources", "0", "id") != id {
+		if r.Body["totalResults"].(float64) != 1 || r.str("Resources", "0", "id") != id || r.str("Resources", "0", "externalId") != "bot1" {
 			t.Fatalf("filter NHI: %s", r.Raw)
 		}
 		e.do("PATCH", "/Users/"+id, patch(op("replace", "active", false))).want(t, 200)
@@ -272,6 +272,13 @@ func TestNonHumanUsers(t *testing.T) {
 		e.do("GET", "/Users/"+id, nil).want(t, 404)
 		if n, _ = st.GetNHI(ctx, id); n.Status != store.NHIRetired {
 			t.Fatalf("not retired: %s", n.Status)
+		}
+		// A retired NHI is in no list, filtered or not.
+		for _, q := range []string{"?filter=" + urlQuery(`userName eq "build-bot-2"`), "?filter=" + urlQuery(`userName sw "build"`), ""} {
+			r = e.do("GET", "/Users"+q, nil).want(t, 200)
+			if strings.Contains(string(r.Raw), id) {
+				t.Fatalf("retired NHI listed by GET /Users%s: %s", q, r.Raw)
+			}
 		}
 		// Pushed again after the delete: the same NHI comes back.
 		r = e.do("POST", "/Users", newUser("build-bot-2", map[string]any{"userType": "Service"})).want(t, 201)

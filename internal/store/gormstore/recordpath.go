@@ -88,8 +88,8 @@ func (t *txn) FindUserNameHolders(ctx context.Context, source, userName string) 
 		return nil, fmt.Errorf("gormstore: user name holders: %w", err)
 	}
 	q := cat("SELECT l.person_id AS id FROM source_links l WHERE l.source = ", bind(source), " AND l.raw IS NOT NULL AND (", pf, ")",
-		" UNION ALL SELECT d.nhi_id FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", bind(source),
-		" AND n.status <> 'retired' AND (", nf, ") LIMIT 2")
+		" UNION ALL SELECT d.nhi_id FROM scim_nhi_docs d WHERE d.source = ", bind(source),
+		" AND (", nf, ") AND "+liveNHI+" LIMIT 2")
 	ids, err := t.scanStrings(ctx, q)
 	if err != nil {
 		return nil, wrap("user name holders in "+source, err)

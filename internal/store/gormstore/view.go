@@ -269,8 +269,8 @@ func (t *txn) userView(ctx context.Context, q store.ViewQuery, shown, withGroups
 	}
 	personIDs := cat("SELECT "+t.idCol(personID)+" AS id FROM source_links l WHERE l.source = ", t.stable(q.Source),
 		" AND l.raw IS NOT NULL AND (", pf, ")")
-	nhiIDs := cat("SELECT "+t.idCol(nhiID)+" AS id FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", t.stable(q.Source),
-		" AND n.status <> 'retired' AND (", nf, ")")
+	nhiIDs := cat("SELECT "+t.idCol(nhiID)+" AS id FROM scim_nhi_docs d WHERE d.source = ", t.stable(q.Source),
+		" AND (", nf, ") AND "+liveNHI)
 	ids := cat(personIDs, " UNION ALL ", nhiIDs)
 	arms := []frag{personIDs, nhiIDs}
 	extra, join, nhiExtra := frag{}, "", ""
@@ -282,9 +282,10 @@ func (t *txn) userView(ctx context.Context, q store.ViewQuery, shown, withGroups
 			"SELECT 'person' AS kind, l.person_id AS id, l.external_id AS external_id, l.raw AS raw,"+
 				" l.created_at AS created_at, l.updated_at AS updated_at, l.version AS version", extra, " FROM source_links l"+join+
 				" WHERE l.source = ", t.stable(q.Source), " AND l.raw IS NOT NULL AND (", personCond, ")"+
-				" UNION ALL SELECT 'nhi', "+nhiID+", n.external_id, d.raw, d.created_at, d.updated_at, 0"+nhiExtra+
-				" FROM scim_nhi_docs d JOIN nhis n ON n.id = d.nhi_id WHERE d.source = ", t.stable(q.Source),
-			" AND n.status <> 'retired' AND (", nhiCond, ")")
+				" UNION ALL SELECT 'nhi', "+nhiID+", (SELECT n.external_id FROM nhis n WHERE n.id = d.nhi_id), d.raw,"+
+				" d.created_at, d.updated_at, 0"+nhiExtra+
+				" FROM scim_nhi_docs d WHERE d.source = ", t.stable(q.Source),
+			" AND (", nhiCond, ") AND "+liveNHI)
 	}
 	// A lookup by userName (what IdPs send before every change) finds at
 	// most a few rows through its index: one statement reads them whole.
@@ -296,6 +297,15 @@ func (t *txn) userView(ctx context.Context, q store.ViewQuery, shown, withGroups
 	}
 	return t.viewPage(ctx, "user view", ids, arms, byID, q, frag{})
 }
+
+// liveNHI keeps the SCIM documents of NHIs that are not retired. A
+// correlated lookup rather than a join with nhis: on SQLite the join cost
+// every execution of the prepared statement about 18 µs more (measured
+// with empty NHI tables: 23.5 against 5.3 µs for FindUserNameHolders'
+// statement), a fifth of a SCIM lookup by userName. A document without an
+// NHI (which the foreign key rules out) compares NULL and is left out, as
+// the join left it out.
+const liveNHI = "(SELECT n.status FROM nhis n WHERE n.id = d.nhi_id) <> 'retired'"
 
 // ListGroupView returns a page of q.Source's groups, filtered and counted
 // in the database, ordered by id.
