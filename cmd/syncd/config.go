@@ -73,6 +73,7 @@ type LogConfig struct {
 //	  maxOpenConns: 20
 //	  sqliteSynchronous: full  # full (default) | normal
 //	  sqliteCacheMiB: 8        # per connection; 0: the command's default
+//	  sqliteMemoryMiB: 64      # all SQLite memory, soft; 0: 64
 type StorageConfig struct {
 	Driver          string   `yaml:"driver"`
 	DSN             string   `yaml:"dsn"`
@@ -93,6 +94,10 @@ type StorageConfig struct {
 	// one writing connection does the batch work; defaultSQLiteCacheMiB for
 	// serve and the rest, where every pooled connection may fill it.
 	SQLiteCacheMiB int `yaml:"sqliteCacheMiB"`
+	// SQLiteMemoryMiB is SQLite's soft limit on its memory in the process:
+	// past it the connections' page caches stop growing and reuse their
+	// pages. Zero leaves defaultSQLiteMemoryMiB.
+	SQLiteMemoryMiB int `yaml:"sqliteMemoryMiB"`
 
 	resolved string // the DSN after dsnEnv/dsnFile, set by validate
 	// walAutoCheckpoint is SQLite's WAL checkpoint interval in pages, set by

@@ -20,14 +20,14 @@ func TestHTTPLimits(t *testing.T) {
 		srv.IdleTimeout != 60*time.Second || srv.MaxHeaderBytes != 64<<10 {
 		t.Fatalf("defaults: %v %v %v %v %d", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
 	}
-	_, err = parseConfig([]byte("server:\n  readTimeout: 0s\n  writeTimeout: -1s\n  idleTimeout: 0s\n  readHeaderTimeout: -5s\n  maxHeaderBytes: 0\nstorage:\n  sqliteSynchronous: off\n  sqliteCacheMiB: -1\n"), noEnv)
+	_, err = parseConfig([]byte("server:\n  readTimeout: 0s\n  writeTimeout: -1s\n  idleTimeout: 0s\n  readHeaderTimeout: -5s\n  maxHeaderBytes: 0\nstorage:\n  sqliteSynchronous: off\n  sqliteCacheMiB: -1\n  sqliteMemoryMiB: -2\n"), noEnv)
 	if err == nil {
 		t.Fatal("zero and negative limits accepted")
 	}
 	for _, w := range []string{"server.readTimeout: must be a positive duration", "server.writeTimeout: must be a positive duration",
 		"server.idleTimeout: must be a positive duration", "server.readHeaderTimeout: must be a positive duration",
 		"server.maxHeaderBytes: must be positive", `storage.sqliteSynchronous: must be full or normal, got "off"`,
-		"storage.sqliteCacheMiB: must not be negative"} {
+		"storage.sqliteCacheMiB: must not be negative", "storage.sqliteMemoryMiB: must not be negative"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q\ndoes not contain %q", err, w)
 		}

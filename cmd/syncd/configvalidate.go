@@ -82,7 +82,7 @@ func (c *Config) resolve(getenv func(string) string) ConfigErrors {
 		path string
 		n    int
 	}{{"storage.maxOpenConns", c.Storage.MaxOpenConns}, {"storage.maxIdleConns", c.Storage.MaxIdleConns},
-		{"storage.sqliteCacheMiB", c.Storage.SQLiteCacheMiB}} {
+		{"storage.sqliteCacheMiB", c.Storage.SQLiteCacheMiB}, {"storage.sqliteMemoryMiB", c.Storage.SQLiteMemoryMiB}} {
 		if f.n < 0 {
 			add(f.path, "must not be negative")
 		}

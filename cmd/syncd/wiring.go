@@ -74,8 +74,13 @@ func newLogger(w io.Writer, c LogConfig) *slog.Logger {
 // request (pread under the B-tree seek in a profile); 8 MiB took creates
 // from 1,617/s to 1,800/s at the same floor, peak RSS 107 → 163 MB under
 // the benchmark's 16 clients. 16 MiB gave 1,870/s and 256 MB: every pooled
-// connection fills its own cache (bench/README.md).
-const defaultSQLiteCacheMiB = 8
+// connection fills its own cache (bench/README.md), and 8 MiB reached 211
+// MB in one run, hence defaultSQLiteMemoryMiB: SQLite's soft limit on its
+// memory in the process, past which the caches reuse their own pages.
+const (
+	defaultSQLiteCacheMiB  = 8
+	defaultSQLiteMemoryMiB = 64
+)
 
 // openStore opens the configured database without changing it.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (*gormstore.Store, error) {
@@ -89,6 +94,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (*gormstore
 		SQLiteSynchronous:       cfg.Storage.SQLiteSynchronous,
 		SQLiteCacheKiB:          cmp.Or(cfg.Storage.SQLiteCacheMiB, defaultSQLiteCacheMiB) * 1024,
 		SQLiteWALAutoCheckpoint: cfg.Storage.walAutoCheckpoint,
+		SQLiteSoftHeapLimitKiB:  cmp.Or(cfg.Storage.SQLiteMemoryMiB, defaultSQLiteMemoryMiB) * 1024,
 		Logger:                  logger,
 	})
 }

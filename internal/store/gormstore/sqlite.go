@@ -71,14 +71,15 @@ func sqliteDSN(dsn, driver string, busy time.Duration, synchronous string) (stri
 
 // SQLitePragma reads an integer pragma on one pooled connection (for
 // tests and diagnostics: synchronous, busy_timeout, foreign_keys and the
-// connector's temp_store, wal_autocheckpoint and cache_size).
+// connector's temp_store, wal_autocheckpoint, cache_size and
+// soft_heap_limit).
 func (s *Store) SQLitePragma(ctx context.Context, name string) (int, error) {
 	if s.driver != DriverSQLite {
 		return 0, errors.New("gormstore: pragma: not a SQLite store")
 	}
 	switch name {
 	case "synchronous", "busy_timeout", "foreign_keys", "journal_size_limit",
-		"temp_store", "wal_autocheckpoint", "cache_size":
+		"temp_store", "wal_autocheckpoint", "cache_size", "soft_heap_limit":
 	default:
 		return 0, fmt.Errorf("gormstore: pragma %q: not readable here", name)
 	}

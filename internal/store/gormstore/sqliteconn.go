@@ -18,18 +18,25 @@ import (
 //     than SQLite's 2,000 KiB keeps a large batch's pages in memory until
 //     it commits instead of writing them to the WAL early and reading them
 //     back;
-//   - wal_autocheckpoint, when Options.SQLiteWALAutoCheckpoint is set.
+//   - wal_autocheckpoint, when Options.SQLiteWALAutoCheckpoint is set;
+//   - soft_heap_limit, when Options.SQLiteSoftHeapLimitKiB is set: SQLite's
+//     memory in the whole process, past which page caches recycle their
+//     own pages instead of growing (advisory: no allocation fails). It
+//     bounds what many pooled connections' caches add up to.
 type sqliteConnector struct {
 	drv     driver.Driver
 	dsn     string
 	pragmas []string
 }
 
-func newSQLiteConnector(drv driver.Driver, dsn string, cacheKiB, checkpointPages int) *sqliteConnector {
+func newSQLiteConnector(drv driver.Driver, dsn string, cacheKiB, checkpointPages, heapKiB int) *sqliteConnector {
 	p := []string{"PRAGMA temp_store = MEMORY"}
 	if cacheKiB > 0 {
 		// A negative cache_size is in KiB, a positive one in pages.
 		p = append(p, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
+	}
+	if heapKiB > 0 {
+		p = append(p, fmt.Sprintf("PRAGMA soft_heap_limit = %d", int64(heapKiB)*1024))
 	}
 	if checkpointPages > 0 {
 		p = append(p, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", checkpointPages))

@@ -66,6 +66,11 @@ type Options struct {
 	// up in the WAL's index (SCIM lookups were a third slower behind a
 	// 64 MiB WAL: bench/README.md).
 	SQLiteWALAutoCheckpoint int
+	// SQLiteSoftHeapLimitKiB is SQLite's soft limit on its memory in the
+	// whole process (all stores and connections), in KiB; none when zero.
+	// Past it page caches recycle their pages rather than grow, so many
+	// pooled connections' caches stay within it.
+	SQLiteSoftHeapLimitKiB int
 	// Now returns the current time; time.Now when nil. Stored times are UTC
 	// truncated to microseconds whatever it returns.
 	Now    func() time.Time
@@ -119,15 +124,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
 		}
-		if o.SQLiteCacheKiB < 0 || o.SQLiteWALAutoCheckpoint < 0 {
+		if o.SQLiteCacheKiB < 0 || o.SQLiteWALAutoCheckpoint < 0 || o.SQLiteSoftHeapLimitKiB < 0 {
 			sqlDB.Close()
-			return nil, fmt.Errorf("gormstore: open %s: negative cache size or checkpoint interval", label)
+			return nil, fmt.Errorf("gormstore: open %s: negative cache size, checkpoint interval or heap limit", label)
 		}
 		// sql.Open connects nothing: reopen through a connector that sets
 		// the connection pragmas (sqliteconn.go) on every connection.
 		drv := sqlDB.Driver()
 		sqlDB.Close()
-		sqlDB = sql.OpenDB(newSQLiteConnector(drv, dsn, o.SQLiteCacheKiB, o.SQLiteWALAutoCheckpoint))
+		sqlDB = sql.OpenDB(newSQLiteConnector(drv, dsn, o.SQLiteCacheKiB, o.SQLiteWALAutoCheckpoint, o.SQLiteSoftHeapLimitKiB))
 		cache = newStmtCache(sqlDB)
 		dialector = sqlite.New(sqlite.Config{DriverName: name, Conn: cache})
 	case DriverPostgres:

@@ -43,11 +43,11 @@ func TestSQLiteSynchronous(t *testing.T) {
 func TestSQLiteConnectionPragmas(t *testing.T) {
 	for _, drv := range []string{gormstore.SQLiteMattn, gormstore.SQLiteModernc} {
 		for _, tc := range []struct {
-			kib, pages           int
-			wantCache, wantPages int
-		}{{0, 0, -2000, 1000}, {16384, 16384, -16384, 16384}} {
+			kib, pages, heap               int
+			wantCache, wantPages, wantHeap int
+		}{{0, 0, 0, -2000, 1000, 0}, {16384, 16384, 65536, -16384, 16384, 64 << 20}} {
 			s, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverSQLite, SQLiteDriver: drv,
-				DSN: filepath.Join(t.TempDir(), "s.db"), SQLiteCacheKiB: tc.kib, SQLiteWALAutoCheckpoint: tc.pages,
+				DSN: filepath.Join(t.TempDir(), "s.db"), SQLiteCacheKiB: tc.kib, SQLiteWALAutoCheckpoint: tc.pages, SQLiteSoftHeapLimitKiB: tc.heap,
 				MaxOpenConns: 3, MaxIdleConns: -1})
 			if err != nil {
 				t.Fatalf("%s: %v", drv, err)
@@ -56,7 +56,7 @@ func TestSQLiteConnectionPragmas(t *testing.T) {
 			ctx := t.Context()
 			for range 3 {
 				for name, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": tc.wantPages,
-					"cache_size": tc.wantCache, "foreign_keys": 1} {
+					"cache_size": tc.wantCache, "foreign_keys": 1, "soft_heap_limit": tc.wantHeap} {
 					got, err := s.SQLitePragma(ctx, name)
 					if err != nil {
 						t.Fatalf("%s: %v", drv, err)
@@ -69,7 +69,7 @@ func TestSQLiteConnectionPragmas(t *testing.T) {
 			s.Close()
 		}
 	}
-	for _, o := range []gormstore.Options{{SQLiteCacheKiB: -1}, {SQLiteWALAutoCheckpoint: -1}} {
+	for _, o := range []gormstore.Options{{SQLiteCacheKiB: -1}, {SQLiteWALAutoCheckpoint: -1}, {SQLiteSoftHeapLimitKiB: -1}} {
 		o.Driver, o.DSN = gormstore.DriverSQLite, filepath.Join(t.TempDir(), "s.db")
 		if _, err := gormstore.Open(t.Context(), o); err == nil {
 			t.Errorf("%+v accepted", o)
