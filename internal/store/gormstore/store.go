@@ -116,6 +116,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			name = DefaultSQLiteDriver
 		}
 		label = "sqlite (" + name + ")"
+		if o.SQLiteCacheKiB < 0 || o.SQLiteWALAutoCheckpoint < 0 || o.SQLiteSoftHeapLimitKiB < 0 {
+			return nil, fmt.Errorf("gormstore: open %s: negative cache size, checkpoint interval or heap limit", label)
+		}
 		dsn, err := sqliteDSN(o.DSN, name, o.SQLiteBusyTimeout, o.SQLiteSynchronous)
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
@@ -123,10 +126,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB, err = sql.Open(name, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: open %s: %w", label, err)
-		}
-		if o.SQLiteCacheKiB < 0 || o.SQLiteWALAutoCheckpoint < 0 || o.SQLiteSoftHeapLimitKiB < 0 {
-			sqlDB.Close()
-			return nil, fmt.Errorf("gormstore: open %s: negative cache size, checkpoint interval or heap limit", label)
 		}
 		// sql.Open connects nothing: reopen through a connector that sets
 		// the connection pragmas (sqliteconn.go) on every connection.

@@ -37,9 +37,9 @@ func TestSQLiteSynchronous(t *testing.T) {
 }
 
 // TestSQLiteConnectionPragmas: every pooled connection, on both drivers,
-// keeps statement journals in memory and has the page cache and WAL
-// checkpoint interval asked for (SQLite's -2000 KiB and 1,000 pages when
-// none is).
+// keeps statement journals in memory and has the page cache, WAL
+// checkpoint interval and soft heap limit asked for (SQLite's -2000 KiB,
+// 1,000 pages and no limit when none is).
 func TestSQLiteConnectionPragmas(t *testing.T) {
 	for _, drv := range []string{gormstore.SQLiteMattn, gormstore.SQLiteModernc} {
 		for _, tc := range []struct {
