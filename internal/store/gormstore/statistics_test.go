@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/syncd-dev/syncd/internal/store"
 	"github.com/syncd-dev/syncd/internal/store/gormstore"
@@ -66,5 +67,67 @@ func TestRefreshStatistics(t *testing.T) {
 	}
 	if tables, indexes := stats(); tables == 0 || indexes < 2 {
 		t.Errorf("after RefreshStatistics: %d column statistics of persons and source_links, %d of their expression indexes", tables, indexes)
+	}
+}
+
+// TestGrowthStatistics: a table that grows from empty through ordinary
+// writes (a first SCIM push) gets planner statistics within seconds, not
+// at autovacuum's next round: a generic plan cached while it was nearly
+// empty (a sequential scan) would otherwise stay while it grows.
+// last_analyze is set only by an explicit ANALYZE (autovacuum sets
+// last_autoanalyze), so it cannot come from anywhere else.
+func TestGrowthStatistics(t *testing.T) {
+	dsn := gormtest.FreshDSN(t, gormstore.DriverPostgres)
+	s, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverPostgres, DSN: dsn, MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	analyzed := func() (n int, reltuples float64) {
+		q := "SELECT count(s.last_analyze), coalesce(max(c.reltuples), -1) FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid" +
+			" WHERE s.schemaname = current_schema() AND s.relname = 'persons'"
+		if err := db.QueryRowContext(ctx, q).Scan(&n, &reltuples); err != nil {
+			t.Fatal(err)
+		}
+		return n, reltuples
+	}
+	// Fewer rows than are worth analyzing: nothing happens.
+	for i := range 10 {
+		if _, err := s.CreatePersons(ctx, []store.Person{{UserName: fmt.Sprintf("small%d", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(3 * time.Second)
+	if n, _ := analyzed(); n != 0 {
+		t.Fatalf("persons analyzed with 10 rows")
+	}
+	for b := range 20 {
+		var ps []store.Person
+		for i := range 50 {
+			ps = append(ps, store.Person{UserName: fmt.Sprintf("u%d-%d", b, i)})
+		}
+		if _, err := s.CreatePersons(ctx, ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, reltuples := analyzed()
+		if n == 1 && reltuples >= 1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("persons with 1,010 rows: analyzed %d, reltuples %.0f after 20 s", n, reltuples)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

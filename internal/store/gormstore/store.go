@@ -84,6 +84,7 @@ type Store struct {
 	sqlDB  *sql.DB
 	stmts  *stmtCache   // SQLite only
 	group  *groupCommit // SQLite only
+	growth *growthStats // PostgreSQL only
 	count  *atomic.Int64
 	driver string
 	logger *slog.Logger
@@ -196,6 +197,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	} else {
 		s.seal = &sealer{db: db, holds: s.holds, logger: logger}
 		s.txn.seal = s.seal
+		s.growth = startGrowthStats(sqlDB, statements, logger)
 	}
 	return s, nil
 }
@@ -274,6 +276,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.growth != nil {
+		s.growth.close()
+	}
 	if s.stmts != nil {
 		s.stmts.close()
 	}
