@@ -34,6 +34,7 @@ func cmdServe(ctx context.Context, e env, args []string) int {
 	}
 	logger := newLogger(e.stderr, cfg.Log)
 	tuneGC(e.getenv, 512<<20)
+	tuneProcs(e.getenv)
 	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		logger.Error("open store", "err", err)

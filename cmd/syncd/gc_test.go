@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -37,5 +38,24 @@ func TestTuneGC(t *testing.T) {
 				t.Errorf("memory limit = %d, want %d", got, tc.wantLimit)
 			}
 		})
+	}
+}
+
+func TestTuneProcs(t *testing.T) {
+	old := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	for _, tc := range []struct{ cpus, want int }{{1, 2}, {2, 4}, {4, 8}, {5, 5}, {16, 16}} {
+		if got := doubledProcs(tc.cpus); got != tc.want {
+			t.Errorf("doubledProcs(%d) = %d, want %d", tc.cpus, got, tc.want)
+		}
+	}
+	runtime.GOMAXPROCS(3)
+	tuneProcs(func(k string) string { return map[string]string{"GOMAXPROCS": "3"}[k] })
+	if got := runtime.GOMAXPROCS(0); got != 3 {
+		t.Errorf("with GOMAXPROCS=3 in the environment: %d Ps, want 3", got)
+	}
+	tuneProcs(func(string) string { return "" })
+	if got := runtime.GOMAXPROCS(0); got != 6 {
+		t.Errorf("without GOMAXPROCS in the environment, from 3: %d Ps, want 6", got)
 	}
 }
