@@ -19,15 +19,7 @@ import (
 // lower(...) match-key indexes have no statistics at all. After
 // RefreshStatistics both the tables and the expression indexes have them.
 func TestRefreshStatistics(t *testing.T) {
-	dsn := gormtest.FreshDSN(t, gormstore.DriverPostgres)
-	s, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverPostgres, DSN: dsn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s, dsn := migratedPostgres(t, 0)
 	ctx := t.Context()
 	var ps []store.Person
 	for i := range 300 {
@@ -77,15 +69,7 @@ func TestRefreshStatistics(t *testing.T) {
 // last_analyze is set only by an explicit ANALYZE (autovacuum sets
 // last_autoanalyze), so it cannot come from anywhere else.
 func TestGrowthStatistics(t *testing.T) {
-	dsn := gormtest.FreshDSN(t, gormstore.DriverPostgres)
-	s, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverPostgres, DSN: dsn, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s, dsn := migratedPostgres(t, 2)
 	ctx := t.Context()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -130,4 +114,20 @@ func TestGrowthStatistics(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// migratedPostgres opens a migrated store on a fresh PostgreSQL schema,
+// closed when the test ends, and returns it with its DSN.
+func migratedPostgres(t *testing.T, maxOpen int) (*gormstore.Store, string) {
+	t.Helper()
+	dsn := gormtest.FreshDSN(t, gormstore.DriverPostgres)
+	s, err := gormstore.Open(t.Context(), gormstore.Options{Driver: gormstore.DriverPostgres, DSN: dsn, MaxOpenConns: maxOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s, dsn
 }
