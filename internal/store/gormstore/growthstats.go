@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // growthStats keeps PostgreSQL's planner statistics in step with tables
@@ -24,9 +25,9 @@ import (
 // does this for a batch import; this does it for every other writer.
 //
 // Every growthTick, while the store has run any statement in the last
-// growthLinger ticks, it reads the live row estimates of the schema's tables and ANALYZEs
-// each that has at least growthMinRows rows and twice as many as its
-// statistics say: a table growing from empty to N rows is analyzed
+// growthLinger ticks, it reads the live row estimates of the schema's
+// tables and ANALYZEs each that has at least growthMinRows rows and twice
+// as many as its statistics say: a table growing from empty to N rows is analyzed
 // log2(N/growthMinRows) times, and each ANALYZE samples a bounded number
 // of rows. Several replicas may each analyze a table; that is harmless.
 type growthStats struct {
@@ -103,8 +104,6 @@ func (g *growthStats) check(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		if name == "persons" {
-		}
 		if needsAnalyze(live, reltuples) {
 			grown = append(grown, name)
 		}
@@ -114,7 +113,7 @@ func (g *growthStats) check(ctx context.Context) error {
 		return err
 	}
 	for _, name := range grown {
-		if _, err := g.db.ExecContext(ctx, "ANALYZE "+quoteIdent(name)); err != nil {
+		if _, err := g.db.ExecContext(ctx, "ANALYZE "+pgx.Identifier{name}.Sanitize()); err != nil {
 			return err
 		}
 		g.logger.Debug("gormstore: analyzed a grown table", "table", name)
@@ -126,9 +125,4 @@ func (g *growthStats) check(ctx context.Context) error {
 func (g *growthStats) close() {
 	g.stop()
 	<-g.done
-}
-
-// quoteIdent quotes a PostgreSQL identifier.
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
