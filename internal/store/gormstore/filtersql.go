@@ -48,6 +48,10 @@ type viewColumns struct {
 	// columns maps a lower-cased top-level attribute to a text column (or
 	// indexed expression) holding the same value as the document.
 	columns map[string]string
+	// lowered maps an attribute of columns to a column holding lower() of
+	// it, which case-insensitive comparisons read instead of computing
+	// lower() per row.
+	lowered map[string]string
 }
 
 // filterSQL translates a store.Filter into a SQL condition for one
@@ -98,7 +102,7 @@ func (b filterSQL) node(f store.Filter, inElem bool) (frag, error) {
 		if f.Op == store.FilterPr {
 			return frag{sql: "1=1"}, nil
 		}
-		return b.compareString(frag{sql: b.cols.id}, f.Op, f.Value.(string), true)
+		return b.compareString(frag{sql: b.cols.id}, frag{}, f.Op, f.Value.(string), true)
 	case store.FieldCreated, store.FieldModified:
 		col := b.cols.created
 		if f.Field == store.FieldModified {
@@ -119,9 +123,14 @@ func (b filterSQL) node(f store.Filter, inElem bool) (frag, error) {
 		return cat("EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ", b.cols.group,
 			" AND m.person_id = ", bind(f.Value), ")"), nil
 	}
-	if col, ok := b.cols.columns[strings.ToLower(strings.Join(f.Path, "."))]; ok && !inElem {
+	attr := strings.ToLower(strings.Join(f.Path, "."))
+	if col, ok := b.cols.columns[attr]; ok && !inElem {
 		if s, ok := f.Value.(string); ok {
-			return b.compareString(frag{sql: col}, f.Op, s, f.CaseExact)
+			var low frag
+			if lc, ok := b.cols.lowered[attr]; ok {
+				low = frag{sql: lc}
+			}
+			return b.compareString(frag{sql: col}, low, f.Op, s, f.CaseExact)
 		}
 		if f.Op == store.FilterPr {
 			return cat("COALESCE(", col, " <> '', FALSE)"), nil
@@ -240,22 +249,28 @@ func (b filterSQL) compareDoc(f store.Filter, inElem bool) (frag, error) {
 		}
 		return cat("COALESCE(", cond, ", FALSE)"), nil
 	case string:
-		return b.compareString(b.text(f.Path, inElem), f.Op, v, f.CaseExact)
+		return b.compareString(b.text(f.Path, inElem), frag{}, f.Op, v, f.CaseExact)
 	case time.Time:
-		return b.compareString(b.text(f.Path, inElem), f.Op, v.UTC().Format(time.RFC3339Nano), true)
+		return b.compareString(b.text(f.Path, inElem), frag{}, f.Op, v.UTC().Format(time.RFC3339Nano), true)
 	}
 	return frag{}, fmt.Errorf("unsupported value %T", f.Value)
 }
 
 // compareString compares the text expression x with v. A missing value
-// matches nothing, except ne, which it satisfies.
-func (b filterSQL) compareString(x frag, op store.FilterOp, v string, caseExact bool) (frag, error) {
+// matches nothing, except ne, which it satisfies. low, when not empty, is
+// a column holding lower(x), read instead of it when case does not count.
+func (b filterSQL) compareString(x, low frag, op store.FilterOp, v string, caseExact bool) (frag, error) {
 	if op == store.FilterPr {
 		return cat("COALESCE(", x, " <> '', FALSE)"), nil
 	}
 	lhs, rhs := x, bind(v)
 	if !caseExact {
 		lhs, rhs = cat("lower(", x, ")"), cat("lower(", rhs, ")")
+		if low.sql != "" {
+			// lower(x) is NULL exactly when x is: the condition below
+			// then needs no other column than low.
+			lhs, x = low, low
+		}
 	}
 	var cond frag
 	switch op {

@@ -248,6 +248,13 @@ func (t *txn) userView(ctx context.Context, q store.ViewQuery, shown, withGroups
 		doc: t.jsonDoc("l.raw"), id: "l.person_id", created: "l.created_at", modified: "l.updated_at",
 		columns: map[string]string{"username": userName, "displayname": displayName},
 	}}
+	if t.postgres() {
+		// PostgreSQL keeps lower(displayName) in a stored, indexed
+		// column (migration 00230): displayName filters read it instead
+		// of extracting and lowering every link's displayName, and co
+		// counts with an index-only scan.
+		persons.cols.lowered = map[string]string{"displayname": "l.display_name_lc"}
+	}
 	nhis := filterSQL{pg: t.postgres(), cols: viewColumns{
 		doc: t.jsonDoc("d.raw"), id: "d.nhi_id", created: "d.created_at", modified: "d.updated_at",
 	}}

@@ -100,6 +100,8 @@ func testUserViewFilters(t *testing.T, s store.Store) {
 		{"displayName co, any case", str(store.FilterCo, "aB", "displayName"), []string{alice}},
 		{"displayName sw", str(store.FilterSw, "bob s", "displayName"), []string{bob}},
 		{"displayName eq", str(store.FilterEq, "ALICE ABBOTT", "displayName"), []string{alice}},
+		{"displayName ew, any case", str(store.FilterEw, "STONE", "displayName"), []string{bob}},
+		{"displayName gt", str(store.FilterGt, "B", "displayName"), []string{bob}},
 		{"displayName pr", store.Filter{Op: store.FilterPr, Path: []string{"displayName"}}, []string{alice, bob}},
 		{"displayName not co", store.Filter{Op: store.FilterNot, Children: []store.Filter{str(store.FilterCo, "ab", "displayName")}}, []string{bob, carol}},
 		{"quote in value is data", str(store.FilterEq, `x' OR 1=1 --`, "userName"), nil},
@@ -118,6 +120,25 @@ func testUserViewFilters(t *testing.T, s store.Store) {
 				t.Fatalf("got %v (total %d), want %v", got, total, want)
 			}
 		})
+	}
+	// A changed displayName is what the next filter sees (PostgreSQL
+	// filters co/sw/ew on a stored lower-cased copy of it).
+	_, err := s.PutSourceLink(ctx, store.SourceLink{
+		Source: "idp", ExternalID: "ext-bob@example.com", PersonID: bob,
+		Attributes: map[string]string{"userName": "bob@example.com", "displayName": "Bobby TABLES"},
+		Raw:        []byte(`{"userName":"bob@example.com","displayName":"Bobby TABLES"}`), AssertedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+	})
+	must(t, "rename bob", err)
+	for f, want := range map[string][]string{"tables": {bob}, "stone": nil, "BY t": {bob}} {
+		items, total, err := s.ListUserView(ctx, store.ViewQuery{Source: "idp", Filter: str(store.FilterCo, f, "displayName"), Limit: 10})
+		must(t, "list after rename", err)
+		var got []string
+		for _, it := range items {
+			got = append(got, it.ID)
+		}
+		if !slices.Equal(got, want) || total != len(want) {
+			t.Fatalf("displayName co %q after rename: got %v (total %d), want %v", f, got, total, want)
+		}
 	}
 	if _, _, err := s.ListUserView(ctx, store.ViewQuery{Source: "idp", Filter: store.Filter{Op: store.FilterEq, Path: []string{`a"b`}, Value: "x"}, Limit: 1}); err == nil {
 		t.Fatal("a key with a quote was accepted")
