@@ -274,7 +274,22 @@ func (t *txn) userView(ctx context.Context, q store.ViewQuery, shown, withGroups
 	if !t.postgres() && q.Filter.Op != "" {
 		personID, nhiID = "+l.person_id", "+d.nhi_id"
 	}
-	personIDs := cat("SELECT "+t.idCol(personID)+" AS id FROM source_links l WHERE l.source = ", t.stable(q.Source),
+	// SQLite's planner, without statistics, takes any index that starts
+	// with source and may pick one that is not partial, which then reads
+	// every link to test raw IS NOT NULL (a count of 100,000 links:
+	// 90 ms instead of 8). The view's ids come from the index made for
+	// them: (source, person_id) for the whole view, and for a displayName
+	// comparison the (source, lower(displayName), person_id) index, which
+	// holds what the filter compares and the ids (migration 00230).
+	links := "source_links l"
+	switch {
+	case t.postgres():
+	case q.Filter.Op == "":
+		links = "source_links l INDEXED BY source_links_view_idx"
+	case displayNameCompare(q.Filter):
+		links = "source_links l INDEXED BY source_links_display_name_idx"
+	}
+	personIDs := cat("SELECT "+t.idCol(personID)+" AS id FROM "+links+" WHERE l.source = ", t.stable(q.Source),
 		" AND l.raw IS NOT NULL AND (", pf, ")")
 	nhiIDs := cat("SELECT "+t.idCol(nhiID)+" AS id FROM scim_nhi_docs d WHERE d.source = ", t.stable(q.Source),
 		" AND (", nf, ") AND "+liveNHI)
@@ -303,6 +318,25 @@ func (t *txn) userView(ctx context.Context, q store.ViewQuery, shown, withGroups
 		return t.viewPage(ctx, "user view", ids, nil, byID, q, rows(pf, nf))
 	}
 	return t.viewPage(ctx, "user view", ids, arms, byID, q, frag{})
+}
+
+// displayNameCompare reports whether f is one case-insensitive comparison
+// of displayName with a string (what an IdP's `displayName co "…"` or
+// `sw` sends), which the (source, lower(displayName), person_id) index
+// answers on SQLite.
+func displayNameCompare(f store.Filter) bool {
+	if len(f.Path) != 1 || !strings.EqualFold(f.Path[0], "displayName") || f.CaseExact {
+		return false
+	}
+	if _, ok := f.Value.(string); !ok {
+		return false
+	}
+	switch f.Op {
+	case store.FilterEq, store.FilterCo, store.FilterSw, store.FilterEw,
+		store.FilterGt, store.FilterGe, store.FilterLt, store.FilterLe:
+		return true
+	}
+	return false
 }
 
 // liveNHI keeps the SCIM documents of NHIs that are not retired. A
