@@ -73,35 +73,18 @@ func (t *txn) QueueAuditEvents(ctx context.Context, evs []store.AuditEvent) ([]s
 		// fewer for every audited write); the SELECT does not see the
 		// rows its WITH inserts, which only sealLocked's next statement
 		// reads.
-		var sb strings.Builder
-		args := make([]any, 0, 5*len(evs))
-		var heads []auditHeadRow
-		for start := 0; start < len(evs); start += maxCombinedAudit {
-			end := min(start+maxCombinedAudit, len(evs))
-			sb.Reset()
-			args = args[:0]
-			last := end == len(evs)
-			if last {
-				sb.WriteString("WITH ins AS (")
-			}
-			sb.WriteString(`INSERT INTO audit_pending ("time", actor, action, target, details) VALUES `)
-			for i, e := range evs[start:end] {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString("(?, ?, ?, ?, ?)")
-				args = append(args, utc(e.Time), e.Actor, e.Action, e.Target, string(e.Details))
-			}
-			if !last {
-				if err := t.conn(ctx).Exec(sb.String(), args...).Error; err != nil {
-					return err
-				}
-				continue
-			}
-			sb.WriteString(") SELECT id, seq, hash FROM audit_head WHERE id = 1 FOR UPDATE SKIP LOCKED")
-			if err := t.conn(ctx).Raw(sb.String(), args...).Scan(&heads).Error; err != nil {
+		rest := evs
+		for len(rest) > maxCombinedAudit {
+			q, args := insertPending(rest[:maxCombinedAudit])
+			if err := t.conn(ctx).Exec(q, args...).Error; err != nil {
 				return err
 			}
+			rest = rest[maxCombinedAudit:]
+		}
+		q, args := insertPending(rest)
+		var heads []auditHeadRow
+		if err := t.conn(ctx).Raw("WITH ins AS ("+q+") SELECT id, seq, hash FROM audit_head WHERE id = 1 FOR UPDATE SKIP LOCKED", args...).Scan(&heads).Error; err != nil {
+			return err
 		}
 		if len(heads) == 0 {
 			t.hold.queue()
@@ -124,6 +107,21 @@ func (t *txn) QueueAuditEvents(ctx context.Context, evs []store.AuditEvent) ([]s
 		out[i] = store.AuditEvent{Time: utc(e.Time), Actor: e.Actor, Action: e.Action, Target: e.Target, Details: e.Details}
 	}
 	return out, nil
+}
+
+// insertPending is one multi-row INSERT of evs into audit_pending.
+func insertPending(evs []store.AuditEvent) (string, []any) {
+	var sb strings.Builder
+	args := make([]any, 0, 5*len(evs))
+	sb.WriteString(`INSERT INTO audit_pending ("time", actor, action, target, details) VALUES `)
+	for i, e := range evs {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, utc(e.Time), e.Actor, e.Action, e.Target, string(e.Details))
+	}
+	return sb.String(), args
 }
 
 // chain links evs after head, in order.

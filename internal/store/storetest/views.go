@@ -122,7 +122,7 @@ func testUserViewFilters(t *testing.T, s store.Store) {
 		})
 	}
 	// A changed displayName is what the next filter sees (PostgreSQL
-	// filters co/sw/ew on a stored lower-cased copy of it).
+	// compares it, case-insensitively, through a stored lower-cased copy).
 	_, err := s.PutSourceLink(ctx, store.SourceLink{
 		Source: "idp", ExternalID: "ext-bob@example.com", PersonID: bob,
 		Attributes: map[string]string{"userName": "bob@example.com", "displayName": "Bobby TABLES"},
